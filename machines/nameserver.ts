@@ -1,0 +1,130 @@
+// A NameServer's broker table. It spawns one liveness actor per broker
+// replica, ticks them all on every scan (RocketMQ: every 10 s), and keeps the
+// liveness they report beside each registration, so that route and cluster
+// queries read one snapshot. Publishing a change is a named effect
+// (`publishLiveness`) that the actor file provides.
+import { enqueueActions, setup, type ActorRefFrom } from "xstate";
+import type { BrokerRegistration, Liveness } from "../src/protocol/types.js";
+import { livenessMachine, type LivenessChanged } from "./liveness.js";
+
+export interface NameServerTimings {
+  scanIntervalMs: number;
+  suspectAfterMs: number;
+  deadAfterMs: number;
+  forgetAfterMs: number;
+}
+
+/** RocketMQ's defaults: scan every 10 s, expire after 120 s of silence. */
+export const DEFAULT_NAMESERVER_TIMINGS: NameServerTimings = {
+  scanIntervalMs: 10_000,
+  suspectAfterMs: 45_000,
+  deadAfterMs: 120_000,
+  forgetAfterMs: 600_000,
+};
+
+export interface BrokerEntry {
+  registration: BrokerRegistration;
+  liveness: Liveness;
+  registeredAt: number;
+  lastHeartbeatAt: number;
+  ref: ActorRefFrom<typeof livenessMachine>;
+}
+
+export interface NameServerContext {
+  id: string;
+  timings: NameServerTimings;
+  brokers: Record<string, BrokerEntry>;
+}
+
+export type NameServerEvent =
+  /** `at` is the wall-clock receive time, kept for display only. */
+  | { type: "REGISTER"; registration: BrokerRegistration; at: number }
+  | { type: "UNREGISTER"; group: string; replica: number }
+  | LivenessChanged;
+
+export const brokerKey = (group: string, replica: number) => `${group}.${replica}`;
+
+export const nameServerMachine = setup({
+  types: {
+    input: {} as { id: string; timings: NameServerTimings },
+    context: {} as NameServerContext,
+    events: {} as NameServerEvent,
+  },
+  actors: { liveness: livenessMachine },
+  delays: {
+    scanInterval: ({ context }) => context.timings.scanIntervalMs,
+  },
+  actions: {
+    /** Provided by the actor: publish on rbus.events.liveness.<group>.<replica>. */
+    publishLiveness: (_, _change: LivenessChanged) => {},
+    register: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== "REGISTER") return;
+      const { registration: reg, at } = event;
+      const key = brokerKey(reg.group, reg.replica);
+      const known = context.brokers[key];
+      if (known) {
+        enqueue.assign({
+          brokers: { ...context.brokers, [key]: { ...known, registration: reg, lastHeartbeatAt: at } },
+        });
+        enqueue.sendTo(known.ref, { type: "HEARTBEAT" });
+        return;
+      }
+      enqueue.assign({
+        brokers: ({ context: c, spawn }) => ({
+          ...c.brokers,
+          [key]: {
+            registration: reg,
+            liveness: "alive",
+            registeredAt: at,
+            lastHeartbeatAt: at,
+            ref: spawn("liveness", {
+              id: `liveness-${key}`,
+              input: { group: reg.group, replica: reg.replica, ...c.timings },
+            }),
+          },
+        }),
+      });
+    }),
+    unregister: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== "UNREGISTER") return;
+      const entry = context.brokers[brokerKey(event.group, event.replica)];
+      if (entry) enqueue.sendTo(entry.ref, { type: "UNREGISTER" });
+    }),
+    applyLiveness: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== "LIVENESS_CHANGED") return;
+      const key = brokerKey(event.group, event.replica);
+      const entry = context.brokers[key];
+      if (!entry) return;
+      if (event.to === "removed") {
+        const { [key]: _gone, ...rest } = context.brokers;
+        enqueue.stopChild(entry.ref);
+        enqueue.assign({ brokers: rest });
+      } else {
+        enqueue.assign({ brokers: { ...context.brokers, [key]: { ...entry, liveness: event.to } } });
+      }
+    }),
+    scan: enqueueActions(({ context, enqueue }) => {
+      for (const entry of Object.values(context.brokers)) {
+        enqueue.sendTo(entry.ref, { type: "TICK", elapsedMs: context.timings.scanIntervalMs });
+      }
+    }),
+  },
+}).createMachine({
+  id: "nameserver",
+  context: ({ input }) => ({ id: input.id, timings: input.timings, brokers: {} }),
+  initial: "serving",
+  states: {
+    serving: {
+      on: {
+        REGISTER: { actions: "register" },
+        UNREGISTER: { actions: "unregister" },
+        LIVENESS_CHANGED: {
+          actions: [{ type: "publishLiveness", params: ({ event }) => event }, "applyLiveness"],
+        },
+      },
+      after: {
+        scanInterval: { target: "serving", reenter: true, actions: "scan" },
+      },
+    },
+  },
+});

@@ -1,0 +1,77 @@
+// The wire error envelope and its codes. Every error a Rocketbus node sends
+// is {"error":{"code","message"}} with a code from ErrorCode; clients turn it
+// back into an RbusError with the same code.
+
+export const ErrorCode = {
+  /** The request is not JSON, or a field is missing or of the wrong type. */
+  BAD_REQUEST: "BAD_REQUEST",
+  /** No broker serves the topic (RocketMQ: "No route info of this topic"). */
+  TOPIC_NOT_EXIST: "TOPIC_NOT_EXIST",
+  /** The message (or batch) is larger than the broker accepts. */
+  MESSAGE_TOO_LARGE: "MESSAGE_TOO_LARGE",
+  /** An offset before the first or after the last stored message. */
+  OFFSET_OUT_OF_RANGE: "OFFSET_OUT_OF_RANGE",
+  /** The topic's permissions forbid this operation. */
+  NO_PERMISSION: "NO_PERMISSION",
+  /** This replica is not the master and cannot take writes. */
+  NOT_MASTER: "NOT_MASTER",
+  /** The store could not flush in time; the message may or may not be stored. */
+  FLUSH_TIMEOUT: "FLUSH_TIMEOUT",
+  /** The broker is overloaded or shutting down; retry elsewhere. */
+  BROKER_BUSY: "BROKER_BUSY",
+  /** No message with that id or key. */
+  NOT_FOUND: "NOT_FOUND",
+  /** Nobody answered in time. */
+  TIMEOUT: "TIMEOUT",
+  /** No responder on the subject (the node is not running). */
+  NO_RESPONDERS: "NO_RESPONDERS",
+  /** A bug or an I/O failure on the node; its log says more. */
+  INTERNAL: "INTERNAL",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface ErrorEnvelope {
+  error: { code: ErrorCode; message: string };
+}
+
+export class RbusError extends Error {
+  override name = "RbusError";
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+  toWire(): ErrorEnvelope {
+    return { error: { code: this.code, message: this.message } };
+  }
+}
+
+export class BadRequestError extends RbusError {
+  override name = "BadRequestError";
+  constructor(message: string) {
+    super(ErrorCode.BAD_REQUEST, message);
+  }
+}
+
+const CODES = new Set<string>(Object.values(ErrorCode));
+
+export function isErrorEnvelope(v: unknown): v is ErrorEnvelope {
+  if (typeof v !== "object" || v === null || !("error" in v)) return false;
+  const e = (v as { error: unknown }).error;
+  return typeof e === "object" && e !== null && typeof (e as { code?: unknown }).code === "string";
+}
+
+/** The error an envelope stands for; unknown codes keep their text under INTERNAL. */
+export function fromWire(env: ErrorEnvelope): RbusError {
+  const { code, message } = env.error;
+  if (CODES.has(code)) return new RbusError(code, String(message ?? code));
+  return new RbusError(ErrorCode.INTERNAL, `${code}: ${message}`);
+}
+
+/** Any thrown value as an envelope; non-Rbus errors become INTERNAL. */
+export function toEnvelope(err: unknown): ErrorEnvelope {
+  if (err instanceof RbusError) return err.toWire();
+  const message = err instanceof Error ? err.message : String(err);
+  return { error: { code: ErrorCode.INTERNAL, message } };
+}

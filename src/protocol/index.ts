@@ -1,0 +1,6 @@
+export * from "./subjects.js";
+export * from "./errors.js";
+export * from "./types.js";
+export * from "./validate.js";
+export * from "./json.js";
+export * from "./control.js";

@@ -1,0 +1,64 @@
+// Every NATS subject Rocketbus uses is built here and nowhere else.
+// See docs/subjects.md for who listens on each and what it carries.
+
+/** The APIs one broker replica serves under rbus.broker.<group>.<replica>. */
+export const BrokerApi = {
+  send: "send",
+  sendBatch: "send.batch",
+  pull: "pull",
+  offsetCommit: "offset.commit",
+  offsetQuery: "offset.query",
+  topicUpsert: "topic.upsert",
+  topicList: "topic.list",
+  clientHeartbeat: "client.heartbeat",
+  status: "status",
+  message: "message",
+  haFetch: "ha.fetch",
+} as const;
+export type BrokerApi = (typeof BrokerApi)[keyof typeof BrokerApi];
+
+const TOKEN = /^[A-Za-z0-9_-]+$/;
+
+/** A name used as one subject token: no dots, wildcards or spaces. */
+export function isSubjectToken(s: unknown): s is string {
+  return typeof s === "string" && s.length > 0 && s.length <= 128 && TOKEN.test(s);
+}
+
+function token(kind: string, s: string): string {
+  if (!isSubjectToken(s)) {
+    throw new TypeError(`${kind} "${s}" is not a valid subject token (letters, digits, '-' and '_' only)`);
+  }
+  return s;
+}
+
+export type Subjects = ReturnType<typeof subjects>;
+
+export function subjects(prefix = "rbus") {
+  const p = prefix.split(".").map((t) => token("prefix", t)).join(".");
+  return {
+    prefix: p,
+    ns: {
+      register: `${p}.ns.register`,
+      unregister: `${p}.ns.unregister`,
+      route: `${p}.ns.route`,
+      cluster: `${p}.ns.cluster`,
+      /** Every NameServer answers: used to list them and count them. */
+      info: `${p}.ns.info`,
+      /** Queue group the NameServers share for one-answers requests. */
+      queueGroup: `${p}-ns`,
+    },
+    /** rbus.broker.<group>.<replica>: the prefix a replica registers as its address. */
+    brokerBase: (group: string, replica: number) => `${p}.broker.${token("group", group)}.${replica}`,
+    broker: (group: string, replica: number, api: BrokerApi) =>
+      `${p}.broker.${token("group", group)}.${replica}.${api}`,
+    vote: (group: string) => `${p}.broker.${token("group", group)}.vote`,
+    events: {
+      all: `${p}.events.>`,
+      liveness: (group: string, replica: number) => `${p}.events.liveness.${token("group", group)}.${replica}`,
+      kind: (kind: string) => `${p}.events.${token("kind", kind)}.>`,
+    },
+    inspect: (node: string) => `${p}.inspect.${token("node", node)}`,
+    /** The JetStream stream that keeps rbus.events.> history. */
+    eventsStream: `${p.replace(/[.-]/g, "_").toUpperCase()}_EVENTS`,
+  };
+}

@@ -1,0 +1,123 @@
+// Wire types of the control plane: registration, routes, cluster data.
+// All travel as JSON so that any NATS client can read and write them.
+
+export const Liveness = { alive: "alive", suspect: "suspect", dead: "dead" } as const;
+export type Liveness = (typeof Liveness)[keyof typeof Liveness];
+
+export const Role = { master: "master", slave: "slave", candidate: "candidate" } as const;
+export type Role = (typeof Role)[keyof typeof Role];
+
+/** Topic permissions, as RocketMQ's PERM_READ / PERM_WRITE, spelled out. */
+export const Perm = { rw: "rw", r: "r", w: "w", none: "none" } as const;
+export type Perm = (typeof Perm)[keyof typeof Perm];
+
+export interface TopicConfig {
+  topic: string;
+  readQueues: number;
+  writeQueues: number;
+  perm: Perm;
+}
+
+/** What a broker replica sends to every NameServer on start and every heartbeat. */
+export interface BrokerRegistration {
+  cluster: string;
+  group: string;
+  replica: number;
+  role: Role;
+  /** Replication term of the role; 0 before any election. */
+  term: number;
+  /** Subject prefix the replica serves on: rbus.broker.<group>.<replica>. */
+  address: string;
+  heartbeatIntervalMs: number;
+  topics: TopicConfig[];
+  /** Wall-clock start time of the replica process, ms since the epoch. */
+  startedAt: number;
+}
+
+export interface RegisterAck {
+  nameServer: string;
+  liveness: Liveness;
+}
+
+export interface UnregisterRequest {
+  group: string;
+  replica: number;
+}
+
+export interface UnregisterAck {
+  nameServer: string;
+  removed: boolean;
+}
+
+export interface RouteRequest {
+  topic: string;
+}
+
+/** How many queues a broker group serves for a topic. */
+export interface QueueData {
+  group: string;
+  readQueues: number;
+  writeQueues: number;
+  perm: Perm;
+}
+
+export interface ReplicaRoute {
+  replica: number;
+  role: Role;
+  term: number;
+  liveness: Liveness;
+  address: string;
+}
+
+export interface GroupRoute {
+  cluster: string;
+  group: string;
+  replicas: ReplicaRoute[];
+}
+
+/** RocketMQ's TopicRouteData: the queues per group and where each group lives. */
+export interface RouteData {
+  topic: string;
+  nameServer: string;
+  queues: QueueData[];
+  groups: GroupRoute[];
+}
+
+export interface BrokerInfo {
+  cluster: string;
+  group: string;
+  replica: number;
+  role: Role;
+  term: number;
+  address: string;
+  liveness: Liveness;
+  registeredAt: number;
+  lastHeartbeatAt: number;
+  topics: number;
+}
+
+export interface ClusterInfo {
+  nameServer: string;
+  brokers: BrokerInfo[];
+}
+
+export interface NameServerInfo {
+  nameServer: string;
+  startedAt: number;
+  brokers: number;
+  scanIntervalMs: number;
+  suspectAfterMs: number;
+  deadAfterMs: number;
+}
+
+/** Published on rbus.events.liveness.<group>.<replica> by every NameServer. */
+export interface LivenessEvent {
+  type: "liveness";
+  nameServer: string;
+  group: string;
+  replica: number;
+  from: Liveness | "unknown";
+  to: Liveness | "removed";
+  at: number;
+  silentMs: number;
+}

@@ -1,0 +1,99 @@
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { createActor, fromPromise, SimulatedClock, waitFor } from "xstate";
+import { registrationMachine } from "../../machines/broker-registration.js";
+
+/** A registration machine whose NameServers answer as `answers` says, call by call. */
+function start(answers: Array<number | Error>) {
+  const clock = new SimulatedClock();
+  const calls = { register: 0, unregister: 0 };
+  const machine = registrationMachine.provide({
+    actors: {
+      register: fromPromise(async () => {
+        const a = answers[Math.min(calls.register++, answers.length - 1)];
+        if (a instanceof Error) throw a;
+        return { answered: a ?? 0 };
+      }),
+      unregister: fromPromise(async () => ({ answered: ++calls.unregister })),
+    },
+  });
+  const actor = createActor(machine, { clock, input: { heartbeatIntervalMs: 30_000, retryBaseMs: 1_000 } }).start();
+  const settle = (state: "registering" | "registered" | "retrying" | "stopped") => waitFor(actor, (s) => s.matches(state), { timeout: 1000 });
+  return { clock, actor, calls, settle };
+}
+
+const test = suite("broker registration");
+
+test("registers at start and records how many NameServers answered", async () => {
+  const t = start([2]);
+  const s = await t.settle("registered");
+  assert.is(s.context.answered, 2);
+  assert.is(t.calls.register, 1);
+});
+
+test("registers again every heartbeat interval", async () => {
+  const t = start([2]);
+  await t.settle("registered");
+  t.clock.increment(29_999);
+  assert.is(t.calls.register, 1);
+  t.clock.increment(1);
+  await t.settle("registered");
+  assert.is(t.calls.register, 2);
+  t.clock.increment(30_000);
+  await t.settle("registered");
+  assert.is(t.calls.register, 3);
+});
+
+test("no answer is a failure, retried with doubling delays capped at the heartbeat", async () => {
+  const t = start([0, new Error("no responders"), 0, 0, 0, 0, 0, 3]);
+  const expectedDelays = [1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000];
+  for (const [i, delay] of expectedDelays.entries()) {
+    const s = await t.settle("retrying");
+    assert.is(s.context.failures, i + 1);
+    t.clock.increment(delay - 1);
+    assert.is(t.calls.register, i + 1, `no retry before ${delay} ms`);
+    t.clock.increment(1);
+  }
+  const s = await t.settle("registered");
+  assert.is(s.context.answered, 3);
+  assert.is(s.context.failures, 0);
+});
+
+test("a restored connection registers at once", async () => {
+  const t = start([1]);
+  await t.settle("registered");
+  t.actor.send({ type: "RECONNECTED" });
+  await t.settle("registered");
+  assert.is(t.calls.register, 2);
+});
+
+test("a changed topic table registers at once, also while a registration is in flight", async () => {
+  const t = start([1]);
+  t.actor.send({ type: "TOPICS_CHANGED" });
+  await t.settle("registered");
+  assert.is(t.calls.register, 2);
+  t.actor.send({ type: "TOPICS_CHANGED" });
+  await t.settle("registered");
+  assert.is(t.calls.register, 3);
+});
+
+test("a restored connection during backoff registers at once", async () => {
+  const t = start([0, 1]);
+  await t.settle("retrying");
+  t.actor.send({ type: "RECONNECTED" });
+  await t.settle("registered");
+  assert.is(t.calls.register, 2);
+});
+
+test("stop unregisters and ends", async () => {
+  const t = start([1]);
+  await t.settle("registered");
+  t.actor.send({ type: "STOP" });
+  await t.settle("stopped");
+  assert.is(t.calls.unregister, 1);
+  assert.is(t.actor.getSnapshot().status, "done");
+  t.clock.increment(60_000);
+  assert.is(t.calls.register, 1, "no heartbeat after stop");
+});
+
+test.run();

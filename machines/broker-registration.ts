@@ -69,8 +69,10 @@ export const registrationMachine = setup({
         onError: { target: "retrying", actions: "failed" },
       },
       on: {
-        // A registration in flight carries the old table: send a fresh one.
+        // A registration in flight carries the old table, or went out before
+        // the connection dropped and may be lost: send a fresh one.
         TOPICS_CHANGED: { target: "registering", reenter: true },
+        RECONNECTED: { target: "registering", reenter: true },
       },
     },
     registered: {

@@ -104,7 +104,9 @@ export interface ClusterInfo {
 export interface NameServerInfo {
   nameServer: string;
   startedAt: number;
+  /** Broker replicas in the table, and how many are in each liveness state. */
   brokers: number;
+  liveness: Record<Liveness, number>;
   scanIntervalMs: number;
   suspectAfterMs: number;
   deadAfterMs: number;

@@ -77,6 +77,13 @@ test("a changed topic table registers at once, also while a registration is in f
   assert.is(t.calls.register, 3);
 });
 
+test("a connection restored while a registration is in flight registers again", async () => {
+  const t = start([1]);
+  t.actor.send({ type: "RECONNECTED" });
+  await t.settle("registered");
+  assert.is(t.calls.register, 2, "the first request may have been lost with the connection");
+});
+
 test("a restored connection during backoff registers at once", async () => {
   const t = start([0, 1]);
   await t.settle("retrying");

@@ -1,0 +1,132 @@
+// The NameServer actor: the broker table machine, wired to NATS.
+// Every NameServer hears every registration; route and cluster queries go
+// to one of them (queue group). NameServers share nothing with each other.
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import { createActor, type Actor } from "xstate";
+import { DEFAULT_NAMESERVER_TIMINGS, nameServerMachine, type NameServerTimings } from "../machines/nameserver.js";
+import type { LivenessChanged } from "../machines/liveness.js";
+import { buildClusterInfo, buildRoute } from "../machines/routes.js";
+import {
+  decodeRegistration,
+  decodeRouteRequest,
+  decodeUnregister,
+  encodeJson,
+  ErrorCode,
+  parseObject,
+  RbusError,
+  subjects,
+  type LivenessEvent,
+  type NameServerInfo,
+  type RegisterAck,
+  type UnregisterAck,
+} from "../src/protocol/index.js";
+import { silentLogger, type Logger } from "../src/runtime/log.js";
+import { serve } from "./responder.js";
+
+export interface NameServerOptions {
+  nc: NatsConnection;
+  id: string;
+  prefix?: string;
+  timings?: Partial<NameServerTimings>;
+  log?: Logger;
+}
+
+export interface NameServerHandle {
+  id: string;
+  actor: Actor<typeof nameServerMachine>;
+  stop(): Promise<void>;
+}
+
+export async function startNameServer(opts: NameServerOptions): Promise<NameServerHandle> {
+  const { nc, id } = opts;
+  const log = (opts.log ?? silentLogger).child({ node: id });
+  const subj = subjects(opts.prefix);
+  const timings = { ...DEFAULT_NAMESERVER_TIMINGS, ...opts.timings };
+  const startedAt = Date.now();
+
+  const publishLiveness = (_: unknown, change: LivenessChanged) => {
+    const event: LivenessEvent = { ...change, type: "liveness", nameServer: id, at: Date.now() };
+    const level = change.to === "alive" && change.from === "unknown" ? "debug" : "info";
+    log[level]("broker liveness", { group: change.group, replica: change.replica, from: change.from, to: change.to });
+    nc.publish(subj.events.liveness(change.group, change.replica), encodeJson(event));
+  };
+  const actor = createActor(nameServerMachine.provide({ actions: { publishLiveness } }), {
+    id,
+    input: { id, timings },
+  }).start();
+  const brokers = () => Object.values(actor.getSnapshot().context.brokers);
+
+  const subs: Subscription[] = [
+    serve(
+      nc,
+      subj.ns.register,
+      (msg): RegisterAck => {
+        const registration = decodeRegistration(parseObject(msg.data));
+        log.debug("registration", { group: registration.group, replica: registration.replica, topics: registration.topics.length });
+        actor.send({ type: "REGISTER", registration, at: Date.now() });
+        const entry = actor.getSnapshot().context.brokers[`${registration.group}.${registration.replica}`];
+        return { nameServer: id, liveness: entry?.liveness ?? "alive" };
+      },
+      { log },
+    ),
+    serve(
+      nc,
+      subj.ns.unregister,
+      (msg): UnregisterAck => {
+        const { group, replica } = decodeUnregister(parseObject(msg.data));
+        const before = brokers().length;
+        actor.send({ type: "UNREGISTER", group, replica });
+        return { nameServer: id, removed: brokers().length < before };
+      },
+      { log },
+    ),
+    serve(
+      nc,
+      subj.ns.route,
+      (msg) => {
+        const { topic } = decodeRouteRequest(parseObject(msg.data));
+        const route = buildRoute(id, topic, brokers());
+        if (!route) throw new RbusError(ErrorCode.TOPIC_NOT_EXIST, `no live broker serves topic "${topic}"`);
+        return route;
+      },
+      { log, queue: subj.ns.queueGroup },
+    ),
+    serve(
+      nc,
+      subj.ns.cluster,
+      (msg) => {
+        parseObject(msg.data);
+        return buildClusterInfo(id, brokers());
+      },
+      { log, queue: subj.ns.queueGroup },
+    ),
+    serve(
+      nc,
+      subj.ns.info,
+      (msg): NameServerInfo => {
+        parseObject(msg.data);
+        const all = brokers();
+        const liveness = { alive: 0, suspect: 0, dead: 0 };
+        for (const b of all) liveness[b.liveness]++;
+        return { nameServer: id, startedAt, brokers: all.length, liveness, ...timingsMs(timings) };
+      },
+      { log },
+    ),
+  ];
+  await nc.flush();
+  log.info("nameserver started", { ...timings });
+
+  return {
+    id,
+    actor,
+    async stop() {
+      for (const s of subs) s.unsubscribe();
+      actor.stop();
+      log.info("nameserver stopped");
+    },
+  };
+}
+
+function timingsMs(t: NameServerTimings) {
+  return { scanIntervalMs: t.scanIntervalMs, suspectAfterMs: t.suspectAfterMs, deadAfterMs: t.deadAfterMs };
+}

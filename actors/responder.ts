@@ -1,0 +1,44 @@
+// Serves one request subject: decodes nothing itself, but guarantees that
+// every request gets exactly one reply, an error envelope when the handler
+// throws, and that no handler error escapes into the subscription.
+import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
+import { encodeJson, RbusError, toEnvelope } from "../src/protocol/index.js";
+import type { Logger } from "../src/runtime/log.js";
+
+export type Handler = (msg: Msg) => unknown | Promise<unknown>;
+
+export interface ServeOptions {
+  queue?: string;
+  log: Logger;
+}
+
+export function reply(msg: Msg, result: unknown): void {
+  if (!msg.reply) return;
+  msg.respond(result instanceof Uint8Array ? result : encodeJson(result));
+}
+
+export function replyError(msg: Msg, err: unknown, log: Logger): void {
+  if (!(err instanceof RbusError)) log.error("request failed", { subject: msg.subject, error: String(err) });
+  else log.debug("request refused", { subject: msg.subject, code: err.code });
+  if (msg.reply) msg.respond(encodeJson(toEnvelope(err)));
+}
+
+export function serve(nc: NatsConnection, subject: string, handler: Handler, opts: ServeOptions): Subscription {
+  const { log } = opts;
+  return nc.subscribe(subject, {
+    ...(opts.queue ? { queue: opts.queue } : {}),
+    callback: (err, msg) => {
+      if (err) {
+        log.warn("subscription error", { subject, error: err.message });
+        return;
+      }
+      try {
+        const out = handler(msg);
+        if (out instanceof Promise) out.then((r) => reply(msg, r), (e) => replyError(msg, e, log));
+        else reply(msg, out);
+      } catch (e) {
+        replyError(msg, e, log);
+      }
+    },
+  });
+}

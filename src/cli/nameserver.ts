@@ -1,0 +1,39 @@
+import { hostname } from "node:os";
+import { startNameServer } from "../../actors/nameserver.js";
+import { connectNats } from "../runtime/nats.js";
+import { createLogger } from "../runtime/log.js";
+import { intArg, natsOption, parse, prefixOption, untilSignal } from "./args.js";
+
+const usage =
+  "rbus nameserver --nats <url> [--id <name>] [--scan-interval <ms>] [--suspect-after <ms>] [--dead-after <ms>] [--forget-after <ms>]";
+
+export async function nameserverCommand(argv: string[]): Promise<void> {
+  const { values } = parse(
+    argv,
+    {
+      ...natsOption,
+      ...prefixOption,
+      id: { type: "string" },
+      "scan-interval": { type: "string" },
+      "suspect-after": { type: "string" },
+      "dead-after": { type: "string" },
+      "forget-after": { type: "string" },
+    },
+    usage,
+  );
+  const id = values.id ?? `ns-${hostname()}-${process.pid}`;
+  const timings = Object.fromEntries(
+    Object.entries({
+      scanIntervalMs: intArg(values["scan-interval"], "scan-interval"),
+      suspectAfterMs: intArg(values["suspect-after"], "suspect-after"),
+      deadAfterMs: intArg(values["dead-after"], "dead-after"),
+      forgetAfterMs: intArg(values["forget-after"], "forget-after"),
+    }).filter(([, v]) => v !== undefined),
+  );
+  const nc = await connectNats(values.nats, `rbus-nameserver-${id}`);
+  const ns = await startNameServer({ nc, id, prefix: values.prefix, timings, log: createLogger() });
+  untilSignal(async () => {
+    await ns.stop();
+    await nc.drain();
+  });
+}

@@ -1,0 +1,58 @@
+// Child processes of the launcher (and of the test harness): nats-server,
+// waited for until it says it is ready, and a clean stop for any child.
+import { spawn, type ChildProcess } from "node:child_process";
+
+export const natsServerBin = () => process.env.NATS_SERVER ?? "nats-server";
+
+export interface StartedNats {
+  proc: ChildProcess;
+  /** The client port the server reports listening on. */
+  port: number;
+}
+
+/**
+ * Starts `nats-server -c <config>` and resolves once it logs "Server is
+ * ready", with the client port read from its log (so port -1 works).
+ * Every log line also goes to `onLog`.
+ */
+export function startNatsProcess(configFile: string, onLog: (chunk: string) => void = () => {}, timeoutMs = 10_000): Promise<StartedNats> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(natsServerBin(), ["-c", configFile], { stdio: ["ignore", "ignore", "pipe"], detached: true });
+    process.on("exit", () => proc.kill("SIGKILL"));
+    let log = "";
+    let port = 0;
+    let settled = false;
+    const fail = (err: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      proc.kill("SIGKILL");
+      reject(err);
+    };
+    const timer = setTimeout(() => fail(new Error(`nats-server not ready after ${timeoutMs} ms:\n${log}`)), timeoutMs);
+    proc.on("error", (err) => fail(new Error(`cannot start ${natsServerBin()} (${err.message}); install it with: make setup`)));
+    proc.on("exit", (code) => fail(new Error(`nats-server exited with code ${code}:\n${log.trim()}`)));
+    proc.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
+      onLog(chunk);
+      if (settled) return;
+      log += chunk;
+      const m = /Listening for client connections on [^\s]+:(\d+)/.exec(log);
+      if (m) port = Number(m[1]);
+      if (port && log.includes("Server is ready")) {
+        settled = true;
+        clearTimeout(timer);
+        resolve({ proc, port });
+      }
+    });
+  });
+}
+
+/** SIGTERM, then SIGKILL after `timeoutMs`; resolves when the process is gone. */
+export async function terminate(proc: ChildProcess, timeoutMs = 5000): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+  proc.kill("SIGTERM");
+  const timer = setTimeout(() => proc.kill("SIGKILL"), timeoutMs);
+  await exited;
+  clearTimeout(timer);
+}

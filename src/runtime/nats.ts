@@ -1,0 +1,20 @@
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+
+/**
+ * A connection that never gives up reconnecting: a node outlives a NATS
+ * restart and re-registers when the connection comes back.
+ */
+export async function connectNats(servers: string, name: string): Promise<NatsConnection> {
+  try {
+    return await connect({
+      servers: servers.split(","),
+      name,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      // Payloads up to the server's max_payload; nats.conf raises it to 8 MiB.
+    });
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new Error(`cannot connect to NATS at ${servers} (${reason}); is nats-server running? Try: make run-cluster`);
+  }
+}

@@ -1,0 +1,121 @@
+// NameServers and brokers as separate processes, as run-cluster runs them.
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { Admin } from "../../src/client/admin.js";
+import { subjects, type RouteData } from "../../src/protocol/index.js";
+import { requestAll } from "../../src/runtime/request.js";
+import { startNatsServer, type NatsServer } from "../harness/nats-server.js";
+import { runRbus, spawnRbus, type RbusProcess } from "../harness/processes.js";
+import { collectLiveness } from "../harness/events.js";
+import { waitUntil } from "../harness/wait.js";
+
+interface Ctx {
+  server: NatsServer;
+  nc: NatsConnection;
+  dir: string;
+  procs: RbusProcess[];
+}
+const test = suite<Ctx>("cluster in separate processes");
+const nameServerIds = ["ns-1", "ns-2"];
+
+test.before(async (ctx) => {
+  ctx.server = await startNatsServer();
+  ctx.nc = await connect({ servers: ctx.server.url });
+  ctx.dir = mkdtempSync(join(tmpdir(), "rbus-cluster-"));
+  ctx.procs = [];
+});
+
+test.after(async (ctx) => {
+  await Promise.all(ctx.procs.map((p) => p.kill("SIGKILL")));
+  await ctx.nc.close();
+  await ctx.server.stop();
+  rmSync(ctx.dir, { recursive: true, force: true });
+});
+
+const nameServer = (ctx: Ctx, id: string) =>
+  spawnRbus(["nameserver", "--nats", ctx.server.url, "--id", id, "--scan-interval", "100", "--suspect-after", "1000", "--dead-after", "2000"]);
+const broker = (ctx: Ctx, group: string) =>
+  spawnRbus(["broker", "--nats", ctx.server.url, "--group", group, "--replica", "0", "--data", join(ctx.dir, group), "--heartbeat-interval", "200"]);
+
+test("2 NameServers and 2 brokers: registration, routes, SIGKILL, clean stop, return", async (ctx) => {
+  const admin = new Admin(ctx.nc);
+  const log = collectLiveness(ctx.nc);
+  for (const id of nameServerIds) ctx.procs.push(nameServer(ctx, id));
+  await waitUntil("both NameServers up", async () => (await admin.nameServers()).length === 2);
+  const a = broker(ctx, "broker-a");
+  const b = broker(ctx, "broker-b");
+  ctx.procs.push(a, b);
+
+  // Both NameServers list both brokers.
+  await waitUntil("both brokers in both NameServers", async () => {
+    const ns = await admin.nameServers();
+    return ns.length === 2 && ns.every((n) => n.brokers === 2 && n.liveness.alive === 2);
+  });
+  const cluster = await admin.cluster();
+  assert.equal(cluster.brokers.map((x) => `${x.group}:${x.liveness}`), ["broker-a:alive", "broker-b:alive"]);
+
+  // A route query is answered by one NameServer.
+  const routes = await requestAll<RouteData>(ctx.nc, subjects().ns.route, { topic: "TBW102" });
+  assert.is(routes.length, 1);
+  assert.equal((routes[0] as RouteData).groups.map((g) => g.group), ["broker-a", "broker-b"]);
+
+  // SIGKILL: suspect, then dead, in both NameServers; the broker leaves the routes.
+  await a.kill("SIGKILL");
+  await waitUntil("broker-a dead in both", () => nameServerIds.every((ns) => log.has(ns, "broker-a.0", "suspect->dead")), {
+    timeoutMs: 15_000,
+  });
+  for (const ns of nameServerIds) assert.ok(log.has(ns, "broker-a.0", "alive->suspect"), `${ns} saw it suspect first`);
+  const route = await admin.route("TBW102");
+  assert.equal(route.groups.map((g) => g.group), ["broker-b"]);
+
+  // A clean stop leaves at once: removed straight from alive.
+  const stoppedAt = Date.now();
+  assert.is(await b.kill("SIGTERM"), 0, "a clean stop exits 0");
+  await waitUntil("broker-b removed from both", () => nameServerIds.every((ns) => log.has(ns, "broker-b.0", "alive->removed")));
+  assert.ok(Date.now() - stoppedAt < 1000, "removal does not wait for the scan");
+  assert.not.ok(log.lines((e) => e.group === "broker-b").some((l) => l.includes("suspect")));
+
+  // The killed broker comes back: alive again in both.
+  ctx.procs.push(broker(ctx, "broker-a"));
+  await waitUntil("broker-a alive again", () => nameServerIds.every((ns) => log.has(ns, "broker-a.0", "dead->alive")));
+  assert.equal((await admin.route("TBW102")).groups.map((g) => g.group), ["broker-a"]);
+});
+
+test("rbus cluster prints NameServers and brokers with liveness and last heartbeat", async (ctx) => {
+  const out = await runRbus(["cluster", "--nats", ctx.server.url]);
+  assert.is(out.code, 0, out.stderr);
+  assert.match(out.stdout, /NameServers \(2\):/);
+  assert.match(out.stdout, /ns-1/);
+  assert.match(out.stdout, /broker-a\s+0\s+master\s+0\s+alive\s+\d+s ago/);
+  const json = await runRbus(["cluster", "--nats", ctx.server.url, "--json"]);
+  const parsed = JSON.parse(json.stdout) as { nameServers: unknown[]; brokers: Array<{ group: string; lastHeartbeatAt: number }> };
+  assert.is(parsed.nameServers.length, 2);
+  assert.ok(parsed.brokers.every((x) => x.lastHeartbeatAt > 0));
+});
+
+test("rbus cluster without NameServers says what to do", async (ctx) => {
+  const lonely = await startNatsServer({ jetstream: false });
+  try {
+    const out = await runRbus(["cluster", "--nats", lonely.url]);
+    assert.is(out.code, 1);
+    assert.match(out.stderr, /no NameServer answers.*make run-cluster/);
+  } finally {
+    await lonely.stop();
+  }
+  assert.ok(ctx.server.url);
+});
+
+test("bad command lines exit 2 with usage", async () => {
+  const out = await runRbus(["broker", "--group", "a"]);
+  assert.is(out.code, 2);
+  assert.match(out.stderr, /--data is required/);
+  const unknown = await runRbus(["frobnicate"]);
+  assert.is(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown command "frobnicate"/);
+});
+
+test.run();

@@ -1,0 +1,66 @@
+// Starts a real nats-server for a test: a port chosen by the server itself
+// (port -1, read back from its log, so no race for a port), a temporary
+// JetStream folder, and a stop that always kills it.
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startNatsProcess, terminate } from "../../src/cluster/processes.js";
+
+export interface NatsServer {
+  url: string;
+  port: number;
+  storeDir: string;
+  /** Stops the server, keeps its JetStream folder, starts it again on the same port. */
+  restart(): Promise<void>;
+  /** Stops the server without removing its folder. */
+  kill(): Promise<void>;
+  /** Starts it again after kill(). */
+  start(): Promise<void>;
+  /** Stops the server and removes its folder. */
+  stop(): Promise<void>;
+}
+
+const live = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const p of live) p.kill("SIGKILL");
+});
+
+async function launch(configFile: string) {
+  const started = await startNatsProcess(configFile);
+  live.add(started.proc);
+  started.proc.on("exit", () => live.delete(started.proc));
+  return started;
+}
+
+export async function startNatsServer(opts: { jetstream?: boolean } = {}): Promise<NatsServer> {
+  const dir = mkdtempSync(join(tmpdir(), "rbus-nats-"));
+  const storeDir = join(dir, "jetstream");
+  const configFile = join(dir, "nats.conf");
+  const writeConfig = (port: number) => {
+    const lines = [`host: 127.0.0.1`, `port: ${port}`, `max_payload: 8MB`];
+    if (opts.jetstream !== false) lines.push(`jetstream { store_dir: "${storeDir}" }`);
+    writeFileSync(configFile, lines.join("\n"));
+  };
+  writeConfig(-1);
+  let { proc, port } = await launch(configFile);
+  writeConfig(port);
+  const server: NatsServer = {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    storeDir,
+    kill: () => terminate(proc),
+    async start() {
+      ({ proc } = await launch(configFile));
+    },
+    async restart() {
+      await terminate(proc);
+      await server.start();
+    },
+    async stop() {
+      await terminate(proc);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return server;
+}

@@ -1,0 +1,48 @@
+// <dir>/checkpoint and <dir>/abort, as RocketMQ's StoreCheckpoint and abort file.
+//
+// The checkpoint records how far things were durable at the last flush:
+// `commitLog` (fsynced commit-log end) and `dispatched` (commit-log end the
+// fsynced consume queues cover). Recovery starts from there.
+//
+// The abort marker exists while a store is open and is removed by a clean
+// close; finding it at open means the last run died (kill -9, power loss),
+// so recovery rechecks the log from the checkpoint's segment instead of
+// trusting the files.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { readJsonFile, writeFileAtomic } from "./atomic-file.js";
+
+export interface Checkpoint {
+  commitLog: number;
+  dispatched: number;
+  /** Store clock when written, ms. */
+  savedAt: number;
+}
+
+export function readCheckpoint(dir: string): Checkpoint | undefined {
+  try {
+    const cp = readJsonFile<Checkpoint>(path.join(dir, "checkpoint"));
+    if (cp && Number.isSafeInteger(cp.commitLog) && Number.isSafeInteger(cp.dispatched)) return cp;
+  } catch {
+    // a checkpoint that does not parse is no checkpoint: recovery starts further back
+  }
+  return undefined;
+}
+
+export function writeCheckpoint(dir: string, cp: Checkpoint): void {
+  writeFileAtomic(path.join(dir, "checkpoint"), JSON.stringify(cp));
+}
+
+/** Creates the abort marker; returns whether one was already there (the last run did not close). */
+export function markOpen(dir: string): boolean {
+  const file = path.join(dir, "abort");
+  const existed = fs.existsSync(file);
+  if (!existed) {
+    fs.writeFileSync(file, "");
+  }
+  return existed;
+}
+
+export function markClosed(dir: string): void {
+  fs.rmSync(path.join(dir, "abort"), { force: true });
+}

@@ -1,0 +1,115 @@
+// Makes the commit log durable. Two users:
+//  - async flush (RocketMQ's default): the store's timer calls flush() every
+//    flushIntervalMs; puts never wait.
+//  - sync flush, group commit (RocketMQ's GroupCommitService): every put
+//    calls waitFor(itsEnd). Waiters that arrive while no fsync runs are
+//    gathered until the next turn of the event loop, then ONE round of
+//    fdatasync covers all of them; waiters that arrive during a round are
+//    covered together by the next one. A waiter not covered within
+//    timeoutMs gets false (FLUSH_TIMEOUT); its data may still reach disk.
+import type { CommitLog } from "./commit-log.js";
+
+export type FsyncFn = (fd: number) => Promise<void>;
+
+interface Waiter {
+  upTo: number;
+  resolve: (ok: boolean) => void;
+  reject: (err: unknown) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class CommitLogFlusher {
+  /** Everything before this offset has been fsynced. */
+  flushed: number;
+  private round: Promise<void> | undefined;
+  private scheduled = false;
+  private waiters: Waiter[] = [];
+
+  constructor(private readonly log: CommitLog, private readonly fsync: FsyncFn, private readonly timeoutMs: number) {
+    this.flushed = log.maxOffset;
+  }
+
+  /** Resolves true once everything before `upTo` is on disk, false after timeoutMs. */
+  waitFor(upTo: number): Promise<boolean> {
+    if (this.flushed >= upTo) return Promise.resolve(true);
+    return new Promise<boolean>((resolve, reject) => {
+      const w: Waiter = { upTo, resolve, reject, timer: setTimeout(() => this.expire(w), this.timeoutMs) };
+      this.waiters.push(w);
+      this.schedule();
+    });
+  }
+
+  /** Flushes everything written so far (waiting out a round already running). */
+  async flush(): Promise<void> {
+    while (this.flushed < this.log.maxOffset) {
+      this.round ??= this.runRound().finally(() => (this.round = undefined));
+      await this.round;
+    }
+  }
+
+  /** Fails every waiter (the store is closing without a flush). */
+  abandon(): void {
+    for (const w of this.waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.resolve(false);
+    }
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.round) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flush().then(
+        () => {
+          if (this.waiters.length > 0) this.schedule(); // arrived during the last round
+        },
+        (err: unknown) => this.failAll(err),
+      );
+    });
+  }
+
+  private async runRound(): Promise<void> {
+    const target = this.log.maxOffset;
+    for (const seg of this.log.takeDirty()) {
+      try {
+        await this.fsync(seg.fd);
+      } catch (err) {
+        // a segment deleted (truncateTo, retention) while its fsync was queued
+        if ((err as NodeJS.ErrnoException).code !== "EBADF") throw err;
+      }
+    }
+    this.flushed = Math.max(this.flushed, target);
+    this.release();
+  }
+
+  private release(): void {
+    const still: Waiter[] = [];
+    for (const w of this.waiters) {
+      if (w.upTo <= this.flushed) {
+        clearTimeout(w.timer);
+        w.resolve(true);
+      } else still.push(w);
+    }
+    this.waiters = still;
+  }
+
+  private expire(w: Waiter): void {
+    const i = this.waiters.indexOf(w);
+    if (i < 0) return;
+    this.waiters.splice(i, 1);
+    w.resolve(false);
+  }
+
+  private failAll(err: unknown): void {
+    for (const w of this.waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.reject(err);
+    }
+  }
+
+  /** After truncateTo: the flushed mark cannot be past the end. */
+  truncated(to: number): void {
+    this.flushed = Math.min(this.flushed, to);
+  }
+}

@@ -1,0 +1,70 @@
+// Committed consumer offsets per (group, topic, queueId): RocketMQ's
+// ConsumerOffsetManager. Kept in memory, persisted to
+// <dir>/config/consumerOffsets.json (temp + rename) when dirty, by the
+// store's periodic flush and on close. snapshot()/load() let replication
+// ship the table to slaves.
+import * as path from "node:path";
+import { readJsonFile, writeFileAtomic } from "./atomic-file.js";
+
+/** group -> topic -> queueId -> next offset to consume. */
+export type OffsetTable = Record<string, Record<string, Record<string, number>>>;
+
+export class ConsumerOffsets {
+  private table: OffsetTable = {};
+  private dirty = false;
+
+  constructor(private readonly file: string) {}
+
+  static open(dir: string): ConsumerOffsets {
+    const offsets = new ConsumerOffsets(path.join(dir, "config", "consumerOffsets.json"));
+    offsets.table = readJsonFile<OffsetTable>(offsets.file) ?? {};
+    return offsets;
+  }
+
+  commit(group: string, topic: string, queueId: number, offset: number): void {
+    const byTopic = (this.table[group] ??= {});
+    const byQueue = (byTopic[topic] ??= {});
+    if (byQueue[queueId] === offset) return;
+    byQueue[queueId] = offset;
+    this.dirty = true;
+  }
+
+  /** The committed offset, or undefined if the group never committed one for this queue. */
+  get(group: string, topic: string, queueId: number): number | undefined {
+    return this.table[group]?.[topic]?.[queueId];
+  }
+
+  /** Every queue's offset for (group, topic). */
+  forTopic(group: string, topic: string): ReadonlyMap<number, number> {
+    const byQueue = this.table[group]?.[topic] ?? {};
+    return new Map(Object.entries(byQueue).map(([q, o]) => [Number(q), o]));
+  }
+
+  groups(): string[] {
+    return Object.keys(this.table);
+  }
+
+  removeGroup(group: string): void {
+    if (!(group in this.table)) return;
+    delete this.table[group];
+    this.dirty = true;
+  }
+
+  /** A deep copy, safe to serialize and ship. */
+  snapshot(): OffsetTable {
+    return structuredClone(this.table);
+  }
+
+  /** Replaces the table (a slave applying its master's snapshot). */
+  load(table: OffsetTable): void {
+    this.table = structuredClone(table);
+    this.dirty = true;
+  }
+
+  /** Writes the file if anything changed since the last write. */
+  persist(): void {
+    if (!this.dirty) return;
+    this.dirty = false;
+    writeFileAtomic(this.file, JSON.stringify(this.table));
+  }
+}

@@ -1,0 +1,68 @@
+// Turns appended records into consume-queue entries and key-index entries
+// (RocketMQ's CommitLogDispatcher). Runs inline after every append, after
+// appendRaw on a slave, and over the log during recovery. Replaying a
+// record that a queue already holds is a no-op, so recovery can start
+// from any record boundary at or before where the queues stopped.
+import { CQ_ENTRY_BYTES, type ConsumeQueue } from "./consume-queue.js";
+import type { KeyIndex } from "./key-index.js";
+import type { QueueTable } from "./queue-table.js";
+import { writeU64 } from "./record.js";
+import { tagHashParts } from "./tag-hash.js";
+import type { DispatchEntry } from "./types.js";
+
+export class Dispatcher {
+  private scratch = Buffer.allocUnsafe(256 * CQ_ENTRY_BYTES);
+  private readonly tagCache = new Map<string, [number, number]>();
+
+  constructor(private readonly queues: QueueTable, private readonly keys: KeyIndex) {}
+
+  /**
+   * Dispatches a batch in log order. `indexKeys` false skips the key index
+   * (recovery replays parts it already has). Returns the queues that grew.
+   */
+  dispatch(batch: readonly DispatchEntry[], indexKeys = true): Set<ConsumeQueue> {
+    const byQueue = new Map<ConsumeQueue, DispatchEntry[]>();
+    for (const e of batch) {
+      if (indexKeys) this.keys.add(e.topic, e.keys, e.commitLogOffset);
+      const cq = this.queues.getOrCreate(e.topic, e.queueId);
+      if (e.queueOffset < cq.max) continue; // already there
+      let list = byQueue.get(cq);
+      if (!list) byQueue.set(cq, (list = []));
+      list.push(e);
+    }
+    for (const [cq, list] of byQueue) this.appendRuns(cq, list);
+    return new Set(byQueue.keys());
+  }
+
+  /** One write per run of consecutive queue offsets (normally the whole list). */
+  private appendRuns(cq: ConsumeQueue, list: DispatchEntry[]): void {
+    if (this.scratch.length < list.length * CQ_ENTRY_BYTES) {
+      this.scratch = Buffer.allocUnsafe(list.length * CQ_ENTRY_BYTES * 2);
+    }
+    const buf = this.scratch;
+    let runStart = 0;
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i]!;
+      const at = (i - runStart) * CQ_ENTRY_BYTES;
+      const [hi, lo] = this.hashOf(e.tags);
+      writeU64(buf, at, e.commitLogOffset);
+      buf.writeUInt32BE(e.size, at + 8);
+      buf.writeUInt32BE(hi, at + 12);
+      buf.writeUInt32BE(lo, at + 16);
+      const next = list[i + 1];
+      if (!next || next.queueOffset !== e.queueOffset + 1) {
+        cq.append(list[runStart]!.queueOffset, buf, i - runStart + 1);
+        runStart = i + 1;
+      }
+    }
+  }
+
+  private hashOf(tags: string): [number, number] {
+    let h = this.tagCache.get(tags);
+    if (!h) {
+      if (this.tagCache.size >= 4096) this.tagCache.clear();
+      this.tagCache.set(tags, (h = tagHashParts(tags)));
+    }
+    return h;
+  }
+}

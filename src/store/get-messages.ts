@@ -1,0 +1,122 @@
+// The read path (RocketMQ's DefaultMessageStore.getMessage): consume-queue
+// entries from a logical offset, then the records they point at.
+//
+// Reads are plain pread()s served by the OS page cache (no mmap in Node,
+// no cache of our own): one read for the block of entries, then one read
+// per run of records that lie within READ_SPAN of each other in the same
+// segment. A queue read alone, or a few queues interleaved, cost one
+// commit-log read per batch. Bodies are slices of that read's buffer.
+import type { CommitLog } from "./commit-log.js";
+import { entryOffset, entrySize, entryTagHash, type ConsumeQueue } from "./consume-queue.js";
+import { checkRecord, decodeRecord, recordPhysicalOffset } from "./record.js";
+import { GetStatus, RecordStatus } from "./status.js";
+import type { StoredMessage } from "./types.js";
+
+export interface GetOptions {
+  /** Stop before this many bytes of records (at least one message is always returned). */
+  maxBytes?: number;
+  /** Only messages whose tag hash (tagHash()) is in the set; undefined for all. */
+  tagHashes?: ReadonlySet<bigint>;
+}
+
+export interface GetResult {
+  status: GetStatus;
+  messages: StoredMessage[];
+  /** Where the next get should start. */
+  nextOffset: number;
+  minOffset: number;
+  maxOffset: number;
+}
+
+/** Largest single commit-log read covering several records. */
+const READ_SPAN = 1 << 20;
+/** Entries examined per get when a tag filter skips most of them. */
+const FILTER_SCAN_LIMIT = 16_000;
+
+interface Pick {
+  logical: number;
+  clOffset: number;
+  size: number;
+}
+
+export function getMessages(
+  log: CommitLog, cq: ConsumeQueue | undefined, offset: number, maxCount: number,
+  opts: GetOptions = {}, verifyCrc = true,
+): GetResult {
+  if (!cq || cq.max === 0) return result(GetStatus.NO_MESSAGE_IN_QUEUE, [], 0, 0, 0);
+  const { min, max } = cq;
+  if (offset < min) return result(GetStatus.OFFSET_TOO_SMALL, [], min, min, max);
+  if (offset === max) return result(GetStatus.NO_NEW_MSG, [], offset, min, max);
+  if (offset === max + 1) return result(GetStatus.OFFSET_OVERFLOW_ONE, [], max, min, max);
+  if (offset > max) return result(GetStatus.OFFSET_OVERFLOW_BADLY, [], max, min, max);
+
+  const filter = opts.tagHashes;
+  const maxBytes = opts.maxBytes ?? Infinity;
+  const limit = filter ? Math.max(maxCount, FILTER_SCAN_LIMIT) : maxCount;
+  const messages: StoredMessage[] = [];
+  let bytes = 0;
+  let pos = offset;
+  while (pos < max && messages.length < maxCount && pos - offset < limit) {
+    const want = filter ? Math.min(1024, limit - (pos - offset)) : maxCount - messages.length;
+    const entries = cq.read(pos, want);
+    const n = entries.length / 20;
+    if (n === 0) break;
+    const picks: Pick[] = [];
+    for (let i = 0; i < n; i++) {
+      const size = entrySize(entries, i);
+      const clOffset = entryOffset(entries, i);
+      if (size === 0 || clOffset < log.minOffset) continue; // hole, or removed by retention
+      if (filter && !filter.has(entryTagHash(entries, i))) continue;
+      picks.push({ logical: pos + i, clOffset, size });
+      if (messages.length + picks.length >= maxCount) break;
+    }
+    const stopAt = readPicks(log, picks, messages, maxBytes - bytes, verifyCrc);
+    if (stopAt >= 0) {
+      pos = stopAt;
+      break;
+    }
+    const last = picks.at(-1);
+    pos = messages.length >= maxCount && last ? last.logical + 1 : pos + n;
+    bytes = messages.reduce((s, m) => s + m.size, 0);
+    if (bytes >= maxBytes) break;
+  }
+  const status = messages.length > 0 ? GetStatus.FOUND : GetStatus.NO_MATCHED_MSG;
+  return result(status, messages, pos, min, max);
+}
+
+/**
+ * Reads the picked records into `out`. Returns the logical offset of the
+ * first pick not taken because of the byte budget, or -1 if all were read.
+ */
+function readPicks(log: CommitLog, picks: Pick[], out: StoredMessage[], budget: number, verifyCrc: boolean): number {
+  const seg = log.segmentBytes;
+  let i = 0;
+  while (i < picks.length) {
+    const first = picks[i]!;
+    let j = i + 1;
+    let end = first.clOffset + first.size;
+    const segOf = Math.floor(first.clOffset / seg);
+    for (; j < picks.length; j++) {
+      const p = picks[j]!;
+      const pEnd = p.clOffset + p.size;
+      if (Math.floor(p.clOffset / seg) !== segOf || p.clOffset < first.clOffset || pEnd - first.clOffset > READ_SPAN) break;
+      end = Math.max(end, pEnd);
+    }
+    const buf = log.read(first.clOffset, end - first.clOffset);
+    for (let k = i; k < j; k++) {
+      const p = picks[k]!;
+      if (p.size > budget && out.length > 0) return p.logical;
+      const at = p.clOffset - first.clOffset;
+      if (checkRecord(buf, at, Math.min(buf.length, at + p.size), verifyCrc) !== RecordStatus.OK) continue;
+      if (recordPhysicalOffset(buf, at) !== p.clOffset) continue; // entry and log disagree: skip it
+      out.push(decodeRecord(buf, at));
+      budget -= p.size;
+    }
+    i = j;
+  }
+  return -1;
+}
+
+function result(status: GetStatus, messages: StoredMessage[], nextOffset: number, minOffset: number, maxOffset: number): GetResult {
+  return { status, messages, nextOffset, minOffset, maxOffset };
+}

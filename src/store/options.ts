@@ -1,0 +1,69 @@
+// MessageStore options and their defaults (RocketMQ's MessageStoreConfig
+// values where one exists).
+import * as fs from "node:fs";
+import { promisify } from "node:util";
+import { CQ_ENTRIES_PER_FILE } from "./consume-queue.js";
+import type { FsyncFn } from "./commit-log-flusher.js";
+
+export const FlushMode = { async: "async", sync: "sync" } as const;
+export type FlushMode = (typeof FlushMode)[keyof typeof FlushMode];
+
+export interface StoreOptions {
+  /** Commit-log segment size; default 1 GiB. */
+  segmentBytes?: number;
+  /** "async" (default): fsync every flushIntervalMs. "sync": group commit before each put resolves. */
+  flush?: FlushMode;
+  flushIntervalMs?: number;
+  /** Sync flush: how long a put waits for its fsync before FLUSH_TIMEOUT; default 5 s. */
+  syncFlushTimeoutMs?: number;
+  /** Largest encoded record; default 4 MiB (capped at segmentBytes). */
+  maxMessageBytes?: number;
+  /** Delete segments whose newest message is older than this; default 72 h (fileReservedTime). */
+  retentionMs?: number;
+  /** Delete oldest segments while the log is bigger than this; default unlimited. */
+  retentionBytes?: number;
+  /** How often retention runs; default 10 s. */
+  cleanIntervalMs?: number;
+  /** How often dirty consumer offsets are written; default 5 s. */
+  offsetsPersistMs?: number;
+  /** Entries per consume-queue file; default 300,000. */
+  cqEntriesPerFile?: number;
+  /** Bound of the in-memory key index; default 1,000,000 keys. */
+  keyIndexMaxKeys?: number;
+  /** Check each record's CRC when reading it; default true. */
+  verifyCrcOnRead?: boolean;
+  /** Term stamped on records this store appends; default 0 (setTerm changes it). */
+  term?: number;
+  /** The store's clock (store timestamps, retention ages); default Date.now. */
+  now?: () => number;
+  /** fdatasync; tests inject one to count or stall flushes. */
+  fsync?: FsyncFn;
+  /** Failures of background work (periodic flush, retention); default console.error. */
+  onError?: (err: unknown) => void;
+}
+
+export type ResolvedOptions = Required<StoreOptions>;
+
+const fdatasync = promisify(fs.fdatasync);
+
+export function resolveOptions(o: StoreOptions): ResolvedOptions {
+  const segmentBytes = o.segmentBytes ?? 1 << 30;
+  return {
+    segmentBytes,
+    flush: o.flush ?? FlushMode.async,
+    flushIntervalMs: o.flushIntervalMs ?? 500,
+    syncFlushTimeoutMs: o.syncFlushTimeoutMs ?? 5000,
+    maxMessageBytes: Math.min(o.maxMessageBytes ?? 4 << 20, segmentBytes),
+    retentionMs: o.retentionMs ?? 72 * 3600_000,
+    retentionBytes: o.retentionBytes ?? Infinity,
+    cleanIntervalMs: o.cleanIntervalMs ?? 10_000,
+    offsetsPersistMs: o.offsetsPersistMs ?? 5000,
+    cqEntriesPerFile: o.cqEntriesPerFile ?? CQ_ENTRIES_PER_FILE,
+    keyIndexMaxKeys: o.keyIndexMaxKeys ?? 1_000_000,
+    verifyCrcOnRead: o.verifyCrcOnRead ?? true,
+    term: o.term ?? 0,
+    now: o.now ?? Date.now,
+    fsync: o.fsync ?? ((fd: number) => fdatasync(fd)),
+    onError: o.onError ?? ((err: unknown) => console.error("store:", err)),
+  };
+}

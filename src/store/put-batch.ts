@@ -1,0 +1,105 @@
+// Lays out and encodes one put() batch: checks each message, assigns its
+// queue offset and commit-log position, and encodes every accepted record
+// back to back into one reused buffer, ready for a single write. Runs
+// synchronously, so no other put can interleave between offset
+// assignment and the write.
+import type { CommitLog } from "./commit-log.js";
+import type { QueueTable } from "./queue-table.js";
+import { encodedSize, encodeRecord } from "./record.js";
+import { PutStatus } from "./status.js";
+import type { DispatchEntry, PutMessage } from "./types.js";
+
+export interface PutMessageResult {
+  status: PutStatus;
+  /** -1 when not stored. */
+  commitLogOffset: number;
+  /** -1 when not stored. */
+  queueOffset: number;
+  /** Store timestamp, ms (0 when not stored). */
+  storedAt: number;
+}
+
+export interface PutResult {
+  /** PUT_OK if every message was stored (and flushed, under sync flush); else the first failure. */
+  status: PutStatus;
+  results: PutMessageResult[];
+}
+
+export interface EncodedBatch {
+  results: PutMessageResult[];
+  dispatch: DispatchEntry[];
+  buf: Buffer;
+  positions: number[];
+  sizes: number[];
+  /** Commit-log offset just past the batch. */
+  end: number;
+}
+
+/** RocketMQ's topic rule (TopicValidator); it also keeps topics safe as directory names. */
+const TOPIC = /^[%|a-zA-Z0-9_-]{1,127}$/;
+const MAX_QUEUE_ID = 0x7fffffff;
+
+/** The encoded size, or why the message cannot be stored. */
+export function checkMessage(m: PutMessage, maxMessageBytes: number): number | PutStatus {
+  if (typeof m.topic !== "string" || !TOPIC.test(m.topic)) return PutStatus.MESSAGE_ILLEGAL;
+  if (!Number.isInteger(m.queueId) || m.queueId < 0 || m.queueId > MAX_QUEUE_ID) return PutStatus.MESSAGE_ILLEGAL;
+  if (!(m.body instanceof Uint8Array)) return PutStatus.MESSAGE_ILLEGAL;
+  const size = encodedSize(m);
+  if (size < 0) return PutStatus.MESSAGE_ILLEGAL;
+  return size > maxMessageBytes ? PutStatus.MESSAGE_TOO_LARGE : size;
+}
+
+export function isTopicName(topic: string): boolean {
+  return TOPIC.test(topic);
+}
+
+export class BatchEncoder {
+  private scratch = Buffer.allocUnsafe(1 << 20);
+
+  constructor(private readonly log: CommitLog, private readonly queues: QueueTable, private readonly maxMessageBytes: number) {}
+
+  encode(messages: readonly PutMessage[], term: number, now: number): EncodedBatch {
+    const results: PutMessageResult[] = [];
+    const accepted: PutMessage[] = [];
+    const sizes: number[] = [];
+    let total = 0;
+    for (const m of messages) {
+      const size = checkMessage(m, this.maxMessageBytes);
+      if (typeof size === "number") {
+        accepted.push(m);
+        sizes.push(size);
+        total += size;
+        results.push({ status: PutStatus.PUT_OK, commitLogOffset: -1, queueOffset: -1, storedAt: now });
+      } else {
+        results.push({ status: size, commitLogOffset: -1, queueOffset: -1, storedAt: 0 });
+      }
+    }
+    const positions: number[] = [];
+    const end = this.log.layout(sizes, sizes.length, positions);
+    if (this.scratch.length < total) this.scratch = Buffer.allocUnsafe(Math.max(total, this.scratch.length * 2));
+    const buf = this.scratch;
+    const next = new Map<string, number>();
+    const dispatch: DispatchEntry[] = [];
+    let at = 0;
+    let r = 0;
+    for (let i = 0; i < accepted.length; i++) {
+      const m = accepted[i]!;
+      const size = sizes[i]!;
+      const pos = positions[i]!;
+      const qkey = `${m.topic}/${m.queueId}`;
+      const queueOffset = next.get(qkey) ?? this.queues.get(m.topic, m.queueId)?.max ?? 0;
+      next.set(qkey, queueOffset + 1);
+      encodeRecord(buf, at, size, m, term, pos, queueOffset, now);
+      at += size;
+      while (results[r]!.status !== PutStatus.PUT_OK) r++;
+      const res = results[r++]!;
+      res.commitLogOffset = pos;
+      res.queueOffset = queueOffset;
+      dispatch.push({
+        topic: m.topic, queueId: m.queueId, queueOffset, commitLogOffset: pos, size,
+        tags: m.tags ?? "", keys: m.keys ?? "",
+      });
+    }
+    return { results, dispatch, buf, positions, sizes, end };
+  }
+}

@@ -1,0 +1,76 @@
+// Every consume queue of the store, by (topic, queueId), plus a manifest
+// (<dir>/config/queues.json) of the queues that exist. The manifest is how
+// recovery notices a queue whose files were deleted: a listed queue with no
+// files, or no manifest at all, means rebuilding consume queues from the
+// start of the commit log.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ConsumeQueue, CQ_ENTRIES_PER_FILE } from "./consume-queue.js";
+import { readJsonFile, writeFileAtomic } from "./atomic-file.js";
+
+const key = (topic: string, queueId: number): string => `${topic}/${queueId}`;
+
+export class QueueTable {
+  private readonly queues = new Map<string, ConsumeQueue>();
+  private manifestDirty = false;
+  /** True when a queue the manifest lists has lost its files, or there is no manifest. */
+  lostQueues = false;
+
+  private constructor(
+    private readonly root: string,
+    private readonly manifest: string,
+    private readonly entriesPerFile: number,
+  ) {}
+
+  static open(dir: string, entriesPerFile = CQ_ENTRIES_PER_FILE): QueueTable {
+    const t = new QueueTable(path.join(dir, "consumequeue"), path.join(dir, "config", "queues.json"), entriesPerFile);
+    fs.mkdirSync(t.root, { recursive: true });
+    for (const topic of fs.readdirSync(t.root)) {
+      const topicDir = path.join(t.root, topic);
+      if (!fs.statSync(topicDir).isDirectory()) continue;
+      for (const q of fs.readdirSync(topicDir)) {
+        if (!/^\d+$/.test(q)) continue;
+        const cq = ConsumeQueue.open(t.root, topic, Number(q), entriesPerFile);
+        t.queues.set(key(topic, Number(q)), cq);
+      }
+    }
+    const listed = readJsonFile<string[]>(t.manifest);
+    t.lostQueues = listed === undefined || listed.some((k) => !t.queues.get(k)?.hasFiles);
+    t.manifestDirty = listed === undefined || listed.length !== t.queues.size;
+    return t;
+  }
+
+  get(topic: string, queueId: number): ConsumeQueue | undefined {
+    return this.queues.get(key(topic, queueId));
+  }
+
+  getOrCreate(topic: string, queueId: number): ConsumeQueue {
+    const k = key(topic, queueId);
+    let cq = this.queues.get(k);
+    if (!cq) {
+      cq = ConsumeQueue.open(this.root, topic, queueId, this.entriesPerFile);
+      this.queues.set(k, cq);
+      this.manifestDirty = true;
+    }
+    return cq;
+  }
+
+  all(): IterableIterator<ConsumeQueue> {
+    return this.queues.values();
+  }
+
+  get size(): number {
+    return this.queues.size;
+  }
+
+  /** Rewrites the manifest if a queue was added since the last write. */
+  persistManifest(): void {
+    if (!this.manifestDirty) return;
+    this.manifestDirty = false;
+    writeFileAtomic(this.manifest, JSON.stringify([...this.queues.keys()]));
+  }
+
+  close(): void {
+    for (const cq of this.queues.values()) cq.close();
+  }
+}

@@ -1,0 +1,55 @@
+// Status values the store returns instead of throwing (STYLE rule 4). Names
+// follow RocketMQ's PutMessageStatus / GetMessageStatus where one exists.
+// Exceptions are kept for bugs and I/O failure.
+
+export const PutStatus = {
+  /** Appended (and, under sync flush, on disk). */
+  PUT_OK: "PUT_OK",
+  /** Appended, but the sync flush did not finish in time: it may or may not survive a crash. */
+  FLUSH_TIMEOUT: "FLUSH_TIMEOUT",
+  /** The encoded record is larger than maxMessageBytes; nothing was stored. */
+  MESSAGE_TOO_LARGE: "MESSAGE_TOO_LARGE",
+  /** A bad topic name, queue id or over-long field; nothing was stored. */
+  MESSAGE_ILLEGAL: "MESSAGE_ILLEGAL",
+  /** The store is closed. */
+  STORE_CLOSED: "STORE_CLOSED",
+} as const;
+export type PutStatus = (typeof PutStatus)[keyof typeof PutStatus];
+
+export const GetStatus = {
+  /** At least one message returned. */
+  FOUND: "FOUND",
+  /** offset == maxOffset: the consumer is caught up (a broker holds the long poll). */
+  NO_NEW_MSG: "NO_NEW_MSG",
+  /** Entries were there but none matched the tag filter; nextOffset skips them. */
+  NO_MATCHED_MSG: "NO_MATCHED_MSG",
+  /** offset == maxOffset + 1: one past the end (a client that committed "last consumed"). */
+  OFFSET_OVERFLOW_ONE: "OFFSET_OVERFLOW_ONE",
+  /** offset > maxOffset + 1. nextOffset is maxOffset. */
+  OFFSET_OVERFLOW_BADLY: "OFFSET_OVERFLOW_BADLY",
+  /** offset < minOffset (deleted by retention). nextOffset is minOffset. */
+  OFFSET_TOO_SMALL: "OFFSET_TOO_SMALL",
+  /** The queue has never held a message. */
+  NO_MESSAGE_IN_QUEUE: "NO_MESSAGE_IN_QUEUE",
+} as const;
+export type GetStatus = (typeof GetStatus)[keyof typeof GetStatus];
+
+/** What the decoder says about the bytes at a position. */
+export const RecordStatus = {
+  OK: "OK",
+  /** Fewer bytes than the record claims: a torn write at the tail. */
+  TRUNCATED: "TRUNCATED",
+  /** Bad magic, impossible length, CRC mismatch or a field overrunning the record. */
+  CORRUPT: "CORRUPT",
+} as const;
+export type RecordStatus = (typeof RecordStatus)[keyof typeof RecordStatus];
+
+export const AppendRawStatus = {
+  APPEND_OK: "APPEND_OK",
+  /** A record failed its checks; nothing was appended. */
+  CORRUPT: "CORRUPT",
+  /** A record's own commit-log or queue offset is not where this log would put it. */
+  OFFSET_MISMATCH: "OFFSET_MISMATCH",
+  FLUSH_TIMEOUT: "FLUSH_TIMEOUT",
+} as const;
+export type AppendRawStatus = (typeof AppendRawStatus)[keyof typeof AppendRawStatus];

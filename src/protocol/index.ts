@@ -4,3 +4,5 @@ export * from "./types.js";
 export * from "./validate.js";
 export * from "./json.js";
 export * from "./control.js";
+export * from "./messages.js";
+export * from "./batch.js";

@@ -1,0 +1,109 @@
+// Routes fetched from the NameServers and cached, as RocketMQ's
+// MQClientInstance does: refreshed every 30 s (pollNameServerInterval) and
+// at once after a failure (invalidate). Concurrent lookups of one topic
+// share one request.
+import type { NatsConnection } from "@nats-io/transport-node";
+import { subjects, type GroupRoute, type ReplicaRoute, type RouteData } from "../protocol/index.js";
+import { requestJson } from "../runtime/request.js";
+
+/** One queue of a topic: RocketMQ's MessageQueue. */
+export interface MessageQueue {
+  topic: string;
+  group: string;
+  queueId: number;
+}
+
+export const queueKey = (q: MessageQueue) => `${q.topic}/${q.group}/${q.queueId}`;
+
+export interface RouteCacheOptions {
+  prefix?: string;
+  /** Refresh a cached route after this long (RocketMQ: 30 s). */
+  refreshMs?: number;
+  timeoutMs?: number;
+  now?: () => number;
+}
+
+interface Entry {
+  route: RouteData;
+  fetchedAt: number;
+}
+
+export class RouteCache {
+  private readonly routes = new Map<string, Entry>();
+  private readonly inflight = new Map<string, Promise<RouteData>>();
+  private readonly subj;
+  private readonly refreshMs: number;
+  private readonly timeoutMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    opts: RouteCacheOptions = {},
+  ) {
+    this.subj = subjects(opts.prefix);
+    this.refreshMs = opts.refreshMs ?? 30_000;
+    this.timeoutMs = opts.timeoutMs ?? 3000;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** The topic's route, from the cache while fresh; throws RbusError TOPIC_NOT_EXIST when no broker serves it. */
+  async get(topic: string): Promise<RouteData> {
+    const cached = this.routes.get(topic);
+    if (cached && this.now() - cached.fetchedAt < this.refreshMs) return cached.route;
+    return this.fetch(topic);
+  }
+
+  /** The cached route even if stale, or undefined; never waits. */
+  peek(topic: string): RouteData | undefined {
+    return this.routes.get(topic)?.route;
+  }
+
+  /** Forgets a topic's route so that the next get asks a NameServer. */
+  invalidate(topic: string): void {
+    this.routes.delete(topic);
+  }
+
+  fetch(topic: string): Promise<RouteData> {
+    const pending = this.inflight.get(topic);
+    if (pending) return pending;
+    const p = requestJson<RouteData>(this.nc, this.subj.ns.route, { topic }, this.timeoutMs)
+      .then((route) => {
+        this.routes.set(topic, { route, fetchedAt: this.now() });
+        return route;
+      })
+      .finally(() => this.inflight.delete(topic));
+    this.inflight.set(topic, p);
+    return p;
+  }
+}
+
+/** The replica that takes writes in a group: its master, if alive or suspect. */
+export function masterOf(group: GroupRoute | undefined): ReplicaRoute | undefined {
+  return group?.replicas.find((r) => r.role === "master");
+}
+
+/** Queues a producer may write to, in a stable order: group by group, queue id by queue id. */
+export function writableQueues(route: RouteData): MessageQueue[] {
+  const out: MessageQueue[] = [];
+  for (const q of route.queues) {
+    if (q.perm !== "rw" && q.perm !== "w") continue;
+    if (!masterOf(route.groups.find((g) => g.group === q.group))) continue;
+    for (let i = 0; i < q.writeQueues; i++) out.push({ topic: route.topic, group: q.group, queueId: i });
+  }
+  return out;
+}
+
+/** Queues a consumer may read from, in a stable order (what rebalancing divides). */
+export function readableQueues(route: RouteData): MessageQueue[] {
+  const out: MessageQueue[] = [];
+  for (const q of route.queues) {
+    if (q.perm !== "rw" && q.perm !== "r") continue;
+    for (let i = 0; i < q.readQueues; i++) out.push({ topic: route.topic, group: q.group, queueId: i });
+  }
+  return out;
+}
+
+/** Subject prefix of the replica to talk to in a group: the master. */
+export function brokerAddress(route: RouteData, group: string): string | undefined {
+  return masterOf(route.groups.find((g) => g.group === group))?.address;
+}

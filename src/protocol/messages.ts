@@ -1,0 +1,153 @@
+// Wire shapes of the data plane: send, send.batch, pull, offsets, topics,
+// consumer membership. See docs/protocol.md for examples.
+
+/** NATS headers on `send` (and `Rbus-Topic` on `send.batch`). Any other header is a user property. */
+export const Header = {
+  topic: "Rbus-Topic",
+  tags: "Rbus-Tags",
+  keys: "Rbus-Keys",
+  queue: "Rbus-Queue",
+  /** Producer's clock in ms since the epoch (RocketMQ's bornTimestamp). */
+  born: "Rbus-Born",
+  /** On a binary pull reply. */
+  status: "Rbus-Status",
+  nextOffset: "Rbus-Next-Offset",
+  minOffset: "Rbus-Min-Offset",
+  maxOffset: "Rbus-Max-Offset",
+  group: "Rbus-Group",
+} as const;
+
+export const SendStatus = {
+  SEND_OK: "SEND_OK",
+  /** Stored, but the sync flush did not finish in time (RocketMQ's FLUSH_DISK_TIMEOUT). */
+  FLUSH_DISK_TIMEOUT: "FLUSH_DISK_TIMEOUT",
+} as const;
+export type SendStatus = (typeof SendStatus)[keyof typeof SendStatus];
+
+export interface SendResult {
+  status: SendStatus;
+  msgId: string;
+  topic: string;
+  queueId: number;
+  queueOffset: number;
+}
+
+/** Reply to send.batch: one [queueId, queueOffset, msgId] per message, in request order. */
+export interface BatchSendResult {
+  status: SendStatus;
+  topic: string;
+  results: Array<[queueId: number, queueOffset: number, msgId: string]>;
+}
+
+export const PullStatus = {
+  FOUND: "FOUND",
+  NO_NEW_MSG: "NO_NEW_MSG",
+  /** Messages were there but none matched the tag filter; continue from nextOffset. */
+  NO_MATCHED_MSG: "NO_MATCHED_MSG",
+  /** The offset is below the queue's first message (retention removed it); continue from nextOffset. */
+  OFFSET_MOVED: "OFFSET_MOVED",
+} as const;
+export type PullStatus = (typeof PullStatus)[keyof typeof PullStatus];
+
+export interface PullRequest {
+  group: string;
+  topic: string;
+  queueId: number;
+  offset: number;
+  /** At most this many messages (default 32, at most 1024). */
+  max: number;
+  /** Hold the request this long when there is nothing new (long polling; default 0, at most 30 000). */
+  waitMs: number;
+  /** RocketMQ subscription expression: "*" or "tagA || tagB". */
+  tags?: string;
+  /** "json" (default) or "binary": headers carry the status and offsets, the payload is commit-log records. */
+  format?: "json" | "binary";
+}
+
+export interface WireMessage {
+  msgId: string;
+  topic: string;
+  queueId: number;
+  queueOffset: number;
+  tags: string;
+  keys: string;
+  properties: Record<string, string>;
+  bornAt: number;
+  storedAt: number;
+  body: string;
+  bodyEncoding?: "base64";
+}
+
+export interface PullReply {
+  status: PullStatus;
+  nextOffset: number;
+  minOffset: number;
+  maxOffset: number;
+  messages: WireMessage[];
+}
+
+export interface OffsetCommitRequest {
+  group: string;
+  /** One entry, or `entries` for many in one request. */
+  topic?: string;
+  queueId?: number;
+  offset?: number;
+  entries?: Array<{ topic: string; queueId: number; offset: number }>;
+}
+
+export interface QueueProgress {
+  queueId: number;
+  /** The group's committed offset; -1 when it never committed. */
+  offset: number;
+  minOffset: number;
+  maxOffset: number;
+}
+
+/** offset.query: {group, topic, queueId} → one queue; {group, topic} → every queue; {topic, queueId, timestamp} → offset at that time. */
+export interface OffsetQueryReply {
+  topic: string;
+  queues: QueueProgress[];
+  /** For a timestamp query: the first offset stored at or after it. */
+  offset?: number;
+}
+
+export const ConsumeMode = { clustering: "clustering", broadcasting: "broadcasting" } as const;
+export type ConsumeMode = (typeof ConsumeMode)[keyof typeof ConsumeMode];
+
+export interface ClientHeartbeat {
+  clientId: string;
+  group: string;
+  mode: ConsumeMode;
+  topics: string[];
+}
+
+/** Reply to client.heartbeat / client.unregister, and the event on rbus.events.consumers.<group>. */
+export interface ConsumerMembers {
+  group: string;
+  /** Client ids of the live members, sorted. */
+  members: string[];
+}
+
+/**
+ * A message id names the broker group and the commit-log offset, so a
+ * lookup needs no index: "<group>:<offset as 16 hex digits>".
+ */
+export function encodeMsgId(group: string, commitLogOffset: number): string {
+  return `${group}:${commitLogOffset.toString(16).padStart(16, "0")}`;
+}
+
+export function decodeMsgId(id: string): { group: string; commitLogOffset: number } | undefined {
+  const at = id.lastIndexOf(":");
+  if (at <= 0 || id.length - at - 1 !== 16) return undefined;
+  const offset = Number.parseInt(id.slice(at + 1), 16);
+  if (!Number.isSafeInteger(offset)) return undefined;
+  return { group: id.slice(0, at), commitLogOffset: offset };
+}
+
+/** Parses a subscription expression: undefined for all messages, else the tags. */
+export function parseTagExpression(expr: string | undefined): string[] | undefined {
+  if (expr === undefined) return undefined;
+  const tags = expr.split("||").map((t) => t.trim()).filter((t) => t.length > 0);
+  if (tags.length === 0 || tags.includes("*")) return undefined;
+  return tags;
+}

@@ -119,6 +119,8 @@ export interface ClientHeartbeat {
   group: string;
   mode: ConsumeMode;
   topics: string[];
+  /** The broker forgets the member after this long without a heartbeat (default 30 000). */
+  ttlMs?: number;
 }
 
 /** Reply to client.heartbeat / client.unregister, and the event on rbus.events.consumers.<group>. */

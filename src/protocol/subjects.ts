@@ -11,6 +11,7 @@ export const BrokerApi = {
   topicUpsert: "topic.upsert",
   topicList: "topic.list",
   clientHeartbeat: "client.heartbeat",
+  clientUnregister: "client.unregister",
   status: "status",
   message: "message",
   haFetch: "ha.fetch",
@@ -51,10 +52,14 @@ export function subjects(prefix = "rbus") {
     brokerBase: (group: string, replica: number) => `${p}.broker.${token("group", group)}.${replica}`,
     broker: (group: string, replica: number, api: BrokerApi) =>
       `${p}.broker.${token("group", group)}.${replica}.${api}`,
+    /** A replica's API from the address it registered (a route's `address`). */
+    brokerApi: (address: string, api: BrokerApi) => `${address}.${api}`,
     vote: (group: string) => `${p}.broker.${token("group", group)}.vote`,
     events: {
       all: `${p}.events.>`,
       liveness: (group: string, replica: number) => `${p}.events.liveness.${token("group", group)}.${replica}`,
+      /** Membership of a consumer group changed on a broker: members rebalance at once. */
+      consumers: (group: string) => `${p}.events.consumers.${token("group", group)}`,
       kind: (kind: string) => `${p}.events.${token("kind", kind)}.>`,
     },
     inspect: (node: string) => `${p}.inspect.${token("node", node)}`,

@@ -1,15 +1,32 @@
-// A broker replica. This part: it registers with every NameServer on start
-// and on every heartbeat, carrying its topic table, and unregisters on a
-// clean stop. Storage and the message APIs live beside it.
+// A broker replica: its message store, the APIs it serves under
+// rbus.broker.<group>.<replica>.*, and its registration with every
+// NameServer (carrying its topic table, re-sent at once when it changes).
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
-import { subjects, parseObject, type BrokerRegistration, type Role, type TopicConfig } from "../src/protocol/index.js";
+import {
+  encodeJson,
+  parseObject,
+  subjects,
+  type BrokerApi,
+  type BrokerRegistration,
+  type ConsumerMembers,
+  type Role,
+} from "../src/protocol/index.js";
+import { MessageStore, type StoreOptions } from "../src/store/index.js";
 import { silentLogger, type Logger } from "../src/runtime/log.js";
+import { adminHandlers } from "./broker-admin.js";
+import type { BrokerContext } from "./broker-context.js";
+import { offsetHandlers } from "./broker-offsets.js";
+import { pullHandler } from "./broker-pull.js";
 import { startRegistration, stopRegistration, type RegistrationActor } from "./broker-registration.js";
-import { serve } from "./responder.js";
+import { sendHandlers } from "./broker-send.js";
+import { BrokerTopics } from "./broker-topics.js";
+import { ConsumerTable } from "./consumer-table.js";
+import { serve, type Handler } from "./responder.js";
 
-/** RocketMQ's template topic: a broker that auto-creates topics registers it. */
-export const AUTO_CREATE_TOPIC = "TBW102";
-export const DEFAULT_QUEUES = 4;
+export { AUTO_CREATE_TOPIC, DEFAULT_QUEUES } from "./broker-topics.js";
+
+/** RocketMQ's maxMessageSize. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 export interface BrokerOptions {
   nc: NatsConnection;
@@ -20,12 +37,17 @@ export interface BrokerOptions {
   prefix?: string;
   heartbeatIntervalMs?: number;
   autoCreateTopic?: boolean;
+  /** Largest message body accepted (default 4 MiB). */
+  maxMessageBytes?: number;
+  /** Store settings: flush mode, segment size, retention… */
+  store?: StoreOptions;
   log?: Logger;
 }
 
 export interface BrokerHandle {
   group: string;
   replica: number;
+  store: MessageStore;
   registration: RegistrationActor;
   stop(): Promise<void>;
 }
@@ -36,12 +58,30 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   const node = `${group}.${replica}`;
   const log = (opts.log ?? silentLogger).child({ node });
   const heartbeatIntervalMs = opts.heartbeatIntervalMs ?? 30_000;
+  const maxMessageBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const startedAt = Date.now();
   const role: Role = replica === 0 ? "master" : "slave";
-  const topics: TopicConfig[] = [];
-  if (opts.autoCreateTopic ?? true) {
-    topics.push({ topic: AUTO_CREATE_TOPIC, readQueues: DEFAULT_QUEUES, writeQueues: DEFAULT_QUEUES, perm: "rw" });
-  }
+
+  // The store's limit is on the whole record; the broker's on the body, checked first.
+  const store = await MessageStore.open(opts.dataDir, {
+    maxMessageBytes: maxMessageBytes + 256 * 1024,
+    ...opts.store,
+    onError: (err: unknown) => log.error("store error", { error: String(err) }),
+  });
+  if (store.recovery.abnormal) log.warn("recovered after an unclean stop", { ...store.recovery });
+
+  let registrationActor: RegistrationActor | undefined;
+  const topics = new BrokerTopics(store.topics, opts.autoCreateTopic ?? true, () =>
+    registrationActor?.send({ type: "TOPICS_CHANGED" }),
+  );
+  const ctx: BrokerContext = { group, replica, store, topics, maxMessageBytes, log, isMaster: () => role === "master" };
+
+  const consumers = new ConsumerTable((consumerGroup, members) => {
+    const event: ConsumerMembers = { group: consumerGroup, members };
+    log.debug("consumer group changed", { group: consumerGroup, members: members.length });
+    nc.publish(subj.events.consumers(consumerGroup), encodeJson(event));
+  });
+  const expiry = setInterval(() => consumers.expire(Date.now()), 1000);
 
   const registration = (): BrokerRegistration => ({
     cluster: opts.cluster ?? "DefaultCluster",
@@ -51,32 +91,54 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     term: 0,
     address: subj.brokerBase(group, replica),
     heartbeatIntervalMs,
-    topics,
+    topics: topics.all(),
     startedAt,
   });
 
-  const subs: Subscription[] = [
-    serve(
-      nc,
-      subj.broker(group, replica, "status"),
-      (msg) => {
-        parseObject(msg.data);
-        const reg = registrationActor.getSnapshot();
-        return { ...registration(), registration: reg.value, nameServers: reg.context.answered };
-      },
-      { log },
-    ),
+  const send = sendHandlers(ctx);
+  const pull = pullHandler(ctx);
+  const offsets = offsetHandlers(ctx);
+  const admin = adminHandlers(ctx, consumers);
+  const status = (msg: { data: Uint8Array }) => {
+    parseObject(msg.data);
+    const reg = registrationActor!.getSnapshot();
+    return {
+      ...registration(),
+      registration: reg.value,
+      nameServers: reg.context.answered,
+      store: store.stats(),
+      consumerGroups: consumers.groupNames().map((g) => ({ group: g, members: consumers.members(g) })),
+    };
+  };
+  const apis: Array<[BrokerApi, Handler]> = [
+    ["send", send.send],
+    ["send.batch", send.sendBatch],
+    ["pull", pull.pull],
+    ["offset.commit", offsets.commit],
+    ["offset.query", offsets.query],
+    ["topic.upsert", admin.topicUpsert],
+    ["topic.list", admin.topicList],
+    ["message", admin.message],
+    ["client.heartbeat", admin.heartbeat],
+    ["client.unregister", admin.unregister],
+    ["status", status],
   ];
-  const registrationActor = startRegistration({ nc, prefix: opts.prefix, heartbeatIntervalMs, registration, log });
-  log.info("broker started", { role, dataDir: opts.dataDir });
+  const subs: Subscription[] = apis.map(([api, handler]) => serve(nc, subj.broker(group, replica, api), handler, { log }));
+  await nc.flush();
+  registrationActor = startRegistration({ nc, prefix: opts.prefix, heartbeatIntervalMs, registration, log });
+  log.info("broker started", { role, dataDir: opts.dataDir, topics: topics.all().length });
 
   return {
     group,
     replica,
+    store,
     registration: registrationActor,
     async stop() {
-      await stopRegistration(registrationActor);
-      for (const s of subs) s.unsubscribe();
+      await stopRegistration(registrationActor!);
+      clearInterval(expiry);
+      await Promise.all(subs.map((s) => s.drain()));
+      pull.releaseAll();
+      await store.close();
       log.info("broker stopped");
     },
   };

@@ -5,7 +5,17 @@ import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node"
 import { encodeJson, RbusError, toEnvelope } from "../src/protocol/index.js";
 import type { Logger } from "../src/runtime/log.js";
 
+import type { MsgHdrs } from "@nats-io/transport-node";
+
 export type Handler = (msg: Msg) => unknown | Promise<unknown>;
+
+/** A reply sent as it is (binary payload, with headers) instead of as JSON. */
+export class RawReply {
+  constructor(
+    readonly data: Uint8Array,
+    readonly headers?: MsgHdrs,
+  ) {}
+}
 
 export interface ServeOptions {
   queue?: string;
@@ -14,7 +24,8 @@ export interface ServeOptions {
 
 export function reply(msg: Msg, result: unknown): void {
   if (!msg.reply) return;
-  msg.respond(result instanceof Uint8Array ? result : encodeJson(result));
+  if (result instanceof RawReply) msg.respond(result.data, result.headers ? { headers: result.headers } : undefined);
+  else msg.respond(result instanceof Uint8Array ? result : encodeJson(result));
 }
 
 export function replyError(msg: Msg, err: unknown, log: Logger): void {

@@ -1,10 +1,10 @@
 import { startBroker } from "../../actors/broker.js";
 import { connectNats } from "../runtime/nats.js";
 import { createLogger } from "../runtime/log.js";
-import { intArg, natsOption, parse, prefixOption, required, untilSignal } from "./args.js";
+import { intArg, natsOption, parse, prefixOption, required, untilSignal, UsageError } from "./args.js";
 
 const usage =
-  "rbus broker --nats <url> --group <name> --replica <n> --data <dir> [--cluster <name>] [--heartbeat-interval <ms>] [--no-auto-create-topic]";
+  "rbus broker --nats <url> --group <name> --replica <n> --data <dir> [--cluster <name>] [--heartbeat-interval <ms>] [--flush async|sync] [--max-message-bytes <n>] [--no-auto-create-topic]";
 
 export async function brokerCommand(argv: string[]): Promise<void> {
   const { values } = parse(
@@ -18,12 +18,16 @@ export async function brokerCommand(argv: string[]): Promise<void> {
       data: { type: "string" },
       "heartbeat-interval": { type: "string" },
       "no-auto-create-topic": { type: "boolean", default: false },
+      flush: { type: "string", default: "async" },
+      "max-message-bytes": { type: "string" },
     },
     usage,
   );
   const group = required(values.group, "group", usage);
   const replica = intArg(values.replica, "replica") ?? 0;
   const dataDir = required(values.data, "data", usage);
+  const flush = values.flush;
+  if (flush !== "async" && flush !== "sync") throw new UsageError(`--flush must be async or sync, got "${flush}"\nusage: ${usage}`);
   const nc = await connectNats(values.nats, `rbus-broker-${group}-${replica}`);
   const broker = await startBroker({
     nc,
@@ -34,6 +38,8 @@ export async function brokerCommand(argv: string[]): Promise<void> {
     prefix: values.prefix,
     heartbeatIntervalMs: intArg(values["heartbeat-interval"], "heartbeat-interval"),
     autoCreateTopic: !values["no-auto-create-topic"],
+    maxMessageBytes: intArg(values["max-message-bytes"], "max-message-bytes"),
+    store: { flush },
     log: createLogger(),
   });
   untilSignal(async () => {

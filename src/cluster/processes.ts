@@ -4,6 +4,18 @@ import { spawn, type ChildProcess } from "node:child_process";
 
 export const natsServerBin = () => process.env.NATS_SERVER ?? "nats-server";
 
+/** Children started detached (own process group) die with this process. */
+const children = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const p of children) p.kill("SIGKILL");
+});
+
+export function killOnExit(proc: ChildProcess): ChildProcess {
+  children.add(proc);
+  proc.on("exit", () => children.delete(proc));
+  return proc;
+}
+
 export interface StartedNats {
   proc: ChildProcess;
   /** The client port the server reports listening on. */
@@ -17,8 +29,7 @@ export interface StartedNats {
  */
 export function startNatsProcess(configFile: string, onLog: (chunk: string) => void = () => {}, timeoutMs = 10_000): Promise<StartedNats> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(natsServerBin(), ["-c", configFile], { stdio: ["ignore", "ignore", "pipe"], detached: true });
-    process.on("exit", () => proc.kill("SIGKILL"));
+    const proc = killOnExit(spawn(natsServerBin(), ["-c", configFile], { stdio: ["ignore", "ignore", "pipe"], detached: true }));
     let log = "";
     let port = 0;
     let settled = false;

@@ -12,7 +12,7 @@ import { table } from "../cli/table.js";
 import { connectNats } from "../runtime/nats.js";
 import { loadClusterConfig, type ClusterConfig } from "./config.js";
 import { ensureEventsStream } from "./events-stream.js";
-import { startNatsProcess, terminate } from "./processes.js";
+import { killOnExit, startNatsProcess, terminate } from "./processes.js";
 
 const cli = fileURLToPath(new URL("../cli/main.js", import.meta.url));
 const usage = "rbus run-cluster [--config cluster.json]";
@@ -99,11 +99,12 @@ function spawnNode(c: ClusterConfig, logs: string, kind: Node["kind"], name: str
   const out = createWriteStream(log, { flags: "a" });
   // Its own process group: Ctrl-C reaches only the launcher, which then
   // stops the nodes in order (brokers unregister while NameServers listen).
-  const proc = spawn(process.execPath, [cli, ...args, "--nats", c.nats.url, "--prefix", c.prefix], {
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  process.on("exit", () => proc.kill("SIGKILL"));
+  const proc = killOnExit(
+    spawn(process.execPath, [cli, ...args, "--nats", c.nats.url, "--prefix", c.prefix], {
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    }),
+  );
   proc.stdout!.pipe(out);
   proc.stderr!.pipe(out);
   return { name, kind, proc, log };

@@ -6,3 +6,4 @@ export * from "./json.js";
 export * from "./control.js";
 export * from "./messages.js";
 export * from "./batch.js";
+export * from "./data.js";

@@ -17,11 +17,18 @@ export interface GetOptions {
   maxBytes?: number;
   /** Only messages whose tag hash (tagHash()) is in the set; undefined for all. */
   tagHashes?: ReadonlySet<bigint>;
+  /**
+   * Return the records' bytes (in `records`, CRC-checked, undecoded) instead
+   * of decoded messages: a broker's binary pull reply ships them as they are.
+   */
+  raw?: boolean;
 }
 
 export interface GetResult {
   status: GetStatus;
   messages: StoredMessage[];
+  /** With `raw`: one slice per record, in queue order. */
+  records: Buffer[];
   /** Where the next get should start. */
   nextOffset: number;
   minOffset: number;
@@ -54,10 +61,13 @@ export function getMessages(
   const maxBytes = opts.maxBytes ?? Infinity;
   const limit = filter ? Math.max(maxCount, FILTER_SCAN_LIMIT) : maxCount;
   const messages: StoredMessage[] = [];
+  const records: Buffer[] = [];
+  const out: Out = opts.raw ? { kind: "raw", records } : { kind: "decoded", messages };
+  const count = () => messages.length + records.length;
   let bytes = 0;
   let pos = offset;
-  while (pos < max && messages.length < maxCount && pos - offset < limit) {
-    const want = filter ? Math.min(1024, limit - (pos - offset)) : maxCount - messages.length;
+  while (pos < max && count() < maxCount && pos - offset < limit) {
+    const want = filter ? Math.min(1024, limit - (pos - offset)) : maxCount - count();
     const entries = cq.read(pos, want);
     const n = entries.length / 20;
     if (n === 0) break;
@@ -68,27 +78,31 @@ export function getMessages(
       if (size === 0 || clOffset < log.minOffset) continue; // hole, or removed by retention
       if (filter && !filter.has(entryTagHash(entries, i))) continue;
       picks.push({ logical: pos + i, clOffset, size });
-      if (messages.length + picks.length >= maxCount) break;
+      if (count() + picks.length >= maxCount) break;
     }
-    const stopAt = readPicks(log, picks, messages, maxBytes - bytes, verifyCrc);
+    const before = count();
+    const stopAt = readPicks(log, picks, out, maxBytes - bytes, verifyCrc);
+    for (const p of picks.slice(0, count() - before)) bytes += p.size;
     if (stopAt >= 0) {
       pos = stopAt;
       break;
     }
     const last = picks.at(-1);
-    pos = messages.length >= maxCount && last ? last.logical + 1 : pos + n;
-    bytes = messages.reduce((s, m) => s + m.size, 0);
+    pos = count() >= maxCount && last ? last.logical + 1 : pos + n;
     if (bytes >= maxBytes) break;
   }
-  const status = messages.length > 0 ? GetStatus.FOUND : GetStatus.NO_MATCHED_MSG;
-  return result(status, messages, pos, min, max);
+  const status = count() > 0 ? GetStatus.FOUND : GetStatus.NO_MATCHED_MSG;
+  return { status, messages, records, nextOffset: pos, minOffset: min, maxOffset: max };
 }
 
 /**
  * Reads the picked records into `out`. Returns the logical offset of the
  * first pick not taken because of the byte budget, or -1 if all were read.
  */
-function readPicks(log: CommitLog, picks: Pick[], out: StoredMessage[], budget: number, verifyCrc: boolean): number {
+type Out = { kind: "decoded"; messages: StoredMessage[] } | { kind: "raw"; records: Buffer[] };
+
+function readPicks(log: CommitLog, picks: Pick[], out: Out, budget: number, verifyCrc: boolean): number {
+  const taken = () => (out.kind === "raw" ? out.records.length : out.messages.length);
   const seg = log.segmentBytes;
   let i = 0;
   while (i < picks.length) {
@@ -105,11 +119,12 @@ function readPicks(log: CommitLog, picks: Pick[], out: StoredMessage[], budget: 
     const buf = log.read(first.clOffset, end - first.clOffset);
     for (let k = i; k < j; k++) {
       const p = picks[k]!;
-      if (p.size > budget && out.length > 0) return p.logical;
+      if (p.size > budget && taken() > 0) return p.logical;
       const at = p.clOffset - first.clOffset;
       if (checkRecord(buf, at, Math.min(buf.length, at + p.size), verifyCrc) !== RecordStatus.OK) continue;
       if (recordPhysicalOffset(buf, at) !== p.clOffset) continue; // entry and log disagree: skip it
-      out.push(decodeRecord(buf, at));
+      if (out.kind === "raw") out.records.push(buf.subarray(at, at + p.size));
+      else out.messages.push(decodeRecord(buf, at));
       budget -= p.size;
     }
     i = j;
@@ -118,5 +133,5 @@ function readPicks(log: CommitLog, picks: Pick[], out: StoredMessage[], budget: 
 }
 
 function result(status: GetStatus, messages: StoredMessage[], nextOffset: number, minOffset: number, maxOffset: number): GetResult {
-  return { status, messages, nextOffset, minOffset, maxOffset };
+  return { status, messages, records: [], nextOffset, minOffset, maxOffset };
 }

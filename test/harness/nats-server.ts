@@ -1,7 +1,6 @@
 // Starts a real nats-server for a test: a port chosen by the server itself
 // (port -1, read back from its log, so no race for a port), a temporary
 // JetStream folder, and a stop that always kills it.
-import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,17 +20,7 @@ export interface NatsServer {
   stop(): Promise<void>;
 }
 
-const live = new Set<ChildProcess>();
-process.on("exit", () => {
-  for (const p of live) p.kill("SIGKILL");
-});
-
-async function launch(configFile: string) {
-  const started = await startNatsProcess(configFile);
-  live.add(started.proc);
-  started.proc.on("exit", () => live.delete(started.proc));
-  return started;
-}
+const launch = (configFile: string) => startNatsProcess(configFile);
 
 export async function startNatsServer(opts: { jetstream?: boolean } = {}): Promise<NatsServer> {
   const dir = mkdtempSync(join(tmpdir(), "rbus-nats-"));

@@ -1,0 +1,52 @@
+// offset.commit and offset.query: consumer progress kept by the broker
+// (RocketMQ's ConsumerOffsetManager), persisted by the store.
+import type { Msg } from "@nats-io/transport-node";
+import {
+  decodeOffsetCommit,
+  decodeOffsetQuery,
+  ErrorCode,
+  parseObject,
+  RbusError,
+  type OffsetQueryReply,
+  type QueueProgress,
+} from "../src/protocol/index.js";
+import type { BrokerContext } from "./broker-context.js";
+
+export function offsetHandlers(ctx: BrokerContext) {
+  const progress = (group: string, topic: string, queueId: number): QueueProgress => {
+    const { min, max } = ctx.store.queueRange(topic, queueId);
+    return { queueId, offset: ctx.store.offsets.get(group, topic, queueId) ?? -1, minOffset: min, maxOffset: max };
+  };
+
+  return {
+    commit(msg: Msg): { ok: true; committed: number } {
+      const { group, entries } = decodeOffsetCommit(parseObject(msg.data));
+      for (const e of entries) {
+        const config = ctx.topics.forRead(e.topic, e.queueId);
+        const { max } = ctx.store.queueRange(e.topic, e.queueId);
+        if (e.offset > max) {
+          throw new RbusError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${e.offset} is past the end of ${config.topic}/${e.queueId} (${max})`);
+        }
+      }
+      for (const e of entries) ctx.store.offsets.commit(group, e.topic, e.queueId, e.offset);
+      return { ok: true, committed: entries.length };
+    },
+
+    query(msg: Msg): OffsetQueryReply {
+      const q = decodeOffsetQuery(parseObject(msg.data));
+      if (q.kind === "timestamp") {
+        ctx.topics.forRead(q.topic, q.queueId);
+        const offset = ctx.store.offsetForTimestamp(q.topic, q.queueId, q.timestamp);
+        return { topic: q.topic, queues: [], offset };
+      }
+      if (q.kind === "queue") {
+        ctx.topics.forRead(q.topic, q.queueId);
+        return { topic: q.topic, queues: [progress(q.group, q.topic, q.queueId)] };
+      }
+      const config = ctx.topics.forRead(q.topic, 0);
+      const queues: QueueProgress[] = [];
+      for (let i = 0; i < config.readQueues; i++) queues.push(progress(q.group, q.topic, i));
+      return { topic: q.topic, queues };
+    },
+  };
+}

@@ -1,0 +1,125 @@
+// pull, with long polling (RocketMQ's PullRequestHoldService): a pull that
+// finds nothing new is held until a message arrives in its queue or its
+// wait ends. The store calls back synchronously after each append, so a
+// held pull is answered within milliseconds of the send that fills it.
+import { headers, type Msg } from "@nats-io/transport-node";
+import {
+  decodePull,
+  ErrorCode,
+  Header,
+  parseObject,
+  parseTagExpression,
+  PullStatus,
+  RbusError,
+  type PullReply,
+  type PullRequest,
+} from "../src/protocol/index.js";
+import { GetStatus, tagHash, type GetResult } from "../src/store/index.js";
+import type { BrokerContext } from "./broker-context.js";
+import { RawReply } from "./responder.js";
+import { toWireMessage } from "./wire-message.js";
+
+interface Hold {
+  offset: number;
+  wake: () => void;
+}
+
+export function pullHandler(ctx: BrokerContext) {
+  const holds = new Map<string, Set<Hold>>();
+  const holdKey = (topic: string, queueId: number) => `${topic}\u0000${queueId}`;
+
+  const unsubscribe = ctx.store.onArrived((topic, queueId, maxOffset) => {
+    const waiting = holds.get(holdKey(topic, queueId));
+    if (!waiting) return;
+    for (const h of waiting) if (h.offset < maxOffset) h.wake();
+  });
+
+  /** Resolves when a message lands at or after `offset`, or after `waitMs`. */
+  const hold = (req: PullRequest) =>
+    new Promise<void>((resolve) => {
+      const key = holdKey(req.topic, req.queueId);
+      const set = holds.get(key) ?? new Set<Hold>();
+      holds.set(key, set);
+      const h: Hold = {
+        offset: req.offset,
+        wake: () => {
+          clearTimeout(timer);
+          set.delete(h);
+          if (set.size === 0) holds.delete(key);
+          resolve();
+        },
+      };
+      const timer = setTimeout(h.wake, req.waitMs);
+      set.add(h);
+    });
+
+  const read = (req: PullRequest, tagHashes: Set<bigint> | undefined): GetResult =>
+    ctx.store.get(req.topic, req.queueId, req.offset, req.max, {
+      ...(tagHashes ? { tagHashes } : {}),
+      raw: req.format === "binary",
+    });
+
+  return {
+    async pull(msg: Msg): Promise<PullReply | RawReply> {
+      const req = decodePull(parseObject(msg.data));
+      ctx.topics.forRead(req.topic, req.queueId);
+      const tags = parseTagExpression(req.tags);
+      const tagHashes = tags ? new Set(tags.map(tagHash)) : undefined;
+      let got = read(req, tagHashes);
+      if (isEmpty(got, req) && req.waitMs > 0) {
+        await hold(req);
+        got = read(req, tagHashes);
+      }
+      return reply(ctx.group, req, got);
+    },
+    /** Answers every held pull now (on shutdown). */
+    releaseAll() {
+      unsubscribe();
+      for (const set of holds.values()) for (const h of set) h.wake();
+    },
+  };
+}
+
+function isEmpty(got: GetResult, req: PullRequest): boolean {
+  return got.status === GetStatus.NO_NEW_MSG || (got.status === GetStatus.NO_MESSAGE_IN_QUEUE && req.offset === 0);
+}
+
+function status(got: GetResult, req: PullRequest): PullStatus {
+  switch (got.status) {
+    case GetStatus.FOUND:
+      return PullStatus.FOUND;
+    case GetStatus.NO_MATCHED_MSG:
+      return PullStatus.NO_MATCHED_MSG;
+    case GetStatus.OFFSET_TOO_SMALL:
+      return PullStatus.OFFSET_MOVED;
+    case GetStatus.NO_NEW_MSG:
+      return PullStatus.NO_NEW_MSG;
+  }
+  if (isEmpty(got, req)) return PullStatus.NO_NEW_MSG;
+  // Past the end: a consumer with a stale offset resets from offset.query.
+  throw new RbusError(
+    ErrorCode.OFFSET_OUT_OF_RANGE,
+    `offset ${req.offset} is past the end of ${req.topic}/${req.queueId} (next offset ${got.maxOffset})`,
+  );
+}
+
+function reply(group: string, req: PullRequest, got: GetResult): PullReply | RawReply {
+  const s = status(got, req);
+  const nextOffset = s === PullStatus.NO_NEW_MSG ? req.offset : got.nextOffset;
+  if (req.format === "binary") {
+    const h = headers();
+    h.set(Header.status, s);
+    h.set(Header.nextOffset, String(nextOffset));
+    h.set(Header.minOffset, String(got.minOffset));
+    h.set(Header.maxOffset, String(got.maxOffset));
+    h.set(Header.group, group);
+    return new RawReply(got.records.length === 1 ? got.records[0]! : Buffer.concat(got.records), h);
+  }
+  return {
+    status: s,
+    nextOffset,
+    minOffset: got.minOffset,
+    maxOffset: got.maxOffset,
+    messages: got.messages.map((m) => toWireMessage(group, m)),
+  };
+}

@@ -1,0 +1,139 @@
+// send and send.batch: the write path. One request is one store.put (one
+// commit-log write, one fsync under sync flush shared with concurrent
+// requests); the reply goes out only after put resolves, so an
+// acknowledged message is stored (and, under sync flush, on disk).
+import { Match, type Msg, type MsgHdrs } from "@nats-io/transport-node";
+import {
+  BadRequestError,
+  decodeBatch,
+  encodeMsgId,
+  ErrorCode,
+  Header,
+  isSubjectToken,
+  RbusError,
+  SendStatus,
+  type BatchSendResult,
+  type SendResult,
+} from "../src/protocol/index.js";
+import { PutStatus, type PutMessage, type PutResult } from "../src/store/index.js";
+import { assertMaster, type BrokerContext } from "./broker-context.js";
+
+const RESERVED = "rbus-";
+
+function header(h: MsgHdrs | undefined, name: string): string | undefined {
+  const v = h?.get(name, Match.IgnoreCase);
+  return v === undefined || v === "" ? undefined : v;
+}
+
+function topicOf(h: MsgHdrs | undefined): string {
+  const topic = header(h, Header.topic);
+  if (!topic) throw new BadRequestError(`the ${Header.topic} header is required`);
+  if (!isSubjectToken(topic)) throw new BadRequestError(`topic "${topic}" must be letters, digits, '-' or '_' (at most 128)`);
+  return topic;
+}
+
+function intHeader(h: MsgHdrs | undefined, name: string): number | undefined {
+  const v = header(h, name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0) throw new BadRequestError(`the ${name} header must be a non-negative integer, got "${v}"`);
+  return n;
+}
+
+/** Every header that is not Rbus-* is a user property. */
+function properties(h: MsgHdrs | undefined): Record<string, string> | undefined {
+  if (!h) return undefined;
+  let out: Record<string, string> | undefined;
+  for (const k of h.keys()) {
+    if (k.toLowerCase().startsWith(RESERVED)) continue;
+    (out ??= {})[k] = h.get(k);
+  }
+  return out;
+}
+
+function checkSize(ctx: BrokerContext, bytes: number): void {
+  if (bytes > ctx.maxMessageBytes) {
+    throw new RbusError(ErrorCode.MESSAGE_TOO_LARGE, `message body is ${bytes} bytes; this broker accepts at most ${ctx.maxMessageBytes}`);
+  }
+}
+
+/** The reply status for a put that stored everything, or the error for one that did not. */
+function sendStatus(put: PutResult): SendStatus {
+  switch (put.status) {
+    case PutStatus.PUT_OK:
+      return SendStatus.SEND_OK;
+    case PutStatus.FLUSH_TIMEOUT:
+      return SendStatus.FLUSH_DISK_TIMEOUT;
+    case PutStatus.MESSAGE_TOO_LARGE:
+      throw new RbusError(ErrorCode.MESSAGE_TOO_LARGE, "the message with its properties is larger than the broker accepts");
+    case PutStatus.MESSAGE_ILLEGAL:
+      throw new BadRequestError("the message has a field the store cannot take (an over-long tag, key or property)");
+    default:
+      throw new RbusError(ErrorCode.BROKER_BUSY, "the broker is shutting down; send elsewhere");
+  }
+}
+
+export function sendHandlers(ctx: BrokerContext) {
+  const next = new Map<string, number>();
+  /** RocketMQ picks the queue on the producer; a bare `nats pub` gets round-robin here. */
+  const pickQueue = (topic: string, writeQueues: number) => {
+    const n = next.get(topic) ?? 0;
+    next.set(topic, n + 1);
+    return n % writeQueues;
+  };
+
+  return {
+    async send(msg: Msg): Promise<SendResult> {
+      assertMaster(ctx);
+      const h = msg.headers;
+      const topic = topicOf(h);
+      const requested = intHeader(h, Header.queue);
+      checkSize(ctx, msg.data.byteLength);
+      const config = ctx.topics.forWrite(topic, requested);
+      const queueId = requested ?? pickQueue(topic, config.writeQueues);
+      const message: PutMessage = { topic, queueId, body: msg.data };
+      const tags = header(h, Header.tags);
+      const keys = header(h, Header.keys);
+      const born = intHeader(h, Header.born);
+      const props = properties(h);
+      if (tags) message.tags = tags;
+      if (keys) message.keys = keys;
+      if (born !== undefined) message.bornTimestamp = born;
+      if (props) message.properties = props;
+      const put = await ctx.store.put([message]);
+      const status = sendStatus(put);
+      const r = put.results[0]!;
+      return { status, msgId: encodeMsgId(ctx.group, r.commitLogOffset), topic, queueId, queueOffset: r.queueOffset };
+    },
+
+    async sendBatch(msg: Msg): Promise<BatchSendResult> {
+      assertMaster(ctx);
+      const topic = topicOf(msg.headers);
+      const entries = decodeBatch(msg.data);
+      if (entries.length === 0) throw new BadRequestError("send.batch needs at least one message");
+      const config = ctx.topics.forWrite(topic, undefined);
+      const messages: PutMessage[] = new Array(entries.length);
+      for (let i = 0; i < entries.length; i++) {
+        const e = entries[i]!;
+        checkSize(ctx, e.body.byteLength);
+        if (e.queueId >= config.writeQueues || e.queueId < -1) {
+          throw new BadRequestError(`message ${i}: queue ${e.queueId} does not exist: topic "${topic}" has ${config.writeQueues} write queues here`);
+        }
+        const m: PutMessage = { topic, queueId: e.queueId === -1 ? pickQueue(topic, config.writeQueues) : e.queueId, body: e.body };
+        if (e.tags) m.tags = e.tags;
+        if (e.keys) m.keys = e.keys;
+        if (e.properties) m.properties = e.properties;
+        if (e.bornTimestamp > 0) m.bornTimestamp = e.bornTimestamp;
+        messages[i] = m;
+      }
+      const put = await ctx.store.put(messages);
+      const status = sendStatus(put);
+      const results: BatchSendResult["results"] = new Array(messages.length);
+      for (let i = 0; i < messages.length; i++) {
+        const r = put.results[i]!;
+        results[i] = [messages[i]!.queueId, r.queueOffset, encodeMsgId(ctx.group, r.commitLogOffset)];
+      }
+      return { status, topic, results };
+    },
+  };
+}

@@ -1,0 +1,69 @@
+// The broker's topic table in use: lookups with permission checks, and
+// auto-creation of unknown topics when the broker allows it (RocketMQ's
+// autoCreateTopicEnable, on by default as in RocketMQ's dev setup).
+import { ErrorCode, RbusError, type Perm, type TopicConfig } from "../src/protocol/index.js";
+import type { TopicTable } from "../src/store/index.js";
+
+/** RocketMQ's template topic: a broker that auto-creates topics registers it. */
+export const AUTO_CREATE_TOPIC = "TBW102";
+export const DEFAULT_QUEUES = 4;
+
+const canWrite = (p: Perm) => p === "rw" || p === "w";
+const canRead = (p: Perm) => p === "rw" || p === "r";
+
+export class BrokerTopics {
+  constructor(
+    private readonly table: TopicTable,
+    private readonly autoCreate: boolean,
+    /** Called after the table changed, so the broker registers it at once. */
+    private readonly changed: () => void,
+  ) {
+    if (autoCreate && !table.get(AUTO_CREATE_TOPIC)) this.upsert(defaultConfig(AUTO_CREATE_TOPIC));
+  }
+
+  all(): TopicConfig[] {
+    return this.table.all();
+  }
+
+  get(topic: string): TopicConfig | undefined {
+    return this.table.get(topic);
+  }
+
+  upsert(config: TopicConfig): TopicConfig {
+    this.table.put(config);
+    this.changed();
+    return config;
+  }
+
+  /** The topic's config for a write to `queueId` (undefined: the broker picks), creating it if allowed. */
+  forWrite(topic: string, queueId: number | undefined): TopicConfig {
+    let config = this.table.get(topic);
+    if (!config) {
+      if (!this.autoCreate) throw notExist(topic);
+      config = this.upsert(defaultConfig(topic));
+    }
+    if (!canWrite(config.perm)) throw new RbusError(ErrorCode.NO_PERMISSION, `topic "${topic}" is not writable (perm ${config.perm})`);
+    if (queueId !== undefined && queueId >= config.writeQueues) {
+      throw new RbusError(ErrorCode.BAD_REQUEST, `queue ${queueId} does not exist: topic "${topic}" has ${config.writeQueues} write queues here`);
+    }
+    return config;
+  }
+
+  forRead(topic: string, queueId: number): TopicConfig {
+    const config = this.table.get(topic);
+    if (!config) throw notExist(topic);
+    if (!canRead(config.perm)) throw new RbusError(ErrorCode.NO_PERMISSION, `topic "${topic}" is not readable (perm ${config.perm})`);
+    if (queueId >= config.readQueues) {
+      throw new RbusError(ErrorCode.BAD_REQUEST, `queue ${queueId} does not exist: topic "${topic}" has ${config.readQueues} read queues here`);
+    }
+    return config;
+  }
+}
+
+function defaultConfig(topic: string): TopicConfig {
+  return { topic, readQueues: DEFAULT_QUEUES, writeQueues: DEFAULT_QUEUES, perm: "rw" };
+}
+
+function notExist(topic: string): RbusError {
+  return new RbusError(ErrorCode.TOPIC_NOT_EXIST, `topic "${topic}" does not exist on this broker; create it with: rbus topic create --topic ${topic}`);
+}

@@ -1,0 +1,48 @@
+// An in-process NameServer and broker replicas on a real nats-server, with
+// temporary data folders: the setup most integration tests start from.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { startBroker, type BrokerHandle, type BrokerOptions } from "../../actors/broker.js";
+import { startNameServer, type NameServerHandle } from "../../actors/nameserver.js";
+import { startNatsServer, type NatsServer } from "./nats-server.js";
+
+export interface TestCluster {
+  server: NatsServer;
+  nc: NatsConnection;
+  nameServer: NameServerHandle;
+  brokers: BrokerHandle[];
+  dir: string;
+  addBroker(group: string, opts?: Partial<BrokerOptions>): Promise<BrokerHandle>;
+  stop(): Promise<void>;
+}
+
+export async function startTestCluster(groups: string[] = ["broker-a"], opts: Partial<BrokerOptions> = {}): Promise<TestCluster> {
+  const server = await startNatsServer();
+  const nc = await connect({ servers: server.url });
+  const dir = mkdtempSync(join(tmpdir(), "rbus-brokers-"));
+  const nameServer = await startNameServer({ nc, id: "ns-test" });
+  const brokers: BrokerHandle[] = [];
+  const cluster: TestCluster = {
+    server,
+    nc,
+    nameServer,
+    brokers,
+    dir,
+    async addBroker(group, more = {}) {
+      const b = await startBroker({ nc, group, replica: 0, dataDir: join(dir, group), heartbeatIntervalMs: 1000, ...opts, ...more });
+      brokers.push(b);
+      return b;
+    },
+    async stop() {
+      for (const b of brokers) await b.stop();
+      await nameServer.stop();
+      await nc.close();
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  for (const g of groups) await cluster.addBroker(g);
+  return cluster;
+}

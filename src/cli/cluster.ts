@@ -1,5 +1,5 @@
 import { Admin } from "../client/admin.js";
-import { connectNats } from "../runtime/nats.js";
+import { withNats } from "./connected.js";
 import { natsOption, parse, prefixOption } from "./args.js";
 import { ago, table } from "./table.js";
 
@@ -7,8 +7,7 @@ const usage = "rbus cluster --nats <url> [--json]";
 
 export async function clusterCommand(argv: string[]): Promise<void> {
   const { values } = parse(argv, { ...natsOption, ...prefixOption, json: { type: "boolean", default: false } }, usage);
-  const nc = await connectNats(values.nats, "rbus-cli");
-  try {
+  await withNats(values.nats, async (nc) => {
     const admin = new Admin(nc, { prefix: values.prefix });
     const nameServers = await admin.nameServers();
     if (nameServers.length === 0) {
@@ -50,7 +49,5 @@ export async function clusterCommand(argv: string[]): Promise<void> {
         ]),
       ),
     );
-  } finally {
-    await nc.close();
-  }
+  });
 }

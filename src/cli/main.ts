@@ -5,12 +5,18 @@ import { UsageError } from "./args.js";
 import { brokerCommand } from "./broker.js";
 import { clusterCommand } from "./cluster.js";
 import { nameserverCommand } from "./nameserver.js";
+import { topicCommand } from "./topic.js";
+import { routeCommand } from "./route.js";
+import { messageCommand } from "./message.js";
 import { runClusterCommand } from "../cluster/run.js";
 
 const commands: Record<string, [(argv: string[]) => Promise<void>, string]> = {
   nameserver: [nameserverCommand, "run a NameServer"],
   broker: [brokerCommand, "run a broker replica"],
   cluster: [clusterCommand, "print NameServers and brokers with their liveness"],
+  topic: [topicCommand, "create or list topics"],
+  route: [routeCommand, "print a topic's route"],
+  message: [messageCommand, "look a message up by id or key"],
   "run-cluster": [runClusterCommand, "run nats-server, NameServers and brokers as a local cluster"],
 };
 

@@ -1,10 +1,30 @@
-// Admin queries against the NameServers: who is there, and what they know.
+// Admin queries against the NameServers and brokers: who is there, what
+// they know, topics and message lookups (RocketMQ's mqadmin).
 import type { NatsConnection } from "@nats-io/transport-node";
-import { RbusError, subjects, type ClusterInfo, type NameServerInfo, type RouteData } from "../protocol/index.js";
+import {
+  decodeMsgId,
+  ErrorCode,
+  RbusError,
+  subjects,
+  type BrokerInfo,
+  type ClusterInfo,
+  type NameServerInfo,
+  type Perm,
+  type RouteData,
+  type TopicConfig,
+  type WireMessage,
+} from "../protocol/index.js";
 import { requestAll, requestJson } from "../runtime/request.js";
+import { brokerAddress } from "./route-cache.js";
+
+export interface TopicPlacement extends TopicConfig {
+  group: string;
+}
 
 export class Admin {
   private readonly subj;
+  private readonly timeoutMs: number;
+
   constructor(
     private readonly nc: NatsConnection,
     opts: { prefix?: string; timeoutMs?: number } = {},
@@ -12,7 +32,6 @@ export class Admin {
     this.subj = subjects(opts.prefix);
     this.timeoutMs = opts.timeoutMs ?? 3000;
   }
-  private readonly timeoutMs: number;
 
   /** Every NameServer that answers within a short stall. */
   async nameServers(): Promise<NameServerInfo[]> {
@@ -27,5 +46,59 @@ export class Admin {
 
   route(topic: string): Promise<RouteData> {
     return requestJson<RouteData>(this.nc, this.subj.ns.route, { topic }, this.timeoutMs);
+  }
+
+  /** Live masters, optionally only of the named groups. */
+  private async masters(groups?: string[]): Promise<BrokerInfo[]> {
+    const { brokers } = await this.cluster();
+    const masters = brokers.filter((b) => b.role === "master" && b.liveness !== "dead" && (!groups || groups.includes(b.group)));
+    if (masters.length === 0) throw new RbusError(ErrorCode.NO_RESPONDERS, groups ? `no live master in ${groups.join(", ")}` : "no live broker in the cluster");
+    return masters;
+  }
+
+  /** Creates or updates a topic on every master (or the named groups'), as `mqadmin updateTopic -c`. */
+  async createTopic(opts: { topic: string; queues?: number; perm?: Perm; groups?: string[] }): Promise<TopicPlacement[]> {
+    const queues = opts.queues ?? 4;
+    const config: TopicConfig = { topic: opts.topic, readQueues: queues, writeQueues: queues, perm: opts.perm ?? "rw" };
+    return Promise.all(
+      (await this.masters(opts.groups)).map(async (b) => {
+        const done = await requestJson<TopicConfig>(this.nc, this.subj.brokerApi(b.address, "topic.upsert"), config, this.timeoutMs);
+        return { ...done, group: b.group };
+      }),
+    );
+  }
+
+  /** Every topic on every live master, one row per (topic, group). */
+  async listTopics(): Promise<TopicPlacement[]> {
+    const rows = await Promise.all(
+      (await this.masters()).map(async (b) => {
+        const { topics } = await requestJson<{ topics: TopicConfig[] }>(this.nc, this.subj.brokerApi(b.address, "topic.list"), {}, this.timeoutMs);
+        return topics.map((t) => ({ ...t, group: b.group }));
+      }),
+    );
+    return rows.flat().sort((a, b) => a.topic.localeCompare(b.topic) || a.group.localeCompare(b.group));
+  }
+
+  /** A message by id: the id names its group, whose master looks it up. */
+  async messageById(msgId: string): Promise<WireMessage> {
+    const id = decodeMsgId(msgId);
+    if (!id) throw new RbusError(ErrorCode.BAD_REQUEST, `"${msgId}" is not a message id (<group>:<16 hex digits>)`);
+    const [master] = await this.masters([id.group]);
+    const { messages } = await requestJson<{ messages: WireMessage[] }>(this.nc, this.subj.brokerApi(master!.address, "message"), { msgId }, this.timeoutMs);
+    return messages[0]!;
+  }
+
+  /** Messages with a key, from every group that serves the topic. */
+  async messagesByKey(topic: string, key: string, max = 32): Promise<WireMessage[]> {
+    const route = await this.route(topic);
+    const found = await Promise.all(
+      route.queues.map(async (q) => {
+        const address = brokerAddress(route, q.group);
+        if (!address) return [];
+        const subject = this.subj.brokerApi(address, "message");
+        return (await requestJson<{ messages: WireMessage[] }>(this.nc, subject, { topic, key, max }, this.timeoutMs)).messages;
+      }),
+    );
+    return found.flat().sort((a, b) => a.storedAt - b.storedAt);
   }
 }

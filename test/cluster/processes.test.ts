@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { Admin } from "../../src/client/admin.js";
-import { subjects, type RouteData } from "../../src/protocol/index.js";
+import { headers } from "@nats-io/transport-node";
+import { decodeJson, Header, subjects, type RouteData, type SendResult } from "../../src/protocol/index.js";
 import { requestAll } from "../../src/runtime/request.js";
 import { startNatsServer, type NatsServer } from "../harness/nats-server.js";
 import { runRbus, spawnRbus, type RbusProcess } from "../harness/processes.js";
@@ -95,6 +96,28 @@ test("rbus cluster prints NameServers and brokers with liveness and last heartbe
   const parsed = JSON.parse(json.stdout) as { nameServers: unknown[]; brokers: Array<{ group: string; lastHeartbeatAt: number }> };
   assert.is(parsed.nameServers.length, 2);
   assert.ok(parsed.brokers.every((x) => x.lastHeartbeatAt > 0));
+});
+
+test("rbus topic create and list, route, and message lookup", async (ctx) => {
+  const created = await runRbus(["topic", "create", "--nats", ctx.server.url, "--topic", "orders", "--queues", "8"]);
+  assert.is(created.code, 0, created.stderr);
+  assert.equal(JSON.parse(created.stdout).map((t: { group: string; writeQueues: number }) => `${t.group}:${t.writeQueues}`), ["broker-a:8"]);
+  const list = await runRbus(["topic", "list", "--nats", ctx.server.url]);
+  assert.match(list.stdout, /orders\s+broker-a\s+8\s+8\s+rw/);
+  await waitUntil("route registered", async () => (await runRbus(["route", "orders", "--nats", ctx.server.url])).code === 0);
+  const route = await runRbus(["route", "orders", "--nats", ctx.server.url]);
+  assert.match(route.stdout, /broker-a\s+8\/8\s+rw\s+0\s+master\s+alive\s+rbus\.broker\.broker-a\.0/);
+  const h = headers();
+  h.set(Header.topic, "orders");
+  h.set(Header.keys, "order-17");
+  const sent = decodeJson((await ctx.nc.request(subjects().broker("broker-a", 0, "send"), "payload", { headers: h, timeout: 3000 })).data) as SendResult;
+  const byId = await runRbus(["message", "--nats", ctx.server.url, "--id", sent.msgId]);
+  assert.is(JSON.parse(byId.stdout).body, "payload");
+  const byKey = await runRbus(["message", "--nats", ctx.server.url, "--topic", "orders", "--key", "order-17"]);
+  assert.is(JSON.parse(byKey.stdout.trim()).msgId, sent.msgId);
+  const missing = await runRbus(["route", "no-such-topic", "--nats", ctx.server.url]);
+  assert.is(missing.code, 1);
+  assert.match(missing.stderr, /TOPIC_NOT_EXIST/);
 });
 
 test("rbus cluster without NameServers says what to do", async (ctx) => {

@@ -1,0 +1,22 @@
+import { Admin } from "../client/admin.js";
+import { natsOption, parse, prefixOption, UsageError } from "./args.js";
+import { withNats } from "./connected.js";
+import { table } from "./table.js";
+
+const usage = "rbus route <topic> [--json]";
+
+export async function routeCommand(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(argv, { ...natsOption, ...prefixOption, json: { type: "boolean", default: false } }, usage);
+  const topic = positionals[0];
+  if (!topic) throw new UsageError(`usage: ${usage}`);
+  await withNats(values.nats, async (nc) => {
+    const route = await new Admin(nc, { prefix: values.prefix }).route(topic);
+    if (values.json) return console.log(JSON.stringify(route, null, 2));
+    console.log(`route of ${route.topic} (from ${route.nameServer}):`);
+    const rows = route.groups.flatMap((g) => {
+      const q = route.queues.find((x) => x.group === g.group);
+      return g.replicas.map((r) => [g.group, `${q?.readQueues ?? 0}/${q?.writeQueues ?? 0}`, q?.perm ?? "", `${r.replica}`, r.role, r.liveness, r.address]);
+    });
+    console.log(table(["GROUP", "QUEUES R/W", "PERM", "REPLICA", "ROLE", "LIVENESS", "ADDRESS"], rows));
+  });
+}

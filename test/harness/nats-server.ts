@@ -20,8 +20,6 @@ export interface NatsServer {
   stop(): Promise<void>;
 }
 
-const launch = (configFile: string) => startNatsProcess(configFile);
-
 export async function startNatsServer(opts: { jetstream?: boolean } = {}): Promise<NatsServer> {
   const dir = mkdtempSync(join(tmpdir(), "rbus-nats-"));
   const storeDir = join(dir, "jetstream");
@@ -32,7 +30,7 @@ export async function startNatsServer(opts: { jetstream?: boolean } = {}): Promi
     writeFileSync(configFile, lines.join("\n"));
   };
   writeConfig(-1);
-  let { proc, port } = await launch(configFile);
+  let { proc, port } = await startNatsProcess(configFile);
   writeConfig(port);
   const server: NatsServer = {
     url: `nats://127.0.0.1:${port}`,
@@ -40,7 +38,7 @@ export async function startNatsServer(opts: { jetstream?: boolean } = {}): Promi
     storeDir,
     kill: () => terminate(proc),
     async start() {
-      ({ proc } = await launch(configFile));
+      ({ proc } = await startNatsProcess(configFile));
     },
     async restart() {
       await terminate(proc);

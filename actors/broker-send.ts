@@ -12,6 +12,7 @@ import {
   isSubjectToken,
   RbusError,
   SendStatus,
+  setProperty,
   type BatchSendResult,
   type SendResult,
 } from "../src/protocol/index.js";
@@ -46,7 +47,7 @@ function properties(h: MsgHdrs | undefined): Record<string, string> | undefined 
   let out: Record<string, string> | undefined;
   for (const k of h.keys()) {
     if (k.toLowerCase().startsWith(RESERVED)) continue;
-    (out ??= {})[k] = h.get(k);
+    setProperty((out ??= {}), k, h.get(k));
   }
   return out;
 }

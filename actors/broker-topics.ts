@@ -1,12 +1,8 @@
 // The broker's topic table in use: lookups with permission checks, and
 // auto-creation of unknown topics when the broker allows it (RocketMQ's
 // autoCreateTopicEnable, on by default as in RocketMQ's dev setup).
-import { ErrorCode, RbusError, type Perm, type TopicConfig } from "../src/protocol/index.js";
+import { AUTO_CREATE_TOPIC, DEFAULT_QUEUES, ErrorCode, RbusError, type Perm, type TopicConfig } from "../src/protocol/index.js";
 import type { TopicTable } from "../src/store/index.js";
-
-/** RocketMQ's template topic: a broker that auto-creates topics registers it. */
-export const AUTO_CREATE_TOPIC = "TBW102";
-export const DEFAULT_QUEUES = 4;
 
 const canWrite = (p: Perm) => p === "rw" || p === "w";
 const canRead = (p: Perm) => p === "rw" || p === "r";

@@ -23,7 +23,7 @@ import { BrokerTopics } from "./broker-topics.js";
 import { ConsumerTable } from "./consumer-table.js";
 import { serve, type Handler } from "./responder.js";
 
-export { AUTO_CREATE_TOPIC, DEFAULT_QUEUES } from "./broker-topics.js";
+export { AUTO_CREATE_TOPIC, DEFAULT_QUEUES } from "../src/protocol/index.js";
 
 /** RocketMQ's maxMessageSize. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;

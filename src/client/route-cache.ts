@@ -31,6 +31,8 @@ interface Entry {
 export class RouteCache {
   private readonly routes = new Map<string, Entry>();
   private readonly inflight = new Map<string, Promise<RouteData>>();
+  /** Bumped by invalidate: a fetch that started before it must not refill the cache. */
+  private generation = 0;
   private readonly subj;
   private readonly refreshMs: number;
   private readonly timeoutMs: number;
@@ -61,23 +63,28 @@ export class RouteCache {
   /** Forgets a topic's route so that the next get asks a NameServer. */
   invalidate(topic: string): void {
     this.routes.delete(topic);
+    this.inflight.delete(topic);
+    this.generation++;
   }
 
   fetch(topic: string): Promise<RouteData> {
     const pending = this.inflight.get(topic);
     if (pending) return pending;
+    const generation = this.generation;
     const p = requestJson<RouteData>(this.nc, this.subj.ns.route, { topic }, this.timeoutMs)
       .then((route) => {
-        this.routes.set(topic, { route, fetchedAt: this.now() });
+        if (generation === this.generation) this.routes.set(topic, { route, fetchedAt: this.now() });
         return route;
       })
-      .finally(() => this.inflight.delete(topic));
+      .finally(() => {
+        if (this.inflight.get(topic) === p) this.inflight.delete(topic);
+      });
     this.inflight.set(topic, p);
     return p;
   }
 }
 
-/** The replica that takes writes in a group: its master, if alive or suspect. */
+/** The replica that takes writes in a group: its master (routes list only alive and suspect replicas). */
 export function masterOf(group: GroupRoute | undefined): ReplicaRoute | undefined {
   return group?.replicas.find((r) => r.role === "master");
 }

@@ -13,6 +13,7 @@
 //     5 propsCount     u16,  then per property: keyLength u16, key, valueLength u16, value (UTF-8)
 //     6 bodyLength     u32,  body bytes
 import { BadRequestError } from "./errors.js";
+import { setProperty } from "./validate.js";
 
 export const BATCH_MAGIC = 0x52424231;
 
@@ -38,7 +39,9 @@ export function batchSize(entries: readonly BatchEntry[]): number {
   let size = 8;
   for (const e of entries) {
     size += 4 + 8 + 2 + strLen(e.tags, "tags") + 2 + strLen(e.keys, "keys") + 2 + 4 + e.body.byteLength;
-    if (e.properties) for (const k in e.properties) size += 4 + strLen(k, "property name") + strLen(e.properties[k], "property value");
+    if (e.properties) {
+      for (const k of Object.keys(e.properties)) size += 4 + strLen(k, "property name") + strLen(e.properties[k], "property value");
+    }
   }
   return size;
 }
@@ -108,7 +111,7 @@ export function decodeBatch(data: Uint8Array): BatchEntry[] {
     for (let p = 0; p < nProps; p++) {
       properties ??= {};
       const k = str();
-      properties[k] = str();
+      setProperty(properties, k, str());
     }
     need(4);
     const len = buf.readUInt32BE(o);

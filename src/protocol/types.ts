@@ -11,6 +11,14 @@ export type Role = (typeof Role)[keyof typeof Role];
 export const Perm = { rw: "rw", r: "r", w: "w", none: "none" } as const;
 export type Perm = (typeof Perm)[keyof typeof Perm];
 
+/**
+ * RocketMQ's template topic (TBW102): a broker that auto-creates topics
+ * registers it, and a producer uses its route for a topic nobody has yet.
+ */
+export const AUTO_CREATE_TOPIC = "TBW102";
+/** Queues per broker group of a topic created without a count (RocketMQ: 4). */
+export const DEFAULT_QUEUES = 4;
+
 export interface TopicConfig {
   topic: string;
   readQueues: number;

@@ -71,3 +71,12 @@ export function object(v: unknown, what: string): Json {
   if (typeof v !== "object" || v === null || Array.isArray(v)) throw new BadRequestError(`${what} must be an object`);
   return v as Json;
 }
+
+/**
+ * Sets a user-supplied property on a plain object: a key named "__proto__"
+ * becomes an own property (data), never the object's prototype.
+ */
+export function setProperty(target: Record<string, string>, key: string, value: string): void {
+  if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}

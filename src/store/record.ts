@@ -4,6 +4,7 @@
 import { crc32 } from "node:zlib";
 import type { PutMessage, StoredMessage } from "./types.js";
 import { RecordStatus } from "./status.js";
+import { setProperty } from "../protocol/validate.js";
 
 /** "RB" + format version 1. A new layout gets a new magic, never a silent change. */
 export const RECORD_MAGIC = 0x52420001;
@@ -147,7 +148,7 @@ export function decodeRecord(buf: Buffer, at: number): StoredMessage {
     len = buf.readUInt16BE(o);
     const k = buf.toString("utf8", o + 2, (o += 2 + len));
     len = buf.readUInt16BE(o);
-    properties[k] = buf.toString("utf8", o + 2, (o += 2 + len));
+    setProperty(properties, k, buf.toString("utf8", o + 2, (o += 2 + len)));
   }
   const bodyLen = buf.readUInt32BE(o);
   return {

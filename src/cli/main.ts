@@ -5,6 +5,7 @@ import { UsageError } from "./args.js";
 import { brokerCommand } from "./broker.js";
 import { clusterCommand } from "./cluster.js";
 import { nameserverCommand } from "./nameserver.js";
+import { sendCommand } from "./send.js";
 import { topicCommand } from "./topic.js";
 import { routeCommand } from "./route.js";
 import { messageCommand } from "./message.js";
@@ -14,6 +15,7 @@ const commands: Record<string, [(argv: string[]) => Promise<void>, string]> = {
   nameserver: [nameserverCommand, "run a NameServer"],
   broker: [brokerCommand, "run a broker replica"],
   cluster: [clusterCommand, "print NameServers and brokers with their liveness"],
+  send: [sendCommand, "send a message (or --count N of them) and print the result"],
   topic: [topicCommand, "create or list topics"],
   route: [routeCommand, "print a topic's route"],
   message: [messageCommand, "look a message up by id or key"],

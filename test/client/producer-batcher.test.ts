@@ -1,0 +1,228 @@
+// The batcher with a scripted transport and timers moved by hand: no NATS.
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { Batcher, type Batch, type BatchLimits, type Lane, type Timers } from "../../src/client/batcher.js";
+import { prepare } from "../../src/client/producer-message.js";
+import { ErrorCode, RbusError, type BatchSendResult, type SendResult } from "../../src/protocol/index.js";
+
+/** Timers that fire only when the test advances the clock. */
+class ManualTimers implements Timers {
+  now = 0;
+  private seq = 0;
+  private readonly due = new Map<number, { at: number; fn: () => void }>();
+  set(fn: () => void, ms: number): unknown {
+    this.due.set(++this.seq, { at: this.now + ms, fn });
+    return this.seq;
+  }
+  clear(h: unknown): void {
+    this.due.delete(h as number);
+  }
+  get pending(): number {
+    return this.due.size;
+  }
+  advance(ms: number): void {
+    this.now += ms;
+    for (const [id, t] of [...this.due].sort((a, b) => a[1].at - b[1].at)) {
+      if (t.at > this.now) continue;
+      this.due.delete(id);
+      t.fn();
+    }
+  }
+}
+
+/** A transport whose replies the test gives, batch by batch; offsets count per queue like a broker. */
+class ScriptedBroker {
+  readonly sent: Batch[] = [];
+  private readonly answers: Array<{ resolve: (r: BatchSendResult) => void; reject: (e: unknown) => void }> = [];
+  private readonly offsets = new Map<number, number>();
+  readonly transport = (b: Batch) => {
+    this.sent.push(b);
+    return new Promise<BatchSendResult>((resolve, reject) => this.answers.push({ resolve, reject }));
+  };
+  /** Answers batch `i` as a broker would: next offset of each message's queue. */
+  ok(i: number): void {
+    const b = this.sent[i]!;
+    const results = b.entries.map((e, n): [number, number, string] => {
+      const off = this.offsets.get(e.queueId) ?? 0;
+      this.offsets.set(e.queueId, off + 1);
+      return [e.queueId, off, `g:${i}-${n}`];
+    });
+    this.answers[i]!.resolve({ status: "SEND_OK", topic: b.lane.topic, results });
+  }
+  fail(i: number, err: unknown): void {
+    this.answers[i]!.reject(err);
+  }
+  reply(i: number, r: BatchSendResult): void {
+    this.answers[i]!.resolve(r);
+  }
+}
+
+const limits = (o: Partial<BatchLimits> = {}): BatchLimits => ({
+  lingerMs: 5,
+  maxMessages: 3,
+  maxBytes: 1 << 20,
+  maxInFlight: 8,
+  maxQueuedMessages: 1000,
+  ...o,
+});
+const lane = (group = "broker-a"): Lane => ({ topic: "orders", group, pinned: false, open: undefined });
+const entry = (body: string, queueId = 0) => ({ ...prepare({ topic: "orders", body }, 1 << 20, 1), queueId });
+const settled = () => new Promise((r) => setImmediate(r));
+
+interface Ctx {
+  timers: ManualTimers;
+  broker: ScriptedBroker;
+}
+const test = suite<Ctx>("Batcher");
+test.before.each((ctx) => {
+  ctx.timers = new ManualTimers();
+  ctx.broker = new ScriptedBroker();
+});
+
+test("a full batch goes at once; the rest waits for the linger", ({ timers, broker }) => {
+  const b = new Batcher(limits(), broker.transport, timers);
+  const l = lane();
+  for (let i = 0; i < 7; i++) void b.add(l, entry(`m${i}`));
+  assert.equal(broker.sent.map((x) => x.entries.length), [3, 3]);
+  timers.advance(4);
+  assert.is(broker.sent.length, 2, "not before lingerMs");
+  timers.advance(1);
+  assert.equal(broker.sent.map((x) => x.entries.length), [3, 3, 1]);
+  assert.is(timers.pending, 0, "a batch closed by count leaves no timer behind");
+});
+
+test("maxBytes closes a batch; a message larger than maxBytes goes alone", ({ timers, broker }) => {
+  const one = entry("x".repeat(100)).wireBytes;
+  const b = new Batcher(limits({ maxMessages: 100, maxBytes: 8 + 2 * one }), broker.transport, timers);
+  const l = lane();
+  for (let i = 0; i < 5; i++) void b.add(l, entry("x".repeat(100)));
+  assert.equal(broker.sent.map((x) => x.entries.length), [2, 2]);
+  void b.add(l, entry("y".repeat(1000)));
+  assert.equal(broker.sent.map((x) => x.entries.length), [2, 2, 1, 1], "the open batch is closed first, the big one goes alone");
+  assert.is(broker.sent[3]!.entries[0]!.body.byteLength, 1000);
+});
+
+test("lanes batch separately", ({ timers, broker }) => {
+  const b = new Batcher(limits(), broker.transport, timers);
+  const a = lane("broker-a");
+  const c = lane("broker-b");
+  for (let i = 0; i < 3; i++) {
+    void b.add(a, entry(`a${i}`));
+    void b.add(c, entry(`b${i}`));
+  }
+  assert.equal(broker.sent.map((x) => x.lane.group), ["broker-a", "broker-b"]);
+});
+
+test("results come back in order with each message's queue offset", async ({ timers, broker }) => {
+  const b = new Batcher(limits({ maxMessages: 4 }), broker.transport, timers);
+  const l = lane();
+  const ps = [0, 1, 0, 1, 0, 1, 0, 1].map((q, i) => b.add(l, entry(`m${i}`, q)));
+  broker.ok(1);
+  broker.ok(0);
+  const rs: SendResult[] = await Promise.all(ps);
+  assert.equal(
+    rs.map((r) => `${r.queueId}@${r.queueOffset}`),
+    ["0@2", "1@2", "0@3", "1@3", "0@0", "1@0", "0@1", "1@1"],
+    "batch 1 was answered first, so it got the lower offsets",
+  );
+  assert.is(rs[5]!.msgId, "g:1-1");
+  assert.is(rs[0]!.topic, "orders");
+});
+
+test("a failed batch rejects every one of its messages, and only those", async ({ timers, broker }) => {
+  const b = new Batcher(limits(), broker.transport, timers);
+  const l = lane();
+  const ps = Array.from({ length: 6 }, (_, i) => b.add(l, entry(`m${i}`)).then(() => "ok", (e: RbusError) => e.code));
+  broker.fail(0, new RbusError(ErrorCode.BROKER_BUSY, "busy"));
+  broker.ok(1);
+  assert.equal(await Promise.all(ps), ["BROKER_BUSY", "BROKER_BUSY", "BROKER_BUSY", "ok", "ok", "ok"]);
+});
+
+test("a transport that throws synchronously fails the batch, not the caller", async ({ timers }) => {
+  const b = new Batcher(limits(), () => {
+    throw new Error("boom");
+  }, timers);
+  const p = b.add(lane(), entry("x"));
+  timers.advance(5);
+  await p.then(
+    () => assert.unreachable(),
+    (e: Error) => assert.is(e.message, "boom"),
+  );
+});
+
+test("a reply with the wrong number of results fails the batch", async ({ timers, broker }) => {
+  const b = new Batcher(limits(), broker.transport, timers);
+  const l = lane();
+  const ps = [1, 2, 3].map((i) => b.add(l, entry(`m${i}`)).catch((e: RbusError) => e.code));
+  broker.reply(0, { status: "SEND_OK", topic: "orders", results: [[0, 0, "x"]] });
+  assert.equal(await Promise.all(ps), ["INTERNAL", "INTERNAL", "INTERNAL"]);
+});
+
+test("at most maxInFlight batches outstanding; the next goes when one is answered", async ({ timers, broker }) => {
+  const b = new Batcher(limits({ maxInFlight: 2 }), broker.transport, timers);
+  const l = lane();
+  for (let i = 0; i < 12; i++) void b.add(l, entry(`m${i}`));
+  assert.is(broker.sent.length, 2);
+  assert.equal(b.stats(), { open: 0, ready: 2, inFlight: 2, queued: 12 });
+  broker.ok(1);
+  await settled();
+  assert.is(broker.sent.length, 3);
+  broker.ok(0);
+  broker.ok(2);
+  await settled();
+  assert.is(broker.sent.length, 4);
+  assert.equal(b.stats(), { open: 0, ready: 0, inFlight: 1, queued: 3 });
+});
+
+test("backpressure: writable turns false at maxQueuedMessages; waitWritable resolves when answers free room", async ({ timers, broker }) => {
+  const b = new Batcher(limits({ maxInFlight: 1, maxQueuedMessages: 6 }), broker.transport, timers);
+  const l = lane();
+  for (let i = 0; i < 5; i++) void b.add(l, entry(`m${i}`));
+  assert.ok(b.writable);
+  void b.add(l, entry("m5"));
+  assert.not.ok(b.writable);
+  let woke = false;
+  const w1 = b.waitWritable().then(() => (woke = true));
+  assert.is(b.waitWritable(), b.waitWritable(), "waiters share one promise");
+  await settled();
+  assert.not.ok(woke);
+  broker.ok(0);
+  await w1;
+  assert.ok(b.writable);
+  assert.is(b.stats().queued, 3);
+});
+
+test("reserved messages count against writable until added or given back", async ({ timers, broker }) => {
+  const b = new Batcher(limits({ maxQueuedMessages: 2 }), broker.transport, timers);
+  b.reserve();
+  b.reserve();
+  assert.not.ok(b.writable);
+  const w = b.waitWritable();
+  b.unreserve();
+  await w;
+  const p = b.add(lane(), entry("x"), true);
+  assert.is(b.stats().queued, 1, "adding a reserved message does not count it twice");
+  timers.advance(5);
+  broker.ok(0);
+  await p;
+  assert.is(b.stats().queued, 0);
+});
+
+test("flush sends the open batches and resolves when every batch is answered", async ({ timers, broker }) => {
+  const b = new Batcher(limits({ lingerMs: 60_000 }), broker.transport, timers);
+  const ps = [b.add(lane("broker-a"), entry("a")), b.add(lane("broker-b"), entry("b"))];
+  assert.is(broker.sent.length, 0);
+  let flushed = false;
+  const f = b.flush().then(() => (flushed = true));
+  assert.is(broker.sent.length, 2);
+  assert.is(timers.pending, 0);
+  broker.ok(0);
+  await settled();
+  assert.not.ok(flushed);
+  broker.ok(1);
+  await f;
+  assert.equal((await Promise.all(ps)).map((r) => r.queueOffset), [0, 1]);
+  await b.flush();
+});
+
+test.run();

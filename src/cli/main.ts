@@ -6,6 +6,8 @@ import { brokerCommand } from "./broker.js";
 import { clusterCommand } from "./cluster.js";
 import { nameserverCommand } from "./nameserver.js";
 import { sendCommand } from "./send.js";
+import { consumeCommand } from "./consume.js";
+import { progressCommand } from "./progress.js";
 import { topicCommand } from "./topic.js";
 import { routeCommand } from "./route.js";
 import { messageCommand } from "./message.js";
@@ -16,6 +18,8 @@ const commands: Record<string, [(argv: string[]) => Promise<void>, string]> = {
   broker: [brokerCommand, "run a broker replica"],
   cluster: [clusterCommand, "print NameServers and brokers with their liveness"],
   send: [sendCommand, "send a message (or --count N of them) and print the result"],
+  consume: [consumeCommand, "print a topic's messages as a consumer group member (--count N, then exit)"],
+  progress: [progressCommand, "print a consumer group's committed offsets and lag per queue"],
   topic: [topicCommand, "create or list topics"],
   route: [routeCommand, "print a topic's route"],
   message: [messageCommand, "look a message up by id or key"],

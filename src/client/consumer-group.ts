@@ -1,0 +1,185 @@
+// Provides the rebalance machine's effects with NATS: heartbeats to the
+// master of every broker group serving a subscribed topic, routes from the
+// NameServers, membership events from the brokers. The members a client
+// believes in are the union of the latest answer of each broker, so a
+// member that any live broker still knows keeps its share until that
+// broker expires it (never two owners for long, never a queue orphaned).
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import { createActor, fromPromise, waitFor, type Actor } from "xstate";
+import type { StrategyName } from "../../machines/allocate.js";
+import { rebalanceMachine, type AcquireParams, type RefreshResult } from "../../machines/rebalance.js";
+import { decodeJson, type ConsumeMode, type ConsumerMembers, type RouteData } from "../protocol/index.js";
+import type { Logger } from "../runtime/log.js";
+import type { BrokerClient } from "./broker-client.js";
+import { brokerAddress, readableQueues, type MessageQueue, type RouteCache } from "./route-cache.js";
+
+export interface GroupMembershipOptions {
+  nc: NatsConnection;
+  brokers: BrokerClient;
+  routes: RouteCache;
+  consumerGroup: string;
+  clientId: string;
+  mode: ConsumeMode;
+  strategy?: StrategyName;
+  /** The subscribed topics, as of now. */
+  topics: () => string[];
+  heartbeatMs: number;
+  refreshMs: number;
+  retryMs: number;
+  log: Logger;
+  acquire(queues: MessageQueue[], handover: MessageQueue[]): void;
+  /** Stops reading the queues and commits their offsets. */
+  release(queues: MessageQueue[]): Promise<void>;
+}
+
+export type RebalanceActor = Actor<typeof rebalanceMachine>;
+
+export class GroupMembership {
+  readonly actor: RebalanceActor;
+  /** The last member list each broker (by address) answered. */
+  private readonly views = new Map<string, string[]>();
+  private heartbeating: Promise<string[] | undefined> | undefined;
+  private again = false;
+  private sub: Subscription | undefined;
+
+  constructor(private readonly opts: GroupMembershipOptions) {
+    const machine = rebalanceMachine.provide({
+      actors: {
+        refresh: fromPromise(() => this.refresh()),
+        release: fromPromise<void, { queues: MessageQueue[] }>(({ input }) => opts.release(input.queues)),
+        leave: fromPromise(() => this.leave()),
+      },
+      actions: {
+        heartbeat: () => void this.heartbeatRound(),
+        acquire: (_, p: AcquireParams) => opts.acquire(p.queues, p.handover),
+      },
+    });
+    this.actor = createActor(machine, {
+      input: {
+        clientId: opts.clientId,
+        mode: opts.mode,
+        strategy: opts.strategy ?? "averagely",
+        refreshMs: opts.refreshMs,
+        heartbeatMs: opts.heartbeatMs,
+        retryMs: opts.retryMs,
+      },
+    });
+  }
+
+  start(): void {
+    const subj = this.opts.brokers.subj;
+    // Someone joined, left or expired on some broker: ask every broker now.
+    this.sub = this.opts.nc.subscribe(subj.events.consumers(this.opts.consumerGroup), {
+      callback: (err, msg) => {
+        if (err) return;
+        const ev = decodeJson(msg.data) as ConsumerMembers;
+        this.opts.log.debug("group membership changed on a broker", { members: ev.members });
+        this.actor.send({ type: "PROBE" });
+      },
+    });
+    this.actor.start();
+  }
+
+  /** Leaves the group: releases (commits) every queue, unregisters, waits for it. */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    this.actor.send({ type: "STOP" });
+    await waitFor(this.actor, (s) => s.status === "done", { timeout: timeoutMs }).catch(() => undefined);
+    this.actor.stop();
+    this.sub?.unsubscribe();
+  }
+
+  /** Waits until the member holds a balanced share (or throws after timeoutMs). */
+  async balanced(timeoutMs = 10_000): Promise<void> {
+    await waitFor(this.actor, (s) => s.matches({ running: { balance: "balanced" } }), { timeout: timeoutMs });
+  }
+
+  /** Tells the machine about a topic subscribed after start. */
+  async addTopic(topic: string): Promise<void> {
+    const route = await this.opts.routes.fetch(topic);
+    this.actor.send({ type: "ROUTE_CHANGED", topic, queues: readableQueues(route) });
+    this.actor.send({ type: "PROBE" });
+  }
+
+  private async refresh(): Promise<RefreshResult> {
+    const topics: Record<string, MessageQueue[]> = {};
+    for (const topic of this.opts.topics()) topics[topic] = readableQueues(await this.opts.routes.fetch(topic));
+    const members = await this.heartbeatRound();
+    return members ? { topics, members } : { topics };
+  }
+
+  /** Broker addresses of every subscribed topic: [address, a topic it serves]. */
+  private async addresses(): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const topic of this.opts.topics()) {
+      let route: RouteData;
+      try {
+        route = await this.opts.routes.get(topic);
+      } catch {
+        continue;
+      }
+      for (const g of route.groups) {
+        const address = brokerAddress(route, g.group);
+        if (address && !out.has(address)) out.set(address, topic);
+      }
+    }
+    return out;
+  }
+
+  /** One heartbeat to every broker; concurrent calls share a round (and ask for one more). */
+  private heartbeatRound(): Promise<string[] | undefined> {
+    if (this.heartbeating) {
+      this.again = true;
+      return this.heartbeating;
+    }
+    this.heartbeating = (async () => {
+      let members: string[] | undefined;
+      do {
+        this.again = false;
+        members = await this.heartbeatOnce();
+      } while (this.again);
+      return members;
+    })().finally(() => (this.heartbeating = undefined));
+    return this.heartbeating;
+  }
+
+  private async heartbeatOnce(): Promise<string[] | undefined> {
+    const o = this.opts;
+    const addresses = await this.addresses();
+    const hb = {
+      clientId: o.clientId,
+      group: o.consumerGroup,
+      mode: o.mode,
+      topics: o.topics(),
+      // Three missed heartbeats and the broker forgets the member.
+      ttlMs: Math.max(100, 3 * o.heartbeatMs),
+    };
+    let answered = 0;
+    await Promise.all(
+      [...addresses].map(async ([address, topic]) => {
+        try {
+          const reply = await o.brokers.heartbeat(address, topic, hb);
+          this.views.set(address, reply.members);
+          answered++;
+        } catch (err) {
+          o.log.debug("heartbeat failed", { address, error: err instanceof Error ? err.message : String(err) });
+        }
+      }),
+    );
+    for (const address of this.views.keys()) if (!addresses.has(address)) this.views.delete(address);
+    if (answered === 0) return undefined;
+    const members = [...new Set([...this.views.values()].flat())].sort();
+    if (this.actor.getSnapshot().status === "active") this.actor.send({ type: "MEMBERS_CHANGED", members });
+    return members;
+  }
+
+  private async leave(): Promise<void> {
+    const addresses = await this.addresses();
+    await Promise.all(
+      [...addresses].map(([address, topic]) =>
+        this.opts.brokers.unregister(address, topic, this.opts.clientId, this.opts.consumerGroup).catch((err) => {
+          this.opts.log.warn("unregister failed; the broker will expire the member", { address, error: String(err) });
+        }),
+      ),
+    );
+  }
+}

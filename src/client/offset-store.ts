@@ -1,0 +1,98 @@
+// Where a consumer keeps how far it got (RocketMQ's OffsetStore): on the
+// brokers in clustering mode (RemoteBrokerOffsetStore), locally in
+// broadcasting mode (LocalFileOffsetStore), in memory or in a file.
+// `update` only remembers; `flush` commits what changed since the last flush.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import type { BrokerClient } from "./broker-client.js";
+import { queueKey, type MessageQueue } from "./route-cache.js";
+
+export interface OffsetStore {
+  /** The committed offset (the next message to consume), or undefined when none was ever committed. */
+  read(q: MessageQueue): Promise<number | undefined>;
+  update(q: MessageQueue, offset: number): void;
+  /** Commits the changed offsets of `queues` (all when omitted); failures stay pending for the next flush. */
+  flush(queues?: readonly MessageQueue[]): Promise<void>;
+}
+
+interface Pending {
+  q: MessageQueue;
+  offset: number;
+}
+
+export class BrokerOffsetStore implements OffsetStore {
+  private readonly pending = new Map<string, Pending>();
+
+  constructor(
+    private readonly brokers: BrokerClient,
+    private readonly consumerGroup: string,
+    private readonly onError: (err: unknown, group: string) => void = () => {},
+  ) {}
+
+  async read(q: MessageQueue): Promise<number | undefined> {
+    const p = await this.brokers.queryOffset(this.consumerGroup, q);
+    return p.offset < 0 ? undefined : p.offset;
+  }
+
+  update(q: MessageQueue, offset: number): void {
+    this.pending.set(queueKey(q), { q, offset });
+  }
+
+  async flush(queues?: readonly MessageQueue[]): Promise<void> {
+    const wanted = queues ? new Set(queues.map(queueKey)) : undefined;
+    const byGroup = new Map<string, Array<[string, Pending]>>();
+    for (const [key, p] of this.pending) {
+      if (wanted && !wanted.has(key)) continue;
+      const list = byGroup.get(p.q.group) ?? [];
+      list.push([key, p]);
+      byGroup.set(p.q.group, list);
+    }
+    await Promise.all(
+      [...byGroup].map(async ([group, list]) => {
+        try {
+          const entries = list.map(([, p]) => ({ topic: p.q.topic, queueId: p.q.queueId, offset: p.offset }));
+          await this.brokers.commit(this.consumerGroup, group, entries);
+          // Keep anything updated while the commit was in flight.
+          for (const [key, p] of list) if (this.pending.get(key) === p) this.pending.delete(key);
+        } catch (err) {
+          this.onError(err, group);
+        }
+      }),
+    );
+  }
+}
+
+/** Offsets kept by this client alone (broadcasting): in memory, and in `file` (JSON) when given. */
+export class LocalOffsetStore implements OffsetStore {
+  private readonly offsets = new Map<string, number>();
+  private dirty = false;
+
+  constructor(private readonly file?: string) {
+    if (!file) return;
+    try {
+      const saved = JSON.parse(readFileSync(file, "utf8")) as Record<string, number>;
+      for (const [k, v] of Object.entries(saved)) if (Number.isSafeInteger(v)) this.offsets.set(k, v);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+  }
+
+  async read(q: MessageQueue): Promise<number | undefined> {
+    return this.offsets.get(queueKey(q));
+  }
+
+  update(q: MessageQueue, offset: number): void {
+    if (this.offsets.get(queueKey(q)) === offset) return;
+    this.offsets.set(queueKey(q), offset);
+    this.dirty = true;
+  }
+
+  async flush(): Promise<void> {
+    if (!this.file || !this.dirty) return;
+    this.dirty = false;
+    mkdirSync(dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.tmp`;
+    writeFileSync(tmp, JSON.stringify(Object.fromEntries(this.offsets)));
+    renameSync(tmp, this.file);
+  }
+}

@@ -1,0 +1,131 @@
+// An in-process cluster for consumer tests: a real nats-server, one
+// NameServer, broker groups of one master each, a topic with 4 queues per
+// group, and a way to send numbered messages to chosen queues.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
+import { startBroker, type BrokerHandle } from "../../actors/broker.js";
+import { startNameServer, type NameServerHandle } from "../../actors/nameserver.js";
+import type { ConsumedMessage } from "../../src/client/broker-client.js";
+import { readableQueues, type MessageQueue } from "../../src/client/route-cache.js";
+import { encodeBatch, Header, subjects, type BatchSendResult, type RouteData } from "../../src/protocol/index.js";
+import { requestJson } from "../../src/runtime/request.js";
+import { startNatsServer, type NatsServer } from "../harness/nats-server.js";
+import { waitUntil } from "../harness/wait.js";
+
+export interface ConsumerCluster {
+  server: NatsServer;
+  nc: NatsConnection;
+  nameServer: NameServerHandle;
+  brokers: BrokerHandle[];
+  dir: string;
+  queues(topic: string): Promise<MessageQueue[]>;
+  /** Creates `topic` with `perGroup` queues on every broker group and waits for its route. */
+  createTopic(topic: string, perGroup?: number): Promise<MessageQueue[]>;
+  /** Sends `count` messages "<from+i>" round-robin over `queues`, in batches; tags from `tag(i)`. */
+  send(topic: string, queues: MessageQueue[], count: number, opts?: { from?: number; tag?: (i: number) => string; batch?: number }): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const subj = subjects();
+
+export async function startConsumerCluster(groups = ["broker-a", "broker-b"]): Promise<ConsumerCluster> {
+  const server = await startNatsServer({ jetstream: false });
+  const nc = await connect({ servers: server.url });
+  const dir = mkdtempSync(join(tmpdir(), "rbus-consumer-"));
+  const nameServer = await startNameServer({ nc, id: "ns-1", timings: { scanIntervalMs: 100, suspectAfterMs: 2000, deadAfterMs: 4000 } });
+  const brokers: BrokerHandle[] = [];
+  for (const group of groups) {
+    brokers.push(await startBroker({ nc, group, replica: 0, dataDir: join(dir, group), heartbeatIntervalMs: 200 }));
+  }
+  const queues = async (topic: string) => readableQueues(await requestJson<RouteData>(nc, subj.ns.route, { topic }));
+
+  return {
+    server,
+    nc,
+    nameServer,
+    brokers,
+    dir,
+    queues,
+    async createTopic(topic, perGroup = 4) {
+      for (const group of groups) {
+        await requestJson(nc, subj.broker(group, 0, "topic.upsert"), { topic, readQueues: perGroup, writeQueues: perGroup, perm: "rw" });
+      }
+      return waitUntil(`route of ${topic} on every group`, async () => {
+        const qs = await queues(topic).catch(() => []);
+        return qs.length === groups.length * perGroup && qs;
+      });
+    },
+    async send(topic, qs, count, opts = {}) {
+      const from = opts.from ?? 0;
+      const batch = opts.batch ?? 100;
+      const h = headers();
+      h.set(Header.topic, topic);
+      const pending: Array<Promise<unknown>> = [];
+      // Message i goes to queue i mod |queues|, so each queue gets an increasing subsequence.
+      for (let start = 0; start < count; start += batch * qs.length) {
+        for (const [qi, q] of qs.entries()) {
+          const entries = [];
+          for (let i = start + qi; i < Math.min(count, start + batch * qs.length); i += qs.length) {
+            const n = from + i;
+            const e: { queueId: number; bornTimestamp: number; body: Uint8Array; tags?: string } = { queueId: q.queueId, bornTimestamp: Date.now(), body: Buffer.from(String(n)) };
+            if (opts.tag) e.tags = opts.tag(n);
+            entries.push(e);
+          }
+          if (entries.length === 0) continue;
+          pending.push(
+            nc.request(subj.broker(q.group, 0, "send.batch"), encodeBatch(entries), { timeout: 5000, headers: h }).then((m) => {
+              const r = JSON.parse(new TextDecoder().decode(m.data)) as BatchSendResult | { error: unknown };
+              if ("error" in r) throw new Error(JSON.stringify(r.error));
+            }),
+          );
+        }
+        if (pending.length >= 64) await Promise.all(pending.splice(0));
+      }
+      await Promise.all(pending);
+    },
+    async stop() {
+      for (const b of brokers) await b.stop().catch(() => undefined);
+      await nameServer.stop();
+      await nc.close();
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Received messages, checked for loss, duplicates and per-queue order. */
+export class Received {
+  readonly bodies: number[] = [];
+  private readonly lastOffset = new Map<string, number>();
+  /** Per-queue offsets that went backwards (redelivery after a handover counts here too). */
+  readonly outOfOrder: string[] = [];
+
+  record(m: ConsumedMessage): void {
+    this.bodies.push(Number(m.body.toString()));
+    const key = `${m.topic}/${m.group}/${m.queueId}`;
+    const last = this.lastOffset.get(key);
+    if (last !== undefined && m.queueOffset <= last) this.outOfOrder.push(`${key}: ${m.queueOffset} after ${last}`);
+    this.lastOffset.set(key, m.queueOffset);
+  }
+
+  get count(): number {
+    return this.bodies.length;
+  }
+
+  distinct(): number {
+    return new Set(this.bodies).size;
+  }
+
+  duplicates(): number {
+    return this.count - this.distinct();
+  }
+
+  missing(total: number, from = 0): number[] {
+    const seen = new Set(this.bodies);
+    const out: number[] = [];
+    for (let i = from; i < from + total; i++) if (!seen.has(i)) out.push(i);
+    return out;
+  }
+}

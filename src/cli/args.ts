@@ -11,6 +11,10 @@ export const natsOption = { nats: { type: "string", default: process.env.NATS_UR
 export const prefixOption = { prefix: { type: "string", default: process.env.RBUS_PREFIX ?? "rbus" } } as const;
 
 export function parse<O extends Options>(argv: string[], options: O, usage: string) {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(`usage: ${usage}`);
+    process.exit(0);
+  }
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (err) {

@@ -4,7 +4,7 @@
 import type { ConsumedMessage } from "../client/broker-client.js";
 import { PullConsumer } from "../client/pull-consumer.js";
 import { connectNats } from "../runtime/nats.js";
-import { createLogger } from "../runtime/log.js";
+import { clientLogger } from "../runtime/log.js";
 import { intArg, natsOption, parse, prefixOption, required, untilSignal, UsageError } from "./args.js";
 
 const usage =
@@ -64,7 +64,7 @@ export async function consumeCommand(argv: string[]): Promise<void> {
     prefix: values.prefix,
     mode: values.broadcast ? "broadcasting" : "clustering",
     from,
-    log: createLogger(),
+    log: clientLogger(),
   }).subscribe(topic, values.tags);
 
   let stopping = false;

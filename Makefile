@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BIN := node_modules/.bin
 export npm_config_update_notifier := false
 
-.PHONY: setup build typecheck test run-cluster clean
+.PHONY: setup build typecheck test run-cluster bench bench-quick clean
 
 # npm ci when the lock file is newer than the install.
 node_modules/.install-stamp: package.json package-lock.json
@@ -24,6 +24,14 @@ test: build
 
 run-cluster: build
 	node dist/src/cli/main.js run-cluster
+
+# Rocketbus against JetStream and bare NATS in one run → docs/BENCHMARKS.md
+bench: build
+	node dist/bench/run.js
+
+# Every scenario, briefly (under a minute); docs/BENCHMARKS-quick.md
+bench-quick: build
+	node dist/bench/run.js --quick
 
 clean:
 	rm -rf dist

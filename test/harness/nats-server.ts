@@ -10,6 +10,9 @@ export interface NatsServer {
   url: string;
   port: number;
   storeDir: string;
+  pid(): number;
+  /** Kills the server with SIGKILL, keeping its folder (start() brings it back). */
+  crash(): Promise<void>;
   /** Stops the server, keeps its JetStream folder, starts it again on the same port. */
   restart(): Promise<void>;
   /** Stops the server without removing its folder. */
@@ -36,7 +39,13 @@ export async function startNatsServer(opts: { jetstream?: boolean } = {}): Promi
     url: `nats://127.0.0.1:${port}`,
     port,
     storeDir,
+    pid: () => proc.pid!,
     kill: () => terminate(proc),
+    async crash() {
+      const gone = new Promise((r) => proc.once("exit", r));
+      proc.kill("SIGKILL");
+      await gone;
+    },
     async start() {
       ({ proc } = await startNatsProcess(configFile));
     },

@@ -1,0 +1,41 @@
+// `make bench` / `make bench-quick`: every scenario against its peers in
+// one run, written to docs/BENCHMARKS.md and docs/benchmarks.json.
+//   node dist/bench/run.js [--quick] [--out <dir>]
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { startBenchCluster } from "./lib/cluster.js";
+import { progress } from "./lib/progress.js";
+import { machineFacts, markdown, writeReport, type Report, type Row } from "./lib/report.js";
+import { startEchoProcess } from "./peers/nats.js";
+import { backlog } from "./scenarios/backlog.js";
+import { endToEnd } from "./scenarios/end-to-end.js";
+import { produce } from "./scenarios/produce.js";
+import { sendLatency } from "./scenarios/send-latency.js";
+import { FULL, QUICK } from "./scenarios/sizes.js";
+
+const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, out: { type: "string", default: "docs" } } });
+const quick = values.quick;
+const sizes = quick ? QUICK : FULL;
+const started = performance.now();
+
+progress(`starting nats-server, a NameServer and a broker (${quick ? "quick" : "full"} run)`);
+const cluster = await startBenchCluster();
+const stopEcho = await startEchoProcess(cluster.server.url);
+const rows: Row[] = [];
+try {
+  rows.push(await produce(cluster, sizes, 100));
+  rows.push(await produce(cluster, sizes, 1024));
+  rows.push(...(await sendLatency(cluster, sizes)));
+  rows.push(...(await endToEnd(cluster, sizes)));
+  rows.push(...(await backlog(cluster, sizes)));
+} finally {
+  await stopEcho();
+  await cluster.stop();
+}
+
+const report: Report = { date: new Date().toISOString(), quick, machine: machineFacts(), rows };
+const md = quick ? join(values.out, "BENCHMARKS-quick.md") : join(values.out, "BENCHMARKS.md");
+const json = quick ? join(values.out, "benchmarks-quick.json") : join(values.out, "benchmarks.json");
+writeReport(report, json, md);
+process.stdout.write(markdown(report));
+progress(`done in ${((performance.now() - started) / 1000).toFixed(0)} s; wrote ${md} and ${json}`);

@@ -1,0 +1,12 @@
+/** How much each scenario does: `make bench` (full) or `make bench-quick`. */
+export interface Sizes {
+  produce: number;
+  produceJetStream: number;
+  latencySamples: number;
+  e2eRate: number;
+  e2eSeconds: number;
+  backlog: number;
+}
+
+export const FULL: Sizes = { produce: 500_000, produceJetStream: 100_000, latencySamples: 5_000, e2eRate: 5_000, e2eSeconds: 10, backlog: 1_000_000 };
+export const QUICK: Sizes = { produce: 30_000, produceJetStream: 5_000, latencySamples: 300, e2eRate: 5_000, e2eSeconds: 1, backlog: 30_000 };

@@ -1,0 +1,41 @@
+// The benchmark must keep running: a quick pass completes and reports a
+// number for every scenario. How fast is not asserted (no timed tests).
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Report } from "../../bench/lib/report.js";
+
+const script = fileURLToPath(new URL("../../bench/run.js", import.meta.url));
+const test = suite("make bench-quick");
+
+test("runs every scenario and writes JSON and Markdown with figures", async () => {
+  const out = mkdtempSync(join(tmpdir(), "rbus-bench-test-"));
+  try {
+    const proc = spawn(process.execPath, [script, "--quick", "--out", out], { stdio: ["ignore", "pipe", "pipe"], timeout: 180_000 });
+    let stderr = "";
+    proc.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+    proc.stdout.resume();
+    const code = await new Promise<number | null>((r) => proc.on("exit", r));
+    assert.is(code, 0, stderr);
+    assert.match(stderr, /\(a\) 100 B/, "it shows progress");
+    const report = JSON.parse(readFileSync(join(out, "benchmarks-quick.json"), "utf8")) as Report;
+    const scenarios = new Set(report.rows.map((r) => r.scenario.slice(0, 3)));
+    assert.equal([...scenarios].sort(), ["(a)", "(b)", "(c)", "(d)", "(e)", "(f)"]);
+    for (const row of report.rows) {
+      assert.ok(Number.isFinite(row.rocketbus) && row.rocketbus > 0, `${row.scenario} ${row.metric}: ${row.rocketbus}`);
+      assert.ok(row.jetstream === undefined || (Number.isFinite(row.jetstream) && row.jetstream > 0), `${row.scenario} JetStream`);
+    }
+    assert.ok(report.machine.cpus > 0);
+    const md = readFileSync(join(out, "BENCHMARKS-quick.md"), "utf8");
+    assert.match(md, /\| \(a\) produce, 100 B \| throughput \(msgs\/s\) \|/);
+    assert.match(md, /÷ JetStream/);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test.run();

@@ -1,14 +1,20 @@
 // Coalesces sendAsync calls into send.batch requests: one open batch per
 // lane (broker group × topic), closed when it holds maxMessages or maxBytes
-// or when lingerMs has passed since its first message; at most maxInFlight
-// batches wait for a reply, the rest queue in order. One timer per batch,
+// or when its linger has passed; at most maxInFlight
+// batches wait for a reply, the rest queue in order.
+//
+// The linger adapts to load, as Nagle's algorithm does: while no batch is
+// waiting for a reply, a new batch closes as soon as the caller's current
+// synchronous burst has been added (the next turn of the event loop), so a
+// lone send pays no timer; while batches are in flight, a new batch fills
+// until the last reply comes in (then it goes at once) or lingerMs passes. One timer per batch,
 // one request per batch, one reply loop resolving every message's promise.
 // The batcher knows nothing of NATS: `transport` sends a batch.
 import { ErrorCode, RbusError, type BatchSendResult, type SendResult } from "../protocol/index.js";
 import type { PreparedEntry } from "./producer-message.js";
 
 export interface BatchLimits {
-  /** Wait at most this long for more messages after a batch's first (ms). */
+  /** While batches are in flight, wait at most this long for more messages after a batch's first (ms). */
   lingerMs: number;
   maxMessages: number;
   /** Encoded send.batch bytes; one larger message still goes, alone. */
@@ -62,8 +68,12 @@ const enlist = (resolve: (r: SendResult) => void, reject: (e: unknown) => void):
 };
 
 const realTimers: Timers = {
-  set: (fn, ms) => setTimeout(fn, ms),
-  clear: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+  // 0 ms: the next turn of the event loop (setTimeout would round it up to 1 ms).
+  set: (fn, ms) => (ms <= 0 ? setImmediate(fn) : setTimeout(fn, ms)),
+  clear: (h) => {
+    clearTimeout(h as ReturnType<typeof setTimeout>);
+    clearImmediate(h as ReturnType<typeof setImmediate>);
+  },
 };
 
 export class Batcher {
@@ -137,7 +147,7 @@ export class Batcher {
     const b = new Batch(lane);
     lane.open = b;
     this.open.add(b);
-    b.timer = this.timers.set(() => this.close(b), this.limits.lingerMs);
+    b.timer = this.timers.set(() => this.close(b), this.inFlight === 0 ? 0 : this.limits.lingerMs);
     return b;
   }
 
@@ -182,6 +192,7 @@ export class Batcher {
     this.queued -= n;
     const next = this.ready.shift();
     if (next !== undefined) this.launch(next);
+    else if (this.inFlight === 0) for (const open of [...this.open]) this.close(open); // the pipe is free: stop lingering
     this.wake();
   }
 

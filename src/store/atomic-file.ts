@@ -17,6 +17,25 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   fs.renameSync(tmp, file);
 }
 
+let tmpSeq = 0;
+
+/**
+ * writeFileAtomic without blocking the event loop: the periodic flush uses
+ * it, so that a broker answering sends never stalls on an fsync.
+ */
+export async function writeFileAtomicAsync(file: string, data: string | Uint8Array): Promise<void> {
+  await fs.promises.mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${++tmpSeq}.tmp`;
+  const fh = await fs.promises.open(tmp, "w");
+  try {
+    await fh.writeFile(data);
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+  await fs.promises.rename(tmp, file);
+}
+
 /** The file's parsed JSON, or undefined if it does not exist. Throws if it exists but does not parse. */
 export function readJsonFile<T>(file: string): T | undefined {
   let text: string;

@@ -10,7 +10,7 @@
 // trusting the files.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { readJsonFile, writeFileAtomic } from "./atomic-file.js";
+import { readJsonFile, writeFileAtomicAsync } from "./atomic-file.js";
 
 export interface Checkpoint {
   commitLog: number;
@@ -29,8 +29,8 @@ export function readCheckpoint(dir: string): Checkpoint | undefined {
   return undefined;
 }
 
-export function writeCheckpoint(dir: string, cp: Checkpoint): void {
-  writeFileAtomic(path.join(dir, "checkpoint"), JSON.stringify(cp));
+export function writeCheckpoint(dir: string, cp: Checkpoint): Promise<void> {
+  return writeFileAtomicAsync(path.join(dir, "checkpoint"), JSON.stringify(cp));
 }
 
 /** Creates the abort marker; returns whether one was already there (the last run did not close). */

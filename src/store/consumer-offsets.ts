@@ -4,7 +4,7 @@
 // store's periodic flush and on close. snapshot()/load() let replication
 // ship the table to slaves.
 import * as path from "node:path";
-import { readJsonFile, writeFileAtomic } from "./atomic-file.js";
+import { readJsonFile, writeFileAtomic, writeFileAtomicAsync } from "./atomic-file.js";
 
 /** group -> topic -> queueId -> next offset to consume. */
 export type OffsetTable = Record<string, Record<string, Record<string, number>>>;
@@ -66,5 +66,12 @@ export class ConsumerOffsets {
     if (!this.dirty) return;
     this.dirty = false;
     writeFileAtomic(this.file, JSON.stringify(this.table));
+  }
+
+  /** persist() off the event loop, for the periodic save. */
+  async persistAsync(): Promise<void> {
+    if (!this.dirty) return;
+    this.dirty = false;
+    await writeFileAtomicAsync(this.file, JSON.stringify(this.table));
   }
 }

@@ -82,7 +82,7 @@ export class MessageStore {
     log.markTailDirty();
     this.timers = new StoreTimers(opts, {
       flush: () => this.flush(),
-      persistOffsets: () => this.offsets.persist(),
+      persistOffsets: () => this.offsets.persistAsync(),
       clean: () => this.cleanExpired(),
     });
   }
@@ -208,8 +208,8 @@ export class MessageStore {
     await this.flusher.flush();
     const dispatched = this.log.maxOffset;
     for (const cq of this.queues.all()) for (const seg of cq.takeDirty()) await this.opts.fsync(seg.fd);
-    this.queues.persistManifest();
-    writeCheckpoint(this.dir, { commitLog: this.flusher.flushed, dispatched, savedAt: this.opts.now() });
+    await this.queues.persistManifest();
+    await writeCheckpoint(this.dir, { commitLog: this.flusher.flushed, dispatched, savedAt: this.opts.now() });
   }
 
   /** Applies retention now (also run every cleanIntervalMs). Returns segments deleted. */

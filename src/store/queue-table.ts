@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConsumeQueue, CQ_ENTRIES_PER_FILE } from "./consume-queue.js";
-import { readJsonFile, writeFileAtomic } from "./atomic-file.js";
+import { readJsonFile, writeFileAtomicAsync } from "./atomic-file.js";
 
 const key = (topic: string, queueId: number): string => `${topic}/${queueId}`;
 
@@ -64,10 +64,10 @@ export class QueueTable {
   }
 
   /** Rewrites the manifest if a queue was added since the last write. */
-  persistManifest(): void {
+  async persistManifest(): Promise<void> {
     if (!this.manifestDirty) return;
     this.manifestDirty = false;
-    writeFileAtomic(this.manifest, JSON.stringify([...this.queues.keys()]));
+    await writeFileAtomicAsync(this.manifest, JSON.stringify([...this.queues.keys()]));
   }
 
   close(): void {

@@ -6,7 +6,7 @@ import type { ResolvedOptions } from "./options.js";
 
 export interface TimerWork {
   flush(): Promise<void>;
-  persistOffsets(): void;
+  persistOffsets(): Promise<void>;
   clean(): number;
 }
 
@@ -43,7 +43,7 @@ export class StoreTimers {
       const now = this.opts.now();
       if (now - this.lastOffsets >= this.opts.offsetsPersistMs) {
         this.lastOffsets = now;
-        this.work.persistOffsets();
+        await this.work.persistOffsets();
       }
       if (now - this.lastClean >= this.opts.cleanIntervalMs) {
         this.lastClean = now;

@@ -91,6 +91,34 @@ test("a full batch goes at once; the rest waits for the linger", ({ timers, brok
   assert.is(timers.pending, 0, "a batch closed by count leaves no timer behind");
 });
 
+test("with nothing in flight a batch goes at the next turn; with batches in flight it lingers", ({ timers, broker }) => {
+  const b = new Batcher(limits({ maxMessages: 100 }), broker.transport, timers);
+  const l = lane();
+  void b.add(l, entry("a"));
+  void b.add(l, entry("b"));
+  assert.is(broker.sent.length, 0, "the synchronous burst is still being added");
+  timers.advance(0);
+  assert.equal(broker.sent.map((x) => x.entries.length), [2], "no linger while idle");
+  void b.add(l, entry("c"));
+  timers.advance(0);
+  assert.is(broker.sent.length, 1, "a reply is awaited: this batch lingers");
+  timers.advance(5);
+  assert.equal(broker.sent.map((x) => x.entries.length), [2, 1]);
+});
+
+test("a lingering batch goes as soon as the last reply comes in", async ({ timers, broker }) => {
+  const b = new Batcher(limits({ maxMessages: 100, lingerMs: 1000 }), broker.transport, timers);
+  const l = lane();
+  void b.add(l, entry("a"));
+  timers.advance(0);
+  void b.add(l, entry("b"));
+  timers.advance(0);
+  assert.is(broker.sent.length, 1, "lingering behind the batch in flight");
+  broker.reply(0, { status: "SEND_OK", topic: "orders", results: [[0, 0, "broker-a:0000000000000000"]] });
+  await settled();
+  assert.equal(broker.sent.map((x) => x.entries.length), [1, 1], "sent without waiting out the linger");
+});
+
 test("maxBytes closes a batch; a message larger than maxBytes goes alone", ({ timers, broker }) => {
   const one = entry("x".repeat(100)).wireBytes;
   const b = new Batcher(limits({ maxMessages: 100, maxBytes: 8 + 2 * one }), broker.transport, timers);

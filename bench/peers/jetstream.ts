@@ -39,21 +39,26 @@ export async function publishLatency(js: JetStreamClient, opts: { count: number;
   return rec.summary();
 }
 
-/** Send at a fixed rate; a consumer in the same process measures publish → delivery. */
-export async function endToEndLatency(js: JetStreamClient, opts: { count: number; perSecond: number; size: number }): Promise<Latency> {
+/**
+ * Send at a fixed rate; a consumer in the same process measures publish →
+ * delivery. The first `warmup` messages are sent but not counted.
+ */
+export async function endToEndLatency(js: JetStreamClient, opts: { count: number; warmup: number; perSecond: number; size: number }): Promise<Latency> {
   const consumer = await js.consumers.get(STREAM, { deliver_policy: DeliverPolicy.New });
   const messages = await consumer.consume({ max_messages: 1000 });
   const rec = new LatencyRecorder(opts.count);
   const done = (async () => {
     for await (const m of messages) {
-      rec.add(performance.now() - new DataView(m.data.buffer, m.data.byteOffset).getFloat64(0));
+      const view = new DataView(m.data.buffer, m.data.byteOffset);
+      if (view.getFloat64(8) >= opts.warmup) rec.add(performance.now() - view.getFloat64(0));
       if (rec.count >= opts.count) break;
     }
   })();
-  const payload = new Uint8Array(Math.max(8, opts.size));
+  const payload = new Uint8Array(Math.max(16, opts.size));
   const view = new DataView(payload.buffer);
-  await atFixedRate(opts.count, opts.perSecond, () => {
+  await atFixedRate(opts.warmup + opts.count, opts.perSecond, (i) => {
     view.setFloat64(0, performance.now());
+    view.setFloat64(8, i);
     void js.publish(SUBJECT, payload.slice());
   });
   await done;

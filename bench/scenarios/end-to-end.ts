@@ -10,7 +10,7 @@ import { endToEndLatency, resetStream } from "../peers/jetstream.js";
 import { pubSubLatency } from "../peers/nats.js";
 import type { Sizes } from "./sizes.js";
 
-async function rocketbus(c: BenchCluster, count: number, perSecond: number): Promise<Latency> {
+async function rocketbus(c: BenchCluster, count: number, warmup: number, perSecond: number): Promise<Latency> {
   const topic = "e2e";
   await new Admin(c.nc).createTopic({ topic, queues: 4 });
   const rec = new LatencyRecorder(count);
@@ -19,14 +19,15 @@ async function rocketbus(c: BenchCluster, count: number, perSecond: number): Pro
   const consumer = new PushConsumer(c.nc, { group: "bench-e2e", from: "last" })
     .subscribe(topic)
     .onMessage((m) => {
-      rec.add(performance.now() - m.body.readDoubleBE(0));
+      if (m.body.readDoubleBE(8) >= warmup) rec.add(performance.now() - m.body.readDoubleBE(0));
       if (rec.count >= count) resolveDone();
     });
   await consumer.start();
   const producer = await startProducer(c.nc);
-  await atFixedRate(count, perSecond, () => {
+  await atFixedRate(warmup + count, perSecond, (i) => {
     const body = Buffer.allocUnsafe(100);
     body.writeDoubleBE(performance.now(), 0);
+    body.writeDoubleBE(i, 8);
     void producer.sendAsync({ topic, body });
   });
   await done;
@@ -38,8 +39,10 @@ async function rocketbus(c: BenchCluster, count: number, perSecond: number): Pro
 export async function endToEnd(c: BenchCluster, sizes: Sizes): Promise<Row[]> {
   const count = sizes.e2eRate * sizes.e2eSeconds;
   progress(`(c) end-to-end at ${sizes.e2eRate} msg/s for ${sizes.e2eSeconds} s: Rocketbus, JetStream, bare NATS`);
-  const rb = await rocketbus(c, count, sizes.e2eRate);
-  const js = await endToEndLatency(await resetStream(c.nc), { count, perSecond: sizes.e2eRate, size: 100 });
+  // Half a second at the rate first, for each peer: routes, consumers and JIT warm.
+  const warmup = Math.round(sizes.e2eRate / 2);
+  const rb = await rocketbus(c, count, warmup, sizes.e2eRate);
+  const js = await endToEndLatency(await resetStream(c.nc), { count, warmup, perSecond: sizes.e2eRate, size: 100 });
   const ceiling = await pubSubLatency(c.nc, { count, perSecond: sizes.e2eRate, size: 100 });
   const row = (metric: "p50" | "p99"): Row => ({
     scenario: `(c) end to end at ${sizes.e2eRate} msg/s`,

@@ -117,7 +117,7 @@ export class CommitLog {
    * and each record's own offset. Returns the offset just past the last
    * good record: anything after it is a torn or corrupt tail.
    */
-  scan(from: number, visit: (buf: Buffer, at: number, offset: number) => void): number {
+  scan(from: number, visit: (buf: Buffer, at: number, offset: number) => void, verifyCrc = true): number {
     let pos = from;
     let seg = this.files.find(pos);
     while (seg) {
@@ -127,7 +127,7 @@ export class CommitLog {
         if (chunk.length === 0) return pos;
         let at = 0;
         while (at < chunk.length) {
-          const status = checkRecord(chunk, at, chunk.length);
+          const status = checkRecord(chunk, at, chunk.length, verifyCrc);
           if (status === RecordStatus.OK && recordPhysicalOffset(chunk, at) === pos + at) {
             visit(chunk, at, pos + at);
             at += recordSize(chunk, at);
@@ -138,7 +138,7 @@ export class CommitLog {
           if (cutByChunk && at > 0) break;
           if (cutByChunk && chunk.length >= 8 && recordSize(chunk, 0) <= this.segmentBytes) {
             const whole = this.read(pos, recordSize(chunk, 0));
-            if (checkRecord(whole, 0, whole.length) === RecordStatus.OK && recordPhysicalOffset(whole, 0) === pos) {
+            if (checkRecord(whole, 0, whole.length, verifyCrc) === RecordStatus.OK && recordPhysicalOffset(whole, 0) === pos) {
               visit(whole, 0, pos);
               at = whole.length;
               break;

@@ -2,7 +2,7 @@
 // encoded straight into a caller's buffer (many per buffer, no per-message
 // intermediate buffers) and decoded from slices of whatever was read.
 import { crc32 } from "node:zlib";
-import type { PutMessage, StoredMessage } from "./types.js";
+import type { DispatchEntry, PutMessage, StoredMessage } from "./types.js";
 import { RecordStatus } from "./status.js";
 import { setProperty } from "../protocol/validate.js";
 
@@ -127,6 +127,29 @@ export function recordTerm(buf: Buffer, at: number): number {
 }
 export function recordStoreTimestamp(buf: Buffer, at: number): number {
   return readU64(buf, at + 48);
+}
+
+/**
+ * What indexing needs from a record that checkRecord passed (replay after a
+ * restart): no properties or body decoded. Undefined when `keysOnly` and
+ * the record has no keys, without decoding anything.
+ */
+export function decodeDispatch(buf: Buffer, at: number, offset: number, keysOnly: boolean): DispatchEntry | undefined {
+  const topicAt = at + HEADER_BYTES;
+  const tagsAt = topicAt + 2 + buf.readUInt16BE(topicAt);
+  const keysAt = tagsAt + 2 + buf.readUInt16BE(tagsAt);
+  const keysLen = buf.readUInt16BE(keysAt);
+  if (keysOnly && keysLen === 0) return undefined;
+  const tagsLen = buf.readUInt16BE(tagsAt);
+  return {
+    topic: buf.toString("utf8", topicAt + 2, tagsAt),
+    queueId: buf.readUInt32BE(at + 28),
+    queueOffset: readU64(buf, at + 32),
+    commitLogOffset: offset,
+    size: buf.readUInt32BE(at),
+    tags: tagsLen === 0 ? "" : buf.toString("utf8", tagsAt + 2, keysAt),
+    keys: keysLen === 0 ? "" : buf.toString("utf8", keysAt + 2, keysAt + 2 + keysLen),
+  };
 }
 
 /** Decodes a record that checkRecord passed. The body is a slice of `buf`, not a copy. */

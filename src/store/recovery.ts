@@ -1,22 +1,26 @@
 // Brings the commit log, consume queues and key index back into agreement at
 // open (RocketMQ's recoverNormally / recoverAbnormally):
 //
-// 1. Commit log tail. Normal open (no abort marker) trusts the files up to
-//    the checkpoint and checks only from there (or from the last segment's
-//    start, if the files end before the checkpoint). Abnormal open rechecks
-//    from the start of the segment holding the checkpoint. Every record is
-//    CRC-checked and must sit at the offset it names; every byte after the
-//    first bad record is truncated.
+// 1. Commit log tail. The checkpoint's commit-log offset is written only
+//    after an fsync covered it, so the files are trusted up to there and
+//    checked from there on (from the last segment's start, or the log's,
+//    when there is no usable checkpoint). Every record checked is
+//    CRC-verified and must sit at the offset it names; every byte after the
+//    first bad record is truncated. A crash (abort marker present) can tear
+//    only what was not yet fsynced, which is all after the checkpoint.
 // 2. Consume queues lose entries pointing past the new end and move their
 //    min up to the log's min.
 // 3. Replay: records from where the queues (checkpoint `dispatched`) and the
 //    key index (its saved offset) stop are dispatched again; from the log's
-//    start when queue files are missing or the index was not saved.
+//    start when queue files are missing or the index was not saved. Replay
+//    reads only the fields indexing needs, skips records without keys where
+//    only the key index is behind, and does not re-verify CRCs (step 1 did,
+//    for everything not covered by an fsync).
 import type { CommitLog } from "./commit-log.js";
 import type { Checkpoint } from "./checkpoint.js";
 import type { Dispatcher } from "./dispatch.js";
 import type { QueueTable } from "./queue-table.js";
-import { decodeRecord } from "./record.js";
+import { decodeDispatch } from "./record.js";
 import type { DispatchEntry } from "./types.js";
 
 export interface RecoveryReport {
@@ -66,17 +70,19 @@ export function recover(input: RecoveryInput): RecoveryReport {
     dispatcher.dispatch(batch, batchIndexesKeys);
     batch = [];
   };
-  log.scan(from, (buf, at, offset) => {
-    const indexKeys = offset >= keysFrom;
-    if (indexKeys !== batchIndexesKeys || batch.length >= REPLAY_BATCH) flush();
-    batchIndexesKeys = indexKeys;
-    const m = decodeRecord(buf, at);
-    batch.push({
-      topic: m.topic, queueId: m.queueId, queueOffset: m.queueOffset,
-      commitLogOffset: offset, size: m.size, tags: m.tags, keys: m.keys,
-    });
-    replayed++;
-  });
+  log.scan(
+    from,
+    (buf, at, offset) => {
+      const indexKeys = offset >= keysFrom;
+      const entry = decodeDispatch(buf, at, offset, offset < queuesFrom);
+      if (entry === undefined) return; // only the key index is behind here, and this record has no keys
+      if (indexKeys !== batchIndexesKeys || batch.length >= REPLAY_BATCH) flush();
+      batchIndexesKeys = indexKeys;
+      batch.push(entry);
+      replayed++;
+    },
+    false,
+  );
   flush();
   return { abnormal, checkedFrom, truncatedBytes, replayedFrom: from, replayedRecords: replayed };
 }
@@ -86,13 +92,8 @@ function tailCheckStart(log: CommitLog, cp: Checkpoint | undefined, abnormal: bo
   const last = segs.at(-1);
   if (!last) return log.maxOffset;
   const mark = cp?.commitLog ?? -1;
-  if (!abnormal && mark >= log.minOffset && mark <= log.maxOffset) return mark;
-  if (!abnormal) return last.base;
-  if (mark < log.minOffset) return log.minOffset;
-  const at = Math.min(mark, log.maxOffset);
-  let base = log.minOffset;
-  for (const s of segs) if (s.base <= at) base = s.base;
-  return base;
+  if (mark >= log.minOffset && mark <= log.maxOffset) return mark;
+  return abnormal ? log.minOffset : last.base;
 }
 
 function clamp(offset: number, log: CommitLog): number {

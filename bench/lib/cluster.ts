@@ -50,8 +50,15 @@ export async function startBenchCluster(): Promise<BenchCluster> {
   const nc = await connectNats(server.url, "rbus-bench", { noAsyncTraces: true });
   const dir = mkdtempSync(join(tmpdir(), "rbus-bench-"));
   const brokerDir = join(dir, "broker-a.0");
-  const spawnNode = (args: string[]) =>
-    killOnExit(spawn(process.execPath, [cli, ...args, "--nats", server.url], { stdio: "ignore", env: { ...process.env, RBUS_LOG: "warn" } }));
+  // RBUS_BENCH_PROFILE=<dir>: the broker writes a CPU profile there when it stops.
+  const profile = process.env.RBUS_BENCH_PROFILE;
+  const spawnNode = (args: string[], prof = false) =>
+    killOnExit(
+      spawn(process.execPath, [...(prof && profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : []), cli, ...args, "--nats", server.url], {
+        stdio: "ignore",
+        env: { ...process.env, RBUS_LOG: "warn" },
+      }),
+    );
   const ns = spawnNode(["nameserver", "--id", "ns-bench"]);
   await untilAnswers(nc, subjects().ns.info);
   let broker: ChildProcess | undefined;
@@ -63,7 +70,7 @@ export async function startBenchCluster(): Promise<BenchCluster> {
     broker: () => broker!,
     async startBroker() {
       const t0 = performance.now();
-      broker = spawnNode(["broker", "--group", "broker-a", "--data", brokerDir, "--heartbeat-interval", "1000"]);
+      broker = spawnNode(["broker", "--group", "broker-a", "--data", brokerDir, "--heartbeat-interval", "1000"], true);
       await untilAnswers(nc, subjects().broker("broker-a", 0, "status"));
       return performance.now() - t0;
     },

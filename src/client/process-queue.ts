@@ -3,6 +3,7 @@
 // stopped while the buffer is full (flow control), and the commit point:
 // the offset of the first message not yet done, so a commit never passes
 // an unprocessed message. Messages are taken and finished in queue order.
+import { Fifo } from "./fifo.js";
 import { ErrorCode, PullStatus, RbusError } from "../protocol/index.js";
 import type { Logger } from "../runtime/log.js";
 import type { BrokerClient, ConsumedMessage } from "./broker-client.js";
@@ -58,7 +59,7 @@ export interface ProcessQueueOptions {
 
 export class ProcessQueue {
   readonly key: string;
-  private readonly buffer: ConsumedMessage[] = [];
+  private readonly buffer = new Fifo<ConsumedMessage>();
   /** Taken by the consumer and not yet done (at most one: delivery is in order). */
   private inFlight: ConsumedMessage | undefined;
   /** Where the next pull starts; undefined until the start offset is known. */
@@ -89,7 +90,7 @@ export class ProcessQueue {
 
   /** The offset to commit: the first message not done, or where pulling got to. */
   commitPoint(): number | undefined {
-    return this.inFlight?.queueOffset ?? this.buffer[0]?.queueOffset ?? this.pullOffset;
+    return this.inFlight?.queueOffset ?? this.buffer.peek()?.queueOffset ?? this.pullOffset;
   }
 
   /** Hands the commit point to the offset store when it moved; true if it did. */
@@ -116,7 +117,7 @@ export class ProcessQueue {
   /** Up to `max` messages, done as soon as taken (poll semantics). */
   take(max: number): ConsumedMessage[] {
     if (this.dropped) return [];
-    const out = this.buffer.splice(0, max);
+    const out = this.buffer.take(max);
     if (out.length > 0) this.wakeup.notify();
     return out;
   }
@@ -124,7 +125,7 @@ export class ProcessQueue {
   /** Reads from `offset` next; what is buffered is dropped. */
   seek(offset: number): void {
     this.generation++;
-    this.buffer.length = 0;
+    this.buffer.clear();
     this.pullOffset = offset;
     this.wakeup.notify();
   }

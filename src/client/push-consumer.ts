@@ -89,7 +89,9 @@ export class PushConsumer extends ConsumerCore {
       }
       for (let attempt = 1; ; attempt++) {
         try {
-          await this.listener!(m);
+          // A listener that returns no promise costs no microtask per message.
+          const pending = this.listener!(m);
+          if (pending) await pending;
           break;
         } catch (err) {
           this.log.warn("listener failed; retrying the message", {

@@ -135,8 +135,10 @@ export interface ConsumerMembers {
  * lookup needs no index: "<group>:<offset as 16 hex digits>".
  */
 export function encodeMsgId(group: string, commitLogOffset: number): string {
-  return `${group}:${commitLogOffset.toString(16).padStart(16, "0")}`;
+  const hex = commitLogOffset.toString(16);
+  return group + ":" + ZEROS.slice(hex.length) + hex;
 }
+const ZEROS = "0000000000000000";
 
 export function decodeMsgId(id: string): { group: string; commitLogOffset: number } | undefined {
   const at = id.lastIndexOf(":");

@@ -16,6 +16,8 @@ export interface Row {
   /** Whether bigger is better (throughput) or smaller (latency, bytes, time). */
   higherIsBetter: boolean;
   target?: string;
+  /** Whether the target is reached in this run. */
+  met?: boolean;
   note?: string;
 }
 
@@ -61,7 +63,7 @@ export function markdown(r: Report): string {
   ];
   for (const row of r.rows) {
     lines.push(
-      `| ${row.scenario} | ${row.metric} (${row.unit}) | ${fmt(row.rocketbus, row.unit)} | ${fmt(row.jetstream, row.unit)} | ${fmt(row.ceiling, row.unit)} | ${ratio(row.rocketbus, row.jetstream)} | ${ratio(row.rocketbus, row.ceiling)} | ${row.target ?? ""} |`,
+      `| ${row.scenario} | ${row.metric} (${row.unit}) | ${fmt(row.rocketbus, row.unit)} | ${fmt(row.jetstream, row.unit)} | ${fmt(row.ceiling, row.unit)} | ${ratio(row.rocketbus, row.jetstream)} | ${ratio(row.rocketbus, row.ceiling)} | ${row.target ? `${row.target} ${row.met ? "✓" : "✗"}` : ""} |`,
     );
   }
   const notes = r.rows.filter((row) => row.note);

@@ -53,6 +53,7 @@ export async function endToEnd(c: BenchCluster, sizes: Sizes): Promise<Row[]> {
     ceiling: ceiling[metric],
     higherIsBetter: false,
     target: metric === "p99" ? "≤ JetStream" : "",
+    met: rb[metric] <= js[metric],
     note: metric === "p50" ? "ceiling: core NATS publish → subscribe through a relay process" : undefined,
   });
   return [row("p50"), row("p99")];

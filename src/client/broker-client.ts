@@ -16,25 +16,17 @@ import {
   type OffsetQueryReply,
   type PullRequest,
   type QueueProgress,
+  type WireMessage,
 } from "../protocol/index.js";
 import { decodeReply, natsError } from "../runtime/request.js";
 import { checkRecord, decodeRecord } from "../store/record.js";
 import { RecordStatus } from "../store/status.js";
 import { brokerAddress, type MessageQueue, type RouteCache } from "./route-cache.js";
 
-/** A message as a consumer receives it. */
-export interface ConsumedMessage {
-  msgId: string;
-  topic: string;
+/** A message as a consumer receives it: the wire message's fields, with the body as bytes. */
+export interface ConsumedMessage extends Omit<WireMessage, "body" | "bodyEncoding"> {
   /** The broker group that stores it. */
   group: string;
-  queueId: number;
-  queueOffset: number;
-  tags: string;
-  keys: string;
-  properties: Record<string, string>;
-  bornAt: number;
-  storedAt: number;
   /** A slice of the pull reply; copy it to keep it past the listener if the buffer matters. */
   body: Buffer;
 }

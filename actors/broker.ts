@@ -77,7 +77,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   const ctx: BrokerContext = { group, replica, store, topics, maxMessageBytes, log, isMaster: () => role === "master" };
 
   const consumers = new ConsumerTable((consumerGroup, members) => {
-    const event: ConsumerMembers = { group: consumerGroup, members };
+    const event: ConsumerMembers = { group: consumerGroup, members, broker: subj.brokerBase(group, replica) };
     log.debug("consumer group changed", { group: consumerGroup, members: members.length });
     nc.publish(subj.events.consumers(consumerGroup), encodeJson(event));
   });

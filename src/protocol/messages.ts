@@ -128,6 +128,8 @@ export interface ConsumerMembers {
   group: string;
   /** Client ids of the live members, sorted. */
   members: string[];
+  /** On rbus.events.consumers.<group>: the address of the broker replica whose view this is. */
+  broker?: string;
 }
 
 /**

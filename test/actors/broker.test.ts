@@ -133,7 +133,14 @@ test("offsets: commit, query per queue and per topic, by timestamp", async ({ c 
 
 test("consumer heartbeats build group membership and announce changes", async ({ c }) => {
   const seen: string[][] = [];
-  c.nc.subscribe(subj.events.consumers("cg"), { callback: (_, m) => void seen.push((decodeJson(m.data) as { members: string[] }).members) });
+  const brokers = new Set<string>();
+  c.nc.subscribe(subj.events.consumers("cg"), {
+    callback: (_, m) => {
+      const event = decodeJson(m.data) as { members: string[]; broker: string };
+      seen.push(event.members);
+      brokers.add(event.broker);
+    },
+  });
   const a = await ask<{ members: string[] }>(c.nc, "client.heartbeat", { clientId: "c-2", group: "cg", mode: "clustering", topics: ["t"] });
   const b = await ask<{ members: string[] }>(c.nc, "client.heartbeat", { clientId: "c-1", group: "cg", mode: "clustering", topics: ["t"], ttlMs: 200 });
   assert.equal(a.members, ["c-2"]);
@@ -142,6 +149,7 @@ test("consumer heartbeats build group membership and announce changes", async ({
   assert.equal(left.members, ["c-1"]);
   await waitUntil("c-1 expired", () => seen.some((m) => m.length === 0));
   assert.equal(seen, [["c-2"], ["c-1", "c-2"], ["c-1"], []]);
+  assert.equal([...brokers], ["rbus.broker.broker-a.0"], "each event names the broker whose view it is");
 });
 
 test("bad input gets typed errors and the broker keeps serving", async ({ c }) => {

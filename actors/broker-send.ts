@@ -2,10 +2,11 @@
 // commit-log write, one fsync under sync flush shared with concurrent
 // requests); the reply goes out only after put resolves, so an
 // acknowledged message is stored (and, under sync flush, on disk).
-import { Match, type Msg, type MsgHdrs } from "@nats-io/transport-node";
+import { headers, Match, type Msg, type MsgHdrs } from "@nats-io/transport-node";
 import {
   BadRequestError,
   decodeBatch,
+  encodeBatchReply,
   encodeMsgId,
   ErrorCode,
   Header,
@@ -13,11 +14,11 @@ import {
   RbusError,
   SendStatus,
   setProperty,
-  type BatchSendResult,
   type SendResult,
 } from "../src/protocol/index.js";
 import { PutStatus, type PutMessage, type PutResult } from "../src/store/index.js";
 import { assertMaster, type BrokerContext } from "./broker-context.js";
+import { RawReply } from "./responder.js";
 
 const RESERVED = "rbus-";
 
@@ -107,7 +108,7 @@ export function sendHandlers(ctx: BrokerContext) {
       return { status, msgId: encodeMsgId(ctx.group, r.commitLogOffset), topic, queueId, queueOffset: r.queueOffset };
     },
 
-    async sendBatch(msg: Msg): Promise<BatchSendResult> {
+    async sendBatch(msg: Msg): Promise<RawReply> {
       assertMaster(ctx);
       const topic = topicOf(msg.headers);
       const entries = decodeBatch(msg.data);
@@ -129,12 +130,21 @@ export function sendHandlers(ctx: BrokerContext) {
       }
       const put = await ctx.store.put(messages);
       const status = sendStatus(put);
-      const results: BatchSendResult["results"] = new Array(messages.length);
-      for (let i = 0; i < messages.length; i++) {
+      const n = messages.length;
+      const queueIds = new Array<number>(n);
+      const queueOffsets = new Array<number>(n);
+      const commitLogOffsets = new Array<number>(n);
+      for (let i = 0; i < n; i++) {
         const r = put.results[i]!;
-        results[i] = [messages[i]!.queueId, r.queueOffset, encodeMsgId(ctx.group, r.commitLogOffset)];
+        queueIds[i] = messages[i]!.queueId;
+        queueOffsets[i] = r.queueOffset;
+        commitLogOffsets[i] = r.commitLogOffset;
       }
-      return { status, topic, results };
+      const h = headers();
+      h.set(Header.status, status);
+      h.set(Header.group, ctx.group);
+      h.set(Header.topic, topic);
+      return new RawReply(encodeBatchReply(queueIds, queueOffsets, commitLogOffsets), h);
     },
   };
 }

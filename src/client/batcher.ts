@@ -10,7 +10,7 @@
 // until the last reply comes in (then it goes at once) or lingerMs passes. One timer per batch,
 // one request per batch, one reply loop resolving every message's promise.
 // The batcher knows nothing of NATS: `transport` sends a batch.
-import { ErrorCode, RbusError, type BatchSendResult, type SendResult } from "../protocol/index.js";
+import { encodeMsgId, ErrorCode, RbusError, type BatchSendResult, type SendResult } from "../protocol/index.js";
 import type { PreparedEntry } from "./producer-message.js";
 
 export interface BatchLimits {
@@ -175,17 +175,16 @@ export class Batcher {
 
   private settle(b: Batch, reply: BatchSendResult | undefined, err: unknown): void {
     const n = b.entries.length;
-    if (reply !== undefined && reply.results?.length !== n) {
-      err = new RbusError(ErrorCode.INTERNAL, `send.batch reply has ${reply.results?.length} results for ${n} messages`);
+    if (reply !== undefined && reply.queueIds?.length !== n) {
+      err = new RbusError(ErrorCode.INTERNAL, `send.batch reply has ${reply.queueIds?.length} results for ${n} messages`);
       reply = undefined;
     }
     if (reply === undefined) {
       for (let i = 0; i < n; i++) b.rejects[i]!(err);
     } else {
-      const { status, topic, results } = reply;
+      const { status, topic, group, queueIds, queueOffsets, commitLogOffsets } = reply;
       for (let i = 0; i < n; i++) {
-        const r = results[i]!;
-        b.resolves[i]!({ status, msgId: r[2], topic, queueId: r[0], queueOffset: r[1] });
+        b.resolves[i]!({ status, msgId: encodeMsgId(group, commitLogOffsets[i]!), topic, queueId: queueIds[i]!, queueOffset: queueOffsets[i]! });
       }
     }
     this.inFlight--;

@@ -1,8 +1,19 @@
 // What a producer sends, checked once on the caller's side: the same rules
 // for send (headers) and sendAsync (send.batch), so a message refused by
 // one path is refused by the other, before anything leaves the process.
-import { headers, type MsgHdrs } from "@nats-io/transport-node";
-import { BadRequestError, ErrorCode, Header, isSubjectToken, RbusError, type BatchEntry } from "../protocol/index.js";
+import { headers, type Msg, type MsgHdrs } from "@nats-io/transport-node";
+import {
+  BadRequestError,
+  decodeBatchReply,
+  ErrorCode,
+  Header,
+  isSubjectToken,
+  RbusError,
+  type BatchEntry,
+  type BatchSendResult,
+  type SendStatus,
+} from "../protocol/index.js";
+import { decodeReply } from "../runtime/request.js";
 
 /** RocketMQ's Message: a body and its properties; tags and keys are properties with a meaning. */
 export interface Message {
@@ -97,4 +108,15 @@ export function sendHeaders(e: PreparedEntry, queueId: number): MsgHdrs {
   if (e.keys) h.set(Header.keys, e.keys);
   if (e.properties) for (const k in e.properties) h.set(k, e.properties[k]!);
   return h;
+}
+
+/** A send.batch reply: binary rows with the status in headers, or an error envelope (thrown). */
+export function decodeBatchSendReply(msg: Msg): BatchSendResult {
+  const h = msg.headers;
+  const status = h?.get(Header.status);
+  if (!status) {
+    decodeReply<unknown>(msg); // throws the envelope's error
+    throw new RbusError(ErrorCode.INTERNAL, `send.batch reply on ${msg.subject} has no ${Header.status} header`);
+  }
+  return { status: status as SendStatus, group: h!.get(Header.group), topic: h!.get(Header.topic), ...decodeBatchReply(msg.data) };
 }

@@ -32,7 +32,7 @@ import { silentLogger, type Logger } from "../runtime/log.js";
 import { decodeReply, natsError } from "../runtime/request.js";
 import { Batcher, DEFAULT_BATCH_LIMITS, type Batch, type BatchLimits, type Lane, type Timers } from "./batcher.js";
 import { FaultTable, type FaultTableOptions } from "./fault-table.js";
-import { prepare, sendHeaders, type Message, type PreparedEntry } from "./producer-message.js";
+import { decodeBatchSendReply, prepare, sendHeaders, type Message, type PreparedEntry } from "./producer-message.js";
 import { PublishRoutes, type TopicInfo } from "./producer-routes.js";
 import { RoundRobin, type QueueSelector } from "./queue-selector.js";
 import { brokerAddress, RouteCache, type MessageQueue } from "./route-cache.js";
@@ -289,7 +289,7 @@ export class Producer {
         const h = headers();
         h.set(Header.topic, topic);
         const reply = await this.nc.request(subject, encodeBatch(batch.entries), { timeout: this.timeoutMs, headers: h });
-        const result = decodeReply<BatchSendResult>(reply);
+        const result = decodeBatchSendReply(reply);
         this.succeeded(info, group, started);
         return result;
       } catch (err) {

@@ -123,3 +123,39 @@ export function decodeBatch(data: Uint8Array): BatchEntry[] {
   if (o !== buf.length) bad(`${buf.length - o} bytes after the last message`);
   return out;
 }
+
+// The send.batch reply: headers Rbus-Status, Rbus-Group and Rbus-Topic, and
+// a payload of fixed-size rows, so neither side builds JSON per message.
+//   count  u32
+//   then per message, in request order:
+//     queueId          u32
+//     queueOffset      f64
+//     commitLogOffset  f64   (the message id is <group>:<this in 16 hex digits>)
+const REPLY_ROW = 20;
+
+export function encodeBatchReply(queueIds: readonly number[], queueOffsets: readonly number[], commitLogOffsets: readonly number[]): Buffer {
+  const n = queueIds.length;
+  const buf = Buffer.allocUnsafe(4 + n * REPLY_ROW);
+  buf.writeUInt32BE(n, 0);
+  for (let i = 0, o = 4; i < n; i++, o += REPLY_ROW) {
+    buf.writeUInt32BE(queueIds[i]!, o);
+    buf.writeDoubleBE(queueOffsets[i]!, o + 4);
+    buf.writeDoubleBE(commitLogOffsets[i]!, o + 12);
+  }
+  return buf;
+}
+
+export function decodeBatchReply(data: Uint8Array): { queueIds: number[]; queueOffsets: number[]; commitLogOffsets: number[] } {
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const n = buf.length >= 4 ? buf.readUInt32BE(0) : -1;
+  if (n < 0 || buf.length !== 4 + n * REPLY_ROW) throw new BadRequestError(`malformed send.batch reply of ${buf.length} bytes`);
+  const queueIds = new Array<number>(n);
+  const queueOffsets = new Array<number>(n);
+  const commitLogOffsets = new Array<number>(n);
+  for (let i = 0, o = 4; i < n; i++, o += REPLY_ROW) {
+    queueIds[i] = buf.readUInt32BE(o);
+    queueOffsets[i] = buf.readDoubleBE(o + 4);
+    commitLogOffsets[i] = buf.readDoubleBE(o + 12);
+  }
+  return { queueIds, queueOffsets, commitLogOffsets };
+}

@@ -32,11 +32,18 @@ export interface SendResult {
   queueOffset: number;
 }
 
-/** Reply to send.batch: one [queueId, queueOffset, msgId] per message, in request order. */
+/**
+ * Reply to send.batch, in request order, one column per field (binary on
+ * the wire: see encodeBatchReply). A message id is encodeMsgId(group,
+ * commitLogOffsets[i]).
+ */
 export interface BatchSendResult {
   status: SendStatus;
   topic: string;
-  results: Array<[queueId: number, queueOffset: number, msgId: string]>;
+  group: string;
+  queueIds: number[];
+  queueOffsets: number[];
+  commitLogOffsets: number[];
 }
 
 export const PullStatus = {

@@ -3,11 +3,12 @@ import * as assert from "uvu/assert";
 import { headers, type NatsConnection } from "@nats-io/transport-node";
 import {
   decodeJson,
+  decodeBatchReply,
   encodeBatch,
+  encodeMsgId,
   encodeJson,
   Header,
   subjects,
-  type BatchSendResult,
   type OffsetQueryReply,
   type PullReply,
   type RouteData,
@@ -67,15 +68,16 @@ test("send.batch stores many in one request, in order, with per-message offsets"
   const entries = Array.from({ length: 100 }, (_, i) => ({ queueId: i % 2, bornTimestamp: Date.now(), body: Buffer.from(`m${i}`), keys: `key${i}` }));
   const h = headers();
   h.set(Header.topic, "batch");
-  const reply = decodeJson((await c.nc.request(api("send.batch"), encodeBatch(entries), { headers: h, timeout: 3000 })).data) as BatchSendResult;
-  assert.is(reply.status, "SEND_OK");
-  assert.is(reply.results.length, 100);
-  assert.equal(reply.results.slice(0, 4).map(([q, o]) => [q, o]), [[0, 0], [1, 0], [0, 1], [1, 1]]);
+  const raw = await c.nc.request(api("send.batch"), encodeBatch(entries), { headers: h, timeout: 3000 });
+  assert.equal([raw.headers?.get(Header.status), raw.headers?.get(Header.group), raw.headers?.get(Header.topic)], ["SEND_OK", "broker-a", "batch"]);
+  const reply = decodeBatchReply(raw.data);
+  assert.is(reply.queueIds.length, 100);
+  assert.equal([reply.queueIds.slice(0, 4), reply.queueOffsets.slice(0, 4)], [[0, 1, 0, 1], [0, 0, 1, 1]]);
   const pulled = await ask<PullReply>(c.nc, "pull", { group: "g", topic: "batch", queueId: 1, offset: 0, max: 100 });
   assert.equal(pulled.messages.map((m) => m.body), entries.filter((_, i) => i % 2 === 1).map((e) => e.body.toString()));
   const byKey = await ask<{ messages: Array<{ body: string }> }>(c.nc, "message", { topic: "batch", key: "key7" });
   assert.equal(byKey.messages.map((m) => m.body), ["m7"]);
-  const byId = await ask<{ messages: Array<{ body: string }> }>(c.nc, "message", { msgId: reply.results[42]![2] });
+  const byId = await ask<{ messages: Array<{ body: string }> }>(c.nc, "message", { msgId: encodeMsgId("broker-a", reply.commitLogOffsets[42]!) });
   assert.equal(byId.messages.map((m) => m.body), ["m42"]);
 });
 

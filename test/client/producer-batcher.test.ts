@@ -42,12 +42,15 @@ class ScriptedBroker {
   /** Answers batch `i` as a broker would: next offset of each message's queue. */
   ok(i: number): void {
     const b = this.sent[i]!;
-    const results = b.entries.map((e, n): [number, number, string] => {
+    const reply = result(b.lane.topic, []);
+    for (const e of b.entries) {
       const off = this.offsets.get(e.queueId) ?? 0;
       this.offsets.set(e.queueId, off + 1);
-      return [e.queueId, off, `g:${i}-${n}`];
-    });
-    this.answers[i]!.resolve({ status: "SEND_OK", topic: b.lane.topic, results });
+      reply.queueIds.push(e.queueId);
+      reply.queueOffsets.push(off);
+      reply.commitLogOffsets.push(1000 * i + reply.queueIds.length - 1);
+    }
+    this.answers[i]!.resolve(reply);
   }
   fail(i: number, err: unknown): void {
     this.answers[i]!.reject(err);
@@ -55,6 +58,18 @@ class ScriptedBroker {
   reply(i: number, r: BatchSendResult): void {
     this.answers[i]!.resolve(r);
   }
+}
+
+/** A broker's reply from [queueId, queueOffset, commitLogOffset] rows. */
+function result(topic: string, rows: Array<[number, number, number]>): BatchSendResult {
+  return {
+    status: "SEND_OK",
+    topic,
+    group: "broker-a",
+    queueIds: rows.map((r) => r[0]),
+    queueOffsets: rows.map((r) => r[1]),
+    commitLogOffsets: rows.map((r) => r[2]),
+  };
 }
 
 const limits = (o: Partial<BatchLimits> = {}): BatchLimits => ({
@@ -114,7 +129,7 @@ test("a lingering batch goes as soon as the last reply comes in", async ({ timer
   void b.add(l, entry("b"));
   timers.advance(0);
   assert.is(broker.sent.length, 1, "lingering behind the batch in flight");
-  broker.reply(0, { status: "SEND_OK", topic: "orders", results: [[0, 0, "broker-a:0000000000000000"]] });
+  broker.reply(0, result("orders", [[0, 0, 0]]));
   await settled();
   assert.equal(broker.sent.map((x) => x.entries.length), [1, 1], "sent without waiting out the linger");
 });
@@ -153,7 +168,7 @@ test("results come back in order with each message's queue offset", async ({ tim
     ["0@2", "1@2", "0@3", "1@3", "0@0", "1@0", "0@1", "1@1"],
     "batch 1 was answered first, so it got the lower offsets",
   );
-  assert.is(rs[5]!.msgId, "g:1-1");
+  assert.is(rs[5]!.msgId, "broker-a:00000000000003e9", "the id names the group and the commit-log offset (batch 1, message 1)");
   assert.is(rs[0]!.topic, "orders");
 });
 
@@ -182,7 +197,7 @@ test("a reply with the wrong number of results fails the batch", async ({ timers
   const b = new Batcher(limits(), broker.transport, timers);
   const l = lane();
   const ps = [1, 2, 3].map((i) => b.add(l, entry(`m${i}`)).catch((e: RbusError) => e.code));
-  broker.reply(0, { status: "SEND_OK", topic: "orders", results: [[0, 0, "x"]] });
+  broker.reply(0, result("orders", [[0, 0, 0]]));
   assert.equal(await Promise.all(ps), ["INTERNAL", "INTERNAL", "INTERNAL"]);
 });
 

@@ -72,6 +72,12 @@ export function pullHandler(ctx: BrokerContext) {
       }
       return reply(ctx.group, req, got);
     },
+    /** Pulls held now, waiting for messages (in status). */
+    held(): number {
+      let n = 0;
+      for (const set of holds.values()) n += set.size;
+      return n;
+    },
     /** Answers every held pull now (on shutdown). */
     releaseAll() {
       unsubscribe();

@@ -107,6 +107,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
       registration: reg.value,
       nameServers: reg.context.answered,
       store: store.stats(),
+      pullsHeld: pull.held(),
       consumerGroups: consumers.groupNames().map((g) => ({ group: g, members: consumers.members(g) })),
     };
   };

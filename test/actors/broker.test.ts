@@ -98,7 +98,7 @@ test("a held pull is answered as soon as a message arrives", async ({ c }) => {
   await sendRaw(c.nc, "first", { [Header.topic]: "lp", [Header.queue]: "0" });
   const started = Date.now();
   const pending = ask<PullReply>(c.nc, "pull", { group: "g", topic: "lp", queueId: 0, offset: 1, max: 10, waitMs: 10_000 });
-  await new Promise((r) => setTimeout(r, 50)); // let the pull reach the broker and be held
+  await waitUntil("the pull is held", async () => (await ask<{ pullsHeld: number }>(c.nc, "status", {})).pullsHeld === 1);
   await sendRaw(c.nc, "second", { [Header.topic]: "lp", [Header.queue]: "0" });
   const reply = await pending;
   assert.is(reply.status, "FOUND");

@@ -9,7 +9,8 @@ import { startBroker, type BrokerHandle } from "../../actors/broker.js";
 import { startNameServer, type NameServerHandle } from "../../actors/nameserver.js";
 import type { ConsumedMessage } from "../../src/client/broker-client.js";
 import { readableQueues, type MessageQueue } from "../../src/client/route-cache.js";
-import { encodeBatch, Header, subjects, type BatchSendResult, type RouteData } from "../../src/protocol/index.js";
+import { decodeBatchSendReply } from "../../src/client/producer-message.js";
+import { encodeBatch, Header, subjects, type RouteData } from "../../src/protocol/index.js";
 import { requestJson } from "../../src/runtime/request.js";
 import { startNatsServer, type NatsServer } from "../harness/nats-server.js";
 import { waitUntil } from "../harness/wait.js";
@@ -75,10 +76,7 @@ export async function startConsumerCluster(groups = ["broker-a", "broker-b"]): P
           }
           if (entries.length === 0) continue;
           pending.push(
-            nc.request(subj.broker(q.group, 0, "send.batch"), encodeBatch(entries), { timeout: 5000, headers: h }).then((m) => {
-              const r = JSON.parse(new TextDecoder().decode(m.data)) as BatchSendResult | { error: unknown };
-              if ("error" in r) throw new Error(JSON.stringify(r.error));
-            }),
+            nc.request(subj.broker(q.group, 0, "send.batch"), encodeBatch(entries), { timeout: 5000, headers: h }).then(decodeBatchSendReply),
           );
         }
         if (pending.length >= 64) await Promise.all(pending.splice(0));

@@ -62,7 +62,7 @@ test("3 members, 2 broker groups x 4 queues: 10 000 messages exactly once, in or
 
   await ctx.cluster.send(topic, queues, 10_000);
   await waitUntil("10 000 received", () => got.count >= 10_000, { timeoutMs: 30_000 });
-  await new Promise((r) => setTimeout(r, 300)); // would-be duplicates get a chance to show up
+  await Promise.all(members.map((c) => c.close())); // nothing more can arrive once they have left
   assert.is(got.count, 10_000, `duplicates: ${got.duplicates()}`);
   assert.equal(got.missing(10_000), []);
   assert.equal(got.outOfOrder, []);
@@ -163,9 +163,9 @@ test("start from a timestamp", async (ctx) => {
   const topic = "fromtime";
   const queues = await ctx.cluster.createTopic(topic);
   await ctx.cluster.send(topic, queues, 80);
-  await new Promise((r) => setTimeout(r, 20));
-  const at = Date.now();
-  await new Promise((r) => setTimeout(r, 20));
+  const sentBefore = Date.now();
+  const at = await waitUntil("the clock to pass the first sends", () => Date.now() > sentBefore && Date.now());
+  await waitUntil("the clock to pass the timestamp", () => Date.now() > at);
   await ctx.cluster.send(topic, queues, 80, { from: 80 });
   const got = new Received();
   const c = consumer(ctx, topic, "g-time", (m) => got.record(m), { from: { timestamp: at } });
@@ -188,7 +188,7 @@ test("a restarted group continues from its committed offsets", async (ctx) => {
   const b = consumer(ctx, topic, "g-restart", (m) => got.record(m));
   await b.start();
   await waitUntil("the next 300", () => got.distinct() === 800);
-  await new Promise((r) => setTimeout(r, 200));
+  await b.close(); // nothing more can arrive
   assert.is(got.duplicates(), 0);
 });
 
@@ -202,7 +202,7 @@ test("tags: the subscription expression filters, exactly", async (ctx) => {
   const tags = ["a", "b", "c", "d"];
   await ctx.cluster.send(topic, queues, 400, { tag: (i) => tags[i % 4]! });
   await waitUntil("a and c", () => got.length === 200);
-  await new Promise((r) => setTimeout(r, 200));
+  await c.close(); // nothing more can arrive
   assert.is(got.length, 200);
   assert.ok(got.every((m) => m.tags === "a" || m.tags === "c"));
 });
@@ -240,9 +240,9 @@ test("flow control: a slow listener stops pulling at maxBufferedPerQueue", async
   await c.start();
   await ctx.cluster.send(topic, [q!], 500);
   await waitUntil("first delivered", () => n === 1);
-  await new Promise((r) => setTimeout(r, 300));
-  const buffered = (c as unknown as { queues: Map<string, { buffered: number }> }).queues.get(queueKey(q!))!.buffered;
-  assert.ok(buffered >= 50 && buffered < 60, `buffered ${buffered}`);
+  const buffered = () => (c as unknown as { queues: Map<string, { buffered: number }> }).queues.get(queueKey(q!))!.buffered;
+  await waitUntil("the buffer filled to its limit", () => buffered() >= 50);
+  assert.ok(buffered() < 60, `pulling stops at the limit (at most one pull of 10 past it): buffered ${buffered()}`);
   release();
   await waitUntil("all delivered", () => n === 500);
 });

@@ -1,6 +1,6 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { batchSize, decodeBatch, encodeBatch, type BatchEntry } from "../../src/protocol/batch.js";
+import { batchSize, decodeBatch, decodeBatchReply, encodeBatch, encodeBatchReply, type BatchEntry } from "../../src/protocol/batch.js";
 import { decodeMsgId, encodeMsgId, parseTagExpression } from "../../src/protocol/messages.js";
 
 const test = suite("send.batch framing");
@@ -33,6 +33,14 @@ test("every truncation and trailing garbage is a BAD_REQUEST", () => {
     assert.throws(() => decodeBatch(buf.subarray(0, cut)), /malformed send.batch payload/, `cut at ${cut}`);
   }
   assert.throws(() => decodeBatch(Buffer.concat([buf, Buffer.from([1])])), /bytes after the last message/);
+});
+
+test("the binary reply round-trips and refuses a wrong length", () => {
+  const reply = encodeBatchReply([0, 3], [17, 2 ** 40], [0, 2 ** 50 + 3]);
+  assert.is(reply.length, 4 + 2 * 20);
+  assert.equal(decodeBatchReply(reply), { queueIds: [0, 3], queueOffsets: [17, 2 ** 40], commitLogOffsets: [0, 2 ** 50 + 3] });
+  assert.throws(() => decodeBatchReply(reply.subarray(0, reply.length - 1)), /malformed send.batch reply/);
+  assert.throws(() => decodeBatchReply(new Uint8Array(2)), /malformed send.batch reply/);
 });
 
 test("message ids name the group and the commit-log offset", () => {

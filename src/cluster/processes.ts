@@ -42,7 +42,7 @@ export function startNatsProcess(configFile: string, onLog: (chunk: string) => v
     };
     const timer = setTimeout(() => fail(new Error(`nats-server not ready after ${timeoutMs} ms:\n${log}`)), timeoutMs);
     proc.on("error", (err) => fail(new Error(`cannot start ${natsServerBin()} (${err.message}); install it with: make setup`)));
-    proc.on("exit", (code) => fail(new Error(`nats-server exited with code ${code}:\n${log.trim()}`)));
+    proc.on("exit", (code) => fail(new Error(startFailure(code, log))));
     proc.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
       onLog(chunk);
       if (settled) return;
@@ -66,4 +66,14 @@ export async function terminate(proc: ChildProcess, timeoutMs = 5000): Promise<v
   const timer = setTimeout(() => proc.kill("SIGKILL"), timeoutMs);
   await exited;
   clearTimeout(timer);
+}
+
+/** Why nats-server stopped at start, from its fatal lines, with what to do about it. */
+function startFailure(code: number | null, log: string): string {
+  const fatal = log.split("\n").filter((l) => /\[(FTL|ERR)\]/.test(l)).map((l) => l.replace(/^.*?\[(FTL|ERR)\] /, ""));
+  const why = fatal.length > 0 ? fatal.join("; ") : log.trim().split("\n").slice(-5).join("\n");
+  const hint = /address already in use/.test(log)
+    ? "\nAnother nats-server (or an earlier run-cluster) holds that port: stop it, or change the ports in nats.conf and nats.url in cluster.json."
+    : "";
+  return `nats-server exited with code ${code}: ${why}${hint}`;
 }

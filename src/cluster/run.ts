@@ -129,8 +129,10 @@ function printWhere(c: ClusterConfig, nodes: Node[]): void {
   say(`  websocket    ${c.nats.websocket}`);
   say(`  data         ${resolve(c.dataDir)}\n`);
   say(table(["NODE", "KIND", "PID", "LOG"], nodes.map((n) => [n.name, n.kind, String(n.proc.pid), n.log])));
-  say(`\ntry:  npx rbus cluster            (liveness of every broker)`);
-  say(`      kill -9 <pid of a broker>   (watch it go suspect, then dead)`);
-  say(`      nats sub '${c.prefix}.events.>'   (liveness changes as they happen)`);
+  say(`\ntry:  npx rbus cluster                                   (liveness of every broker)`);
+  say(`      npx rbus send --topic orders 'hello'                 (creates the topic on first send)`);
+  say(`      npx rbus consume --topic orders --group billing --from first --count 1`);
+  say(`      kill -9 <pid of a broker>                          (watch it go suspect, then dead)`);
+  say(`      nats sub '${c.prefix}.events.>'                          (liveness changes as they happen)`);
   say(`\nCtrl-C stops everything.`);
 }

@@ -5,6 +5,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { createActor, fromPromise, waitFor, type Actor } from "xstate";
 import { registrationMachine } from "../machines/broker-registration.js";
 import { RbusError, subjects, type BrokerRegistration, type RegisterAck, type UnregisterAck } from "../src/protocol/index.js";
+import { natsInspector } from "../src/runtime/inspect.js";
 import type { Logger } from "../src/runtime/log.js";
 import { requestAll } from "../src/runtime/request.js";
 
@@ -46,7 +47,12 @@ export function startRegistration(opts: RegistrationOptions): RegistrationActor 
       }),
     },
   });
-  const actor = createActor(machine, { input: { heartbeatIntervalMs: opts.heartbeatIntervalMs, retryBaseMs: 500 } });
+  const { group, replica } = opts.registration();
+  const actor = createActor(machine, {
+    id: "registration",
+    input: { heartbeatIntervalMs: opts.heartbeatIntervalMs, retryBaseMs: 500 },
+    inspect: natsInspector(nc, `${group}-${replica}`, opts.prefix),
+  });
 
   void (async () => {
     for await (const s of nc.status()) {

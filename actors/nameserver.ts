@@ -20,6 +20,7 @@ import {
   type RegisterAck,
   type UnregisterAck,
 } from "../src/protocol/index.js";
+import { natsInspector } from "../src/runtime/inspect.js";
 import { silentLogger, type Logger } from "../src/runtime/log.js";
 import { serve } from "./responder.js";
 
@@ -53,6 +54,7 @@ export async function startNameServer(opts: NameServerOptions): Promise<NameServ
   const actor = createActor(nameServerMachine.provide({ actions: { publishLiveness } }), {
     id,
     input: { id, timings },
+    inspect: natsInspector(nc, id, opts.prefix),
   }).start();
   const brokers = () => Object.values(actor.getSnapshot().context.brokers);
 

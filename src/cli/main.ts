@@ -11,6 +11,7 @@ import { progressCommand } from "./progress.js";
 import { topicCommand } from "./topic.js";
 import { routeCommand } from "./route.js";
 import { messageCommand } from "./message.js";
+import { inspectCommand } from "./inspect.js";
 import { runClusterCommand } from "../cluster/run.js";
 
 const commands: Record<string, [(argv: string[]) => Promise<void>, string]> = {
@@ -23,6 +24,7 @@ const commands: Record<string, [(argv: string[]) => Promise<void>, string]> = {
   topic: [topicCommand, "create or list topics"],
   route: [routeCommand, "print a topic's route"],
   message: [messageCommand, "look a message up by id or key"],
+  inspect: [inspectCommand, "watch the nodes' state machines change, live"],
   "run-cluster": [runClusterCommand, "run nats-server, NameServers and brokers as a local cluster"],
 };
 

@@ -11,6 +11,7 @@ import { rebalanceMachine, type AcquireParams, type RefreshResult } from "../../
 import { decodeJson, type ConsumeMode, type ConsumerMembers, type RouteData } from "../protocol/index.js";
 import type { Logger } from "../runtime/log.js";
 import type { BrokerClient } from "./broker-client.js";
+import { natsInspector } from "../runtime/inspect.js";
 import { brokerAddress, readableQueues, type MessageQueue, type RouteCache } from "./route-cache.js";
 
 export interface GroupMembershipOptions {
@@ -55,6 +56,8 @@ export class GroupMembership {
       },
     });
     this.actor = createActor(machine, {
+      id: "rebalance",
+      inspect: natsInspector(opts.nc, opts.clientId, opts.brokers.subj.prefix),
       input: {
         clientId: opts.clientId,
         mode: opts.mode,

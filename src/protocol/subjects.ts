@@ -63,6 +63,7 @@ export function subjects(prefix = "rbus") {
       kind: (kind: string) => `${p}.events.${token("kind", kind)}.>`,
     },
     inspect: (node: string) => `${p}.inspect.${token("node", node)}`,
+    inspectAll: `${p}.inspect.>`,
     /** The JetStream stream that keeps rbus.events.> history. */
     eventsStream: `${p.replace(/[.-]/g, "_").toUpperCase()}_EVENTS`,
   };

@@ -1,0 +1,58 @@
+// Publishes what the state machines of a node do on rbus.inspect.<node>,
+// for the `rbus inspect` command and dashboards: one JSON event each time
+// an actor starts, changes state or stops. Context updates that leave the
+// state as it was (a liveness actor counting silence) are not sent.
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { InspectionEvent } from "xstate";
+import { encodeJson, subjects } from "../protocol/index.js";
+
+/** Published on rbus.inspect.<node>. */
+export interface InspectEvent {
+  node: string;
+  /** The actor's id in its system, e.g. "liveness-broker-a.0". */
+  actor: string;
+  /** The machine's id, e.g. "liveness". */
+  machine: string;
+  /** The state value, as XState gives it (a string, or an object for parallel and nested states). */
+  state: unknown;
+  status: string;
+  /** The event that led there. */
+  event: string;
+  at: number;
+}
+
+interface Inspectable {
+  id: string;
+  sessionId: string;
+  logic?: { id?: string };
+}
+
+export function natsInspector(nc: NatsConnection, node: string, prefix?: string): (e: InspectionEvent) => void {
+  // Client ids may hold characters a subject token cannot.
+  const subject = subjects(prefix).inspect(node.replace(/[^A-Za-z0-9_-]/g, "_"));
+  const last = new Map<string, string>();
+  return (e) => {
+    if (e.type !== "@xstate.snapshot") return;
+    const snap = e.snapshot as { value?: unknown; status?: string };
+    if (snap.value === undefined) return; // not a state machine (promise actors and the like)
+    const ref = e.actorRef as unknown as Inspectable;
+    const key = JSON.stringify([snap.value, snap.status]);
+    if (last.get(ref.sessionId) === key) return;
+    if (snap.status === "active") last.set(ref.sessionId, key);
+    else last.delete(ref.sessionId);
+    const event: InspectEvent = {
+      node,
+      actor: ref.id,
+      machine: ref.logic?.id ?? ref.id,
+      state: snap.value,
+      status: snap.status ?? "active",
+      event: e.event.type,
+      at: Date.now(),
+    };
+    try {
+      nc.publish(subject, encodeJson(event));
+    } catch {
+      // closed or draining: inspection is best effort and must never break the actor
+    }
+  };
+}

@@ -6,6 +6,7 @@ import { startBroker, type BrokerHandle } from "../../actors/broker.js";
 import { decodeJson, subjects, type RegisterAck, type RouteData } from "../../src/protocol/index.js";
 import { requestAll, requestJson } from "../../src/runtime/request.js";
 import { startNatsServer, type NatsServer } from "../harness/nats-server.js";
+import { fourQueues, registration as registrationFor } from "../harness/registration.js";
 import { waitUntil } from "../harness/wait.js";
 import { collectLiveness } from "../harness/events.js";
 
@@ -35,19 +36,7 @@ test.after.each(async (ctx) => {
   await ctx.server.stop();
 });
 
-function registration(group = "broker-a") {
-  return {
-    cluster: "c",
-    group,
-    replica: 0,
-    role: "master",
-    term: 0,
-    address: subj.brokerBase(group, 0),
-    heartbeatIntervalMs: 1000,
-    topics: [{ topic: "orders", readQueues: 4, writeQueues: 4, perm: "rw" }],
-    startedAt: 1,
-  };
-}
+const registration = (group = "broker-a") => registrationFor(group, fourQueues("orders"));
 
 /** Every reply to a raw payload, decoded. */
 async function ask(nc: NatsConnection, subject: string, payload: string) {

@@ -1,4 +1,5 @@
 // rbus consume and rbus progress as separate processes against an in-process cluster.
+import type { WireMessage } from "../../src/protocol/index.js";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { runRbus } from "../harness/processes.js";
@@ -16,15 +17,7 @@ test.after(async (ctx) => {
   await ctx.cluster.stop();
 });
 
-interface Line {
-  msgId: string;
-  topic: string;
-  queueId: number;
-  queueOffset: number;
-  tags: string;
-  keys: string;
-  body: string;
-}
+type Line = Pick<WireMessage, "msgId" | "topic" | "queueId" | "queueOffset" | "tags" | "keys" | "body">;
 const lines = (out: string) => out.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Line);
 
 test("consume --count prints N JSON lines, commits exactly them; progress shows the lag", async (ctx) => {

@@ -1,55 +1,37 @@
 // An in-process cluster for consumer tests: a real nats-server, one
 // NameServer, broker groups of one master each, a topic with 4 queues per
 // group, and a way to send numbered messages to chosen queues.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
-import { startBroker, type BrokerHandle } from "../../actors/broker.js";
-import { startNameServer, type NameServerHandle } from "../../actors/nameserver.js";
+import { headers } from "@nats-io/transport-node";
 import type { ConsumedMessage } from "../../src/client/broker-client.js";
 import { readableQueues, type MessageQueue } from "../../src/client/route-cache.js";
 import { decodeBatchSendReply } from "../../src/client/producer-message.js";
 import { encodeBatch, Header, subjects, type RouteData } from "../../src/protocol/index.js";
 import { requestJson } from "../../src/runtime/request.js";
-import { startNatsServer, type NatsServer } from "../harness/nats-server.js";
+import { startTestCluster, type TestCluster } from "../harness/broker.js";
 import { waitUntil } from "../harness/wait.js";
 
-export interface ConsumerCluster {
-  server: NatsServer;
-  nc: NatsConnection;
-  nameServer: NameServerHandle;
-  brokers: BrokerHandle[];
-  dir: string;
+export interface ConsumerCluster extends TestCluster {
   queues(topic: string): Promise<MessageQueue[]>;
   /** Creates `topic` with `perGroup` queues on every broker group and waits for its route. */
   createTopic(topic: string, perGroup?: number): Promise<MessageQueue[]>;
   /** Sends `count` messages "<from+i>" round-robin over `queues`, in batches; tags from `tag(i)`. */
   send(topic: string, queues: MessageQueue[], count: number, opts?: { from?: number; tag?: (i: number) => string; batch?: number }): Promise<void>;
-  stop(): Promise<void>;
 }
 
 const subj = subjects();
 
 export async function startConsumerCluster(groups = ["broker-a", "broker-b"]): Promise<ConsumerCluster> {
-  const server = await startNatsServer({ jetstream: false });
-  const nc = await connect({ servers: server.url });
-  const dir = mkdtempSync(join(tmpdir(), "rbus-consumer-"));
-  const nameServer = await startNameServer({ nc, id: "ns-1", timings: { scanIntervalMs: 100, suspectAfterMs: 2000, deadAfterMs: 4000 } });
-  const brokers: BrokerHandle[] = [];
-  for (const group of groups) {
-    brokers.push(await startBroker({ nc, group, replica: 0, dataDir: join(dir, group), heartbeatIntervalMs: 200 }));
-  }
+  const cluster = await startTestCluster(groups, {
+    jetstream: false,
+    nameServer: { scanIntervalMs: 100, suspectAfterMs: 2000, deadAfterMs: 4000 },
+    broker: { heartbeatIntervalMs: 200 },
+  });
+  const { nc } = cluster;
   const queues = async (topic: string) => readableQueues(await requestJson<RouteData>(nc, subj.ns.route, { topic }));
 
-  return {
-    server,
-    nc,
-    nameServer,
-    brokers,
-    dir,
+  return Object.assign(cluster, {
     queues,
-    async createTopic(topic, perGroup = 4) {
+    async createTopic(topic: string, perGroup = 4) {
       for (const group of groups) {
         await requestJson(nc, subj.broker(group, 0, "topic.upsert"), { topic, readQueues: perGroup, writeQueues: perGroup, perm: "rw" });
       }
@@ -58,7 +40,7 @@ export async function startConsumerCluster(groups = ["broker-a", "broker-b"]): P
         return qs.length === groups.length * perGroup && qs;
       });
     },
-    async send(topic, qs, count, opts = {}) {
+    async send(topic: string, qs: MessageQueue[], count: number, opts: { from?: number; tag?: (i: number) => string; batch?: number } = {}) {
       const from = opts.from ?? 0;
       const batch = opts.batch ?? 100;
       const h = headers();
@@ -83,14 +65,7 @@ export async function startConsumerCluster(groups = ["broker-a", "broker-b"]): P
       }
       await Promise.all(pending);
     },
-    async stop() {
-      for (const b of brokers) await b.stop().catch(() => undefined);
-      await nameServer.stop();
-      await nc.close();
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  });
 }
 
 /** Received messages, checked for loss, duplicates and per-queue order. */

@@ -13,12 +13,12 @@ import {
   ErrorCode,
   RbusError,
   subjects,
-  type BrokerRegistration,
   type RouteData,
   type SendResult,
 } from "../../src/protocol/index.js";
 import { requestAll, requestJson } from "../../src/runtime/request.js";
 import { startTestCluster, type TestCluster } from "../harness/broker.js";
+import { fourQueues, registration as registrationFor } from "../harness/registration.js";
 import { waitUntil } from "../harness/wait.js";
 
 const subj = subjects();
@@ -69,17 +69,7 @@ async function createTopic(ctx: Ctx, topic: string, groups: string[], perm = "rw
 
 /** A broker group the NameServer lists for `topic` whose master hangs ("hang") or answers every send with an error. */
 async function fakeGroup(nc: NatsConnection, group: string, topic: string, behaviour: "hang" | ErrorCode) {
-  const registration: BrokerRegistration = {
-    cluster: "c",
-    group,
-    replica: 0,
-    role: "master",
-    term: 0,
-    address: subj.brokerBase(group, 0),
-    heartbeatIntervalMs: 30_000,
-    topics: [{ topic, readQueues: 4, writeQueues: 4, perm: "rw" }],
-    startedAt: Date.now(),
-  };
+  const registration = registrationFor(group, fourQueues(topic), 30_000);
   let requests = 0;
   for (const api of ["send", "send.batch"] as const) {
     nc.subscribe(subj.broker(group, 0, api), {
@@ -285,7 +275,7 @@ test.run();
 
 const noAuto = suite<{ c: TestCluster }>("Producer without auto-created topics");
 noAuto.before(async (ctx) => {
-  ctx.c = await startTestCluster(["broker-a"], { autoCreateTopic: false });
+  ctx.c = await startTestCluster(["broker-a"], { broker: { autoCreateTopic: false } });
 });
 noAuto.after(async (ctx) => {
   await ctx.c.stop();

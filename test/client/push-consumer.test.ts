@@ -151,9 +151,18 @@ test("start from first reads what was sent before; from last only what comes aft
   const a = consumer(ctx, topic, "g-first", (m) => first.record(m), { from: "first" });
   const b = consumer(ctx, topic, "g-last", (m) => last.record(m), { from: "last" });
   await Promise.all([a.start(), b.start()]);
-  // "last" must know where the end is before new messages come.
   await waitUntil("first read the backlog", () => first.distinct() === 400);
-  await new Promise((r) => setTimeout(r, 200));
+  // "last" must know where the end is before new messages come: a held
+  // pull is one that asked from the end, so wait until all 16 queues of
+  // both consumers are held on the brokers.
+  const held = async () => {
+    let n = 0;
+    for (const b of ctx.cluster.brokers) {
+      n += (await requestJson<{ pullsHeld: number }>(ctx.cluster.nc, subjects().broker(b.group, 0, "status"), {})).pullsHeld;
+    }
+    return n;
+  };
+  await waitUntil("both consumers long-polling every queue from its end", async () => (await held()) === 16);
   await ctx.cluster.send(topic, queues, 100, { from: 400 });
   await waitUntil("both got the new ones", () => first.distinct() === 500 && last.distinct() === 100);
   assert.ok(last.bodies.every((n) => n >= 400), "from last skips the backlog");

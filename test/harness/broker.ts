@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { startBroker, type BrokerHandle, type BrokerOptions } from "../../actors/broker.js";
 import { startNameServer, type NameServerHandle } from "../../actors/nameserver.js";
+import type { NameServerTimings } from "../../machines/nameserver.js";
 import { startNatsServer, type NatsServer } from "./nats-server.js";
 
 export interface TestCluster {
@@ -18,11 +19,18 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-export async function startTestCluster(groups: string[] = ["broker-a"], opts: Partial<BrokerOptions> = {}): Promise<TestCluster> {
-  const server = await startNatsServer();
+export interface TestClusterOptions {
+  /** Broker settings for every broker the cluster starts. */
+  broker?: Partial<BrokerOptions>;
+  nameServer?: Partial<NameServerTimings>;
+  jetstream?: boolean;
+}
+
+export async function startTestCluster(groups: string[] = ["broker-a"], opts: TestClusterOptions = {}): Promise<TestCluster> {
+  const server = await startNatsServer({ jetstream: opts.jetstream ?? true });
   const nc = await connect({ servers: server.url });
   const dir = mkdtempSync(join(tmpdir(), "rbus-brokers-"));
-  const nameServer = await startNameServer({ nc, id: "ns-test" });
+  const nameServer = await startNameServer({ nc, id: "ns-test", timings: opts.nameServer ?? {} });
   const brokers: BrokerHandle[] = [];
   const cluster: TestCluster = {
     server,
@@ -31,12 +39,12 @@ export async function startTestCluster(groups: string[] = ["broker-a"], opts: Pa
     brokers,
     dir,
     async addBroker(group, more = {}) {
-      const b = await startBroker({ nc, group, replica: 0, dataDir: join(dir, group), heartbeatIntervalMs: 1000, ...opts, ...more });
+      const b = await startBroker({ nc, group, replica: 0, dataDir: join(dir, group), heartbeatIntervalMs: 1000, ...opts.broker, ...more });
       brokers.push(b);
       return b;
     },
     async stop() {
-      for (const b of brokers) await b.stop();
+      for (const b of brokers) await b.stop().catch(() => undefined); // a test may have stopped one
       await nameServer.stop();
       await nc.close();
       await server.stop();

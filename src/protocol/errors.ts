@@ -25,13 +25,25 @@ export const ErrorCode = {
   TIMEOUT: "TIMEOUT",
   /** No responder on the subject (the node is not running). */
   NO_RESPONDERS: "NO_RESPONDERS",
-  /** A bug or an I/O failure on the node; its log says more. */
+  /**
+   * A stored record failed its checks (CRC, length, position). `details`
+   * names it: {topic, queueId, queueOffset, commitLogOffset, nextOffset}.
+   */
+  CORRUPT_RECORD: "CORRUPT_RECORD",
+  /** The broker's disk is above its fill limit: it refuses writes and keeps serving reads. Nothing was stored. */
+  DISK_FULL: "DISK_FULL",
+  /** The request's deadline (Rbus-Deadline) passed before the broker acted on it; nothing was stored. */
+  DEADLINE_EXCEEDED: "DEADLINE_EXCEEDED",
+  /** A bug or an I/O failure on the node; its log says more. Nothing was stored. */
   INTERNAL: "INTERNAL",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/** Structured fields of an error (offsets, limits): what a program acts on, where `message` is for people. */
+export type ErrorDetails = Record<string, string | number | boolean>;
+
 export interface ErrorEnvelope {
-  error: { code: ErrorCode; message: string };
+  error: { code: ErrorCode; message: string; details?: ErrorDetails };
 }
 
 export class RbusError extends Error {
@@ -39,11 +51,14 @@ export class RbusError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    readonly details?: ErrorDetails,
   ) {
     super(message);
   }
   toWire(): ErrorEnvelope {
-    return { error: { code: this.code, message: this.message } };
+    const error: ErrorEnvelope["error"] = { code: this.code, message: this.message };
+    if (this.details) error.details = this.details;
+    return { error };
   }
 }
 
@@ -64,9 +79,14 @@ export function isErrorEnvelope(v: unknown): v is ErrorEnvelope {
 
 /** The error an envelope stands for; unknown codes keep their text under INTERNAL. */
 export function fromWire(env: ErrorEnvelope): RbusError {
-  const { code, message } = env.error;
-  if (CODES.has(code)) return new RbusError(code, String(message ?? code));
+  const { code, message, details } = env.error;
+  if (CODES.has(code)) return new RbusError(code, String(message ?? code), isDetails(details) ? details : undefined);
   return new RbusError(ErrorCode.INTERNAL, `${code}: ${message}`);
+}
+
+function isDetails(v: unknown): v is ErrorDetails {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  return Object.values(v).every((x) => typeof x === "string" || typeof x === "number" || typeof x === "boolean");
 }
 
 /** Any thrown value as an envelope; non-Rbus errors become INTERNAL. */

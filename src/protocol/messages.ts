@@ -9,6 +9,12 @@ export const Header = {
   queue: "Rbus-Queue",
   /** Producer's clock in ms since the epoch (RocketMQ's bornTimestamp). */
   born: "Rbus-Born",
+  /**
+   * On send and send.batch: ms since the epoch after which the sender has
+   * given up; a broker that gets to the request later answers
+   * DEADLINE_EXCEEDED and stores nothing.
+   */
+  deadline: "Rbus-Deadline",
   /** On a binary pull reply. */
   status: "Rbus-Status",
   nextOffset: "Rbus-Next-Offset",

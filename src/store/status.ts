@@ -13,6 +13,10 @@ export const PutStatus = {
   MESSAGE_ILLEGAL: "MESSAGE_ILLEGAL",
   /** The store is closed. */
   STORE_CLOSED: "STORE_CLOSED",
+  /** The disk is above the configured fill level; nothing was stored. */
+  DISK_FULL: "DISK_FULL",
+  /** A write failed (ENOSPC, EMFILE, EIO…) and was rolled back; nothing was stored. */
+  IO_ERROR: "IO_ERROR",
 } as const;
 export type PutStatus = (typeof PutStatus)[keyof typeof PutStatus];
 
@@ -31,6 +35,12 @@ export const GetStatus = {
   OFFSET_TOO_SMALL: "OFFSET_TOO_SMALL",
   /** The queue has never held a message. */
   NO_MESSAGE_IN_QUEUE: "NO_MESSAGE_IN_QUEUE",
+  /**
+   * The record at nextOffset failed its checks. Messages before it (if any)
+   * come with FOUND; a get that starts at the damaged record gets this, with
+   * `corrupt` naming it.
+   */
+  CORRUPT_RECORD: "CORRUPT_RECORD",
 } as const;
 export type GetStatus = (typeof GetStatus)[keyof typeof GetStatus];
 

@@ -17,7 +17,20 @@ import {
 } from "../src/protocol/index.js";
 import type { BrokerContext } from "./broker-context.js";
 import type { ConsumerTable } from "./consumer-table.js";
+import { fittingPrefix, tooLargeForReply } from "./reply-limits.js";
 import { toWireMessage } from "./wire-message.js";
+
+/** The newest messages that fit one reply; a lone one too big for any reply is a typed error. */
+function fitted(ctx: BrokerContext, messages: WireMessage[]): { messages: WireMessage[]; truncated?: true } {
+  const budget = ctx.replyBudget() - 64;
+  const n = messages.length - fittingPrefix([...messages].reverse(), budget);
+  if (n === 0) return { messages };
+  if (n === messages.length) {
+    const m = messages.at(-1)!;
+    throw tooLargeForReply(`message ${m.msgId}`, Buffer.byteLength(JSON.stringify(m)), budget, { msgId: m.msgId });
+  }
+  return { messages: messages.slice(n), truncated: true };
+}
 
 export function adminHandlers(ctx: BrokerContext, consumers: ConsumerTable) {
   return {
@@ -41,11 +54,11 @@ export function adminHandlers(ctx: BrokerContext, consumers: ConsumerTable) {
         if (id.group !== ctx.group) throw new RbusError(ErrorCode.NOT_FOUND, `message ${o.msgId} belongs to group ${id.group}, not ${ctx.group}`);
         const m = ctx.store.lookup(id.commitLogOffset);
         if (!m) throw new RbusError(ErrorCode.NOT_FOUND, `no message ${o.msgId} (removed by retention, or never stored)`);
-        return { messages: [toWireMessage(ctx.group, m)] };
+        return fitted(ctx, [toWireMessage(ctx.group, m)]);
       }
       const topic = name(o, "topic");
       const found = ctx.store.queryByKey(topic, str(o, "key"), optInt(o, "max", 1, 1000) ?? 32);
-      return { messages: found.map((m) => toWireMessage(ctx.group, m)) };
+      return fitted(ctx, found.map((m) => toWireMessage(ctx.group, m)));
     },
 
     heartbeat(msg: Msg): ConsumerMembers {

@@ -10,7 +10,10 @@ export interface BrokerContext {
   replica: number;
   store: MessageStore;
   topics: BrokerTopics;
+  /** Largest message body a send may carry: the configured limit, or less when the bus's max_payload is smaller. */
   maxMessageBytes: number;
+  /** Bytes a reply payload may take now (the server's max_payload less room for headers). */
+  replyBudget(): number;
   log: Logger;
   /** Whether this replica takes writes now (read per request: roles change). */
   isMaster(): boolean;

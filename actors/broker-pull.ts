@@ -5,6 +5,7 @@
 import { headers, type Msg } from "@nats-io/transport-node";
 import {
   decodePull,
+  encodeJson,
   ErrorCode,
   Header,
   parseObject,
@@ -15,7 +16,9 @@ import {
   type PullRequest,
 } from "../src/protocol/index.js";
 import { GetStatus, tagHash, type GetResult } from "../src/store/index.js";
+import { decodeRecord } from "../src/store/record.js";
 import type { BrokerContext } from "./broker-context.js";
+import { fittingPrefix, tooLargeForReply } from "./reply-limits.js";
 import { RawReply } from "./responder.js";
 import { toWireMessage } from "./wire-message.js";
 
@@ -57,10 +60,11 @@ export function pullHandler(ctx: BrokerContext) {
     ctx.store.get(req.topic, req.queueId, req.offset, req.max, {
       ...(tagHashes ? { tagHashes } : {}),
       raw: req.format === "binary",
+      maxBytes: ctx.replyBudget(),
     });
 
   return {
-    async pull(msg: Msg): Promise<PullReply | RawReply> {
+    async pull(msg: Msg): Promise<Uint8Array | RawReply> {
       const req = decodePull(parseObject(msg.data));
       ctx.topics.forRead(req.topic, req.queueId);
       const tags = parseTagExpression(req.tags);
@@ -70,7 +74,7 @@ export function pullHandler(ctx: BrokerContext) {
         await hold(req);
         got = read(req, tagHashes);
       }
-      return reply(ctx.group, req, got);
+      return reply(ctx, req, got);
     },
     /** Pulls held now, waiting for messages (in status). */
     held(): number {
@@ -109,23 +113,46 @@ function status(got: GetResult, req: PullRequest): PullStatus {
   );
 }
 
-function reply(group: string, req: PullRequest, got: GetResult): PullReply | RawReply {
+/** JSON fields of a pull reply besides its messages, with room to spare. */
+const PULL_REPLY_FIELDS = 256;
+
+function reply(ctx: BrokerContext, req: PullRequest, got: GetResult): Uint8Array | RawReply {
   const s = status(got, req);
-  const nextOffset = s === PullStatus.NO_NEW_MSG ? req.offset : got.nextOffset;
+  const budget = ctx.replyBudget();
+  let nextOffset = s === PullStatus.NO_NEW_MSG ? req.offset : got.nextOffset;
   if (req.format === "binary") {
+    const first = got.records[0];
+    // The store returns at least one record even past maxBytes: alone, it may still not fit.
+    if (first && first.length > budget) throw recordTooLarge(req, decodeRecord(first, 0), first.length, budget);
     const h = headers();
     h.set(Header.status, s);
     h.set(Header.nextOffset, String(nextOffset));
     h.set(Header.minOffset, String(got.minOffset));
     h.set(Header.maxOffset, String(got.maxOffset));
-    h.set(Header.group, group);
-    return new RawReply(got.records.length === 1 ? got.records[0]! : Buffer.concat(got.records), h);
+    h.set(Header.group, ctx.group);
+    return new RawReply(got.records.length === 1 ? first! : Buffer.concat(got.records), h);
   }
-  return {
-    status: s,
-    nextOffset,
-    minOffset: got.minOffset,
-    maxOffset: got.maxOffset,
-    messages: got.messages.map((m) => toWireMessage(group, m)),
-  };
+  let messages = got.messages.map((m) => toWireMessage(ctx.group, m));
+  const body = (): PullReply => ({ status: s, nextOffset, minOffset: got.minOffset, maxOffset: got.maxOffset, messages });
+  let data = encodeJson(body());
+  if (data.byteLength > budget) {
+    // Escaped or base64 bodies grow in JSON: keep the messages that fit, the next pull gets the rest.
+    const n = fittingPrefix(messages, budget - PULL_REPLY_FIELDS);
+    const cut = got.messages[n]!;
+    if (n === 0) throw recordTooLarge(req, cut, Buffer.byteLength(JSON.stringify(messages[0])), budget);
+    messages = messages.slice(0, n);
+    nextOffset = cut.queueOffset;
+    data = encodeJson(body());
+  }
+  return data;
+}
+
+function recordTooLarge(req: PullRequest, m: { queueOffset: number; commitLogOffset: number }, bytes: number, budget: number) {
+  return tooLargeForReply(`message ${req.topic}/${req.queueId}@${m.queueOffset}`, bytes, budget, {
+    topic: req.topic,
+    queueId: req.queueId,
+    queueOffset: m.queueOffset,
+    commitLogOffset: m.commitLogOffset,
+    nextOffset: m.queueOffset + 1,
+  });
 }

@@ -53,6 +53,22 @@ function properties(h: MsgHdrs | undefined): Record<string, string> | undefined 
   return out;
 }
 
+/**
+ * Refuses a send whose Rbus-Deadline (ms since the epoch, set by the
+ * producer) has passed: the producer stopped waiting and may have sent it
+ * elsewhere, so storing it now would make a duplicate. Absolute times
+ * catch a broker that was paused with requests in its socket buffer;
+ * they assume the hosts' clocks roughly agree.
+ */
+function checkDeadline(h: MsgHdrs | undefined): void {
+  const deadline = intHeader(h, Header.deadline);
+  if (deadline === undefined) return;
+  const late = Date.now() - deadline;
+  if (late > 0) {
+    throw new RbusError(ErrorCode.DEADLINE_EXCEEDED, `the send's deadline passed ${late} ms ago by this broker's clock; nothing was stored`, { deadline, lateMs: late });
+  }
+}
+
 function checkSize(ctx: BrokerContext, bytes: number): void {
   if (bytes > ctx.maxMessageBytes) {
     throw new RbusError(ErrorCode.MESSAGE_TOO_LARGE, `message body is ${bytes} bytes; this broker accepts at most ${ctx.maxMessageBytes}`);
@@ -70,6 +86,10 @@ function sendStatus(put: PutResult): SendStatus {
       throw new RbusError(ErrorCode.MESSAGE_TOO_LARGE, "the message with its properties is larger than the broker accepts");
     case PutStatus.MESSAGE_ILLEGAL:
       throw new BadRequestError("the message has a field the store cannot take (an over-long tag, key or property)");
+    case PutStatus.DISK_FULL:
+      throw new RbusError(ErrorCode.DISK_FULL, "the broker's disk is full: nothing was stored; send to another group, or free space on the broker");
+    case PutStatus.IO_ERROR:
+      throw new RbusError(ErrorCode.INTERNAL, "the broker could not write: nothing was stored; its log says why");
     default:
       throw new RbusError(ErrorCode.BROKER_BUSY, "the broker is shutting down; send elsewhere");
   }
@@ -87,6 +107,7 @@ export function sendHandlers(ctx: BrokerContext) {
   return {
     async send(msg: Msg): Promise<SendResult> {
       assertMaster(ctx);
+      checkDeadline(msg.headers);
       const h = msg.headers;
       const topic = topicOf(h);
       const requested = intHeader(h, Header.queue);
@@ -110,6 +131,7 @@ export function sendHandlers(ctx: BrokerContext) {
 
     async sendBatch(msg: Msg): Promise<RawReply> {
       assertMaster(ctx);
+      checkDeadline(msg.headers);
       const topic = topicOf(msg.headers);
       const entries = decodeBatch(msg.data);
       if (entries.length === 0) throw new BadRequestError("send.batch needs at least one message");

@@ -17,6 +17,7 @@ import { adminHandlers } from "./broker-admin.js";
 import type { BrokerContext } from "./broker-context.js";
 import { offsetHandlers } from "./broker-offsets.js";
 import { pullHandler } from "./broker-pull.js";
+import { maxPayload, replyBudget, REQUEST_HEADROOM } from "./reply-limits.js";
 import { startRegistration, stopRegistration, type RegistrationActor } from "./broker-registration.js";
 import { sendHandlers } from "./broker-send.js";
 import { BrokerTopics } from "./broker-topics.js";
@@ -58,13 +59,15 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   const node = `${group}.${replica}`;
   const log = (opts.log ?? silentLogger).child({ node });
   const heartbeatIntervalMs = opts.heartbeatIntervalMs ?? 30_000;
-  const maxMessageBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  // A message must fit the request that brings it and the pull reply that takes it away.
+  const maxMessageBytes = Math.min(opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, maxPayload(nc) - REQUEST_HEADROOM);
   const startedAt = Date.now();
   const role: Role = replica === 0 ? "master" : "slave";
 
-  // The store's limit is on the whole record; the broker's on the body, checked first.
+  // The store's limit is on the whole record (body, topic, tags, keys and
+  // properties); the broker's on the body, checked first.
   const store = await MessageStore.open(opts.dataDir, {
-    maxMessageBytes: maxMessageBytes + 256 * 1024,
+    maxMessageBytes: Math.min(maxMessageBytes + 256 * 1024, replyBudget(nc)),
     ...opts.store,
     onError: (err: unknown) => log.error("store error", { error: String(err) }),
   });
@@ -74,7 +77,11 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   const topics = new BrokerTopics(store.topics, opts.autoCreateTopic ?? true, () =>
     registrationActor?.send({ type: "TOPICS_CHANGED" }),
   );
-  const ctx: BrokerContext = { group, replica, store, topics, maxMessageBytes, log, isMaster: () => role === "master" };
+  const ctx: BrokerContext = {
+    group, replica, store, topics, maxMessageBytes, log,
+    replyBudget: () => replyBudget(nc),
+    isMaster: () => role === "master",
+  };
 
   const consumers = new ConsumerTable((consumerGroup, members) => {
     const event: ConsumerMembers = { group: consumerGroup, members, broker: subj.brokerBase(group, replica) };

@@ -2,7 +2,7 @@
 // every request gets exactly one reply, an error envelope when the handler
 // throws, and that no handler error escapes into the subscription.
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
-import { encodeJson, RbusError, toEnvelope } from "../src/protocol/index.js";
+import { encodeJson, ErrorCode, RbusError, toEnvelope } from "../src/protocol/index.js";
 import type { Logger } from "../src/runtime/log.js";
 
 import type { MsgHdrs } from "@nats-io/transport-node";
@@ -22,16 +22,34 @@ export interface ServeOptions {
   log: Logger;
 }
 
-export function reply(msg: Msg, result: unknown): void {
+/**
+ * Sends a handler's result. A reply NATS refuses (larger than max_payload:
+ * the client throws) becomes an error reply instead of an exception that
+ * would escape into the subscription and end the process.
+ */
+export function reply(msg: Msg, result: unknown, log: Logger): void {
   if (!msg.reply) return;
-  if (result instanceof RawReply) msg.respond(result.data, result.headers ? { headers: result.headers } : undefined);
-  else msg.respond(result instanceof Uint8Array ? result : encodeJson(result));
+  try {
+    if (result instanceof RawReply) msg.respond(result.data, result.headers ? { headers: result.headers } : undefined);
+    else msg.respond(result instanceof Uint8Array ? result : encodeJson(result));
+  } catch (err) {
+    const size = result instanceof RawReply ? result.data.byteLength : result instanceof Uint8Array ? result.byteLength : -1;
+    log.error("reply not sent", { subject: msg.subject, bytes: size, error: String(err) });
+    const tooLarge = /max_payload/.test(String(err));
+    const code = tooLarge ? ErrorCode.MESSAGE_TOO_LARGE : ErrorCode.INTERNAL;
+    replyError(msg, new RbusError(code, `the reply (${size} bytes) could not be sent: ${String(err)}`), log);
+  }
 }
 
 export function replyError(msg: Msg, err: unknown, log: Logger): void {
   if (!(err instanceof RbusError)) log.error("request failed", { subject: msg.subject, error: String(err) });
   else log.debug("request refused", { subject: msg.subject, code: err.code });
-  if (msg.reply) msg.respond(encodeJson(toEnvelope(err)));
+  if (!msg.reply) return;
+  try {
+    msg.respond(encodeJson(toEnvelope(err)));
+  } catch (e) {
+    log.warn("error reply not sent", { subject: msg.subject, error: String(e) }); // the connection is closing
+  }
 }
 
 export function serve(nc: NatsConnection, subject: string, handler: Handler, opts: ServeOptions): Subscription {
@@ -45,8 +63,8 @@ export function serve(nc: NatsConnection, subject: string, handler: Handler, opt
       }
       try {
         const out = handler(msg);
-        if (out instanceof Promise) out.then((r) => reply(msg, r), (e) => replyError(msg, e, log));
-        else reply(msg, out);
+        if (out instanceof Promise) out.then((r) => reply(msg, r, log), (e) => replyError(msg, e, log));
+        else reply(msg, out, log);
       } catch (e) {
         replyError(msg, e, log);
       }

@@ -23,12 +23,18 @@ export interface NatsServer {
   stop(): Promise<void>;
 }
 
-export async function startNatsServer(opts: { jetstream?: boolean } = {}): Promise<NatsServer> {
+export interface NatsServerOptions {
+  jetstream?: boolean;
+  /** The server's max_payload in bytes; default "8MB", as nats.conf. */
+  maxPayload?: number;
+}
+
+export async function startNatsServer(opts: NatsServerOptions = {}): Promise<NatsServer> {
   const dir = mkdtempSync(join(tmpdir(), "rbus-nats-"));
   const storeDir = join(dir, "jetstream");
   const configFile = join(dir, "nats.conf");
   const writeConfig = (port: number) => {
-    const lines = [`host: 127.0.0.1`, `port: ${port}`, `max_payload: 8MB`];
+    const lines = [`host: 127.0.0.1`, `port: ${port}`, `max_payload: ${opts.maxPayload ?? "8MB"}`];
     if (opts.jetstream !== false) lines.push(`jetstream { store_dir: "${storeDir}" }`);
     writeFileSync(configFile, lines.join("\n"));
   };

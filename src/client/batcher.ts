@@ -1,14 +1,19 @@
 // Coalesces sendAsync calls into send.batch requests: one open batch per
 // lane (broker group × topic), closed when it holds maxMessages or maxBytes
-// or when its linger has passed; at most maxInFlight
-// batches wait for a reply, the rest queue in order.
+// or when its linger has passed. Each broker group has its own pipe: at
+// most maxInFlight of its batches wait for a reply, the rest queue in
+// order behind them. A group that stops answering fills only its own pipe;
+// the other groups' batches go on as before. When the producer shuts a
+// group out, the batches queued for it (open or ready, not yet sent) are
+// taken away and sent to another group instead (`shutOut`).
 //
-// The linger adapts to load, as Nagle's algorithm does: while no batch is
-// waiting for a reply, a new batch closes as soon as the caller's current
-// synchronous burst has been added (the next turn of the event loop), so a
-// lone send pays no timer; while batches are in flight, a new batch fills
-// until the last reply comes in (then it goes at once) or lingerMs passes. One timer per batch,
-// one request per batch, one reply loop resolving every message's promise.
+// The linger adapts to load, as Nagle's algorithm does: while none of a
+// group's batches waits for a reply, a new batch closes as soon as the
+// caller's current synchronous burst has been added (the next turn of the
+// event loop), so a lone send pays no timer; while batches are in flight, a
+// new batch fills until the group's last reply comes in (then it goes at
+// once) or lingerMs passes. One timer per batch, one request per batch, one
+// reply loop resolving every message's promise.
 // The batcher knows nothing of NATS: `transport` sends a batch.
 import { encodeMsgId, ErrorCode, RbusError, type BatchSendResult, type SendResult } from "../protocol/index.js";
 import type { PreparedEntry } from "./producer-message.js";
@@ -19,7 +24,7 @@ export interface BatchLimits {
   maxMessages: number;
   /** Encoded send.batch bytes; one larger message still goes, alone. */
   maxBytes: number;
-  /** Batches sent and not yet answered. */
+  /** Batches sent and not yet answered, per broker group. */
   maxInFlight: number;
   /** Messages accepted and not yet answered before `writable` turns false. */
   maxQueuedMessages: number;
@@ -41,6 +46,12 @@ export interface Lane {
   open: Batch | undefined;
 }
 
+/** One broker group's share of the in-flight limit, and its batches waiting for room. */
+interface Pipe {
+  inFlight: number;
+  readonly ready: Batch[];
+}
+
 export class Batch {
   readonly entries: PreparedEntry[] = [];
   readonly resolves: Array<(r: SendResult) => void> = [];
@@ -48,7 +59,10 @@ export class Batch {
   /** Encoded size so far: the 8-byte RBB1 header plus each entry. */
   bytes = 8;
   timer: unknown;
-  constructor(readonly lane: Lane) {}
+  /** The pipe it was launched on, so its reply frees the slot it took. */
+  pipe: Pipe | undefined;
+  /** Changes only when shutOut moves the batch to another group before it is sent. */
+  constructor(public lane: Lane) {}
 }
 
 /** Sends one batch; resolves with the broker's reply, rejects when nothing of it was stored. */
@@ -78,8 +92,9 @@ const realTimers: Timers = {
 
 export class Batcher {
   private readonly open = new Set<Batch>();
-  private readonly ready: Batch[] = [];
+  private readonly pipes = new Map<string, Pipe>();
   private inFlight = 0;
+  private readyCount = 0;
   /** Messages accepted and not yet answered. */
   private queued = 0;
   private wakeWritable: (() => void) | undefined;
@@ -133,7 +148,42 @@ export class Batcher {
   }
 
   stats(): { open: number; ready: number; inFlight: number; queued: number } {
-    return { open: this.open.size, ready: this.ready.length, inFlight: this.inFlight, queued: this.queued };
+    return { open: this.open.size, ready: this.readyCount, inFlight: this.inFlight, queued: this.queued };
+  }
+
+  /** Batches in flight and ready, per broker group. */
+  groups(): Record<string, { inFlight: number; ready: number }> {
+    const out: Record<string, { inFlight: number; ready: number }> = {};
+    for (const [g, p] of this.pipes) if (p.inFlight > 0 || p.ready.length > 0) out[g] = { inFlight: p.inFlight, ready: p.ready.length };
+    return out;
+  }
+
+  /**
+   * The producer shut `group` out: each of its batches not sent yet (open
+   * or ready) is offered to `move`, which gives the batch its new lane
+   * (after giving its messages that group's queues) or undefined to leave
+   * it where it is (pinned messages). Returns how many batches moved.
+   */
+  shutOut(group: string, move: (b: Batch) => Lane | undefined): number {
+    const pipe = this.pipes.get(group);
+    const waiting = [...this.open].filter((b) => b.lane.group === group);
+    if (pipe !== undefined) waiting.push(...pipe.ready);
+    let moved = 0;
+    for (const b of waiting) {
+      const to = move(b);
+      if (to === undefined || to.group === group) continue;
+      if (this.open.delete(b)) {
+        if (b.lane.open === b) b.lane.open = undefined;
+        this.timers.clear(b.timer);
+      } else {
+        pipe!.ready.splice(pipe!.ready.indexOf(b), 1);
+        this.readyCount--;
+      }
+      b.lane = to;
+      this.dispatch(b);
+      moved++;
+    }
+    return moved;
   }
 
   /** Sends every open batch now and resolves when every batch has its answer. */
@@ -147,7 +197,7 @@ export class Batcher {
     const b = new Batch(lane);
     lane.open = b;
     this.open.add(b);
-    b.timer = this.timers.set(() => this.close(b), this.inFlight === 0 ? 0 : this.limits.lingerMs);
+    b.timer = this.timers.set(() => this.close(b), this.pipe(lane.group).inFlight === 0 ? 0 : this.limits.lingerMs);
     return b;
   }
 
@@ -155,11 +205,31 @@ export class Batcher {
     if (!this.open.delete(b)) return;
     if (b.lane.open === b) b.lane.open = undefined;
     this.timers.clear(b.timer);
-    if (this.inFlight < this.limits.maxInFlight) this.launch(b);
-    else this.ready.push(b);
+    this.dispatch(b);
   }
 
-  private launch(b: Batch): void {
+  private pipe(group: string): Pipe {
+    let p = this.pipes.get(group);
+    if (p === undefined) {
+      p = { inFlight: 0, ready: [] };
+      this.pipes.set(group, p);
+    }
+    return p;
+  }
+
+  /** Sends a closed batch now if its group's pipe has room, else queues it there. */
+  private dispatch(b: Batch): void {
+    const pipe = this.pipe(b.lane.group);
+    if (pipe.inFlight < this.limits.maxInFlight) this.launch(b, pipe);
+    else {
+      pipe.ready.push(b);
+      this.readyCount++;
+    }
+  }
+
+  private launch(b: Batch, pipe: Pipe): void {
+    b.pipe = pipe;
+    pipe.inFlight++;
     this.inFlight++;
     let sent: Promise<BatchSendResult>;
     try {
@@ -187,11 +257,18 @@ export class Batcher {
         b.resolves[i]!({ status, msgId: encodeMsgId(group, commitLogOffsets[i]!), topic, queueId: queueIds[i]!, queueOffset: queueOffsets[i]! });
       }
     }
+    const pipe = b.pipe!;
+    pipe.inFlight--;
     this.inFlight--;
     this.queued -= n;
-    const next = this.ready.shift();
-    if (next !== undefined) this.launch(next);
-    else if (this.inFlight === 0) for (const open of [...this.open]) this.close(open); // the pipe is free: stop lingering
+    const next = pipe.ready.shift();
+    if (next !== undefined) {
+      this.readyCount--;
+      this.launch(next, pipe);
+    } else if (pipe.inFlight === 0) {
+      // The group's pipe is free: its lingering batches go now.
+      for (const open of [...this.open]) if (open.lane.group === b.lane.group) this.close(open);
+    }
     this.wake();
   }
 

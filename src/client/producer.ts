@@ -5,7 +5,12 @@
 //               the error says the group cannot take it now.
 //   sendAsync   one promise per message, but messages travel in send.batch
 //               requests per (group, topic); see batcher.ts. Retries move the
-//               whole batch to another group.
+//               whole batch to another group, and a group shut out by the
+//               fault table loses its queued batches to the other groups.
+//
+// Every send and send.batch carries its deadline (Rbus-Deadline): a broker
+// that gets to it after the producer stopped waiting drops it unstored, so
+// a retry elsewhere does not become a duplicate.
 //   sendOneway  core NATS publish: at-most-once, nothing confirms it, and a
 //               message published while disconnected is lost.
 //
@@ -169,7 +174,9 @@ export class Producer {
       const started = Date.now();
       try {
         if (!address) throw noMaster(entry.topic, q.group);
-        const reply = await this.nc.request(subject, entry.body, { timeout: this.timeoutMs, headers: sendHeaders(entry, q.queueId) });
+        const h = sendHeaders(entry, q.queueId);
+        h.set(Header.deadline, String(deadline(started, this.timeoutMs)));
+        const reply = await this.nc.request(subject, entry.body, { timeout: this.timeoutMs, headers: h });
         const result = decodeReply<SendResult>(reply);
         this.succeeded(info, q.group, started);
         return result;
@@ -228,7 +235,7 @@ export class Producer {
   }
 
   stats() {
-    return { batcher: this.batcher?.stats(), faults: this.faults.snapshot() };
+    return { batcher: this.batcher?.stats(), groups: this.batcher?.groups(), faults: this.faults.snapshot() };
   }
 
   private running(): Batcher {
@@ -288,6 +295,7 @@ export class Producer {
         if (!address) throw noMaster(topic, group);
         const h = headers();
         h.set(Header.topic, topic);
+        h.set(Header.deadline, String(deadline(started, this.timeoutMs)));
         const reply = await this.nc.request(subject, encodeBatch(batch.entries), { timeout: this.timeoutMs, headers: h });
         const result = decodeBatchSendReply(reply);
         this.succeeded(info, group, started);
@@ -297,19 +305,37 @@ export class Producer {
         tried.push(group);
         if (!isRetriable(e) || attempt >= this.retries) throw withAttempts(e, tried);
         const next = await this.failed(info, group);
-        if (!pinned) group = this.moveBatch(batch.entries, next, group);
+        if (!pinned) group = this.moveBatch(batch.entries, next, group)?.group ?? group;
       }
     }
   }
 
-  /** Gives a batch's messages the queues of another group (round-robin); returns the group. */
-  private moveBatch(entries: PreparedEntry[], info: TopicInfo, failed: string): string {
+  /** Gives a batch's messages the queues of another group (round-robin); returns that group's lane. */
+  private moveBatch(entries: PreparedEntry[], info: TopicInfo, failed: string): Lane | undefined {
     const at = this.rr.next(info.queues, this.faults, failed);
-    if (at < 0) return failed;
-    const group = info.queues[at]!.group;
-    const queues = info.queues.filter((q) => q.group === group);
+    if (at < 0) return undefined;
+    const lane = info.lanes[at]!;
+    if (lane.group === failed) return undefined;
+    const queues = info.queues.filter((q) => q.group === lane.group);
     for (let i = 0; i < entries.length; i++) entries[i]!.queueId = queues[(at + i) % queues.length]!.queueId;
-    return group;
+    return lane;
+  }
+
+  /**
+   * `group` was shut out: the batches queued for it and not sent yet go to
+   * a group that is available now, so they neither wait for the stuck group
+   * nor add to its backlog. Pinned batches stay (their order is their queue's).
+   */
+  private moveQueued(group: string): void {
+    const moved = this.batcher?.shutOut(group, (b) => {
+      if (b.lane.pinned) return undefined;
+      const info = this.publish.peek(b.lane.topic);
+      if (info === undefined) return undefined;
+      const at = this.rr.next(info.queues, this.faults, group);
+      if (at < 0 || !this.faults.isAvailable(info.queues[at]!.group)) return undefined;
+      return this.moveBatch(b.entries, info, group);
+    });
+    if (moved) this.log.debug("queued batches moved off a group that was shut out", { group, batches: moved });
   }
 
   private nextQueue(info: TopicInfo, avoid: string | undefined): MessageQueue {
@@ -344,8 +370,27 @@ export class Producer {
   private failed(info: TopicInfo, group: string): Promise<TopicInfo> {
     this.faults.failed(group);
     this.log.debug("send failed; group kept out", { topic: info.topic, group });
+    this.moveQueued(group);
     return this.publish.reload(info);
   }
+}
+
+/** Time left for the reply to travel back: a broker that acts this close to the deadline would answer too late. */
+const DEADLINE_MARGIN_MS = 250;
+
+/**
+ * The Rbus-Deadline of an attempt that started at `started` (ms since the
+ * epoch): after it the broker drops the request instead of storing it,
+ * because the producer has given up and may have sent it elsewhere.
+ * Absolute, not a relative budget: a broker that was paused (SIGSTOP, a
+ * long GC) finds the request in its socket buffer later and would start a
+ * relative budget only then. The price is that it assumes the producer's
+ * and the broker's clocks agree to well within the send timeout, as gRPC's
+ * propagated deadlines do; a broker whose clock runs ahead refuses sends
+ * with DEADLINE_EXCEEDED, which is not retried, so the skew shows.
+ */
+export function deadline(started: number, timeoutMs: number): number {
+  return started + timeoutMs - Math.min(DEADLINE_MARGIN_MS, Math.floor(timeoutMs / 10));
 }
 
 function noMaster(topic: string, group: string): RbusError {

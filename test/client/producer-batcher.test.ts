@@ -268,4 +268,66 @@ test("flush sends the open batches and resolves when every batch is answered", a
   await b.flush();
 });
 
+test("each broker group has its own in-flight limit: a stuck group does not hold the others back", async ({ timers, broker }) => {
+  const b = new Batcher(limits({ maxInFlight: 2 }), broker.transport, timers);
+  const a = lane("broker-a");
+  const c = lane("broker-b");
+  for (let i = 0; i < 12; i++) void b.add(a, entry(`a${i}`));
+  assert.equal(b.groups(), { "broker-a": { inFlight: 2, ready: 2 } }, "broker-a is full and never answers");
+  const ps = [0, 1, 2].map((i) => b.add(c, entry(`b${i}`)));
+  assert.equal(broker.sent.map((x) => x.lane.group), ["broker-a", "broker-a", "broker-b"], "broker-b's batch goes at once");
+  broker.ok(2);
+  assert.equal((await Promise.all(ps)).length, 3);
+  assert.equal(b.stats(), { open: 0, ready: 2, inFlight: 2, queued: 12 });
+});
+
+test("a group's lingering batches go when that group's last reply comes in, not another's", async ({ timers, broker }) => {
+  const b = new Batcher(limits({ maxMessages: 100, lingerMs: 1000 }), broker.transport, timers);
+  const a = lane("broker-a");
+  const c = lane("broker-b");
+  void b.add(a, entry("a0"));
+  void b.add(c, entry("b0"));
+  timers.advance(0);
+  void b.add(a, entry("a1"));
+  void b.add(c, entry("b1"));
+  timers.advance(0);
+  assert.is(broker.sent.length, 2, "both lanes linger behind their group's batch in flight");
+  broker.ok(1); // broker-b answers; broker-a is still silent
+  await settled();
+  assert.equal(broker.sent.map((x) => x.lane.group), ["broker-a", "broker-b", "broker-b"]);
+});
+
+test("shutOut moves a group's open and ready batches to the lane it is given; pinned ones stay", async ({ timers, broker }) => {
+  const b = new Batcher(limits({ maxInFlight: 1, lingerMs: 1000 }), broker.transport, timers);
+  const a = lane("broker-a");
+  const pinned: Lane = { topic: "orders", group: "broker-a", pinned: true, open: undefined };
+  const c = lane("broker-b");
+  const ps = Array.from({ length: 10 }, (_, i) => b.add(a, entry(`a${i}`)).then((r) => r.queueOffset, (e: RbusError) => e.code));
+  const kept = b.add(pinned, entry("pinned")).then((r) => r.queueOffset, (e: RbusError) => e.code);
+  // a0-a2 in flight to broker-a, a3-a5 and a6-a8 ready behind them; a9 and the pinned message lingering.
+  assert.equal(b.groups(), { "broker-a": { inFlight: 1, ready: 2 } });
+  assert.is(b.stats().open, 2);
+  const offered: string[] = [];
+  const moved = b.shutOut("broker-a", (batch) => {
+    offered.push(batch.entries.map((e) => Buffer.from(e.body).toString()).join(","));
+    return batch.lane.pinned ? undefined : c;
+  });
+  assert.is(moved, 3, "the open batch and both ready ones");
+  assert.equal(offered, ["a9", "pinned", "a3,a4,a5", "a6,a7,a8"], "every batch not sent yet is offered, none in flight");
+  assert.equal(b.groups(), { "broker-a": { inFlight: 1, ready: 0 }, "broker-b": { inFlight: 1, ready: 2 } });
+  assert.equal(broker.sent.map((x) => x.lane.group), ["broker-a", "broker-b"], "broker-b's pipe takes the first moved batch at once");
+  broker.ok(1);
+  await settled();
+  broker.ok(2);
+  await settled();
+  broker.fail(0, new RbusError(ErrorCode.TIMEOUT, "no reply"));
+  await settled();
+  assert.is(broker.sent[4]!.lane.pinned, true, "the pinned batch waited for broker-a's pipe");
+  broker.ok(3);
+  broker.ok(4);
+  assert.equal(await Promise.all(ps), ["TIMEOUT", "TIMEOUT", "TIMEOUT", 1, 2, 3, 4, 5, 6, 0], "only the batch already sent to broker-a failed");
+  assert.is(await kept, 7);
+  assert.is(timers.pending, 0, "the moved open batch left no timer behind");
+});
+
 test.run();

@@ -1,6 +1,8 @@
 // rbus inspect: what the state machines of the running nodes do, live.
-import { decodeJson, subjects } from "../protocol/index.js";
-import type { InspectEvent } from "../runtime/inspect.js";
+import { subjects } from "../protocol/index.js";
+import { isInspectEvent, type InspectEvent } from "../runtime/inspect.js";
+import { clientLogger } from "../runtime/log.js";
+import { subscribeJson } from "../runtime/subscribe.js";
 import { connectNats } from "../runtime/nats.js";
 import { natsOption, parse, prefixOption, untilSignal } from "./args.js";
 
@@ -11,14 +13,16 @@ export async function inspectCommand(argv: string[]): Promise<void> {
   const subj = subjects(values.prefix);
   const nc = await connectNats(values.nats, "rbus-inspect");
   const subject = values.node ? subj.inspect(values.node) : subj.inspectAll;
-  nc.subscribe(subject, {
-    callback: (_, m) => {
-      const e = decodeJson(m.data) as InspectEvent;
+  subscribeJson<InspectEvent>(
+    nc,
+    subject,
+    (e) => {
       if (values.json) return console.log(JSON.stringify(e));
       const time = new Date(e.at).toISOString().slice(11, 23);
       console.log(`${time}  ${e.node.padEnd(12)} ${e.actor.padEnd(24)} ${JSON.stringify(e.state).padEnd(28)} ${e.status === "active" ? "" : e.status + " "}on ${e.event}`);
     },
-  });
+    { log: clientLogger({ command: "inspect" }), decode: isInspectEvent, loud: true },
+  );
   console.error(`watching ${subject}; Ctrl-C to stop`);
   untilSignal(() => nc.close());
 }

@@ -8,10 +8,11 @@ import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { createActor, fromPromise, waitFor, type Actor } from "xstate";
 import type { StrategyName } from "../../machines/allocate.js";
 import { rebalanceMachine, type AcquireParams, type RefreshResult } from "../../machines/rebalance.js";
-import { decodeJson, type ConsumeMode, type ConsumerMembers, type RouteData } from "../protocol/index.js";
+import type { ConsumeMode, ConsumerMembers, RouteData } from "../protocol/index.js";
 import type { Logger } from "../runtime/log.js";
 import type { BrokerClient } from "./broker-client.js";
 import { natsInspector } from "../runtime/inspect.js";
+import { subscribeJson } from "../runtime/subscribe.js";
 import { brokerAddress, readableQueues, type MessageQueue, type RouteCache } from "./route-cache.js";
 
 export interface GroupMembershipOptions {
@@ -72,14 +73,15 @@ export class GroupMembership {
   start(): void {
     const subj = this.opts.brokers.subj;
     // Someone joined, left or expired on some broker: ask every broker now.
-    this.sub = this.opts.nc.subscribe(subj.events.consumers(this.opts.consumerGroup), {
-      callback: (err, msg) => {
-        if (err) return;
-        const ev = decodeJson(msg.data) as ConsumerMembers;
+    this.sub = subscribeJson<ConsumerMembers>(
+      this.opts.nc,
+      subj.events.consumers(this.opts.consumerGroup),
+      (ev) => {
         this.opts.log.debug("group membership changed on a broker", { members: ev.members });
         this.actor.send({ type: "PROBE" });
       },
-    });
+      { log: this.opts.log, decode: isMembers },
+    );
     this.actor.start();
   }
 
@@ -185,4 +187,13 @@ export class GroupMembership {
       ),
     );
   }
+}
+
+/** A membership event names its consumer group and lists members; anything else is dropped. */
+function isMembers(v: unknown): ConsumerMembers {
+  const ev = v as Partial<ConsumerMembers> | null;
+  if (typeof ev !== "object" || ev === null || typeof ev.group !== "string" || !Array.isArray(ev.members)) {
+    throw new TypeError("not a consumer membership event");
+  }
+  return ev as ConsumerMembers;
 }

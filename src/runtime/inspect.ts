@@ -5,6 +5,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { InspectionEvent } from "xstate";
 import { encodeJson, subjects } from "../protocol/index.js";
+import { objectWith } from "./subscribe.js";
 
 /** Published on rbus.inspect.<node>. */
 export interface InspectEvent {
@@ -19,6 +20,15 @@ export interface InspectEvent {
   /** The event that led there. */
   event: string;
   at: number;
+}
+
+const inspectEventFields = objectWith<InspectEvent>("node", "actor", "machine", "status", "event");
+
+/** An InspectEvent as a reader of rbus.inspect.> must find it; throws for anything else. */
+export function isInspectEvent(v: unknown): InspectEvent {
+  const e = inspectEventFields(v);
+  if (typeof e.at !== "number" || !(Math.abs(e.at) <= 8.64e15)) throw new TypeError('field "at" is not a time');
+  return e;
 }
 
 interface Inspectable {

@@ -17,7 +17,12 @@ export interface RbusProcess {
 }
 
 export function spawnRbus(args: string[], env: Record<string, string> = {}): RbusProcess {
-  const proc = spawn(process.execPath, [cli, ...args], {
+  return spawnNode(cli, args, env);
+}
+
+/** Runs a compiled script (a test's worker process) the way spawnRbus runs rbus. */
+export function spawnNode(script: string, args: string[], env: Record<string, string> = {}): RbusProcess {
+  const proc = spawn(process.execPath, [script, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, RBUS_LOG: "info", ...env },
   });

@@ -1,0 +1,78 @@
+// The run's summary and, on failure, what went wrong in words a reader can
+// act on: which rule, which message ids and queues, which fault came first
+// after each lost message was acknowledged, and how to replay the seed.
+import type { Verdict, Violation } from "./checker.js";
+import type { Evidence } from "./collect.js";
+import type { Applied } from "./faults.js";
+
+export interface RunSummary {
+  seed: number;
+  cycles: number;
+  applied: readonly Applied[];
+  evidence: Evidence;
+  verdicts: ReadonlyMap<string, Verdict>;
+  /** A fault or a phase that could not complete (a broker that did not come back). */
+  aborted?: string;
+  logs?: string;
+  /** The command that runs the same schedule again. */
+  replay: string;
+}
+
+const SHOWN = 8;
+
+function faultCounts(applied: readonly Applied[]): string {
+  const n = new Map<string, number>();
+  for (const a of applied) n.set(a.step.fault.kind, (n.get(a.step.fault.kind) ?? 0) + 1);
+  return [...n].map(([k, v]) => `${k}×${v}`).join(" ") || "none";
+}
+
+/** The first fault that began after `at`: the likeliest cause of losing what was acknowledged at `at`. */
+function firstFaultAfter(applied: readonly Applied[], at: number | undefined): string {
+  if (at === undefined) return "";
+  const f = applied.find((a) => a.startedAt >= at);
+  return f ? `; first fault after its ack: ${f.description}` : "; acknowledged after the last fault";
+}
+
+function describe(v: Violation, applied: readonly Applied[]): string {
+  switch (v.kind) {
+    case "lost":
+      return `lost ${v.msgId} at ${v.queue} (body ${v.body})${firstFaultAfter(applied, v.at)}`;
+    case "unexplained":
+      return `reported damaged but no fault touched it: ${v.msgId} at ${v.queue} (by ${v.report})${firstFaultAfter(applied, v.at)}`;
+    case "order":
+      return `out of order in ${v.queue}: offset ${v.offset} after ${v.after} (session ${v.session})`;
+    case "never-sent":
+      return `read a body never sent: ${JSON.stringify(v.body)} as ${v.msgId} at ${v.queue} (session ${v.session})`;
+  }
+}
+
+export function formatSummary(s: RunSummary): string {
+  const ev = s.evidence;
+  const failures = [...ev.failures].map(([k, v]) => `${k} ${v}`).join(", ");
+  const lines = [
+    `chaos seed=${s.seed} cycles=${s.cycles}: faults injected ${faultCounts(s.applied)}`,
+    `  messages sent ${ev.sent.size}, acknowledged ${ev.acks.length}, refused ${[...ev.failures.values()].reduce((a, b) => a + b, 0)}${failures ? ` (${failures})` : ""}`,
+    `  damage: injected ${ev.injected.length} ranges, reported ${ev.reports.length}`,
+  ];
+  for (const [group, v] of s.verdicts) {
+    lines.push(
+      `  ${group}: read ${v.read} of ${v.acked} acknowledged, reported damaged ${v.damaged}, duplicate reads ${v.duplicateReads}, stored twice ${v.storedTwice}, violations ${v.violations.length}`,
+    );
+  }
+  if (s.aborted) lines.push(`  ABORTED: ${s.aborted}`);
+  for (const [group, v] of s.verdicts) {
+    const byKind = new Map<string, Violation[]>();
+    for (const x of v.violations) byKind.set(x.kind, [...(byKind.get(x.kind) ?? []), x]);
+    for (const [kind, list] of byKind) {
+      lines.push(`  ${group}: ${list.length} ${kind}`);
+      for (const x of list.slice(0, SHOWN)) lines.push(`    ${describe(x, s.applied)}`);
+      if (list.length > SHOWN) lines.push(`    … and ${list.length - SHOWN} more`);
+    }
+  }
+  const failed = s.aborted !== undefined || [...s.verdicts.values()].some((v) => !v.ok);
+  if (failed) {
+    if (s.logs) lines.push(`  node logs and journals: ${s.logs}`);
+    lines.push(`  replay: ${s.replay}`);
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,49 @@
+// The fault schedule is a function of the seed: a replay runs the same faults.
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { mulberry32 } from "./prng.js";
+import { ALL_FAULTS, describeStep, parseKinds, planSchedule, type ScheduleOptions } from "./schedule.js";
+
+const base: ScheduleOptions = { seed: 42, cycles: 50, kinds: ALL_FAULTS, groups: ["broker-a", "broker-b"], members: 2, durationMs: 50_000 };
+
+const prng = suite("mulberry32");
+prng("known first values for seed 1, whatever the platform", () => {
+  const r = mulberry32(1);
+  assert.equal([r.next(), r.next()].map((x) => x.toFixed(10)), ["0.6270739406", "0.0027357212"]);
+});
+prng("int stays within its bounds, both ends reached", () => {
+  const r = mulberry32(7);
+  const seen = new Set<number>();
+  for (let i = 0; i < 1000; i++) seen.add(r.int(1, 3));
+  assert.equal([...seen].sort(), [1, 2, 3]);
+});
+prng.run();
+
+const schedule = suite("planSchedule");
+schedule("the same seed gives the same schedule", () => {
+  assert.equal(planSchedule(base).map(describeStep), planSchedule({ ...base }).map(describeStep));
+});
+schedule("another seed gives another schedule", () => {
+  assert.not.equal(planSchedule(base).map(describeStep), planSchedule({ ...base, seed: 43 }).map(describeStep));
+});
+schedule("only the chosen kinds, targets from the given groups and members", () => {
+  const steps = planSchedule({ ...base, kinds: ["broker-kill", "consumer-kill"], members: 3 });
+  assert.is(steps.length, 50);
+  for (const s of steps) {
+    const f = s.fault;
+    assert.ok(f.kind === "broker-kill" || f.kind === "consumer-kill", f.kind);
+    if (f.kind === "broker-kill") assert.ok(base.groups.includes(f.group));
+    if (f.kind === "consumer-kill") assert.ok(f.member >= 0 && f.member < 3);
+  }
+  assert.ok(steps.some((s) => s.fault.kind === "broker-kill") && steps.some((s) => s.fault.kind === "consumer-kill"));
+});
+schedule("quiet gaps average the duration over the cycles", () => {
+  const steps = planSchedule(base);
+  const mean = steps.reduce((n, s) => n + s.quietMs, 0) / steps.length;
+  assert.ok(mean > 800 && mean < 1200, String(mean));
+});
+schedule("parseKinds refuses an unknown fault by name", () => {
+  assert.equal(parseKinds("broker-kill, nats-restart"), ["broker-kill", "nats-restart"]);
+  assert.throws(() => parseKinds("broker-kill,meteor"), /unknown fault "meteor"/);
+});
+schedule.run();

@@ -1,13 +1,16 @@
 // Provides the registration machine's effects: one request on
 // rbus.ns.register that every NameServer answers, and the same for a clean
-// unregister. Watches the NATS connection and re-registers when it returns.
+// unregister. Watches the NATS connection and re-registers when it returns,
+// and listens on rbus.ns.hello, where a NameServer that started or came
+// back asks every broker to register again.
 import type { NatsConnection } from "@nats-io/transport-node";
 import { createActor, fromPromise, waitFor, type Actor } from "xstate";
 import { registrationMachine } from "../machines/broker-registration.js";
-import { RbusError, subjects, type BrokerRegistration, type RegisterAck, type UnregisterAck } from "../src/protocol/index.js";
+import { RbusError, subjects, type BrokerRegistration, type NameServerHello, type RegisterAck, type UnregisterAck } from "../src/protocol/index.js";
 import { natsInspector } from "../src/runtime/inspect.js";
 import type { Logger } from "../src/runtime/log.js";
 import { requestAll } from "../src/runtime/request.js";
+import { objectWith, subscribeJson } from "../src/runtime/subscribe.js";
 
 export interface RegistrationOptions {
   nc: NatsConnection;
@@ -24,26 +27,31 @@ export function startRegistration(opts: RegistrationOptions): RegistrationActor 
   const { nc, log } = opts;
   const subj = subjects(opts.prefix);
 
-  /** Counts the NameServers that acknowledged; logs the ones that refused. */
-  const countAcks = <T>(replies: Array<T | RbusError>, what: string) => {
-    const refused = replies.filter((r): r is RbusError => r instanceof RbusError);
-    for (const r of refused) log.warn(`${what} refused by a NameServer`, { code: r.code, message: r.message });
-    return replies.length - refused.length;
+  /** The acks of the NameServers that accepted; logs the ones that refused. */
+  const acks = <T>(replies: Array<T | RbusError>, what: string): T[] => {
+    const out: T[] = [];
+    for (const r of replies) {
+      if (r instanceof RbusError) log.warn(`${what} refused by a NameServer`, { code: r.code, message: r.message });
+      else out.push(r);
+    }
+    return out;
   };
 
   const machine = registrationMachine.provide({
     actors: {
       register: fromPromise(async () => {
         const replies = await requestAll<RegisterAck>(nc, subj.ns.register, opts.registration());
-        const answered = countAcks(replies, "registration");
-        log.debug("registered", { nameServers: answered });
-        if (answered === 0) log.warn("no NameServer answered the registration; retrying", {});
-        return { answered };
+        const nameServers = acks(replies, "registration")
+          .map((a) => a.nameServer)
+          .filter((id): id is string => typeof id === "string");
+        log.debug("registered", { nameServers });
+        if (nameServers.length === 0) log.warn("no NameServer answered the registration; retrying", {});
+        return { nameServers };
       }),
       unregister: fromPromise(async () => {
         const { group, replica } = opts.registration();
         const replies = await requestAll<UnregisterAck>(nc, subj.ns.unregister, { group, replica }, { maxWaitMs: 1000 });
-        return { answered: countAcks(replies, "unregister") };
+        return { answered: acks(replies, "unregister").length };
       }),
     },
   });
@@ -54,6 +62,17 @@ export function startRegistration(opts: RegistrationOptions): RegistrationActor 
     inspect: natsInspector(nc, `${group}-${replica}`, opts.prefix),
   });
 
+  const hello = subscribeJson<NameServerHello>(
+    nc,
+    subj.ns.hello,
+    (h) => {
+      log.debug("a NameServer asks to register again", { nameServer: h.nameServer });
+      actor.send({ type: "REREGISTER", nameServer: h.nameServer });
+    },
+    { log, decode: objectWith<NameServerHello>("nameServer") },
+  );
+  void actor.start().subscribe({ complete: () => hello.unsubscribe() });
+
   void (async () => {
     for await (const s of nc.status()) {
       if (s.type === "reconnect") {
@@ -62,7 +81,7 @@ export function startRegistration(opts: RegistrationOptions): RegistrationActor 
       }
     }
   })();
-  return actor.start();
+  return actor;
 }
 
 /** Unregisters from every NameServer and waits for it, at most `timeoutMs`. */

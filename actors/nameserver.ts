@@ -1,9 +1,12 @@
 // The NameServer actor: the broker table machine, wired to NATS.
 // Every NameServer hears every registration; route and cluster queries go
 // to one of them (queue group). NameServers share nothing with each other.
+// On start and after every reconnect a NameServer says hello
+// (rbus.ns.hello) and every broker registers at once, instead of the table
+// waiting a heartbeat interval; while disconnected, its liveness clocks stop.
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { createActor, type Actor } from "xstate";
-import { DEFAULT_NAMESERVER_TIMINGS, nameServerMachine, type NameServerTimings } from "../machines/nameserver.js";
+import { brokerKey, DEFAULT_NAMESERVER_TIMINGS, nameServerMachine, type NameServerTimings } from "../machines/nameserver.js";
 import type { LivenessChanged } from "../machines/liveness.js";
 import { buildClusterInfo, buildRoute } from "../machines/routes.js";
 import {
@@ -16,6 +19,7 @@ import {
   RbusError,
   subjects,
   type LivenessEvent,
+  type NameServerHello,
   type NameServerInfo,
   type RegisterAck,
   type UnregisterAck,
@@ -109,13 +113,34 @@ export async function startNameServer(opts: NameServerOptions): Promise<NameServ
         parseObject(msg.data);
         const all = brokers();
         const liveness = { alive: 0, suspect: 0, dead: 0 };
-        for (const b of all) liveness[b.liveness]++;
-        return { nameServer: id, startedAt, brokers: all.length, liveness, ...timingsMs(timings) };
+        const lastHeartbeatAt: Record<string, number> = {};
+        for (const b of all) {
+          liveness[b.liveness]++;
+          lastHeartbeatAt[brokerKey(b.registration.group, b.registration.replica)] = b.lastHeartbeatAt;
+        }
+        return { nameServer: id, startedAt, brokers: all.length, liveness, ...timingsMs(timings), lastHeartbeatAt };
       },
       { log },
     ),
   ];
+  const hello = () => {
+    const h: NameServerHello = { nameServer: id, at: Date.now() };
+    nc.publish(subj.ns.hello, encodeJson(h));
+  };
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === "disconnect") {
+        log.info("NATS connection lost; liveness clocks paused");
+        actor.send({ type: "DISCONNECTED" });
+      } else if (s.type === "reconnect") {
+        log.info("NATS connection restored; asking brokers to register again");
+        actor.send({ type: "RECONNECTED" });
+        hello();
+      }
+    }
+  })();
   await nc.flush();
+  hello();
   log.info("nameserver started", { ...timings });
 
   return {

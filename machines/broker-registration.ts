@@ -1,9 +1,19 @@
 // A broker replica's registration with the NameServers (RocketMQ's
 // BrokerController.registerBrokerAll): register at start, again every
-// heartbeat interval, at once when the NATS connection comes back or the
-// topic table changes, and unregister on a clean stop. One registration is
-// one request that every NameServer answers; `register` resolves with how
-// many did. Zero answers counts as a failure and is retried with backoff.
+// heartbeat interval, at once when the NATS connection comes back, when a
+// NameServer says hello (it started, or reconnected) or when the topic
+// table changes, and unregister on a clean stop. One registration is one
+// request that every NameServer answers; `register` resolves with the ids
+// of those that did. Zero answers counts as a failure and is retried with
+// backoff.
+//
+// After a reconnect one answer is not enough: NameServers come back from
+// a NATS restart one by one, and one that resubscribes a moment after the
+// broker's registration would hear nothing until the next heartbeat. So
+// every NameServer known from earlier acks is `pending` until it acks
+// again; the broker retries (backoff reset by the reconnect) until none is
+// pending, or until the backoff reaches the heartbeat interval, when the
+// ones still silent are forgotten (stopped for good; a hello brings them back).
 import { assign, fromPromise, setup } from "xstate";
 
 export interface RegistrationInput {
@@ -15,11 +25,35 @@ export interface RegistrationInput {
 export interface RegistrationContext extends RegistrationInput {
   /** NameServers that answered the last registration. */
   answered: number;
-  /** Failed registrations in a row. */
+  /** Failed (or, after a reconnect, incomplete) registrations in a row. */
   failures: number;
+  /** NameServer ids that have acknowledged a registration. */
+  known: string[];
+  /** Known NameServers that have not acknowledged since the last reconnect or hello. */
+  pending: string[];
 }
 
-export type RegistrationEvent = { type: "RECONNECTED" } | { type: "TOPICS_CHANGED" } | { type: "STOP" };
+export interface RegisterOutput {
+  /** Ids of the NameServers that acknowledged. */
+  nameServers: string[];
+}
+
+export type RegistrationEvent =
+  | { type: "RECONNECTED" }
+  /** A NameServer asked brokers to register again (rbus.ns.hello). */
+  | { type: "REREGISTER"; nameServer: string }
+  | { type: "TOPICS_CHANGED" }
+  | { type: "STOP" };
+
+type Done = { output: RegisterOutput };
+const output = (event: unknown) => (event as Done).output;
+
+function retryDelay(context: RegistrationContext, failures: number): number {
+  return Math.min(context.heartbeatIntervalMs, context.retryBaseMs * 2 ** Math.min(failures - 1, 16));
+}
+
+const union = (a: string[], b: string[]) => [...new Set([...a, ...b])].sort();
+const minus = (a: string[], b: string[]) => a.filter((x) => !b.includes(x));
 
 export const registrationMachine = setup({
   types: {
@@ -29,7 +63,7 @@ export const registrationMachine = setup({
   },
   actors: {
     /** Provided by the broker actor: one request, every NameServer's reply collected. */
-    register: fromPromise<{ answered: number }>(async () => {
+    register: fromPromise<RegisterOutput>(async () => {
       throw new Error("register is provided by the broker actor");
     }),
     unregister: fromPromise<{ answered: number }>(async () => {
@@ -38,22 +72,35 @@ export const registrationMachine = setup({
   },
   delays: {
     heartbeatInterval: ({ context }) => context.heartbeatIntervalMs,
-    retryDelay: ({ context }) =>
-      Math.min(context.heartbeatIntervalMs, context.retryBaseMs * 2 ** Math.min(context.failures - 1, 16)),
+    retryDelay: ({ context }) => retryDelay(context, context.failures),
   },
   guards: {
-    someoneAnswered: ({ event }) => (event as unknown as { output: { answered: number } }).output.answered > 0,
+    someoneAnswered: ({ event }) => output(event).nameServers.length > 0,
+    /** Some pending NameServer did not answer, and retrying is still sooner than the next heartbeat. */
+    stillPending: ({ context, event }) =>
+      minus(context.pending, output(event).nameServers).length > 0 && retryDelay(context, context.failures + 1) < context.heartbeatIntervalMs,
   },
   actions: {
-    succeeded: assign(({ event }) => ({
-      answered: (event as unknown as { output: { answered: number } }).output.answered,
-      failures: 0,
-    })),
+    succeeded: assign(({ context, event }) => {
+      const acked = output(event).nameServers;
+      // Those still pending stayed silent through every retry: forget them.
+      return { answered: acked.length, failures: 0, known: union(minus(context.known, context.pending), acked), pending: [] };
+    }),
+    partly: assign(({ context, event }) => {
+      const acked = output(event).nameServers;
+      return { answered: acked.length, failures: context.failures + 1, known: union(context.known, acked), pending: minus(context.pending, acked) };
+    }),
     failed: assign(({ context }) => ({ answered: 0, failures: context.failures + 1 })),
+    /** The connection is back: every known NameServer must hear from us again, and the backoff starts over. */
+    reconnected: assign(({ context }) => ({ failures: 0, pending: context.known })),
+    hello: assign(({ context, event }) => {
+      const ns = (event as { nameServer: string }).nameServer;
+      return { failures: 0, known: union(context.known, [ns]), pending: union(context.pending, [ns]) };
+    }),
   },
 }).createMachine({
   id: "registration",
-  context: ({ input }) => ({ ...input, answered: 0, failures: 0 }),
+  context: ({ input }) => ({ ...input, answered: 0, failures: 0, known: [], pending: [] }),
   initial: "registering",
   on: {
     STOP: ".unregistering",
@@ -63,6 +110,7 @@ export const registrationMachine = setup({
       invoke: {
         src: "register",
         onDone: [
+          { guard: "stillPending", target: "retrying", actions: "partly" },
           { guard: "someoneAnswered", target: "registered", actions: "succeeded" },
           { target: "retrying", actions: "failed" },
         ],
@@ -72,16 +120,25 @@ export const registrationMachine = setup({
         // A registration in flight carries the old table, or went out before
         // the connection dropped and may be lost: send a fresh one.
         TOPICS_CHANGED: { target: "registering", reenter: true },
-        RECONNECTED: { target: "registering", reenter: true },
+        RECONNECTED: { target: "registering", reenter: true, actions: "reconnected" },
+        REREGISTER: { target: "registering", reenter: true, actions: "hello" },
       },
     },
     registered: {
       after: { heartbeatInterval: "registering" },
-      on: { RECONNECTED: "registering", TOPICS_CHANGED: "registering" },
+      on: {
+        RECONNECTED: { target: "registering", actions: "reconnected" },
+        REREGISTER: { target: "registering", actions: "hello" },
+        TOPICS_CHANGED: "registering",
+      },
     },
     retrying: {
       after: { retryDelay: "registering" },
-      on: { RECONNECTED: "registering", TOPICS_CHANGED: "registering" },
+      on: {
+        RECONNECTED: { target: "registering", actions: "reconnected" },
+        REREGISTER: { target: "registering", actions: "hello" },
+        TOPICS_CHANGED: "registering",
+      },
     },
     unregistering: {
       invoke: { src: "unregister", onDone: "stopped", onError: "stopped" },

@@ -6,6 +6,11 @@
 // heartbeat, so a broker is declared dead after between deadAfter and
 // deadAfter + scanInterval of real silence — never early. RocketMQ's
 // RouteInfoManager.scanNotActiveBroker has the same window (120 s + 10 s).
+//
+// A NameServer cut off from NATS hears nobody, through no fault of the
+// brokers: while it is PAUSED its scans count no silence, and after RESUME
+// the count starts again at the next scan, as after a heartbeat, which
+// gives the brokers one scan interval to re-register.
 import { assign, sendParent, setup } from "xstate";
 import type { Liveness } from "../src/protocol/types.js";
 
@@ -25,11 +30,15 @@ export interface LivenessContext extends LivenessInput {
   fresh: boolean;
   /** The state last reported to the parent. */
   reported: Liveness | "unknown";
+  /** The NameServer is disconnected from NATS: ticks count nothing. */
+  paused: boolean;
 }
 
 export type LivenessEvent =
   | { type: "HEARTBEAT" }
   | { type: "TICK"; elapsedMs: number }
+  | { type: "PAUSE" }
+  | { type: "RESUME" }
   | { type: "UNREGISTER" };
 
 /** Sent to the parent (the NameServer) on every state change. */
@@ -74,18 +83,23 @@ export const livenessMachine = setup({
     remember: assign((_, params: { to: Reported }) => ({ reported: params.to === "removed" ? "dead" : params.to })),
     heard: assign({ silentMs: 0, fresh: true }),
     countSilence: assign(({ context, event }) => ({ silentMs: silenceAfter(context, event), fresh: false })),
+    pause: assign({ paused: true }),
+    resume: assign({ paused: false, fresh: true }),
   },
   guards: {
+    paused: ({ context }) => context.paused,
     silentPastSuspect: ({ context, event }) => silenceAfter(context, event) >= context.suspectAfterMs,
     silentPastDead: ({ context, event }) => silenceAfter(context, event) >= context.deadAfterMs,
     silentPastForget: ({ context, event }) => silenceAfter(context, event) >= context.forgetAfterMs,
   },
 }).createMachine({
   id: "liveness",
-  context: ({ input }) => ({ ...input, silentMs: 0, fresh: true, reported: "unknown" as const }),
+  context: ({ input }) => ({ ...input, silentMs: 0, fresh: true, reported: "unknown" as const, paused: false }),
   initial: "alive",
   on: {
     UNREGISTER: { target: ".removed" },
+    PAUSE: { actions: "pause" },
+    RESUME: { actions: "resume" },
   },
   states: {
     alive: {
@@ -93,6 +107,7 @@ export const livenessMachine = setup({
       on: {
         HEARTBEAT: { actions: "heard" },
         TICK: [
+          { guard: "paused" },
           { guard: "silentPastDead", target: "dead", actions: "countSilence" },
           { guard: "silentPastSuspect", target: "suspect", actions: "countSilence" },
           { actions: "countSilence" },
@@ -103,14 +118,14 @@ export const livenessMachine = setup({
       entry: enter("suspect"),
       on: {
         HEARTBEAT: { target: "alive", actions: "heard" },
-        TICK: [{ guard: "silentPastDead", target: "dead", actions: "countSilence" }, { actions: "countSilence" }],
+        TICK: [{ guard: "paused" }, { guard: "silentPastDead", target: "dead", actions: "countSilence" }, { actions: "countSilence" }],
       },
     },
     dead: {
       entry: enter("dead"),
       on: {
         HEARTBEAT: { target: "alive", actions: "heard" },
-        TICK: [{ guard: "silentPastForget", target: "removed", actions: "countSilence" }, { actions: "countSilence" }],
+        TICK: [{ guard: "paused" }, { guard: "silentPastForget", target: "removed", actions: "countSilence" }, { actions: "countSilence" }],
       },
     },
     removed: { type: "final", entry: enter("removed") },

@@ -2,7 +2,9 @@
 // replica, ticks them all on every scan (RocketMQ: every 10 s), and keeps the
 // liveness they report beside each registration, so that route and cluster
 // queries read one snapshot. Publishing a change is a named effect
-// (`publishLiveness`) that the actor file provides.
+// (`publishLiveness`) that the actor file provides. While the NameServer
+// is disconnected from NATS (DISCONNECTED … RECONNECTED) its liveness
+// actors are paused: the silence is its own, not the brokers'.
 import { enqueueActions, setup, type ActorRefFrom } from "xstate";
 import type { BrokerRegistration, Liveness } from "../src/protocol/types.js";
 import { livenessMachine, type LivenessChanged } from "./liveness.js";
@@ -34,12 +36,17 @@ export interface NameServerContext {
   id: string;
   timings: NameServerTimings;
   brokers: Record<string, BrokerEntry>;
+  /** False between DISCONNECTED and RECONNECTED. */
+  connected: boolean;
 }
 
 export type NameServerEvent =
   /** `at` is the wall-clock receive time, kept for display only. */
   | { type: "REGISTER"; registration: BrokerRegistration; at: number }
   | { type: "UNREGISTER"; group: string; replica: number }
+  /** The NATS connection dropped, or came back. */
+  | { type: "DISCONNECTED" }
+  | { type: "RECONNECTED" }
   | LivenessChanged;
 
 export const brokerKey = (group: string, replica: number) => `${group}.${replica}`;
@@ -103,6 +110,12 @@ export const nameServerMachine = setup({
         enqueue.assign({ brokers: { ...context.brokers, [key]: { ...entry, liveness: event.to } } });
       }
     }),
+    connection: enqueueActions(({ context, event, enqueue }) => {
+      const connected = event.type === "RECONNECTED";
+      if (connected === context.connected) return;
+      enqueue.assign({ connected });
+      for (const entry of Object.values(context.brokers)) enqueue.sendTo(entry.ref, { type: connected ? "RESUME" : "PAUSE" });
+    }),
     scan: enqueueActions(({ context, enqueue }) => {
       for (const entry of Object.values(context.brokers)) {
         enqueue.sendTo(entry.ref, { type: "TICK", elapsedMs: context.timings.scanIntervalMs });
@@ -111,13 +124,15 @@ export const nameServerMachine = setup({
   },
 }).createMachine({
   id: "nameserver",
-  context: ({ input }) => ({ id: input.id, timings: input.timings, brokers: {} }),
+  context: ({ input }) => ({ id: input.id, timings: input.timings, brokers: {}, connected: true }),
   initial: "serving",
   states: {
     serving: {
       on: {
         REGISTER: { actions: "register" },
         UNREGISTER: { actions: "unregister" },
+        DISCONNECTED: { actions: "connection" },
+        RECONNECTED: { actions: "connection" },
         LIVENESS_CHANGED: {
           actions: [{ type: "publishLiveness", params: ({ event }) => event }, "applyLiveness"],
         },

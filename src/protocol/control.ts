@@ -39,3 +39,9 @@ export function decodeUnregister(o: Json): UnregisterRequest {
 export function decodeRouteRequest(o: Json): RouteRequest {
   return { topic: name(o, "topic") };
 }
+
+/** On rbus.ns.hello: a NameServer that (re)joined the bus asks every broker to register again. */
+export interface NameServerHello {
+  nameServer: string;
+  at: number;
+}

@@ -45,6 +45,8 @@ export function subjects(prefix = "rbus") {
       cluster: `${p}.ns.cluster`,
       /** Every NameServer answers: used to list them and count them. */
       info: `${p}.ns.info`,
+      /** A NameServer started or reconnected: every broker registers again at once (NameServerHello). */
+      hello: `${p}.ns.hello`,
       /** Queue group the NameServers share for one-answers requests. */
       queueGroup: `${p}-ns`,
     },

@@ -118,6 +118,8 @@ export interface NameServerInfo {
   scanIntervalMs: number;
   suspectAfterMs: number;
   deadAfterMs: number;
+  /** When this NameServer last heard each replica ("broker-a.0" → ms since the epoch). */
+  lastHeartbeatAt?: Record<string, number>;
 }
 
 /** Published on rbus.events.liveness.<group>.<replica> by every NameServer. */

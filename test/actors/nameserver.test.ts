@@ -147,4 +147,26 @@ test("a broker registers again by itself when the NATS connection comes back", a
   }
 });
 
+test("a NameServer that starts says hello, and a running broker registers with it at once", async (ctx) => {
+  // A heartbeat far longer than the test: only the hello can explain the registration.
+  const broker = await startBroker({ nc: ctx.nc, group: "broker-a", replica: 0, dataDir: "/unused", heartbeatIntervalMs: 600_000 });
+  ctx.brokers.push(broker);
+  await waitUntil("known to both", () => broker.registration.getSnapshot().context.known.length === 2);
+  const late = await startNameServer({ nc: ctx.nc, id: "ns-3", timings: fast });
+  ctx.nameServers.push(late);
+  await waitUntil("ns-3 has the broker", () => late.actor.getSnapshot().context.brokers["broker-a.0"], { timeoutMs: 3000 });
+  assert.equal(broker.registration.getSnapshot().context.known, ["ns-1", "ns-2", "ns-3"]);
+});
+
+test("garbage on rbus.ns.hello is dropped; the broker still hears the next hello", async (ctx) => {
+  const broker = await startBroker({ nc: ctx.nc, group: "broker-a", replica: 0, dataDir: "/unused", heartbeatIntervalMs: 600_000 });
+  ctx.brokers.push(broker);
+  await waitUntil("registered", () => broker.registration.getSnapshot().matches("registered"));
+  for (const junk of ["not json {", "[]", "{\"nameServer\":7}", "null"]) ctx.nc.publish(subj.ns.hello, junk);
+  const ns = ctx.nameServers[0]!;
+  const before = ns.actor.getSnapshot().context.brokers["broker-a.0"]!.lastHeartbeatAt;
+  ctx.nc.publish(subj.ns.hello, JSON.stringify({ nameServer: "ns-1", at: Date.now() }));
+  await waitUntil("registered again after the hello", () => ns.actor.getSnapshot().context.brokers["broker-a.0"]!.lastHeartbeatAt > before);
+});
+
 test.run();

@@ -3,8 +3,12 @@ import * as assert from "uvu/assert";
 import { createActor, fromPromise, SimulatedClock, waitFor } from "xstate";
 import { registrationMachine } from "../../machines/broker-registration.js";
 
+/** NameServers that answer a call: a count (ns-1 … ns-n) or their ids. */
+type Answer = number | string[] | Error;
+const ids = (a: number | string[]) => (typeof a === "number" ? Array.from({ length: a }, (_, i) => `ns-${i + 1}`) : a);
+
 /** A registration machine whose NameServers answer as `answers` says, call by call. */
-function start(answers: Array<number | Error>) {
+function start(answers: Answer[]) {
   const clock = new SimulatedClock();
   const calls = { register: 0, unregister: 0 };
   const machine = registrationMachine.provide({
@@ -12,7 +16,7 @@ function start(answers: Array<number | Error>) {
       register: fromPromise(async () => {
         const a = answers[Math.min(calls.register++, answers.length - 1)];
         if (a instanceof Error) throw a;
-        return { answered: a ?? 0 };
+        return { nameServers: ids(a ?? 0) };
       }),
       unregister: fromPromise(async () => ({ answered: ++calls.unregister })),
     },
@@ -101,6 +105,65 @@ test("stop unregisters and ends", async () => {
   assert.is(t.actor.getSnapshot().status, "done");
   t.clock.increment(60_000);
   assert.is(t.calls.register, 1, "no heartbeat after stop");
+});
+
+test("after a reconnect every known NameServer must ack again: one answer is not enough", async () => {
+  const t = start([2, ["ns-1"], ["ns-2"]]);
+  await t.settle("registered");
+  t.actor.send({ type: "RECONNECTED" });
+  let s = await t.settle("retrying");
+  assert.equal(s.context.pending, ["ns-2"], "ns-2 came back after the broker's registration");
+  t.clock.increment(999);
+  assert.is(t.calls.register, 2);
+  t.clock.increment(1);
+  s = await t.settle("registered");
+  assert.is(t.calls.register, 3, "retried at the base delay, not at the next heartbeat");
+  assert.equal(s.context.pending, []);
+  assert.equal(s.context.known, ["ns-1", "ns-2"]);
+});
+
+test("the backoff grown during an outage starts over on reconnect", async () => {
+  const t = start([1, 0, 0, 0, 0, 0, 0, 1]);
+  await t.settle("registered");
+  t.clock.increment(30_000); // the heartbeat goes out into the outage
+  for (const delay of [1_000, 2_000, 4_000, 8_000]) {
+    await t.settle("retrying");
+    t.clock.increment(delay);
+  }
+  let s = await t.settle("retrying");
+  assert.is(s.context.failures, 5, "16 s to the next try");
+  t.actor.send({ type: "RECONNECTED" });
+  s = await t.settle("retrying");
+  assert.is(s.context.failures, 1, "the first try after the reconnect failed too (the NameServers were not back)");
+  t.clock.increment(1_000);
+  s = await t.settle("registered");
+  assert.is(t.calls.register, 8);
+});
+
+test("a NameServer's hello registers at once and waits for that NameServer's ack", async () => {
+  const t = start([["ns-1"], ["ns-1"], ["ns-1", "ns-2"]]);
+  await t.settle("registered");
+  t.actor.send({ type: "REREGISTER", nameServer: "ns-2" });
+  let s = await t.settle("retrying");
+  assert.is(t.calls.register, 2);
+  assert.equal(s.context.pending, ["ns-2"]);
+  t.clock.increment(1_000);
+  s = await t.settle("registered");
+  assert.equal(s.context.known, ["ns-1", "ns-2"]);
+});
+
+test("a known NameServer that never answers again is forgotten once retrying would be as slow as the heartbeat", async () => {
+  const t = start([2, ["ns-1"]]);
+  await t.settle("registered");
+  t.actor.send({ type: "RECONNECTED" });
+  for (const delay of [1_000, 2_000, 4_000, 8_000, 16_000]) {
+    await t.settle("retrying");
+    t.clock.increment(delay);
+  }
+  const s = await t.settle("registered");
+  assert.is(t.calls.register, 7, "retries after 1, 2, 4, 8 and 16 s; the next would wait the heartbeat's 30 s, so it gives up on ns-2");
+  assert.equal(s.context.known, ["ns-1"]);
+  assert.equal(s.context.pending, []);
 });
 
 test.run();

@@ -158,4 +158,48 @@ test("a broker that registers again after removal starts a fresh liveness actor"
   assert.equal(t.changes.slice(-1), ["0s broker-a.0 unknown->alive"]);
 });
 
+test("while the NameServer is disconnected from NATS its scans count no silence", () => {
+  const t = start();
+  t.register();
+  t.advance(40); // 30 s counted (from the scan at 10 s)
+  t.actor.send({ type: "DISCONNECTED" });
+  t.advance(300); // long enough to be dead twice over, were it counted
+  assert.is(t.liveness(), "alive");
+  t.actor.send({ type: "RECONNECTED" });
+  t.advance(10); // the first scan after the reconnect starts the count again
+  assert.is(t.liveness(), "alive");
+  t.register();
+  t.advance(50);
+  assert.is(t.liveness(), "alive", "the broker re-registered after the reconnect");
+  assert.equal(t.changes, ["0s broker-a.0 unknown->alive"], "no suspect, no dead");
+});
+
+test("after a reconnect a broker that stays silent goes suspect a scan later than silence alone would say", () => {
+  const t = start();
+  t.register();
+  t.advance(40); // 30 s counted
+  t.actor.send({ type: "DISCONNECTED" });
+  t.advance(100);
+  t.actor.send({ type: "RECONNECTED" });
+  t.advance(29); // the scan at 150 s restarts nothing: 30 s + 10 s (scan at 160 s) < 45 s
+  assert.is(t.liveness(), "alive");
+  t.advance(1); // scan at 170 s: 30 s + 20 s ≥ 45 s
+  assert.is(t.liveness(), "suspect");
+  assert.equal(t.changes.slice(-1), ["170s broker-a.0 alive->suspect"]);
+});
+
+test("a disconnect repeated, or a reconnect without a disconnect, changes nothing", () => {
+  const t = start();
+  t.register();
+  t.actor.send({ type: "RECONNECTED" });
+  t.actor.send({ type: "DISCONNECTED" });
+  t.actor.send({ type: "DISCONNECTED" });
+  assert.is(t.actor.getSnapshot().context.connected, false);
+  t.advance(200);
+  t.actor.send({ type: "RECONNECTED" });
+  assert.is(t.actor.getSnapshot().context.connected, true);
+  t.advance(60);
+  assert.is(t.liveness(), "suspect", "ticks count again once connected");
+});
+
 test.run();

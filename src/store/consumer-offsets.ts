@@ -40,6 +40,40 @@ export class ConsumerOffsets {
     return new Map(Object.entries(byQueue).map(([q, o]) => [Number(q), o]));
   }
 
+  /**
+   * Moves every group's offset on (topic, queueId) that is past `max` back to
+   * `max` (the queue lost its tail). Returns what changed.
+   */
+  clampTo(topic: string, queueId: number, max: number): Array<{ group: string; from: number; to: number }> {
+    const changed: Array<{ group: string; from: number; to: number }> = [];
+    for (const [group, byTopic] of Object.entries(this.table)) {
+      const byQueue = byTopic[topic];
+      const from = byQueue?.[queueId];
+      if (byQueue === undefined || from === undefined || from <= max) continue;
+      byQueue[queueId] = max;
+      changed.push({ group, from, to: max });
+      this.dirty = true;
+    }
+    return changed;
+  }
+
+  /** Every (topic, queueId) some group has an offset for. */
+  queues(): Array<{ topic: string; queueId: number }> {
+    const seen = new Set<string>();
+    const out: Array<{ topic: string; queueId: number }> = [];
+    for (const byTopic of Object.values(this.table)) {
+      for (const [topic, byQueue] of Object.entries(byTopic)) {
+        for (const q of Object.keys(byQueue)) {
+          const k = `${topic}\u0000${q}`;
+          if (seen.has(k)) continue;
+          seen.add(k);
+          out.push({ topic, queueId: Number(q) });
+        }
+      }
+    }
+    return out;
+  }
+
   groups(): string[] {
     return Object.keys(this.table);
   }
@@ -65,13 +99,23 @@ export class ConsumerOffsets {
   persist(): void {
     if (!this.dirty) return;
     this.dirty = false;
-    writeFileAtomic(this.file, JSON.stringify(this.table));
+    try {
+      writeFileAtomic(this.file, JSON.stringify(this.table));
+    } catch (err) {
+      this.dirty = true; // kept for the next attempt
+      throw err;
+    }
   }
 
   /** persist() off the event loop, for the periodic save. */
   async persistAsync(): Promise<void> {
     if (!this.dirty) return;
     this.dirty = false;
-    await writeFileAtomicAsync(this.file, JSON.stringify(this.table));
+    try {
+      await writeFileAtomicAsync(this.file, JSON.stringify(this.table));
+    } catch (err) {
+      this.dirty = true;
+      throw err;
+    }
   }
 }

@@ -6,9 +6,14 @@
 // per run of records that lie within READ_SPAN of each other in the same
 // segment. A queue read alone, or a few queues interleaved, cost one
 // commit-log read per batch. Bodies are slices of that read's buffer.
+//
+// A record that fails its checks (CRC, length, its own offset, queue and
+// queue offset against the entry), or a hole inside the queue, is never
+// skipped in silence: the messages before it come back FOUND with
+// nextOffset at it, and a get that starts at it answers CORRUPT_RECORD.
 import type { CommitLog } from "./commit-log.js";
 import { entryOffset, entrySize, entryTagHash, type ConsumeQueue } from "./consume-queue.js";
-import { checkRecord, decodeRecord, recordPhysicalOffset } from "./record.js";
+import { checkRecord, decodeRecord, readU64, recordPhysicalOffset, recordSize } from "./record.js";
 import { GetStatus, RecordStatus } from "./status.js";
 import type { StoredMessage } from "./types.js";
 
@@ -33,6 +38,21 @@ export interface GetResult {
   nextOffset: number;
   minOffset: number;
   maxOffset: number;
+  /** With CORRUPT_RECORD only: the damaged record (nextOffset above stays at it). */
+  corrupt?: CorruptRecord;
+}
+
+/** A record a read could not return, named so that a consumer can report it and step over it. */
+export interface CorruptRecord {
+  topic: string;
+  queueId: number;
+  queueOffset: number;
+  /** Where the queue entry points; -1 when the entry itself is missing (a hole). */
+  commitLogOffset: number;
+  /** The size the queue entry claims; 0 for a hole. */
+  size: number;
+  /** The queue offset after it: where a consumer resumes once it has reported this one. */
+  nextOffset: number;
 }
 
 /** Largest single commit-log read covering several records. */
@@ -75,16 +95,21 @@ export function getMessages(
     for (let i = 0; i < n; i++) {
       const size = entrySize(entries, i);
       const clOffset = entryOffset(entries, i);
-      if (size === 0 || clOffset < log.minOffset) continue; // hole, or removed by retention
+      if (size === 0) {
+        picks.push({ logical: pos + i, clOffset: -1, size: 0 }); // a hole inside the queue: an entry lost
+        break;
+      }
+      if (clOffset < log.minOffset) continue; // removed by retention
       if (filter && !filter.has(entryTagHash(entries, i))) continue;
       picks.push({ logical: pos + i, clOffset, size });
       if (count() + picks.length >= maxCount) break;
     }
     const before = count();
-    const stopAt = readPicks(log, picks, out, maxBytes - bytes, verifyCrc);
+    const stop = readPicks(log, cq.queueId, picks, out, maxBytes - bytes, verifyCrc);
     for (const p of picks.slice(0, count() - before)) bytes += p.size;
-    if (stopAt >= 0) {
-      pos = stopAt;
+    if (stop.corrupt && count() === 0) return corruptResult(cq, stop.corrupt, min, max);
+    if (stop.at >= 0) {
+      pos = stop.at;
       break;
     }
     const last = picks.at(-1);
@@ -95,41 +120,58 @@ export function getMessages(
   return { status, messages, records, nextOffset: pos, minOffset: min, maxOffset: max };
 }
 
-/**
- * Reads the picked records into `out`. Returns the logical offset of the
- * first pick not taken because of the byte budget, or -1 if all were read.
- */
 type Out = { kind: "decoded"; messages: StoredMessage[] } | { kind: "raw"; records: Buffer[] };
 
-function readPicks(log: CommitLog, picks: Pick[], out: Out, budget: number, verifyCrc: boolean): number {
+/** Where readPicks stopped: `at` the first pick not taken (-1: all taken); `corrupt` if that pick is damaged. */
+interface Stop {
+  at: number;
+  corrupt?: Pick;
+}
+
+/** Reads the picked records into `out` until the byte budget ends or a pick fails its checks. */
+function readPicks(log: CommitLog, queueId: number, picks: Pick[], out: Out, budget: number, verifyCrc: boolean): Stop {
   const taken = () => (out.kind === "raw" ? out.records.length : out.messages.length);
   const seg = log.segmentBytes;
   let i = 0;
   while (i < picks.length) {
     const first = picks[i]!;
+    if (first.size === 0) return { at: first.logical, corrupt: first };
     let j = i + 1;
     let end = first.clOffset + first.size;
     const segOf = Math.floor(first.clOffset / seg);
     for (; j < picks.length; j++) {
       const p = picks[j]!;
       const pEnd = p.clOffset + p.size;
-      if (Math.floor(p.clOffset / seg) !== segOf || p.clOffset < first.clOffset || pEnd - first.clOffset > READ_SPAN) break;
+      if (p.size === 0 || Math.floor(p.clOffset / seg) !== segOf || p.clOffset < first.clOffset || pEnd - first.clOffset > READ_SPAN) break;
       end = Math.max(end, pEnd);
     }
     const buf = log.read(first.clOffset, end - first.clOffset);
     for (let k = i; k < j; k++) {
       const p = picks[k]!;
-      if (p.size > budget && taken() > 0) return p.logical;
+      if (p.size > budget && taken() > 0) return { at: p.logical };
       const at = p.clOffset - first.clOffset;
-      if (checkRecord(buf, at, Math.min(buf.length, at + p.size), verifyCrc) !== RecordStatus.OK) continue;
-      if (recordPhysicalOffset(buf, at) !== p.clOffset) continue; // entry and log disagree: skip it
+      if (!recordMatches(buf, at, p, queueId, verifyCrc)) return { at: p.logical, corrupt: p };
       if (out.kind === "raw") out.records.push(buf.subarray(at, at + p.size));
       else out.messages.push(decodeRecord(buf, at));
       budget -= p.size;
     }
     i = j;
   }
-  return -1;
+  return { at: -1 };
+}
+
+/** The record passes its checks and is the one the entry names (an entry pointing elsewhere is damage too). */
+function recordMatches(buf: Buffer, at: number, p: Pick, queueId: number, verifyCrc: boolean): boolean {
+  const end = Math.min(buf.length, at + p.size);
+  if (checkRecord(buf, at, end, verifyCrc) !== RecordStatus.OK || recordSize(buf, at) !== p.size) return false;
+  return recordPhysicalOffset(buf, at) === p.clOffset && buf.readUInt32BE(at + 28) === queueId && readU64(buf, at + 32) === p.logical;
+}
+
+function corruptResult(cq: ConsumeQueue, p: Pick, minOffset: number, maxOffset: number): GetResult {
+  const corrupt: CorruptRecord = {
+    topic: cq.topic, queueId: cq.queueId, queueOffset: p.logical, commitLogOffset: p.clOffset, size: p.size, nextOffset: p.logical + 1,
+  };
+  return { status: GetStatus.CORRUPT_RECORD, messages: [], records: [], nextOffset: p.logical, minOffset, maxOffset, corrupt };
 }
 
 function result(status: GetStatus, messages: StoredMessage[], nextOffset: number, minOffset: number, maxOffset: number): GetResult {

@@ -4,18 +4,13 @@
 import type { CommitLog } from "./commit-log.js";
 import { entryOffset, type ConsumeQueue } from "./consume-queue.js";
 import type { KeyIndex } from "./key-index.js";
+import { findByKey } from "./lookup.js";
 import { HEADER_BYTES, recordStoreTimestamp } from "./record.js";
 import type { StoredMessage } from "./types.js";
 
 /** Up to `max` messages of `topic` carrying `key`, newest last; each re-checked against its record. */
 export function queryByKey(log: CommitLog, keys: KeyIndex, topic: string, key: string, max: number): StoredMessage[] {
-  const found: StoredMessage[] = [];
-  const offsets = keys.get(topic, key);
-  for (let i = offsets.length - 1; i >= 0 && found.length < max; i--) {
-    const m = log.readRecord(offsets[i]!);
-    if (m && m.topic === topic && m.keys.split(" ").includes(key)) found.push(m);
-  }
-  return found.reverse();
+  return findByKey(log, keys, topic, key, max).messages;
 }
 
 /** First queue offset stored at or after `timestamp` (store timestamps only grow); cq.max if none. */

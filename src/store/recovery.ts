@@ -1,34 +1,72 @@
 // Brings the commit log, consume queues and key index back into agreement at
-// open (RocketMQ's recoverNormally / recoverAbnormally):
+// open (RocketMQ's recoverNormally / recoverAbnormally, with Kafka's rule
+// that damage is contained, not a reason to drop what follows it):
 //
-// 1. Commit log tail. The checkpoint's commit-log offset is written only
-//    after an fsync covered it, so the files are trusted up to there and
-//    checked from there on (from the last segment's start, or the log's,
-//    when there is no usable checkpoint). Every record checked is
-//    CRC-verified and must sit at the offset it names; every byte after the
-//    first bad record is truncated. A crash (abort marker present) can tear
-//    only what was not yet fsynced, which is all after the checkpoint.
+// 1. Check. Every record from the checkpoint's `verified` offset (from the
+//    log's start when there is none, or when the log is now shorter than
+//    the checkpoint said) is CRC-verified and must sit at the offset it
+//    names (log-scan.ts). A damaged record or range in the middle stays in
+//    place, is reported and copied to quarantine/; only a torn tail (no
+//    valid record after it in the last segment) is cut, after it too is
+//    copied aside. A crash (abort marker present) can tear only what was
+//    not yet fsynced, which is all after the checkpoint.
 // 2. Consume queues lose entries pointing past the new end and move their
 //    min up to the log's min.
 // 3. Replay: records from where the queues (checkpoint `dispatched`) and the
 //    key index (its saved offset) stop are dispatched again; from the log's
 //    start when queue files are missing or the index was not saved. Replay
-//    reads only the fields indexing needs, skips records without keys where
-//    only the key index is behind, and does not re-verify CRCs (step 1 did,
-//    for everything not covered by an fsync).
+//    reads only the fields indexing needs and does not re-verify CRCs (step
+//    1 did, for everything not verified before). A damaged record whose
+//    header still names a queue and the next offset there gets its entry,
+//    so that a read reports it instead of skipping it.
 import type { CommitLog } from "./commit-log.js";
 import type { Checkpoint } from "./checkpoint.js";
 import type { Dispatcher } from "./dispatch.js";
+import { scanLog, type ByteRange, type LogBytes } from "./log-scan.js";
+import { isTopicName } from "./put-batch.js";
+import { DamageKind, type Quarantine } from "./quarantine.js";
 import type { QueueTable } from "./queue-table.js";
-import { decodeDispatch } from "./record.js";
+import { decodeDispatch, HEADER_BYTES, RECORD_MAGIC, readU64, recordPhysicalOffset } from "./record.js";
 import type { DispatchEntry } from "./types.js";
+
+/** Where a record's header says it belongs, read from bytes that may be damaged. */
+export interface RecordHead {
+  /** "" when the topic is cut or unreadable. */
+  topic: string;
+  queueId: number;
+  queueOffset: number;
+  commitLogOffset: number;
+}
+
+export interface TornTail extends ByteRange {
+  /** The first record of the tail, when its header is still readable. */
+  first: RecordHead | null;
+}
+
+export interface ClampedOffset {
+  group: string;
+  topic: string;
+  queueId: number;
+  from: number;
+  to: number;
+}
 
 export interface RecoveryReport {
   abnormal: boolean;
-  /** Where the tail check started. */
+  /** Where the check started. */
   checkedFrom: number;
-  /** Bytes cut off the commit log's tail (torn or corrupt). */
+  /** Bytes cut off the commit log's files (the torn tail that was still there). */
   truncatedBytes: number;
+  /** Ranges that failed their checks and were kept in place (and copied to quarantine/). */
+  damaged: ByteRange[];
+  /**
+   * What is gone from the end: [first byte cut, end the files or the
+   * checkpoint claimed). Longer than truncatedBytes when the files were cut
+   * below what the checkpoint says was on disk.
+   */
+  tornTail: TornTail | null;
+  /** Committed consumer offsets moved back to their queue's new end (filled by MessageStore.open). */
+  clampedOffsets: ClampedOffset[];
   /** Where replay into queues / key index started (-1: nothing replayed). */
   replayedFrom: number;
   replayedRecords: number;
@@ -42,58 +80,110 @@ export interface RecoveryInput {
   abnormal: boolean;
   /** Log offset the loaded key index covers, -1 if none was loaded. */
   keyIndexCovers: number;
+  quarantine: Quarantine;
 }
 
 const REPLAY_BATCH = 4096;
 
 export function recover(input: RecoveryInput): RecoveryReport {
-  const { log, queues, dispatcher, checkpoint: cp, abnormal } = input;
-  const checkedFrom = tailCheckStart(log, cp, abnormal);
-  const end = log.scan(checkedFrom, () => {});
-  const truncatedBytes = log.maxOffset - end;
-  if (truncatedBytes > 0) log.truncateTo(end);
+  const { log, queues, checkpoint: cp, abnormal, quarantine } = input;
+  const { from: checkedFrom, claimedEnd } = checkStart(log, cp);
+  const scan = scanLog(log, checkedFrom, { verifyCrc: true, tailMayBeTorn: abnormal });
+  for (const r of scan.damaged) quarantine.keep(log, r, DamageKind.damaged);
+
+  const fileEnd = log.maxOffset;
+  const cutAt = scan.torn?.from ?? fileEnd;
+  let tornTail: TornTail | null = null;
+  if (scan.torn || claimedEnd > fileEnd) {
+    const to = Math.max(fileEnd, claimedEnd);
+    tornTail = { from: cutAt, to, bytes: to - cutAt, first: readHead(log, cutAt) };
+    quarantine.keep(log, tornTail, DamageKind.torn);
+  }
+  const truncatedBytes = fileEnd - cutAt;
+  if (truncatedBytes > 0) log.truncateTo(cutAt);
 
   for (const cq of queues.all()) {
     cq.truncatePhysical(log.maxOffset);
     cq.correctMin(log.minOffset);
   }
+  const report: RecoveryReport = {
+    abnormal, checkedFrom, truncatedBytes, damaged: scan.damaged, tornTail, clampedOffsets: [], replayedFrom: -1, replayedRecords: 0,
+  };
+  replay(input, report);
+  return report;
+}
 
+function replay(input: RecoveryInput, report: RecoveryReport): void {
+  const { log, queues, dispatcher, checkpoint: cp, quarantine } = input;
   const queuesFrom = queues.lostQueues || !cp ? log.minOffset : clamp(cp.dispatched, log);
   const keysFrom = input.keyIndexCovers < 0 ? log.minOffset : clamp(input.keyIndexCovers, log);
   const from = Math.min(queuesFrom, keysFrom);
-  if (from >= log.maxOffset) return { abnormal, checkedFrom, truncatedBytes, replayedFrom: -1, replayedRecords: 0 };
+  if (from >= log.maxOffset) return;
 
-  let replayed = 0;
+  const known = report.damaged.slice();
+  let k = 0;
+  const inDamaged = (offset: number): boolean => {
+    while (k < known.length && known[k]!.to <= offset) k++;
+    return k < known.length && known[k]!.from <= offset;
+  };
   let batch: DispatchEntry[] = [];
   let batchIndexesKeys = true;
   const flush = () => {
     dispatcher.dispatch(batch, batchIndexesKeys);
     batch = [];
   };
-  log.scan(
-    from,
-    (buf, at, offset) => {
+  scanLog(log, from, {
+    verifyCrc: false,
+    tailMayBeTorn: false,
+    record: (buf, at, offset) => {
+      if (inDamaged(offset)) {
+        if (offset < queuesFrom || known[k]!.from !== offset) return;
+        flush();
+        dispatchDamaged(input, buf, at, offset);
+        return;
+      }
       const indexKeys = offset >= keysFrom;
       const entry = decodeDispatch(buf, at, offset, offset < queuesFrom);
       if (entry === undefined) return; // only the key index is behind here, and this record has no keys
       if (indexKeys !== batchIndexesKeys || batch.length >= REPLAY_BATCH) flush();
       batchIndexesKeys = indexKeys;
       batch.push(entry);
-      replayed++;
+      report.replayedRecords++;
     },
-    false,
-  );
+    damaged: (r) => {
+      // damage before the verified point, found only because replay reads there
+      if (report.damaged.some((d) => d.from === r.from)) return;
+      report.damaged.push(r);
+      quarantine.keep(log, r, DamageKind.damaged);
+    },
+  });
   flush();
-  return { abnormal, checkedFrom, truncatedBytes, replayedFrom: from, replayedRecords: replayed };
+  report.damaged.sort((a, b) => a.from - b.from);
+  report.replayedFrom = from;
 }
 
-function tailCheckStart(log: CommitLog, cp: Checkpoint | undefined, abnormal: boolean): number {
-  const segs = log.segments;
-  const last = segs.at(-1);
-  if (!last) return log.maxOffset;
-  const mark = cp?.commitLog ?? -1;
-  if (mark >= log.minOffset && mark <= log.maxOffset) return mark;
-  return abnormal ? log.minOffset : last.base;
+/** A queue entry for a damaged record, only where its header names a real queue and that queue's next offset. */
+function dispatchDamaged(input: RecoveryInput, buf: Buffer, at: number, offset: number): void {
+  const e = decodeDispatch(buf, at, offset, false)!;
+  if (!isTopicName(e.topic)) return;
+  if (e.queueOffset > (input.queues.get(e.topic, e.queueId)?.max ?? 0)) return;
+  input.dispatcher.dispatch([{ ...e, keys: "" }], false);
+}
+
+function checkStart(log: CommitLog, cp: Checkpoint | undefined): { from: number; claimedEnd: number } {
+  const claimedEnd = Math.max(cp?.commitLog ?? -1, cp?.verified ?? -1);
+  const mark = cp?.verified;
+  if (mark === undefined || !Number.isSafeInteger(mark) || mark > log.maxOffset) return { from: log.minOffset, claimedEnd };
+  return { from: Math.max(mark, log.minOffset), claimedEnd };
+}
+
+/** The header fields of the record at `offset`, if its magic and own offset are intact. */
+export function readHead(log: LogBytes, offset: number): RecordHead | null {
+  const head = log.read(offset, HEADER_BYTES + 2 + 255);
+  if (head.length < HEADER_BYTES + 2 || head.readUInt32BE(4) !== RECORD_MAGIC || recordPhysicalOffset(head, 0) !== offset) return null;
+  const topicEnd = HEADER_BYTES + 2 + head.readUInt16BE(HEADER_BYTES);
+  const topic = topicEnd <= head.length ? head.toString("utf8", HEADER_BYTES + 2, topicEnd) : "";
+  return { topic: isTopicName(topic) ? topic : "", queueId: head.readUInt32BE(28), queueOffset: readU64(head, 32), commitLogOffset: offset };
 }
 
 function clamp(offset: number, log: CommitLog): number {

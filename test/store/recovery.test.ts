@@ -52,7 +52,7 @@ crash("a file cut mid-record: the torn record and everything after it go, earlie
   await again.close();
 });
 
-crash("a single flipped byte is caught by CRC; the log is cut at that record", async () => {
+crash("a single flipped byte is caught by CRC; that record is reported, the ones after it stay", async () => {
   const s = await open();
   const r = await s.put(many("a", 0, 40));
   s.simulateCrash();
@@ -68,10 +68,12 @@ crash("a single flipped byte is caught by CRC; the log is cut at that record", a
   fs.writeSync(fd, b, 0, 1, at);
   fs.closeSync(fd);
   const again = await open();
-  assert.is(again.maxPhysicalOffset, victim.commitLogOffset);
-  assert.ok(again.recovery.truncatedBytes > 0);
+  assert.is(again.recovery.truncatedBytes, 0);
+  assert.equal(again.recovery.damaged.map((d) => d.from), [victim.commitLogOffset]);
   assert.equal(bodies(again), many("a", 0, victim.queueOffset).map((m) => m.body.toString()));
-  assert.is(again.get("a", 0, victim.queueOffset, 1).status, GetStatus.NO_NEW_MSG);
+  const got = again.get("a", 0, victim.queueOffset, 1);
+  assert.is(got.status, GetStatus.CORRUPT_RECORD);
+  assert.equal(again.get("a", 0, victim.queueOffset + 1, 100).messages.map((m) => m.body.toString()), many("a", 0, 40).slice(victim.queueOffset + 1).map((m) => m.body.toString()));
   await again.close();
 });
 

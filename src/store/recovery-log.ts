@@ -1,0 +1,32 @@
+// What open() does with a recovery report once the store is up: committed
+// offsets past a queue's new end are clamped to it (a consumer would
+// otherwise skip the messages that reuse those offsets), and every damaged
+// range, torn tail and clamp is logged with its byte counts and offsets.
+import type { Logger } from "../runtime/log.js";
+import type { ConsumerOffsets } from "./consumer-offsets.js";
+import type { ClampedOffset, RecoveryReport } from "./recovery.js";
+
+export function clampOffsets(offsets: ConsumerOffsets, maxOf: (topic: string, queueId: number) => number): ClampedOffset[] {
+  const out: ClampedOffset[] = [];
+  for (const { topic, queueId } of offsets.queues()) {
+    for (const c of offsets.clampTo(topic, queueId, maxOf(topic, queueId))) out.push({ ...c, topic, queueId });
+  }
+  return out;
+}
+
+export function logRecovery(log: Logger, report: RecoveryReport): void {
+  for (const r of report.damaged) {
+    log.error("commit log damaged: records failed their checks, kept in place and copied to quarantine", {
+      from: r.from, to: r.to, bytes: r.bytes,
+    });
+  }
+  const torn = report.tornTail;
+  if (torn) {
+    // after a crash a half-written tail is expected; after a clean stop it is damage
+    const emit = (msg: string, fields: Record<string, unknown>) => (report.abnormal ? log.warn(msg, fields) : log.error(msg, fields));
+    emit("commit log torn tail cut", {
+      from: torn.from, to: torn.to, bytes: torn.bytes, truncatedBytes: report.truncatedBytes, first: torn.first,
+    });
+  }
+  for (const c of report.clampedOffsets) log.warn("committed offset past the queue's end clamped", { ...c });
+}

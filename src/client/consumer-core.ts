@@ -10,10 +10,10 @@ import { silentLogger, type Logger } from "../runtime/log.js";
 import { BrokerClient } from "./broker-client.js";
 import { GroupMembership } from "./consumer-group.js";
 import { BrokerOffsetStore, LocalOffsetStore, type OffsetStore } from "./offset-store.js";
-import { ProcessQueue, type StartFrom } from "./process-queue.js";
+import { ProcessQueue, type CorruptRecord, type StartFrom } from "./process-queue.js";
 import { queueKey, RouteCache, type MessageQueue } from "./route-cache.js";
 
-export type { StartFrom } from "./process-queue.js";
+export type { CorruptRecord, StartFrom } from "./process-queue.js";
 export type { ConsumedMessage } from "./broker-client.js";
 
 export interface ConsumerOptions {
@@ -67,6 +67,8 @@ export abstract class ConsumerCore {
   protected started = false;
   protected closed = false;
   private commitTimer: NodeJS.Timeout | undefined;
+  private corruptListener: ((r: CorruptRecord) => void) | undefined;
+  private corruptRecords = 0;
   private readonly handoverTimers = new Map<string, NodeJS.Timeout>();
   protected readonly o: Required<Omit<ConsumerOptions, "offsetFile" | "clientId" | "log" | "prefix">>;
 
@@ -100,6 +102,20 @@ export abstract class ConsumerCore {
         : new BrokerOffsetStore(this.brokers, this.group, (err, g) =>
             this.log.warn("offset commit failed; retried at the next commit", { broker: g, error: String(err) }),
           );
+  }
+
+  /**
+   * Called for each damaged record a broker reports (CORRUPT_RECORD) in an
+   * assigned queue; the consumer then reads on after it. The record is not
+   * delivered: the application decides whether it matters.
+   */
+  onCorrupt(listener: (r: CorruptRecord) => void): this {
+    this.corruptListener = listener;
+    return this;
+  }
+
+  stats(): { queues: number; corruptRecords: number } {
+    return { queues: this.queues.size, corruptRecords: this.corruptRecords };
   }
 
   /** The queues this consumer reads now. */
@@ -186,6 +202,10 @@ export abstract class ConsumerCore {
       retryMs: this.o.retryMs,
       log: this.log,
       onArrive: (p) => this.arrived(p),
+      onCorrupt: (r) => {
+        this.corruptRecords++;
+        this.corruptListener?.(r);
+      },
     });
     this.queues.set(pq.key, pq);
     this.opened(pq);

@@ -10,6 +10,16 @@ import type { BrokerClient, ConsumedMessage } from "./broker-client.js";
 import type { OffsetStore } from "./offset-store.js";
 import { queueKey, type MessageQueue } from "./route-cache.js";
 
+/** A damaged record the broker could not serve (CORRUPT_RECORD): reported, then stepped over. */
+export interface CorruptRecord {
+  queue: MessageQueue;
+  queueOffset: number;
+  commitLogOffset: number;
+  /** Where reading went on. */
+  nextOffset: number;
+  message: string;
+}
+
 /** Where a queue with no committed offset starts (RocketMQ's ConsumeFromWhere). */
 export type StartFrom = "first" | "last" | { timestamp: number };
 
@@ -55,6 +65,8 @@ export interface ProcessQueueOptions {
   log: Logger;
   /** Called when messages were added to the buffer. */
   onArrive: (pq: ProcessQueue) => void;
+  /** Called once per damaged record, before reading goes on after it. */
+  onCorrupt: (report: CorruptRecord) => void;
 }
 
 export class ProcessQueue {
@@ -154,6 +166,10 @@ export class ProcessQueue {
         failures = 0;
       } catch (err) {
         if (this.dropped) break;
+        if (err instanceof RbusError && err.code === ErrorCode.CORRUPT_RECORD && this.stepOver(err)) {
+          failures = 0;
+          continue;
+        }
         if (err instanceof RbusError && err.code === ErrorCode.OFFSET_OUT_OF_RANGE) {
           log.warn("offset out of range; continuing from the queue's end", { queue: this.key, offset: this.pullOffset });
           const p = await this.opts.brokers.queryOffset(this.opts.consumerGroup, this.queue).catch(() => undefined);
@@ -169,6 +185,36 @@ export class ProcessQueue {
         await this.wakeup.wait(Math.min(this.opts.retryMs * failures, 5 * this.opts.retryMs));
       }
     }
+  }
+
+  /**
+   * A pull met a damaged record: report it and read on from the offset the
+   * broker names, so the queue neither stalls on it nor loses it silently.
+   * False (retry as any failure) when the error does not name an offset
+   * past the one asked for: stepping back or in place would loop.
+   */
+  private stepOver(err: RbusError): boolean {
+    const at = this.pullOffset!;
+    const d = err.details ?? {};
+    const next = d.nextOffset;
+    if (typeof next !== "number" || !Number.isSafeInteger(next) || next <= at) return false;
+    const report: CorruptRecord = {
+      queue: this.queue,
+      queueOffset: typeof d.queueOffset === "number" ? d.queueOffset : at,
+      commitLogOffset: typeof d.commitLogOffset === "number" ? d.commitLogOffset : -1,
+      nextOffset: next,
+      message: err.message,
+    };
+    this.opts.log.error("damaged record in the queue; reported and stepped over", {
+      queue: this.key, queueOffset: report.queueOffset, commitLogOffset: report.commitLogOffset, nextOffset: next, error: err.message,
+    });
+    this.pullOffset = next;
+    try {
+      this.opts.onCorrupt(report);
+    } catch (e) {
+      this.opts.log.warn("corrupt-record listener failed", { queue: this.key, error: e instanceof Error ? e.message : String(e) });
+    }
+    return true;
   }
 
   /** The committed offset, else where `from` says (RocketMQ: CONSUME_FROM_FIRST/LAST_OFFSET/TIMESTAMP). */

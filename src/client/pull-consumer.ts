@@ -12,7 +12,7 @@ import { Signal, type ProcessQueue } from "./process-queue.js";
 import { queueKey, type MessageQueue } from "./route-cache.js";
 
 export type { ConsumedMessage } from "./broker-client.js";
-export type { StartFrom } from "./process-queue.js";
+export type { CorruptRecord, StartFrom } from "./process-queue.js";
 export type { MessageQueue } from "./route-cache.js";
 
 export interface PullConsumerOptions extends ConsumerOptions {

@@ -11,7 +11,7 @@ import { ConsumerCore, type ConsumerOptions } from "./consumer-core.js";
 import { Signal, type ProcessQueue } from "./process-queue.js";
 
 export type { ConsumedMessage } from "./broker-client.js";
-export type { StartFrom } from "./process-queue.js";
+export type { CorruptRecord, StartFrom } from "./process-queue.js";
 
 export type MessageListener = (msg: ConsumedMessage) => Promise<void> | void;
 

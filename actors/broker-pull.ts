@@ -104,6 +104,15 @@ function status(got: GetResult, req: PullRequest): PullStatus {
       return PullStatus.OFFSET_MOVED;
     case GetStatus.NO_NEW_MSG:
       return PullStatus.NO_NEW_MSG;
+    case GetStatus.CORRUPT_RECORD: {
+      // the consumer reports it and resumes at details.nextOffset: never a silent skip
+      const { topic, queueId, queueOffset, commitLogOffset, nextOffset } = got.corrupt!;
+      throw new RbusError(
+        ErrorCode.CORRUPT_RECORD,
+        `the record at ${topic}/${queueId} offset ${queueOffset} (commit log ${commitLogOffset}) failed its checks`,
+        { topic, queueId, queueOffset, commitLogOffset, nextOffset },
+      );
+    }
   }
   if (isEmpty(got, req)) return PullStatus.NO_NEW_MSG;
   // Past the end: a consumer with a stale offset resets from offset.query.

@@ -70,6 +70,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     maxMessageBytes: Math.min(maxMessageBytes + 256 * 1024, replyBudget(nc)),
     ...opts.store,
     onError: (err: unknown) => log.error("store error", { error: String(err) }),
+    log: log.child({ component: "store" }),
   });
   if (store.recovery.abnormal) log.warn("recovered after an unclean stop", { ...store.recovery });
 

@@ -4,7 +4,8 @@ import { createLogger } from "../runtime/log.js";
 import { intArg, natsOption, parse, prefixOption, required, untilSignal, UsageError } from "./args.js";
 
 const usage =
-  "rbus broker --nats <url> --group <name> --replica <n> --data <dir> [--cluster <name>] [--heartbeat-interval <ms>] [--flush async|sync] [--max-message-bytes <n>] [--no-auto-create-topic]";
+  "rbus broker --nats <url> --group <name> --replica <n> --data <dir> [--cluster <name>] [--heartbeat-interval <ms>] [--flush async|sync] [--max-message-bytes <n>] [--no-auto-create-topic]" +
+  " [--max-open-files <n>] [--disk-max-used-ratio <0..1>] [--disk-min-free-bytes <n>]";
 
 export async function brokerCommand(argv: string[]): Promise<void> {
   const { values } = parse(
@@ -20,6 +21,9 @@ export async function brokerCommand(argv: string[]): Promise<void> {
       "no-auto-create-topic": { type: "boolean", default: false },
       flush: { type: "string", default: "async" },
       "max-message-bytes": { type: "string" },
+      "max-open-files": { type: "string" },
+      "disk-max-used-ratio": { type: "string" },
+      "disk-min-free-bytes": { type: "string" },
     },
     usage,
   );
@@ -28,6 +32,8 @@ export async function brokerCommand(argv: string[]): Promise<void> {
   const dataDir = required(values.data, "data", usage);
   const flush = values.flush;
   if (flush !== "async" && flush !== "sync") throw new UsageError(`--flush must be async or sync, got "${flush}"\nusage: ${usage}`);
+  const diskMaxUsedRatio = ratioArg(values["disk-max-used-ratio"], "disk-max-used-ratio");
+  const log = createLogger();
   const nc = await connectNats(values.nats, `rbus-broker-${group}-${replica}`);
   const broker = await startBroker({
     nc,
@@ -39,11 +45,24 @@ export async function brokerCommand(argv: string[]): Promise<void> {
     heartbeatIntervalMs: intArg(values["heartbeat-interval"], "heartbeat-interval"),
     autoCreateTopic: !values["no-auto-create-topic"],
     maxMessageBytes: intArg(values["max-message-bytes"], "max-message-bytes"),
-    store: { flush },
-    log: createLogger(),
+    store: {
+      flush,
+      maxOpenFiles: intArg(values["max-open-files"], "max-open-files"),
+      diskMaxUsedRatio,
+      diskMinFreeBytes: intArg(values["disk-min-free-bytes"], "disk-min-free-bytes"),
+      log: log.child({ component: "store" }),
+    },
+    log,
   });
   untilSignal(async () => {
     await broker.stop();
     await nc.drain();
   });
+}
+
+function ratioArg(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(n > 0 && n <= 1)) throw new UsageError(`--${name} must be a fraction in (0, 1], got "${value}"`);
+  return n;
 }

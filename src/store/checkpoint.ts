@@ -38,7 +38,7 @@ export function markOpen(dir: string): boolean {
   const file = path.join(dir, "abort");
   const existed = fs.existsSync(file);
   if (!existed) {
-    fs.writeFileSync(file, "");
+    fs.writeFileSync(file, "", { mode: 0o600 });
   }
   return existed;
 }

@@ -7,6 +7,8 @@
 //    fdatasync covers all of them; waiters that arrive during a round are
 //    covered together by the next one. A waiter not covered within
 //    timeoutMs gets false (FLUSH_TIMEOUT); its data may still reach disk.
+//    A failed fsync (EIO) also answers false, and goes to onError: the
+//    records were written and may or may not be on disk.
 import type { CommitLog } from "./commit-log.js";
 
 export type FsyncFn = (fd: number) => Promise<void>;
@@ -14,7 +16,6 @@ export type FsyncFn = (fd: number) => Promise<void>;
 interface Waiter {
   upTo: number;
   resolve: (ok: boolean) => void;
-  reject: (err: unknown) => void;
   timer: NodeJS.Timeout;
 }
 
@@ -25,15 +26,20 @@ export class CommitLogFlusher {
   private scheduled = false;
   private waiters: Waiter[] = [];
 
-  constructor(private readonly log: CommitLog, private readonly fsync: FsyncFn, private readonly timeoutMs: number) {
+  constructor(
+    private readonly log: CommitLog,
+    private readonly fsync: FsyncFn,
+    private readonly timeoutMs: number,
+    private readonly onError: (err: unknown) => void = () => {},
+  ) {
     this.flushed = log.maxOffset;
   }
 
   /** Resolves true once everything before `upTo` is on disk, false after timeoutMs. */
   waitFor(upTo: number): Promise<boolean> {
     if (this.flushed >= upTo) return Promise.resolve(true);
-    return new Promise<boolean>((resolve, reject) => {
-      const w: Waiter = { upTo, resolve, reject, timer: setTimeout(() => this.expire(w), this.timeoutMs) };
+    return new Promise<boolean>((resolve) => {
+      const w: Waiter = { upTo, resolve, timer: setTimeout(() => this.expire(w), this.timeoutMs) };
       this.waiters.push(w);
       this.schedule();
     });
@@ -49,10 +55,7 @@ export class CommitLogFlusher {
 
   /** Fails every waiter (the store is closing without a flush). */
   abandon(): void {
-    for (const w of this.waiters.splice(0)) {
-      clearTimeout(w.timer);
-      w.resolve(false);
-    }
+    this.failAll();
   }
 
   private schedule(): void {
@@ -64,21 +67,17 @@ export class CommitLogFlusher {
         () => {
           if (this.waiters.length > 0) this.schedule(); // arrived during the last round
         },
-        (err: unknown) => this.failAll(err),
+        (err: unknown) => {
+          this.failAll();
+          this.onError(err);
+        },
       );
     });
   }
 
   private async runRound(): Promise<void> {
     const target = this.log.maxOffset;
-    for (const seg of this.log.takeDirty()) {
-      try {
-        await this.fsync(seg.fd);
-      } catch (err) {
-        // a segment deleted (truncateTo, retention) while its fsync was queued
-        if ((err as NodeJS.ErrnoException).code !== "EBADF") throw err;
-      }
-    }
+    await this.log.fsyncDirty(this.fsync);
     this.flushed = Math.max(this.flushed, target);
     this.release();
   }
@@ -101,10 +100,10 @@ export class CommitLogFlusher {
     w.resolve(false);
   }
 
-  private failAll(err: unknown): void {
+  private failAll(): void {
     for (const w of this.waiters.splice(0)) {
       clearTimeout(w.timer);
-      w.reject(err);
+      w.resolve(false);
     }
   }
 

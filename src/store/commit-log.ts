@@ -6,6 +6,8 @@
 // size), a slave replaying the master's bytes puts every record at the same
 // offset, which each record carries in its own header.
 import * as path from "node:path";
+import type { FsyncFn } from "./commit-log-flusher.js";
+import type { FdCache } from "./fd-cache.js";
 import { SegmentFiles, type Segment } from "./segment-files.js";
 import { checkRecord, decodeRecord, recordPhysicalOffset, recordSize, FIXED_BYTES } from "./record.js";
 import { RecordStatus } from "./status.js";
@@ -22,8 +24,9 @@ const SCAN_CHUNK = 4 << 20;
 export class CommitLog {
   private constructor(readonly files: SegmentFiles, readonly segmentBytes: number) {}
 
-  static open(dir: string, segmentBytes: number): CommitLog {
-    return new CommitLog(SegmentFiles.open(path.join(dir, "commitlog"), segmentBytes), segmentBytes);
+  /** `fds`: the store's shared set of open files (fd-cache.ts). */
+  static open(dir: string, segmentBytes: number, fds?: FdCache): CommitLog {
+    return new CommitLog(SegmentFiles.open(path.join(dir, "commitlog"), segmentBytes, true, fds), segmentBytes);
   }
 
   get minOffset(): number {
@@ -167,8 +170,9 @@ export class CommitLog {
     this.files.markDirty();
   }
 
-  takeDirty(): Segment[] {
-    return this.files.takeDirty();
+  /** fsyncs the segments written since the last call (segment-files.ts). */
+  fsyncDirty(fsync: FsyncFn): Promise<void> {
+    return this.files.fsyncDirty(fsync);
   }
 
   close(): void {

@@ -7,6 +7,8 @@
 // An all-zero entry (size 0) is a hole: the front of a queue rebuilt after
 // retention, or entries lost in a crash. Readers skip holes.
 import * as path from "node:path";
+import type { FsyncFn } from "./commit-log-flusher.js";
+import type { FdCache } from "./fd-cache.js";
 import { SegmentFiles, type Segment } from "./segment-files.js";
 import { readU64 } from "./record.js";
 
@@ -30,9 +32,10 @@ export class ConsumeQueue {
 
   private constructor(readonly topic: string, readonly queueId: number, private readonly files: SegmentFiles) {}
 
-  static open(root: string, topic: string, queueId: number, entriesPerFile = CQ_ENTRIES_PER_FILE): ConsumeQueue {
+  /** `fds`: the store's shared set of open files (fd-cache.ts); files open only while used. */
+  static open(root: string, topic: string, queueId: number, entriesPerFile = CQ_ENTRIES_PER_FILE, fds?: FdCache): ConsumeQueue {
     const dir = path.join(root, topic, String(queueId));
-    const cq = new ConsumeQueue(topic, queueId, SegmentFiles.open(dir, entriesPerFile * CQ_ENTRY_BYTES, false));
+    const cq = new ConsumeQueue(topic, queueId, SegmentFiles.open(dir, entriesPerFile * CQ_ENTRY_BYTES, false, fds));
     const max = cq.files.maxOffset;
     if (max % CQ_ENTRY_BYTES !== 0) cq.files.truncateTo(max - (max % CQ_ENTRY_BYTES)); // torn entry
     cq.min = cq.firstValid(cq.files.minOffset / CQ_ENTRY_BYTES, 0);
@@ -123,8 +126,8 @@ export class ConsumeQueue {
     return lo;
   }
 
-  takeDirty(): Segment[] {
-    return this.files.takeDirty();
+  fsyncDirty(fsync: FsyncFn): Promise<void> {
+    return this.files.fsyncDirty(fsync);
   }
 
   close(): void {

@@ -13,6 +13,10 @@ import type { DispatchEntry } from "./types.js";
 export class Dispatcher {
   private scratch = Buffer.allocUnsafe(256 * CQ_ENTRY_BYTES);
   private readonly tagCache = new Map<string, [number, number]>();
+  /** The last dispatch's queues and their (max, min) before it, for undoLast(). */
+  private readonly touched: ConsumeQueue[] = [];
+  private readonly before: number[] = [];
+  private readonly created: ConsumeQueue[] = [];
 
   constructor(private readonly queues: QueueTable, private readonly keys: KeyIndex) {}
 
@@ -22,16 +26,40 @@ export class Dispatcher {
    */
   dispatch(batch: readonly DispatchEntry[], indexKeys = true): Set<ConsumeQueue> {
     const byQueue = new Map<ConsumeQueue, DispatchEntry[]>();
+    this.touched.length = this.before.length = this.created.length = 0;
     for (const e of batch) {
       if (indexKeys) this.keys.add(e.topic, e.keys, e.commitLogOffset);
-      const cq = this.queues.getOrCreate(e.topic, e.queueId);
+      let cq = this.queues.get(e.topic, e.queueId);
+      if (!cq) this.created.push((cq = this.queues.getOrCreate(e.topic, e.queueId)));
       if (e.queueOffset < cq.max) continue; // already there
       let list = byQueue.get(cq);
-      if (!list) byQueue.set(cq, (list = []));
+      if (!list) {
+        byQueue.set(cq, (list = []));
+        this.touched.push(cq);
+        this.before.push(cq.max, cq.min);
+      }
       list.push(e);
     }
     for (const [cq, list] of byQueue) this.appendRuns(cq, list);
     return new Set(byQueue.keys());
+  }
+
+  /**
+   * Takes back what the last dispatch() wrote (it threw, or the append it
+   * belongs to failed): every queue it touched goes back to its old end,
+   * and queues it created are dropped. Key-index entries stay: they are
+   * hints that queryByKey re-checks against the record.
+   */
+  undoLast(): void {
+    const created = new Set(this.created);
+    for (let i = 0; i < this.touched.length; i++) {
+      const cq = this.touched[i]!;
+      if (created.has(cq)) continue; // dropped whole below, without reopening its file
+      cq.truncateLogical(this.before[2 * i]!);
+      cq.min = this.before[2 * i + 1]!;
+    }
+    for (const cq of created) this.queues.drop(cq);
+    this.touched.length = this.before.length = this.created.length = 0;
   }
 
   /** One write per run of consecutive queue offsets (normally the whole list). */

@@ -2,19 +2,36 @@
 // consume queues, key index, consumer offsets and topic table in one
 // directory, opened with recovery and closed with a checkpoint.
 //
-// Order of effects for a put (as etcd's Ready spells its own): encode the
-// batch -> ONE write to the commit log -> consume-queue entries and key
-// index -> onArrived listeners -> (sync flush) group-commit fsync -> the
-// promise resolves. A caller replies to a producer only after that.
+// Order of effects for a put (as etcd's Ready spells its own): refuse it
+// if the disk is full or the store read-only -> encode the batch -> ONE
+// write to the commit log -> consume-queue entries and key index (all or
+// nothing: append-atomic.ts) -> onArrived listeners -> (sync flush)
+// group-commit fsync -> the promise resolves. A caller replies to a
+// producer only after that.
+//
+// One store per folder (data-lock.ts). On a full disk the store opens,
+// serves reads and closes without throwing: a checkpoint it cannot write
+// is reported once, and the abort marker stays so the next open recovers
+// from the older one.
 import * as fs from "node:fs";
+import * as path from "node:path";
+import { appendAtomically, isDiskFull, type AppendTarget } from "./append-atomic.js";
 import { CommitLog } from "./commit-log.js";
 import { CommitLogFlusher } from "./commit-log-flusher.js";
 import { checkRaw } from "./append-raw.js";
+import { sweepTempFiles } from "./atomic-file.js";
 import { markClosed, markOpen, readCheckpoint, writeCheckpoint } from "./checkpoint.js";
+import { lockDataDir, type DataLock } from "./data-lock.js";
+import { FailureLatch } from "./failure-latch.js";
+import { FdCache } from "./fd-cache.js";
+import { WriteGate } from "./write-gate.js";
 import type { ConsumeQueue } from "./consume-queue.js";
 import { ConsumerOffsets } from "./consumer-offsets.js";
 import { Dispatcher } from "./dispatch.js";
 import { getMessages, type GetOptions, type GetResult } from "./get-messages.js";
+import { findByKey, lookupRecord, type KeyQueryResult, type Lookup } from "./lookup.js";
+import { Quarantine } from "./quarantine.js";
+import { clampOffsets, logRecovery } from "./recovery-log.js";
 import { KeyIndex } from "./key-index.js";
 import { FlushMode, resolveOptions, type ResolvedOptions, type StoreOptions } from "./options.js";
 import { BatchEncoder, type PutResult } from "./put-batch.js";
@@ -22,7 +39,7 @@ import { QueueTable } from "./queue-table.js";
 import { offsetForTimestamp, queryByKey } from "./queries.js";
 import { recover, type RecoveryReport } from "./recovery.js";
 import { applyRetention } from "./retention.js";
-import { AppendRawStatus, PutStatus } from "./status.js";
+import { AppendRawStatus, GetStatus, PutStatus } from "./status.js";
 import { TopicTable } from "./topic-config.js";
 import type { PutMessage, StoredMessage } from "./types.js";
 import { StoreTimers } from "./store-timers.js";
@@ -46,6 +63,16 @@ export interface StoreStats {
   messages: number;
   indexedKeys: number;
   recovery: RecoveryReport;
+  /** Damage the last open found (ranges kept in place, plus a torn tail): what recovery reported. */
+  damaged: { ranges: number; bytes: number };
+  /** Reads answered CORRUPT_RECORD since open. */
+  corruptReads: number;
+  /** The data folder's file system; `full` while puts are refused with DISK_FULL. */
+  disk: { usedRatio: number; full: boolean };
+  /** Puts are refused with IO_ERROR until a restart (a failed append could not be rolled back). */
+  readOnly: boolean;
+  /** Segment files open now (bounded by maxOpenFiles). */
+  openFiles: number;
 }
 
 export class MessageStore {
@@ -61,6 +88,12 @@ export class MessageStore {
   /** Newest store timestamp written to each segment by this process (retention age). */
   private readonly newestInSegment = new Map<number, number>();
   private readonly timers: StoreTimers;
+  private corruptReads = 0;
+  private readonly latch: FailureLatch;
+  private readonly target: AppendTarget;
+  private readonly gate: WriteGate;
+  private lock: DataLock | undefined;
+  private fds: FdCache | undefined;
 
   private constructor(
     readonly dir: string,
@@ -68,7 +101,7 @@ export class MessageStore {
     private readonly log: CommitLog,
     private readonly queues: QueueTable,
     private readonly keys: KeyIndex,
-    private readonly dispatcher: Dispatcher,
+    dispatcher: Dispatcher,
     recovery: RecoveryReport,
   ) {
     this.recovery = recovery;
@@ -76,46 +109,76 @@ export class MessageStore {
     this.offsets = ConsumerOffsets.open(dir);
     this.topics = TopicTable.open(dir);
     this.encoder = new BatchEncoder(log, queues, opts.maxMessageBytes);
-    this.flusher = new CommitLogFlusher(log, opts.fsync, opts.syncFlushTimeoutMs);
+    this.flusher = new CommitLogFlusher(log, opts.fsync, opts.syncFlushTimeoutMs, opts.onError);
+    this.target = { log, dispatcher, flusher: this.flusher };
+    this.latch = new FailureLatch(opts.log);
+    this.gate = new WriteGate(dir, opts);
     // recovered bytes may only be in the page cache (kill -9): open() fsyncs them
     this.flusher.flushed = 0;
     log.markTailDirty();
     this.timers = new StoreTimers(opts, {
-      flush: () => this.flush(),
-      persistOffsets: () => this.offsets.persistAsync(),
+      flush: async () => void (await this.flush()),
+      persistOffsets: async () => void (await this.latch.attempt("consumer offsets", () => this.offsets.persistAsync())),
       clean: () => this.cleanExpired(),
     });
   }
 
+  /** Throws DataDirLockedError (naming the holder's pid) when another store has `dir` open. */
   static async open(dir: string, options: StoreOptions = {}): Promise<MessageStore> {
     const opts = resolveOptions(options);
-    fs.mkdirSync(dir, { recursive: true });
-    const abnormal = markOpen(dir);
-    const log = CommitLog.open(dir, opts.segmentBytes);
-    const queues = QueueTable.open(dir, opts.cqEntriesPerFile);
-    const keys = new KeyIndex(opts.keyIndexMaxKeys);
-    const keyIndexCovers = abnormal ? -1 : keys.load(dir);
-    const dispatcher = new Dispatcher(queues, keys);
-    const checkpoint = readCheckpoint(dir);
-    const report = recover({ log, queues, dispatcher, checkpoint, abnormal, keyIndexCovers });
-    const store = new MessageStore(dir, opts, log, queues, keys, dispatcher, report);
-    await store.flush();
-    store.timers.start();
-    return store;
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const lock = await lockDataDir(dir);
+    const fds = new FdCache(opts.maxOpenFiles, (n) => opts.log.warn("out of file descriptors: fewer files kept open", { maxOpenFiles: n }));
+    try {
+      sweepTempFiles([dir, path.join(dir, "config"), path.join(dir, "index")]);
+      const marker = openMarker(dir);
+      const abnormal = marker.abnormal;
+      const log = CommitLog.open(dir, opts.segmentBytes, fds);
+      const queues = QueueTable.open(dir, opts.cqEntriesPerFile, fds);
+      const keys = new KeyIndex(opts.keyIndexMaxKeys);
+      const keyIndexCovers = abnormal ? -1 : keys.load(dir);
+      const dispatcher = new Dispatcher(queues, keys);
+      const checkpoint = readCheckpoint(dir);
+      const quarantine = new Quarantine(dir, opts.now);
+      const report = recover({ log, queues, dispatcher, checkpoint, abnormal, keyIndexCovers, quarantine });
+      const store = new MessageStore(dir, opts, log, queues, keys, dispatcher, report);
+      store.lock = lock;
+      store.fds = fds;
+      report.clampedOffsets = clampOffsets(store.offsets, (t, q) => store.queueRange(t, q).max);
+      logRecovery(opts.log, report);
+      if (marker.error) store.gate.goReadOnly("the abort marker cannot be written", marker.error);
+      await store.flush();
+      store.timers.start();
+      return store;
+    } catch (err) {
+      fds.closeAll();
+      lock.release();
+      throw err;
+    }
   }
 
   /** Stores a batch with one commit-log write; see the order of effects above. */
   async put(messages: readonly PutMessage[]): Promise<PutResult> {
-    if (this.closed) {
-      const results = messages.map(() => ({ status: PutStatus.STORE_CLOSED, commitLogOffset: -1, queueOffset: -1, storedAt: 0 }));
-      return { status: PutStatus.STORE_CLOSED, results };
-    }
     const now = this.opts.now();
+    const refused = this.refusal(now);
+    if (refused) {
+      const results = messages.map(() => ({ status: refused, commitLogOffset: -1, queueOffset: -1, storedAt: 0 }));
+      return { status: refused, results };
+    }
     const batch = this.encoder.encode(messages, this.term, now);
     if (batch.dispatch.length > 0) {
-      this.log.writeRecords(batch.buf, batch.positions, batch.sizes, batch.sizes.length);
+      const out = appendAtomically(this.target, batch.buf, batch.positions, batch.sizes, batch.dispatch);
+      if (!out.ok) {
+        this.gate.failed(out);
+        for (const r of batch.results) {
+          if (r.status !== PutStatus.PUT_OK) continue;
+          Object.assign(r, { status: out.status, commitLogOffset: -1, queueOffset: -1, storedAt: 0 });
+        }
+        return { status: out.status, results: batch.results };
+      }
+      this.gate.appended(out.bytes);
       this.noteWritten(batch.positions, now);
-      this.announce(this.dispatcher.dispatch(batch.dispatch));
+      this.announce(out.grown);
       if (this.opts.flush === FlushMode.sync && !(await this.flusher.waitFor(batch.end))) {
         for (const r of batch.results) if (r.status === PutStatus.PUT_OK) r.status = PutStatus.FLUSH_TIMEOUT;
       }
@@ -124,8 +187,25 @@ export class MessageStore {
     return { status: failed?.status ?? PutStatus.PUT_OK, results: batch.results };
   }
 
+  /** Messages from `offset`; CORRUPT_RECORD (with `corrupt`) when the record there fails its checks. */
   get(topic: string, queueId: number, offset: number, maxCount: number, opts?: GetOptions): GetResult {
-    return getMessages(this.log, this.queues.get(topic, queueId), offset, maxCount, opts, this.opts.verifyCrcOnRead);
+    const got = getMessages(this.log, this.queues.get(topic, queueId), offset, maxCount, opts, this.opts.verifyCrcOnRead);
+    if (got.status === GetStatus.CORRUPT_RECORD) this.corruptReads++;
+    return got;
+  }
+
+  /** lookup() that tells a damaged record (CORRUPT_RECORD, with `corrupt`) from a missing one. */
+  lookupStatus(commitLogOffset: number): Lookup {
+    const found = lookupRecord(this.log, commitLogOffset);
+    if (found.status === GetStatus.CORRUPT_RECORD) this.corruptReads++;
+    return found;
+  }
+
+  /** queryByKey() plus the damaged records the key index points at. */
+  findByKey(topic: string, key: string, max: number): KeyQueryResult {
+    const found = findByKey(this.log, this.keys, topic, key, max);
+    this.corruptReads += found.corrupt.length;
+    return found;
   }
 
   /** The message at a commit-log offset (a message id), if there is one. */
@@ -174,12 +254,19 @@ export class MessageStore {
 
   /** Appends records read from another store's readRaw, after checking them all. */
   async appendRaw(bytes: Buffer): Promise<AppendRawResult> {
+    const refused = this.refusal(this.opts.now());
+    if (refused) return { status: refused === PutStatus.DISK_FULL ? AppendRawStatus.DISK_FULL : AppendRawStatus.IO_ERROR, records: [] };
     const raw = checkRaw(this.log, this.queues, bytes);
     if (raw.status !== AppendRawStatus.APPEND_OK || raw.records.length === 0) return { status: raw.status, records: [] };
-    this.log.writeRecords(bytes, raw.positions, raw.sizes, raw.sizes.length);
+    const out = appendAtomically(this.target, bytes, raw.positions, raw.sizes, raw.records);
+    if (!out.ok) {
+      this.gate.failed(out);
+      return { status: out.status === PutStatus.DISK_FULL ? AppendRawStatus.DISK_FULL : AppendRawStatus.IO_ERROR, records: [] };
+    }
+    this.gate.appended(out.bytes);
     const last = raw.records.at(-1)!;
     this.noteWritten(raw.positions, last.storeTimestamp);
-    this.announce(this.dispatcher.dispatch(raw.records));
+    this.announce(out.grown);
     if (this.opts.flush === FlushMode.sync && !(await this.flusher.waitFor(raw.end))) {
       return { status: AppendRawStatus.FLUSH_TIMEOUT, records: raw.records };
     }
@@ -202,14 +289,25 @@ export class MessageStore {
   /**
    * Flushes the commit log, then the consume queues, then records both in
    * the checkpoint (in that order: the checkpoint never claims more than is
-   * on disk).
+   * on disk). Never throws for I/O: a step that fails is reported once (not
+   * every tick) and the checkpoint is not moved. Returns whether every step
+   * succeeded.
    */
-  async flush(): Promise<void> {
-    await this.flusher.flush();
+  async flush(): Promise<boolean> {
+    if (!(await this.latch.attempt("commit log (fsync)", () => this.flusher.flush()))) return false;
     const dispatched = this.log.maxOffset;
-    for (const cq of this.queues.all()) for (const seg of cq.takeDirty()) await this.opts.fsync(seg.fd);
-    await this.queues.persistManifest();
-    await writeCheckpoint(this.dir, { commitLog: this.flusher.flushed, dispatched, savedAt: this.opts.now() });
+    const queuesSynced = await this.latch.attempt("consume queues (fsync)", async () => {
+      for (const cq of this.queues.all()) await cq.fsyncDirty(this.opts.fsync);
+    });
+    if (!queuesSynced) return false;
+    const manifest = await this.latch.attempt("queue manifest", () => this.queues.persistManifest());
+    const checkpoint = await this.latch.attempt("checkpoint", () =>
+      writeCheckpoint(this.dir, {
+        // this process verified or wrote (and fsynced) everything below the flushed offset
+        commitLog: this.flusher.flushed, dispatched, verified: Math.min(this.flusher.flushed, this.log.maxOffset), savedAt: this.opts.now(),
+      }),
+    );
+    return manifest && checkpoint;
   }
 
   /** Applies retention now (also run every cleanIntervalMs). Returns segments deleted. */
@@ -232,20 +330,30 @@ export class MessageStore {
       minOffset: this.log.minOffset, maxOffset: this.log.maxOffset, flushedOffset: this.flusher.flushed,
       segments: this.log.segments.length, queues: this.queues.size, messages,
       indexedKeys: this.keys.size, recovery: this.recovery,
+      damaged: damageCount(this.recovery), corruptReads: this.corruptReads,
+      disk: this.gate.diskState,
+      readOnly: this.gate.readOnly,
+      openFiles: this.fds?.openCount ?? 0,
     };
   }
 
-  /** Flushes everything, saves offsets and the key index, and removes the abort marker. */
+  /**
+   * Flushes everything, saves offsets and the key index, and removes the
+   * abort marker. Does not throw for I/O (a full disk): what cannot be
+   * written is reported, and if the final checkpoint is not written the
+   * abort marker stays, so the next open recovers from the older one.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.timers.stop();
     await this.timers.idle();
-    await this.flush();
-    this.offsets.persist();
-    this.keys.save(this.dir, this.log.maxOffset);
+    const durable = await this.flush();
+    await this.latch.attempt("consumer offsets", () => this.offsets.persist());
+    await this.latch.attempt("key index", () => this.keys.save(this.dir, this.log.maxOffset));
     this.release();
-    markClosed(this.dir);
+    if (durable) await this.latch.attempt("abort marker (removal)", () => markClosed(this.dir));
+    this.lock?.release();
   }
 
   /**
@@ -257,11 +365,17 @@ export class MessageStore {
     this.timers.stop();
     this.flusher.abandon();
     this.release();
+    this.lock?.drop();
   }
 
   private release(): void {
     this.log.close();
     this.queues.close();
+    this.fds?.closeAll();
+  }
+
+  private refusal(now: number): PutStatus | undefined {
+    return this.closed ? PutStatus.STORE_CLOSED : this.gate.refusal(now);
   }
 
   private noteWritten(positions: readonly number[], storeTimestamp: number): void {
@@ -276,4 +390,19 @@ export class MessageStore {
     if (this.listeners.size === 0) return;
     for (const cq of grown) for (const l of this.listeners) l(cq.topic, cq.queueId, cq.max);
   }
+}
+
+/** Creates the abort marker; a full disk that refuses it leaves the store read-only, not closed. */
+function openMarker(dir: string): { abnormal: boolean; error?: unknown } {
+  try {
+    return { abnormal: markOpen(dir) };
+  } catch (error) {
+    if (!isDiskFull(error)) throw error;
+    return { abnormal: fs.existsSync(path.join(dir, "abort")), error };
+  }
+}
+
+function damageCount(r: RecoveryReport): { ranges: number; bytes: number } {
+  const ranges = r.damaged.length + (r.tornTail ? 1 : 0);
+  return { ranges, bytes: r.damaged.reduce((n, d) => n + d.bytes, r.tornTail?.bytes ?? 0) };
 }

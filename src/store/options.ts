@@ -4,6 +4,9 @@ import * as fs from "node:fs";
 import { promisify } from "node:util";
 import { CQ_ENTRIES_PER_FILE } from "./consume-queue.js";
 import type { FsyncFn } from "./commit-log-flusher.js";
+import { statfsUsage, type DiskUsage } from "./disk-guard.js";
+import { DEFAULT_MAX_OPEN_FILES } from "./fd-cache.js";
+import { silentLogger, type Logger } from "../runtime/log.js";
 
 export const FlushMode = { async: "async", sync: "sync" } as const;
 export type FlushMode = (typeof FlushMode)[keyof typeof FlushMode];
@@ -40,6 +43,18 @@ export interface StoreOptions {
   fsync?: FsyncFn;
   /** Failures of background work (periodic flush, retention); default console.error. */
   onError?: (err: unknown) => void;
+  /** State changes worth an operator's eye (disk full and back, read-only, a checkpoint failing); default silent. */
+  log?: Logger;
+  /** Refuse puts (DISK_FULL) above this used fraction of the data folder's file system; default 0.90. */
+  diskMaxUsedRatio?: number;
+  /** Refuse puts while fewer bytes than this are free; default 0 (off). */
+  diskMinFreeBytes?: number;
+  /** How often the disk's fill level is read (statfs), at most; default 100 ms. */
+  diskCheckIntervalMs?: number;
+  /** Reads the file system's fill level; tests inject one. Default statfs on the data folder. */
+  diskUsage?: (dir: string) => DiskUsage;
+  /** Bound of open segment files (commit log and consume queues together); default 1024. */
+  maxOpenFiles?: number;
 }
 
 export type ResolvedOptions = Required<StoreOptions>;
@@ -65,5 +80,11 @@ export function resolveOptions(o: StoreOptions): ResolvedOptions {
     now: o.now ?? Date.now,
     fsync: o.fsync ?? ((fd: number) => fdatasync(fd)),
     onError: o.onError ?? ((err: unknown) => console.error("store:", err)),
+    log: o.log ?? silentLogger,
+    diskMaxUsedRatio: o.diskMaxUsedRatio ?? 0.9,
+    diskMinFreeBytes: o.diskMinFreeBytes ?? 0,
+    diskCheckIntervalMs: o.diskCheckIntervalMs ?? 100,
+    diskUsage: o.diskUsage ?? statfsUsage,
+    maxOpenFiles: o.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES,
   };
 }

@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConsumeQueue, CQ_ENTRIES_PER_FILE } from "./consume-queue.js";
+import { FdCache } from "./fd-cache.js";
 import { readJsonFile, writeFileAtomicAsync } from "./atomic-file.js";
 
 const key = (topic: string, queueId: number): string => `${topic}/${queueId}`;
@@ -20,17 +21,18 @@ export class QueueTable {
     private readonly root: string,
     private readonly manifest: string,
     private readonly entriesPerFile: number,
+    private readonly fds: FdCache,
   ) {}
 
-  static open(dir: string, entriesPerFile = CQ_ENTRIES_PER_FILE): QueueTable {
-    const t = new QueueTable(path.join(dir, "consumequeue"), path.join(dir, "config", "queues.json"), entriesPerFile);
-    fs.mkdirSync(t.root, { recursive: true });
+  static open(dir: string, entriesPerFile = CQ_ENTRIES_PER_FILE, fds = new FdCache()): QueueTable {
+    const t = new QueueTable(path.join(dir, "consumequeue"), path.join(dir, "config", "queues.json"), entriesPerFile, fds);
+    fs.mkdirSync(t.root, { recursive: true, mode: 0o700 });
     for (const topic of fs.readdirSync(t.root)) {
       const topicDir = path.join(t.root, topic);
       if (!fs.statSync(topicDir).isDirectory()) continue;
       for (const q of fs.readdirSync(topicDir)) {
         if (!/^\d+$/.test(q)) continue;
-        const cq = ConsumeQueue.open(t.root, topic, Number(q), entriesPerFile);
+        const cq = ConsumeQueue.open(t.root, topic, Number(q), entriesPerFile, fds);
         t.queues.set(key(topic, Number(q)), cq);
       }
     }
@@ -48,11 +50,20 @@ export class QueueTable {
     const k = key(topic, queueId);
     let cq = this.queues.get(k);
     if (!cq) {
-      cq = ConsumeQueue.open(this.root, topic, queueId, this.entriesPerFile);
+      cq = ConsumeQueue.open(this.root, topic, queueId, this.entriesPerFile, this.fds);
       this.queues.set(k, cq);
       this.manifestDirty = true;
     }
     return cq;
+  }
+
+  /** Deletes a queue and its files (one created by an append that was rolled back). */
+  drop(cq: ConsumeQueue): void {
+    const k = key(cq.topic, cq.queueId);
+    if (this.queues.get(k) !== cq) return;
+    this.queues.delete(k);
+    cq.close();
+    fs.rmSync(path.join(this.root, cq.topic, String(cq.queueId)), { recursive: true, force: true });
   }
 
   all(): IterableIterator<ConsumeQueue> {
@@ -67,7 +78,12 @@ export class QueueTable {
   async persistManifest(): Promise<void> {
     if (!this.manifestDirty) return;
     this.manifestDirty = false;
-    await writeFileAtomicAsync(this.manifest, JSON.stringify([...this.queues.keys()]));
+    try {
+      await writeFileAtomicAsync(this.manifest, JSON.stringify([...this.queues.keys()]));
+    } catch (err) {
+      this.manifestDirty = true; // written at the next flush
+      throw err;
+    }
   }
 
   close(): void {

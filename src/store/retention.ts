@@ -25,7 +25,7 @@ export function applyRetention(log: CommitLog, queues: QueueTable, policy: Reten
   for (const s of log.segments) total += s.size;
   while (log.segments.length > 1) {
     const oldest = log.segments[0]!;
-    const age = policy.now - (policy.newestIn(oldest) ?? fs.fstatSync(oldest.fd).mtimeMs);
+    const age = policy.now - (policy.newestIn(oldest) ?? fs.statSync(oldest.path).mtimeMs);
     if (age <= policy.retentionMs && total <= policy.retentionBytes) break;
     total -= oldest.size;
     log.removeFirstSegment();

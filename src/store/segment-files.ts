@@ -7,15 +7,20 @@
 // take microseconds, and doing them inline keeps offset assignment and the
 // write one atomic step on the event loop. Only fsync, the slow part, is
 // asynchronous (see commit-log-flusher.ts).
+//
+// Files are opened lazily through the store's FdCache (fd-cache.ts): a
+// segment holds an fd only while it is in use.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type { FsyncFn } from "./commit-log-flusher.js";
+import { FdCache, type CachedFile } from "./fd-cache.js";
 
-export interface Segment {
+export interface Segment extends CachedFile {
   readonly base: number;
-  readonly path: string;
-  fd: number;
   /** Bytes of data in the file (its length). */
   size: number;
+  /** Deleted (truncation, retention): a queued fsync skips it. */
+  removed: boolean;
 }
 
 const NAME = /^\d{20}$/;
@@ -31,16 +36,16 @@ export class SegmentFiles {
   /** min/max when there are no files (after truncating everything away). */
   private emptyAt = 0;
 
-  private constructor(readonly dir: string, readonly capacity: number) {}
+  private constructor(readonly dir: string, readonly capacity: number, private readonly fds: FdCache) {}
 
   /**
    * Opens every segment in `dir` (creating the directory). Throws on a
    * misaligned name, and on a gap when `contiguous` (the commit log: a
    * missing middle segment is lost data an operator must look at).
    */
-  static open(dir: string, capacity: number, contiguous = true): SegmentFiles {
-    fs.mkdirSync(dir, { recursive: true });
-    const files = new SegmentFiles(dir, capacity);
+  static open(dir: string, capacity: number, contiguous = true, fds = new FdCache()): SegmentFiles {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const files = new SegmentFiles(dir, capacity, fds);
     const names = fs.readdirSync(dir).filter((n) => NAME.test(n)).sort();
     for (const name of names) {
       const base = Number(name);
@@ -48,8 +53,7 @@ export class SegmentFiles {
       if (base % capacity !== 0) throw new Error(`${dir}/${name}: not aligned to segment size ${capacity}`);
       if (contiguous && prev && prev.base + capacity !== base) throw new Error(`${dir}: segment missing before ${name}`);
       const p = path.join(dir, name);
-      const fd = fs.openSync(p, "r+");
-      files.segments.push({ base, path: p, fd, size: fs.fstatSync(fd).size });
+      files.segments.push(newSegment(base, p, fs.statSync(p).size));
     }
     return files;
   }
@@ -90,12 +94,14 @@ export class SegmentFiles {
     while (start < end) {
       const seg = this.find(offset) ?? this.create(offset - (offset % this.capacity));
       const n = Math.min(end - start, seg.base + this.capacity - offset);
+      const fd = this.fds.fd(seg);
+      this.dirty.add(seg);
       let done = 0;
       while (done < n) {
-        done += fs.writeSync(seg.fd, buf, start + done, n - done, offset - seg.base + done);
+        done += fs.writeSync(fd, buf, start + done, n - done, offset - seg.base + done);
+        // kept exact after every write(2), so a failed append can be truncated away
+        seg.size = Math.max(seg.size, offset - seg.base + done);
       }
-      seg.size = Math.max(seg.size, offset - seg.base + n);
-      this.dirty.add(seg);
       offset += n;
       start += n;
     }
@@ -106,9 +112,10 @@ export class SegmentFiles {
     const seg = this.find(offset);
     if (!seg) return 0;
     const n = Math.min(len, seg.base + seg.size - offset);
+    const fd = this.fds.fd(seg);
     let done = 0;
     while (done < n) {
-      const r = fs.readSync(seg.fd, into, at + done, n - done, offset - seg.base + done);
+      const r = fs.readSync(fd, into, at + done, n - done, offset - seg.base + done);
       if (r === 0) break;
       done += r;
     }
@@ -120,7 +127,7 @@ export class SegmentFiles {
     while (this.segments.length > 0 && this.segments.at(-1)!.base > offset) this.removeLast();
     const last = this.segments.at(-1);
     if (last && offset < last.base + last.size) {
-      fs.ftruncateSync(last.fd, offset - last.base);
+      fs.ftruncateSync(this.fds.fd(last), offset - last.base);
       last.size = offset - last.base;
       this.dirty.add(last);
     }
@@ -140,22 +147,43 @@ export class SegmentFiles {
     if (last) this.dirty.add(last);
   }
 
-  /** Segments written since the last call; the flusher fsyncs them. */
-  takeDirty(): Segment[] {
-    const out = [...this.dirty];
+  /**
+   * fsyncs every segment written since the last call, reopening one whose
+   * fd was evicted. On failure the segments not yet synced stay dirty for
+   * the next flush, and the error is thrown.
+   */
+  async fsyncDirty(fsync: FsyncFn): Promise<void> {
+    if (this.dirty.size === 0) return;
+    const todo = [...this.dirty];
     this.dirty.clear();
-    return out;
+    for (let i = 0; i < todo.length; i++) {
+      const seg = todo[i]!;
+      if (seg.removed) continue;
+      try {
+        const fd = this.fds.pin(seg);
+        try {
+          await fsync(fd);
+        } finally {
+          this.fds.unpin(seg);
+        }
+      } catch (err) {
+        // deleted (truncateTo, retention) while its fsync was queued
+        if (seg.removed) continue;
+        for (const rest of todo.slice(i)) if (!rest.removed) this.dirty.add(rest);
+        throw err;
+      }
+    }
   }
 
+  /** Closes every fd (the files stay). */
   closeAll(): void {
-    for (const seg of this.segments) fs.closeSync(seg.fd);
+    for (const seg of this.segments) this.fds.close(seg);
     this.segments.length = 0;
   }
 
   private create(base: number): Segment {
-    const p = path.join(this.dir, segmentName(base));
-    const fd = fs.openSync(p, "w+");
-    const seg: Segment = { base, path: p, fd, size: 0 };
+    const seg = newSegment(base, path.join(this.dir, segmentName(base)), 0);
+    this.fds.create(seg);
     const at = this.segments.findIndex((s) => s.base > base);
     if (at < 0) this.segments.push(seg);
     else this.segments.splice(at, 0, seg);
@@ -169,7 +197,12 @@ export class SegmentFiles {
 
   private close(seg: Segment): void {
     this.dirty.delete(seg);
-    fs.closeSync(seg.fd);
+    seg.removed = true;
+    this.fds.close(seg);
     fs.rmSync(seg.path, { force: true });
   }
+}
+
+function newSegment(base: number, p: string, size: number): Segment {
+  return { base, path: p, fd: -1, used: false, pins: 0, slot: -1, size, removed: false };
 }

@@ -61,5 +61,19 @@ export const AppendRawStatus = {
   /** A record's own commit-log or queue offset is not where this log would put it. */
   OFFSET_MISMATCH: "OFFSET_MISMATCH",
   FLUSH_TIMEOUT: "FLUSH_TIMEOUT",
+  /** As PutStatus.DISK_FULL: refused, or failed with ENOSPC and rolled back; nothing was appended. */
+  DISK_FULL: "DISK_FULL",
+  /** As PutStatus.IO_ERROR: a write failed and was rolled back (or the store is read-only); nothing was appended. */
+  IO_ERROR: "IO_ERROR",
 } as const;
 export type AppendRawStatus = (typeof AppendRawStatus)[keyof typeof AppendRawStatus];
+
+/** A lookup by commit-log offset (message id) or key. */
+export const LookupStatus = {
+  FOUND: "FOUND",
+  /** No record starts there (a wrong id, or removed by retention). */
+  NOT_FOUND: "NOT_FOUND",
+  /** A record starts there (its header names that offset) but it fails its checks. */
+  CORRUPT_RECORD: "CORRUPT_RECORD",
+} as const;
+export type LookupStatus = (typeof LookupStatus)[keyof typeof LookupStatus];

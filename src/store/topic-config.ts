@@ -27,15 +27,17 @@ export class TopicTable {
     return [...this.topics.values()];
   }
 
+  /** Throws (and changes nothing) if the table cannot be written. */
   put(config: TopicConfig): void {
-    this.topics.set(config.topic, { ...config });
-    this.persist();
+    this.replace(new Map(this.topics).set(config.topic, { ...config }));
   }
 
   remove(topic: string): boolean {
-    const had = this.topics.delete(topic);
-    if (had) this.persist();
-    return had;
+    if (!this.topics.has(topic)) return false;
+    const next = new Map(this.topics);
+    next.delete(topic);
+    this.replace(next);
+    return true;
   }
 
   snapshot(): TopicConfig[] {
@@ -44,11 +46,12 @@ export class TopicTable {
 
   /** Replaces the table (a slave applying its master's snapshot). */
   load(configs: readonly TopicConfig[]): void {
-    this.topics = new Map(configs.map((t) => [t.topic, { ...t }]));
-    this.persist();
+    this.replace(new Map(configs.map((t) => [t.topic, { ...t }])));
   }
 
-  private persist(): void {
-    writeFileAtomic(this.file, JSON.stringify(this.all()));
+  /** Written first, then kept: a table that could not be saved (full disk) is not half applied. */
+  private replace(next: Map<string, TopicConfig>): void {
+    writeFileAtomic(this.file, JSON.stringify([...next.values()]));
+    this.topics = next;
   }
 }

@@ -96,7 +96,7 @@ damage.run();
 const order = suite("checker: per-queue order");
 order("offsets going backwards within one lease is a violation", () => {
   const v = check(input({ reads: [read(three[0]!), read(three[2]!), read(three[1]!)] }));
-  assert.equal(v.violations, [{ kind: "order", session: "c1#1", queue: "broker-a/chaos/0", offset: 1, after: 2 }]);
+  assert.equal(v.violations, [{ kind: "order", session: "c1#1", queue: "broker-a/chaos/0", offset: 1, after: 2, body: "m1", afterBody: "m2" }]);
 });
 order("a new lease or a new session may start again from the committed offset (duplicates counted)", () => {
   const reads = [read(three[0]!), read(three[1]!), read(three[1]!, "c1", 2), read(three[2]!, "c1", 2), read(three[0]!, "c2", 1)];

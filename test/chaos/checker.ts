@@ -62,7 +62,7 @@ export interface CheckInput {
 export type Violation =
   | { kind: "lost"; body: string; msgId: string; queue: string; at?: number }
   | { kind: "unexplained"; body: string; msgId: string; queue: string; report: string; at?: number }
-  | { kind: "order"; session: string; queue: string; offset: number; after: number }
+  | { kind: "order"; session: string; queue: string; offset: number; after: number; body: string; afterBody: string }
   | { kind: "never-sent"; body: string; msgId: string; queue: string; session: string };
 
 export interface Verdict {
@@ -164,15 +164,16 @@ function recordEnds(input: CheckInput): Map<string, (offset: number) => number |
 
 /** Within one lease of one session, each queue's offsets strictly increase. */
 function orderViolations(reads: readonly Read[]): Violation[] {
-  const last = new Map<string, number>();
+  const last = new Map<string, Read>();
   const out: Violation[] = [];
   for (const r of reads) {
     const key = `${r.session}#${r.lease}|${r.group}/${r.topic}/${r.queueId}`;
     const before = last.get(key);
-    if (before !== undefined && r.queueOffset <= before) {
-      out.push({ kind: "order", session: `${r.session}#${r.lease}`, queue: `${r.group}/${r.topic}/${r.queueId}`, offset: r.queueOffset, after: before });
+    if (before !== undefined && r.queueOffset <= before.queueOffset) {
+      const queue = `${r.group}/${r.topic}/${r.queueId}`;
+      out.push({ kind: "order", session: `${r.session}#${r.lease}`, queue, offset: r.queueOffset, after: before.queueOffset, body: r.body, afterBody: before.body });
     }
-    last.set(key, r.queueOffset);
+    last.set(key, r);
   }
   return out;
 }

@@ -1,6 +1,7 @@
 // A consumer-group member as its own process: a PushConsumer that journals
 // every message before its listener returns (so before its offset can be
-// committed) and every damaged record it is told of.
+// committed) and every damaged record it is told of (onCorrupt, and the
+// damage its log names).
 //   node consumer-worker.js <nats url> <topic> <group> <journal> <id>
 import { PushConsumer } from "../../src/client/push-consumer.js";
 import { createLogger } from "../../src/runtime/log.js";
@@ -23,7 +24,7 @@ const log = createLogger({ worker: session }, "info", (line) => {
     for (const q of o.queues) if (typeof q === "string") leases.set(q, (leases.get(q) ?? 0) + 1);
   }
   for (const d of damageInLine(o, `consumer ${session}`)) journal.write({ t: "damage", ...d, session });
-  if (o.level !== "info" || o.msg !== "queues acquired") process.stderr.write(line + "\n");
+  process.stderr.write(line + "\n");
 });
 
 const nc = await connectNats(url, `chaos-consumer-${session}`);
@@ -39,6 +40,10 @@ const consumer = new PushConsumer(nc, {
   log,
 })
   .subscribe(topic)
+  .onCorrupt((r) => {
+    const from = r.commitLogOffset;
+    journal.write({ t: "damage", group: r.queue.group, from, to: from + 1, source: `consumer ${session}: CORRUPT_RECORD at queue offset ${r.queueOffset}`, session });
+  })
   .onMessage((m) => {
     const lease = leases.get(`${m.topic}/${m.group}/${m.queueId}`) ?? 0;
     journal.write({ t: "read", body: m.body.toString(), msgId: m.msgId, group: m.group, topic: m.topic, queueId: m.queueId, queueOffset: m.queueOffset, session, lease });

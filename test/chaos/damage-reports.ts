@@ -1,7 +1,7 @@
 // Damage the system itself reported, found in the JSON log lines of brokers
-// and consumers (src/runtime/log.ts): a recovery's `damaged` ranges, and
-// records a read refused as CORRUPT_RECORD (details name the commit-log
-// offset). The checker counts an unread acknowledged message as damaged only
+// and consumers (src/runtime/log.ts): a recovery's damaged ranges and torn
+// tails ({from, to}), and records a read refused as CORRUPT_RECORD (named by
+// their commit-log offset). The checker counts an unread acknowledged message as damaged only
 // when one of these covers it.
 import type { DamageReport } from "./checker.js";
 
@@ -33,24 +33,29 @@ function brokerGroupOf(o: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
+/** Messages that announce damage: the store's recovery lines and a consumer's stepped-over record. */
+const DAMAGE_MSG = /damaged|torn tail|corrupt/i;
+
 /**
- * Damage named in one log line. `group` is the broker group the line is
- * about when the line itself does not say (a broker's own log).
+ * Damage named in one log line: a `damaged` list of ranges, a line about
+ * damage with `from`/`to`, or a record named by `commitLogOffset`. `group` is
+ * the broker group the line is about when it does not say (a broker's log).
  */
 export function damageInLine(line: Record<string, unknown>, source: string, group?: string): DamageReport[] {
   const out: DamageReport[] = [];
-  const corrupt = JSON.stringify(line).includes("CORRUPT_RECORD");
+  const about = (typeof line.msg === "string" && DAMAGE_MSG.test(line.msg)) || JSON.stringify(line).includes("CORRUPT_RECORD");
+  const what = typeof line.msg === "string" ? line.msg : "damage";
   const visit = (o: Record<string, unknown>, g: string | undefined) => {
     const here = brokerGroupOf(o) ?? g;
-    if (Array.isArray(o.damaged) && here) {
-      for (const d of o.damaged) {
-        const from = isObject(d) ? num(d.from) : undefined;
-        const to = isObject(d) ? num(d.to) : undefined;
-        if (from !== undefined && to !== undefined && to > from) out.push({ group: here, from, to, source: `${source}: damaged range` });
-      }
+    if (!here) return;
+    const ranges = Array.isArray(o.damaged) ? o.damaged.filter(isObject) : about ? [o] : [];
+    for (const d of ranges) {
+      const from = num(d.from);
+      const to = num(d.to);
+      if (from !== undefined && to !== undefined && to > from) out.push({ group: here, from, to, source: `${source}: ${what}` });
     }
     const at = num(o.commitLogOffset);
-    if (corrupt && at !== undefined && here) out.push({ group: here, from: at, to: at + Math.max(1, num(o.size) ?? 1), source: `${source}: CORRUPT_RECORD` });
+    if (about && at !== undefined && at >= 0) out.push({ group: here, from: at, to: at + Math.max(1, num(o.size) ?? 1), source: `${source}: ${what}` });
     for (const v of Object.values(o)) if (isObject(v) && !Array.isArray(v)) visit(v, here);
   };
   visit(line, group);

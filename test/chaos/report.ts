@@ -40,7 +40,9 @@ function describe(v: Violation, applied: readonly Applied[]): string {
     case "unexplained":
       return `reported damaged but no fault touched it: ${v.msgId} at ${v.queue} (by ${v.report})${firstFaultAfter(applied, v.at)}`;
     case "order":
-      return `out of order in ${v.queue}: offset ${v.offset} after ${v.after} (session ${v.session})`;
+      return `out of order in ${v.queue}: offset ${v.offset} (${v.body}) after ${v.after} (${v.afterBody}) in session ${v.session}${
+        v.offset === v.after && v.body !== v.afterBody ? "; the queue offset was given to a second message" : ""
+      }`;
     case "never-sent":
       return `read a body never sent: ${JSON.stringify(v.body)} as ${v.msgId} at ${v.queue} (session ${v.session})`;
   }

@@ -12,6 +12,7 @@ import { topicCommand } from "./topic.js";
 import { routeCommand } from "./route.js";
 import { messageCommand } from "./message.js";
 import { inspectCommand } from "./inspect.js";
+import { storeCommand } from "./store.js";
 import { runClusterCommand } from "../cluster/run.js";
 
 const commands: Record<string, [(argv: string[]) => Promise<void>, string]> = {
@@ -25,6 +26,7 @@ const commands: Record<string, [(argv: string[]) => Promise<void>, string]> = {
   route: [routeCommand, "print a topic's route"],
   message: [messageCommand, "look a message up by id or key"],
   inspect: [inspectCommand, "watch the nodes' state machines change, live"],
+  store: [storeCommand, "verify a data folder offline: store verify --data <dir> (exit 1 on damage)"],
   "run-cluster": [runClusterCommand, "run nats-server, NameServers and brokers as a local cluster"],
 };
 

@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BIN := node_modules/.bin
 export npm_config_update_notifier := false
 
-.PHONY: setup build typecheck test run-cluster bench bench-quick clean
+.PHONY: setup build typecheck test run-cluster bench bench-quick chaos clean
 
 # npm ci when the lock file is newer than the install.
 node_modules/.install-stamp: package.json package-lock.json
@@ -32,6 +32,11 @@ bench: build
 # Every scenario, briefly (under a minute); docs/BENCHMARKS-quick.md
 bench-quick: build
 	node dist/bench/run.js --quick
+
+# Seeded faults against a cluster of processes, then the checker; docs/chaos.md
+# make chaos SEED=<n> CYCLES=<n> [DURATION=<ms>] [FAULTS=<kind,…>] [RATE=<msg/s>] [KEEP=1]
+chaos: build
+	SEED=$(SEED) CYCLES=$(CYCLES) DURATION=$(DURATION) FAULTS=$(FAULTS) RATE=$(RATE) KEEP=$(KEEP) node dist/test/chaos/main.js
 
 clean:
 	rm -rf dist

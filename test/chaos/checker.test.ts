@@ -104,6 +104,16 @@ order("a new lease or a new session may start again from the committed offset (d
   assert.ok(v.ok, JSON.stringify(v.violations));
   assert.is(v.duplicateReads, 2);
 });
+order("a message read, then cut off the tail and reported: its offset given to the next message is counted, not failed", () => {
+  const next = ack("m3", 200, 2);
+  const reads = [read(three[0]!), read(three[1]!), read(three[2]!), read(next)];
+  const cut = { reports: [{ group: "broker-a", from: 200, to: 290, source: "torn tail" }], injected: [{ group: "broker-a", from: 250, to: 290, fault: "#1 torn-tail" }] };
+  const v = check(input({ sent: new Set(["m0", "m1", "m2", "m3"]), acks: [...three, next], reads, ...cut }));
+  assert.ok(v.ok, JSON.stringify(v.violations));
+  assert.is(v.offsetsReused, 1);
+  const unreported = check(input({ sent: new Set(["m0", "m1", "m2", "m3"]), acks: [...three, next], reads }));
+  assert.equal(unreported.violations.map((x) => x.kind), ["order"], "without the damage it is an order violation");
+});
 order("queues are independent", () => {
   const b = { ...ack("b0", 0, 0, "broker-b") };
   const v = check(input({ sent: new Set(["m0", "m1", "m2", "b0"]), acks: [...three, b], reads: [read(three[1]!), read(b), read(three[2]!), read(three[0]!, "c1", 2)] }));

@@ -6,6 +6,7 @@
 //   unexplained  acknowledged, not read, covered by a damage report, but no
 //                injected fault touched its bytes (collateral damage)
 //   order        a queue's offsets went backwards within one lease of one session
+//                (unless a reported, injected cut took the message read first)
 //   never-sent   a body read that no producer sent (or sent with other bytes)
 //
 // Duplicates are allowed (at-least-once) and counted: the same body read
@@ -76,6 +77,8 @@ export interface Verdict {
   duplicateReads: number;
   /** Bodies stored under more than one message id. */
   storedTwice: number;
+  /** Queue offsets a session read twice because a cut tail took the first message (see orderViolations). */
+  offsetsReused: number;
   violations: Violation[];
 }
 
@@ -94,35 +97,28 @@ export function check(input: CheckInput): Verdict {
       violations.push({ kind: "never-sent", body: r.body, msgId: r.msgId, queue: queueName(r.group, r.topic, r.queueId, r.queueOffset), session: r.session });
     }
   }
-  violations.push(...orderViolations(input.reads));
-
   const ends = recordEnds(input);
+  /** Bodies whose record a fault broke and the system reported: their queue offsets may be handed out again. */
+  const destroyed = new Set<string>();
   let read = 0;
   let damaged = 0;
   for (const a of input.acks) {
-    if (readBodies.has(a.body)) {
-      read++;
-      continue;
-    }
     const id = decodeMsgId(a.msgId);
     const queue = id ? queueName(id.group, a.topic, a.queueId, a.queueOffset) : `${a.topic}/${a.queueId}@${a.queueOffset}`;
-    if (!id) {
-      violations.push({ kind: "lost", body: a.body, msgId: a.msgId, queue, at: a.at });
-      continue;
-    }
-    const extent = { group: id.group, from: id.commitLogOffset, to: ends.get(id.group)?.(id.commitLogOffset) ?? Infinity };
-    const report = input.reports.find((d) => overlaps(d, extent));
-    if (!report) {
-      violations.push({ kind: "lost", body: a.body, msgId: a.msgId, queue, at: a.at });
-    } else if (!input.injected.some((d) => overlaps(d, extent))) {
-      violations.push({ kind: "unexplained", body: a.body, msgId: a.msgId, queue, report: `${report.source} [${report.from}, ${report.to})`, at: a.at });
-    } else {
-      damaged++;
-    }
+    const extent = id && { group: id.group, from: id.commitLogOffset, to: ends.get(id.group)?.(id.commitLogOffset) ?? Infinity };
+    const report = extent && input.reports.find((d) => overlaps(d, extent));
+    const broken = extent && input.injected.some((d) => overlaps(d, extent));
+    if (report && broken) destroyed.add(a.body);
+    if (readBodies.has(a.body)) read++;
+    else if (!report) violations.push({ kind: "lost", body: a.body, msgId: a.msgId, queue, at: a.at });
+    else if (!broken) violations.push({ kind: "unexplained", body: a.body, msgId: a.msgId, queue, report: `${report.source} [${report.from}, ${report.to})`, at: a.at });
+    else damaged++;
   }
+  const order = orderViolations(input.reads, destroyed);
+  violations.push(...order.violations);
   let storedTwice = 0;
   for (const ids of readBodies.values()) if (ids.size > 1) storedTwice++;
-  return { ok: violations.length === 0, acked: input.acks.length, read, damaged, duplicateReads, storedTwice, violations };
+  return { ok: violations.length === 0, acked: input.acks.length, read, damaged, duplicateReads, storedTwice, offsetsReused: order.reused, violations };
 }
 
 function overlaps(a: { group: string; from: number; to: number }, b: { group: string; from: number; to: number }): boolean {
@@ -162,18 +158,24 @@ function recordEnds(input: CheckInput): Map<string, (offset: number) => number |
   return out;
 }
 
-/** Within one lease of one session, each queue's offsets strictly increase. */
-function orderViolations(reads: readonly Read[]): Violation[] {
+/**
+ * Within one lease of one session, each queue's offsets strictly increase.
+ * One exception, counted apart: after a cut tail took a message the session
+ * had read, the store gives its queue offset to the next message.
+ */
+function orderViolations(reads: readonly Read[], destroyed: ReadonlySet<string>): { violations: Violation[]; reused: number } {
   const last = new Map<string, Read>();
-  const out: Violation[] = [];
+  const violations: Violation[] = [];
+  let reused = 0;
   for (const r of reads) {
     const key = `${r.session}#${r.lease}|${r.group}/${r.topic}/${r.queueId}`;
     const before = last.get(key);
     if (before !== undefined && r.queueOffset <= before.queueOffset) {
       const queue = `${r.group}/${r.topic}/${r.queueId}`;
-      out.push({ kind: "order", session: `${r.session}#${r.lease}`, queue, offset: r.queueOffset, after: before.queueOffset, body: r.body, afterBody: before.body });
+      if (r.body !== before.body && destroyed.has(before.body)) reused++;
+      else violations.push({ kind: "order", session: `${r.session}#${r.lease}`, queue, offset: r.queueOffset, after: before.queueOffset, body: r.body, afterBody: before.body });
     }
     last.set(key, r);
   }
-  return out;
+  return { violations, reused };
 }

@@ -26,19 +26,30 @@ function faultCounts(applied: readonly Applied[]): string {
   return [...n].map(([k, v]) => `${k}×${v}`).join(" ") || "none";
 }
 
-/** The first fault that began after `at`: the likeliest cause of losing what was acknowledged at `at`. */
-function firstFaultAfter(applied: readonly Applied[], at: number | undefined): string {
-  if (at === undefined) return "";
-  const f = applied.find((a) => a.startedAt >= at);
-  return f ? `; first fault after its ack: ${f.description}` : "; acknowledged after the last fault";
+/** "#3 torn-tail broker-b": a fault in a few words. */
+function shortName(a: Applied): string {
+  const f = a.step.fault;
+  const target = "group" in f ? ` ${f.group}` : f.kind === "consumer-kill" ? ` consumer ${f.member}` : "";
+  return `#${a.step.cycle} ${f.kind}${target}`;
 }
 
-function describe(v: Violation, applied: readonly Applied[]): string {
+/** The faults either side of an acknowledgement: a loss comes from one after it, or from a state one before it left. */
+function aroundAck(applied: readonly Applied[], at: number | undefined): string {
+  if (at === undefined) return "";
+  const before = applied.filter((a) => a.startedAt < at).at(-1);
+  const after = applied.find((a) => a.startedAt >= at);
+  return `; acknowledged ${before ? `after ${shortName(before)}` : "before any fault"}${after ? `, before ${shortName(after)}` : ""}`;
+}
+
+function describe(v: Violation, applied: readonly Applied[], readBy: (body: string) => string[]): string {
   switch (v.kind) {
-    case "lost":
-      return `lost ${v.msgId} at ${v.queue} (body ${v.body})${firstFaultAfter(applied, v.at)}`;
+    case "lost": {
+      const others = readBy(v.body);
+      const stored = others.length > 0 ? `; stored intact: ${others.join(", ")} read it` : "";
+      return `lost ${v.msgId} at ${v.queue} (body ${v.body})${aroundAck(applied, v.at)}${stored}`;
+    }
     case "unexplained":
-      return `reported damaged but no fault touched it: ${v.msgId} at ${v.queue} (by ${v.report})${firstFaultAfter(applied, v.at)}`;
+      return `reported damaged but no fault touched it: ${v.msgId} at ${v.queue} (by ${v.report})${aroundAck(applied, v.at)}`;
     case "order":
       return `out of order in ${v.queue}: offset ${v.offset} (${v.body}) after ${v.after} (${v.afterBody}) in session ${v.session}${
         v.offset === v.after && v.body !== v.afterBody ? "; the queue offset was given to a second message" : ""
@@ -50,6 +61,8 @@ function describe(v: Violation, applied: readonly Applied[]): string {
 
 export function formatSummary(s: RunSummary): string {
   const ev = s.evidence;
+  const readers = new Map<string, string[]>();
+  for (const [group, reads] of ev.reads) for (const r of reads) if (!readers.get(r.body)?.includes(group)) readers.set(r.body, [...(readers.get(r.body) ?? []), group]);
   const failures = [...ev.failures].map(([k, v]) => `${k} ${v}`).join(", ");
   const lines = [
     `chaos seed=${s.seed} cycles=${s.cycles}: faults injected ${faultCounts(s.applied)}`,
@@ -58,7 +71,7 @@ export function formatSummary(s: RunSummary): string {
   ];
   for (const [group, v] of s.verdicts) {
     lines.push(
-      `  ${group}: read ${v.read} of ${v.acked} acknowledged, reported damaged ${v.damaged}, duplicate reads ${v.duplicateReads}, stored twice ${v.storedTwice}, violations ${v.violations.length}`,
+      `  ${group}: read ${v.read} of ${v.acked} acknowledged, reported damaged ${v.damaged}, duplicate reads ${v.duplicateReads}, stored twice ${v.storedTwice}, offsets reused after a cut ${v.offsetsReused}, violations ${v.violations.length}`,
     );
   }
   if (s.aborted) lines.push(`  ABORTED: ${s.aborted}`);
@@ -67,7 +80,7 @@ export function formatSummary(s: RunSummary): string {
     for (const x of v.violations) byKind.set(x.kind, [...(byKind.get(x.kind) ?? []), x]);
     for (const [kind, list] of byKind) {
       lines.push(`  ${group}: ${list.length} ${kind}`);
-      for (const x of list.slice(0, SHOWN)) lines.push(`    ${describe(x, s.applied)}`);
+      for (const x of list.slice(0, SHOWN)) lines.push(`    ${describe(x, s.applied, (b) => readers.get(b) ?? [])}`);
       if (list.length > SHOWN) lines.push(`    … and ${list.length - SHOWN} more`);
     }
   }

@@ -15,6 +15,12 @@ import { readJsonFile, writeFileAtomicAsync } from "./atomic-file.js";
 export interface Checkpoint {
   commitLog: number;
   dispatched: number;
+  /**
+   * Everything before it passed a CRC check in some recovery, or was written
+   * by the store that wrote this checkpoint and fsynced. Recovery checks
+   * from here on; from the log's start when it is missing.
+   */
+  verified?: number;
   /** Store clock when written, ms. */
   savedAt: number;
 }

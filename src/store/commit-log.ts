@@ -86,6 +86,7 @@ export class CommitLog {
     const head = this.read(offset, 512);
     if (head.length < 8) return undefined;
     const size = recordSize(head, 0);
+    if (size > this.segmentBytes) return undefined; // a damaged length: do not allocate it
     const buf = size <= head.length ? head : this.read(offset, size);
     if (checkRecord(buf, 0, buf.length) !== RecordStatus.OK) return undefined;
     if (recordPhysicalOffset(buf, 0) !== offset) return undefined;

@@ -13,7 +13,7 @@
 // nextOffset at it, and a get that starts at it answers CORRUPT_RECORD.
 import type { CommitLog } from "./commit-log.js";
 import { entryOffset, entrySize, entryTagHash, type ConsumeQueue } from "./consume-queue.js";
-import { checkRecord, decodeRecord, readU64, recordPhysicalOffset, recordSize } from "./record.js";
+import { checkRecord, decodeRecord, HEADER_BYTES, readU64, recordPhysicalOffset, recordSize } from "./record.js";
 import { GetStatus, RecordStatus } from "./status.js";
 import type { StoredMessage } from "./types.js";
 
@@ -84,6 +84,7 @@ export function getMessages(
   const records: Buffer[] = [];
   const out: Out = opts.raw ? { kind: "raw", records } : { kind: "decoded", messages };
   const count = () => messages.length + records.length;
+  const topicBytes = Buffer.from(cq.topic); // each record must name this queue's topic
   let bytes = 0;
   let pos = offset;
   while (pos < max && count() < maxCount && pos - offset < limit) {
@@ -105,7 +106,7 @@ export function getMessages(
       if (count() + picks.length >= maxCount) break;
     }
     const before = count();
-    const stop = readPicks(log, cq.queueId, picks, out, maxBytes - bytes, verifyCrc);
+    const stop = readPicks(log, topicBytes, cq.queueId, picks, out, maxBytes - bytes, verifyCrc);
     for (const p of picks.slice(0, count() - before)) bytes += p.size;
     if (stop.corrupt && count() === 0) return corruptResult(cq, stop.corrupt, min, max);
     if (stop.at >= 0) {
@@ -129,7 +130,7 @@ interface Stop {
 }
 
 /** Reads the picked records into `out` until the byte budget ends or a pick fails its checks. */
-function readPicks(log: CommitLog, queueId: number, picks: Pick[], out: Out, budget: number, verifyCrc: boolean): Stop {
+function readPicks(log: CommitLog, topic: Buffer, queueId: number, picks: Pick[], out: Out, budget: number, verifyCrc: boolean): Stop {
   const taken = () => (out.kind === "raw" ? out.records.length : out.messages.length);
   const seg = log.segmentBytes;
   let i = 0;
@@ -150,7 +151,7 @@ function readPicks(log: CommitLog, queueId: number, picks: Pick[], out: Out, bud
       const p = picks[k]!;
       if (p.size > budget && taken() > 0) return { at: p.logical };
       const at = p.clOffset - first.clOffset;
-      if (!recordMatches(buf, at, p, queueId, verifyCrc)) return { at: p.logical, corrupt: p };
+      if (!recordMatches(buf, at, p, topic, queueId, verifyCrc)) return { at: p.logical, corrupt: p };
       if (out.kind === "raw") out.records.push(buf.subarray(at, at + p.size));
       else out.messages.push(decodeRecord(buf, at));
       budget -= p.size;
@@ -161,10 +162,12 @@ function readPicks(log: CommitLog, queueId: number, picks: Pick[], out: Out, bud
 }
 
 /** The record passes its checks and is the one the entry names (an entry pointing elsewhere is damage too). */
-function recordMatches(buf: Buffer, at: number, p: Pick, queueId: number, verifyCrc: boolean): boolean {
+function recordMatches(buf: Buffer, at: number, p: Pick, topic: Buffer, queueId: number, verifyCrc: boolean): boolean {
   const end = Math.min(buf.length, at + p.size);
   if (checkRecord(buf, at, end, verifyCrc) !== RecordStatus.OK || recordSize(buf, at) !== p.size) return false;
-  return recordPhysicalOffset(buf, at) === p.clOffset && buf.readUInt32BE(at + 28) === queueId && readU64(buf, at + 32) === p.logical;
+  if (recordPhysicalOffset(buf, at) !== p.clOffset || buf.readUInt32BE(at + 28) !== queueId || readU64(buf, at + 32) !== p.logical) return false;
+  const topicLen = buf.readUInt16BE(at + HEADER_BYTES);
+  return topicLen === topic.length && buf.compare(topic, 0, topicLen, at + HEADER_BYTES + 2, at + HEADER_BYTES + 2 + topicLen) === 0;
 }
 
 function corruptResult(cq: ConsumeQueue, p: Pick, minOffset: number, maxOffset: number): GetResult {

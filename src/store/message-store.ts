@@ -144,7 +144,7 @@ export class MessageStore {
       const store = new MessageStore(dir, opts, log, queues, keys, dispatcher, report);
       store.lock = lock;
       store.fds = fds;
-      report.clampedOffsets = clampOffsets(store.offsets, (t, q) => store.queueRange(t, q).max);
+      report.clampedOffsets = clampOffsets(store.offsets, (t, q) => queues.get(t, q)?.max);
       logRecovery(opts.log, report);
       if (marker.error) store.gate.goReadOnly("the abort marker cannot be written", marker.error);
       await store.flush();

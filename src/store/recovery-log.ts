@@ -6,10 +6,13 @@ import type { Logger } from "../runtime/log.js";
 import type { ConsumerOffsets } from "./consumer-offsets.js";
 import type { ClampedOffset, RecoveryReport } from "./recovery.js";
 
-export function clampOffsets(offsets: ConsumerOffsets, maxOf: (topic: string, queueId: number) => number): ClampedOffset[] {
+/** `maxOf` is undefined for a queue the store does not have (nothing to clamp to). */
+export function clampOffsets(offsets: ConsumerOffsets, maxOf: (topic: string, queueId: number) => number | undefined): ClampedOffset[] {
   const out: ClampedOffset[] = [];
   for (const { topic, queueId } of offsets.queues()) {
-    for (const c of offsets.clampTo(topic, queueId, maxOf(topic, queueId))) out.push({ ...c, topic, queueId });
+    const max = maxOf(topic, queueId);
+    if (max === undefined) continue;
+    for (const c of offsets.clampTo(topic, queueId, max)) out.push({ ...c, topic, queueId });
   }
   return out;
 }

@@ -26,7 +26,8 @@ import { scanLog, type ByteRange, type LogBytes } from "./log-scan.js";
 import { isTopicName } from "./put-batch.js";
 import { DamageKind, type Quarantine } from "./quarantine.js";
 import type { QueueTable } from "./queue-table.js";
-import { decodeDispatch, HEADER_BYTES, RECORD_MAGIC, readU64, recordPhysicalOffset } from "./record.js";
+import { RecordStatus } from "./status.js";
+import { checkRecord, decodeDispatch, HEADER_BYTES, RECORD_MAGIC, readU64, recordPhysicalOffset } from "./record.js";
 import type { DispatchEntry } from "./types.js";
 
 /** Where a record's header says it belongs, read from bytes that may be damaged. */
@@ -89,6 +90,8 @@ export function recover(input: RecoveryInput): RecoveryReport {
   const { log, queues, checkpoint: cp, abnormal, quarantine } = input;
   const { from: checkedFrom, claimedEnd } = checkStart(log, cp);
   const scan = scanLog(log, checkedFrom, { verifyCrc: true, tailMayBeTorn: abnormal });
+  scan.damaged.push(...cutSegments(log).filter((c) => !scan.damaged.some((d) => d.from === c.from)));
+  scan.damaged.sort((a, b) => a.from - b.from);
   for (const r of scan.damaged) quarantine.keep(log, r, DamageKind.damaged);
 
   const fileEnd = log.maxOffset;
@@ -102,20 +105,26 @@ export function recover(input: RecoveryInput): RecoveryReport {
   const truncatedBytes = fileEnd - cutAt;
   if (truncatedBytes > 0) log.truncateTo(cutAt);
 
+  // A queue that lost entries is replayed from its new last entry: an entry
+  // damaged to point past the end cuts the (binary-searched) queue there,
+  // and the good entries after it come back from the log.
+  let shrunkFrom = Infinity;
   for (const cq of queues.all()) {
+    const before = cq.max;
     cq.truncatePhysical(log.maxOffset);
+    if (cq.max < before) shrunkFrom = Math.min(shrunkFrom, Math.max(cq.lastPhysicalEnd(), log.minOffset));
     cq.correctMin(log.minOffset);
   }
   const report: RecoveryReport = {
     abnormal, checkedFrom, truncatedBytes, damaged: scan.damaged, tornTail, clampedOffsets: [], replayedFrom: -1, replayedRecords: 0,
   };
-  replay(input, report);
+  replay(input, report, shrunkFrom);
   return report;
 }
 
-function replay(input: RecoveryInput, report: RecoveryReport): void {
+function replay(input: RecoveryInput, report: RecoveryReport, shrunkFrom: number): void {
   const { log, queues, dispatcher, checkpoint: cp, quarantine } = input;
-  const queuesFrom = queues.lostQueues || !cp ? log.minOffset : clamp(cp.dispatched, log);
+  const queuesFrom = queues.lostQueues || !cp ? log.minOffset : Math.min(clamp(cp.dispatched, log), shrunkFrom);
   const keysFrom = input.keyIndexCovers < 0 ? log.minOffset : clamp(input.keyIndexCovers, log);
   const from = Math.min(queuesFrom, keysFrom);
   if (from >= log.maxOffset) return;
@@ -132,7 +141,13 @@ function replay(input: RecoveryInput, report: RecoveryReport): void {
     dispatcher.dispatch(batch, batchIndexesKeys);
     batch = [];
   };
-  scanLog(log, from, {
+  const found = (r: ByteRange) => {
+    // damage before the verified point, found only because replay reads there: kept in place
+    if (report.damaged.some((d) => d.from === r.from)) return;
+    report.damaged.push(r);
+    quarantine.keep(log, r, DamageKind.damaged);
+  };
+  const scan = scanLog(log, from, {
     verifyCrc: false,
     tailMayBeTorn: false,
     record: (buf, at, offset) => {
@@ -150,13 +165,9 @@ function replay(input: RecoveryInput, report: RecoveryReport): void {
       batch.push(entry);
       report.replayedRecords++;
     },
-    damaged: (r) => {
-      // damage before the verified point, found only because replay reads there
-      if (report.damaged.some((d) => d.from === r.from)) return;
-      report.damaged.push(r);
-      quarantine.keep(log, r, DamageKind.damaged);
-    },
+    damaged: found,
   });
+  if (scan.torn) found(scan.torn);
   flush();
   report.damaged.sort((a, b) => a.from - b.from);
   report.replayedFrom = from;
@@ -168,6 +179,31 @@ function dispatchDamaged(input: RecoveryInput, buf: Buffer, at: number, offset: 
   if (!isTopicName(e.topic)) return;
   if (e.queueOffset > (input.queues.get(e.topic, e.queueId)?.max ?? 0)) return;
   input.dispatcher.dispatch([{ ...e, keys: "" }], false);
+}
+
+/**
+ * Segments (not the last) whose files end too early: by the placement rule
+ * a segment ends only where the next segment's first record did not fit,
+ * so a shorter file lost its end (even inside the verified range). One
+ * header read per segment.
+ */
+function cutSegments(log: CommitLog): ByteRange[] {
+  const out: ByteRange[] = [];
+  const segs = log.segments;
+  for (let i = 0; i + 1 < segs.length; i++) {
+    const seg = segs[i]!;
+    const nextBase = segs[i + 1]!.base;
+    const head = log.read(nextBase, 8);
+    const nextSize = head.length === 8 ? head.readUInt32BE(0) : 0;
+    const next = nextSize <= log.segmentBytes ? log.read(nextBase, nextSize) : head;
+    const nextOk = checkRecord(next, 0, next.length) === RecordStatus.OK && recordPhysicalOffset(next, 0) === nextBase;
+    // with the next record damaged too the rule cannot clear this end: report it, next to the damage
+    if (nextOk && seg.size + nextSize > log.segmentBytes) continue;
+    const from = seg.base + seg.size;
+    const to = seg.base + log.segmentBytes;
+    out.push({ from, to, bytes: to - from });
+  }
+  return out;
 }
 
 function checkStart(log: CommitLog, cp: Checkpoint | undefined): { from: number; claimedEnd: number } {

@@ -12,16 +12,27 @@ import {
   RbusError,
   str,
   type ConsumerMembers,
+  type ErrorDetails,
   type TopicConfig,
   type WireMessage,
 } from "../src/protocol/index.js";
+import { LookupStatus } from "../src/store/index.js";
 import type { BrokerContext } from "./broker-context.js";
+import { corruptDetails, corruptRecordError } from "./corrupt-record.js";
 import type { ConsumerTable } from "./consumer-table.js";
 import { fittingPrefix, tooLargeForReply } from "./reply-limits.js";
 import { toWireMessage } from "./wire-message.js";
 
 /** The newest messages that fit one reply; a lone one too big for any reply is a typed error. */
-function fitted(ctx: BrokerContext, messages: WireMessage[]): { messages: WireMessage[]; truncated?: true } {
+interface MessageLookupReply {
+  messages: WireMessage[];
+  /** More matched than one reply carries: these are the newest. */
+  truncated?: true;
+  /** Records the key index points at that fail their checks (their offsets, for an operator). */
+  corrupt?: ErrorDetails[];
+}
+
+function fitted(ctx: BrokerContext, messages: WireMessage[]): MessageLookupReply {
   const budget = ctx.replyBudget() - 64;
   const n = messages.length - fittingPrefix([...messages].reverse(), budget);
   if (n === 0) return { messages };
@@ -45,20 +56,23 @@ export function adminHandlers(ctx: BrokerContext, consumers: ConsumerTable) {
       return { topics: ctx.topics.all() };
     },
 
-    /** {msgId} → that message; {topic, key} → messages with that key. */
-    message(msg: Msg): { messages: WireMessage[] } {
+    /** {msgId} → that message; {topic, key} → messages with that key. A damaged record is reported, not hidden. */
+    message(msg: Msg): MessageLookupReply {
       const o = parseObject(msg.data);
       if (o.msgId !== undefined) {
         const id = decodeMsgId(str(o, "msgId"));
         if (!id) throw new RbusError(ErrorCode.BAD_REQUEST, `"msgId" is not a message id (<group>:<16 hex digits>)`);
         if (id.group !== ctx.group) throw new RbusError(ErrorCode.NOT_FOUND, `message ${o.msgId} belongs to group ${id.group}, not ${ctx.group}`);
-        const m = ctx.store.lookup(id.commitLogOffset);
-        if (!m) throw new RbusError(ErrorCode.NOT_FOUND, `no message ${o.msgId} (removed by retention, or never stored)`);
-        return fitted(ctx, [toWireMessage(ctx.group, m)]);
+        const found = ctx.store.lookupStatus(id.commitLogOffset);
+        if (found.status === LookupStatus.CORRUPT_RECORD) throw corruptRecordError(found.corrupt);
+        if (found.status === LookupStatus.NOT_FOUND) throw new RbusError(ErrorCode.NOT_FOUND, `no message ${o.msgId} (removed by retention, or never stored)`);
+        return fitted(ctx, [toWireMessage(ctx.group, found.message)]);
       }
       const topic = name(o, "topic");
-      const found = ctx.store.queryByKey(topic, str(o, "key"), optInt(o, "max", 1, 1000) ?? 32);
-      return fitted(ctx, found.map((m) => toWireMessage(ctx.group, m)));
+      const found = ctx.store.findByKey(topic, str(o, "key"), optInt(o, "max", 1, 1000) ?? 32);
+      const out = fitted(ctx, found.messages.map((m) => toWireMessage(ctx.group, m)));
+      if (found.corrupt.length > 0) out.corrupt = found.corrupt.map(corruptDetails);
+      return out;
     },
 
     heartbeat(msg: Msg): ConsumerMembers {

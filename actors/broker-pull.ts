@@ -18,6 +18,7 @@ import {
 import { GetStatus, tagHash, type GetResult } from "../src/store/index.js";
 import { decodeRecord } from "../src/store/record.js";
 import type { BrokerContext } from "./broker-context.js";
+import { corruptRecordError } from "./corrupt-record.js";
 import { fittingPrefix, tooLargeForReply } from "./reply-limits.js";
 import { RawReply } from "./responder.js";
 import { toWireMessage } from "./wire-message.js";
@@ -104,15 +105,9 @@ function status(got: GetResult, req: PullRequest): PullStatus {
       return PullStatus.OFFSET_MOVED;
     case GetStatus.NO_NEW_MSG:
       return PullStatus.NO_NEW_MSG;
-    case GetStatus.CORRUPT_RECORD: {
+    case GetStatus.CORRUPT_RECORD:
       // the consumer reports it and resumes at details.nextOffset: never a silent skip
-      const { topic, queueId, queueOffset, commitLogOffset, nextOffset } = got.corrupt!;
-      throw new RbusError(
-        ErrorCode.CORRUPT_RECORD,
-        `the record at ${topic}/${queueId} offset ${queueOffset} (commit log ${commitLogOffset}) failed its checks`,
-        { topic, queueId, queueOffset, commitLogOffset, nextOffset },
-      );
-    }
+      throw corruptRecordError(got.corrupt!);
   }
   if (isEmpty(got, req)) return PullStatus.NO_NEW_MSG;
   // Past the end: a consumer with a stale offset resets from offset.query.

@@ -20,6 +20,7 @@ import { pullHandler } from "./broker-pull.js";
 import { maxPayload, replyBudget, REQUEST_HEADROOM } from "./reply-limits.js";
 import { startRegistration, stopRegistration, type RegistrationActor } from "./broker-registration.js";
 import { sendHandlers } from "./broker-send.js";
+import { publishRecoveryEvents } from "./store-events.js";
 import { BrokerTopics } from "./broker-topics.js";
 import { ConsumerTable } from "./consumer-table.js";
 import { serve, type Handler } from "./responder.js";
@@ -73,6 +74,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     log: log.child({ component: "store" }),
   });
   if (store.recovery.abnormal) log.warn("recovered after an unclean stop", { ...store.recovery });
+  publishRecoveryEvents(nc, subj, store.recovery, group, replica);
 
   let registrationActor: RegistrationActor | undefined;
   const topics = new BrokerTopics(store.topics, opts.autoCreateTopic ?? true, () =>

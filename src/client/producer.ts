@@ -83,6 +83,8 @@ const RETRIABLE: ReadonlySet<string> = new Set([
   ErrorCode.NOT_MASTER,
   ErrorCode.BROKER_BUSY,
   ErrorCode.FLUSH_TIMEOUT,
+  // nothing was stored: the group's disk is full, another group may have room
+  ErrorCode.DISK_FULL,
 ]);
 
 export function isRetriable(err: unknown): boolean {

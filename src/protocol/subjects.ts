@@ -62,6 +62,8 @@ export function subjects(prefix = "rbus") {
       liveness: (group: string, replica: number) => `${p}.events.liveness.${token("group", group)}.${replica}`,
       /** Membership of a consumer group changed on a broker: members rebalance at once. */
       consumers: (group: string) => `${p}.events.consumers.${token("group", group)}`,
+      /** What a broker replica's store found at open: damaged ranges, a torn tail, clamped offsets. */
+      store: (group: string, replica: number) => `${p}.events.store.${token("group", group)}.${replica}`,
       kind: (kind: string) => `${p}.events.${token("kind", kind)}.>`,
     },
     inspect: (node: string) => `${p}.inspect.${token("node", node)}`,

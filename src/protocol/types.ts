@@ -133,3 +133,14 @@ export interface LivenessEvent {
   at: number;
   silentMs: number;
 }
+
+/** Published on rbus.events.store.<group>.<replica> when a broker's store opens with something to report. */
+export type StoreEvent = {
+  group: string;
+  replica: number;
+  at: number;
+} & (
+  | { type: "damaged-range"; from: number; to: number; bytes: number }
+  | { type: "torn-tail"; from: number; to: number; bytes: number; truncatedBytes: number; afterCrash: boolean }
+  | { type: "offset-clamped"; consumerGroup: string; topic: string; queueId: number; from: number; to: number }
+);

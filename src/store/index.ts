@@ -4,10 +4,10 @@ export type { AppendRawResult, ArrivalListener, StoreStats } from "./message-sto
 export type { StoreOptions } from "./options.js";
 export { FlushMode } from "./options.js";
 export type { PutMessageResult, PutResult } from "./put-batch.js";
-export type { GetOptions, GetResult } from "./get-messages.js";
+export type { CorruptRecord, GetOptions, GetResult } from "./get-messages.js";
 export type { RecoveryReport } from "./recovery.js";
 export type { PutMessage, StoredMessage } from "./types.js";
-export { AppendRawStatus, GetStatus, PutStatus } from "./status.js";
+export { AppendRawStatus, GetStatus, LookupStatus, PutStatus } from "./status.js";
 export { tagHash } from "./tag-hash.js";
 export { ConsumerOffsets, type OffsetTable } from "./consumer-offsets.js";
 export { TopicTable } from "./topic-config.js";

@@ -36,10 +36,10 @@ import { KeyIndex } from "./key-index.js";
 import { FlushMode, resolveOptions, type ResolvedOptions, type StoreOptions } from "./options.js";
 import { BatchEncoder, type PutResult } from "./put-batch.js";
 import { QueueTable } from "./queue-table.js";
-import { offsetForTimestamp, queryByKey } from "./queries.js";
+import { offsetForTimestamp } from "./queries.js";
 import { recover, type RecoveryReport } from "./recovery.js";
 import { applyRetention } from "./retention.js";
-import { AppendRawStatus, GetStatus, PutStatus } from "./status.js";
+import { AppendRawStatus, GetStatus, LookupStatus, PutStatus } from "./status.js";
 import { TopicTable } from "./topic-config.js";
 import type { PutMessage, StoredMessage } from "./types.js";
 import { StoreTimers } from "./store-timers.js";
@@ -208,14 +208,15 @@ export class MessageStore {
     return found;
   }
 
-  /** The message at a commit-log offset (a message id), if there is one. */
+  /** The message at a commit-log offset (a message id), if there is one and it is intact. */
   lookup(commitLogOffset: number): StoredMessage | undefined {
-    return this.log.readRecord(commitLogOffset);
+    const found = this.lookupStatus(commitLogOffset);
+    return found.status === LookupStatus.FOUND ? found.message : undefined;
   }
 
-  /** Up to `max` messages of `topic` carrying `key`, newest last. */
+  /** Up to `max` intact messages of `topic` carrying `key`, newest last. */
   queryByKey(topic: string, key: string, max: number): StoredMessage[] {
-    return queryByKey(this.log, this.keys, topic, key, max);
+    return this.findByKey(topic, key, max).messages;
   }
 
   queueRange(topic: string, queueId: number): { min: number; max: number } {

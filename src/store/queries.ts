@@ -1,17 +1,8 @@
-// Lookups beyond a queue read: by key (through the key index) and by time
-// (binary search over a consume queue). Both read records back from the
-// commit log; the index only ever gives hints.
+// Lookups by time: a binary search over a consume queue, reading store
+// timestamps back from the commit log. Lookups by key are in lookup.ts.
 import type { CommitLog } from "./commit-log.js";
 import { entryOffset, type ConsumeQueue } from "./consume-queue.js";
-import type { KeyIndex } from "./key-index.js";
-import { findByKey } from "./lookup.js";
 import { HEADER_BYTES, recordStoreTimestamp } from "./record.js";
-import type { StoredMessage } from "./types.js";
-
-/** Up to `max` messages of `topic` carrying `key`, newest last; each re-checked against its record. */
-export function queryByKey(log: CommitLog, keys: KeyIndex, topic: string, key: string, max: number): StoredMessage[] {
-  return findByKey(log, keys, topic, key, max).messages;
-}
 
 /** First queue offset stored at or after `timestamp` (store timestamps only grow); cq.max if none. */
 export function offsetForTimestamp(log: CommitLog, cq: ConsumeQueue | undefined, timestamp: number): number {

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
-import { decodeJson, decodeMsgId, encodeJson, Header, isErrorEnvelope, subjects, type PullReply, type SendResult } from "../../src/protocol/index.js";
+import { decodeJson, decodeMsgId, encodeJson, Header, isErrorEnvelope, subjects, type PullReply, type SendResult, type StoreEvent } from "../../src/protocol/index.js";
 import { startNatsServer, type NatsServer } from "../harness/nats-server.js";
 import { spawnRbus, type RbusProcess } from "../harness/processes.js";
 import { waitUntil } from "../harness/wait.js";
@@ -20,6 +20,8 @@ let server: NatsServer;
 let nc: NatsConnection;
 let dir = "";
 let broker: RbusProcess | undefined;
+/** What brokers published on rbus.events.store.> since the test began. */
+let storeEvents: StoreEvent[] = [];
 
 async function startBroker(): Promise<RbusProcess> {
   const b = spawnRbus(["broker", "--nats", server.url, "--group", "broker-a", "--data", dir]);
@@ -92,6 +94,8 @@ const test = suite("damaged files under a broker process");
 test.before(async () => {
   server = await startNatsServer({ jetstream: false });
   nc = await connect({ servers: server.url });
+  nc.subscribe(`${subj.prefix}.events.store.>`, { callback: (_, m) => void storeEvents.push(decodeJson(m.data) as StoreEvent) });
+  await nc.flush();
 });
 test.after(async () => {
   await nc.close();
@@ -99,6 +103,7 @@ test.after(async () => {
 });
 test.before.each(async () => {
   dir = fs.mkdtempSync(path.join(tmpdir(), "rbus-damage-"));
+  storeEvents = [];
   broker = await startBroker();
 });
 test.after.each(async () => {
@@ -128,6 +133,10 @@ test("case 1: a flipped record then a torn tail lose only those two, both report
   assert.ok(torn && torn.level === "error" && (torn.truncatedBytes as number) > 0, "the truncation is logged with its byte count");
   assert.is((torn!.first as { queueOffset: number }).queueOffset, 1999, "and names the record it cut");
   assert.is(torn!.from, clOffset(second.at(-1)!));
+
+  await waitUntil("store events published", () => storeEvents.some((e) => e.type === "torn-tail"));
+  const damagedEvent = storeEvents.find((e) => e.type === "damaged-range");
+  assert.ok(damagedEvent && damagedEvent.type === "damaged-range" && damagedEvent.from === clOffset(first[499]!), "the damage is an event too");
 });
 
 test("case 2: a corrupt record covered by the checkpoint is reported at its offset, not skipped", async () => {
@@ -142,6 +151,10 @@ test("case 2: a corrupt record covered by the checkpoint is reported at its offs
   const pulled = await pullAll();
   assert.equal(pulled.corrupt.map((c) => c.queueOffset), [4]);
   assert.is(pulled.bodies.size, 9);
+
+  const lookup = decodeJson((await nc.request(subj.broker("broker-a", 0, "message"), encodeJson({ msgId: sent[4]!.msgId }), { timeout: 5000 })).data);
+  assert.ok(isErrorEnvelope(lookup) && lookup.error.code === "CORRUPT_RECORD", "a lookup by id reports the damage, not NOT_FOUND");
+  assert.is(lookup.error.details?.commitLogOffset, clOffset(sent[4]!));
 });
 
 test("case 3: a committed offset past the truncated end is clamped; the next message is seen", async () => {
@@ -156,6 +169,11 @@ test("case 3: a committed offset past the truncated end is clamped; the next mes
   };
   assert.equal([q.queues[0]!.offset, q.queues[0]!.maxOffset], [9, 9], "clamped to the queue's new end");
   assert.ok(logLines(broker).some((l) => l.msg === "committed offset past the queue's end clamped" && l.from === 10 && l.to === 9));
+  await waitUntil("clamp event", () => storeEvents.find((e) => e.type === "offset-clamped"));
+  assert.equal(
+    storeEvents.filter((e) => e.type === "offset-clamped"),
+    [{ type: "offset-clamped", group: "broker-a", replica: 0, at: storeEvents.find((e) => e.type === "offset-clamped")!.at, consumerGroup: "g", topic: TOPIC, queueId: 0, from: 10, to: 9 }],
+  );
   const [next] = await send(100, 1);
   assert.is(next!.queueOffset, 9);
   const pull = decodeJson((await nc.request(subj.broker("broker-a", 0, "pull"), encodeJson({ group: "g", topic: TOPIC, queueId: 0, offset: 9, max: 1 }), { timeout: 5000 })).data) as PullReply;

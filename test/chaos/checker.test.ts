@@ -91,6 +91,19 @@ damage("a cut tail reported as truncated covers the last record", () => {
   assert.ok(v.ok, JSON.stringify(v.violations));
   assert.is(v.damaged, 1);
 });
+damage("a record cut off, then a new record started inside its old bytes: its own size still places it in the cut", () => {
+  const old = { ...ack("m2", 200), size: 94 };
+  const reused = ack("m3", 201, 2); // written after the truncation, one byte further on
+  const v = check(input({
+    sent: new Set(["m0", "m1", "m2", "m3"]),
+    acks: [three[0]!, three[1]!, old, reused],
+    reads: [read(three[0]!), read(three[1]!), read(reused)],
+    reports: [{ group: "broker-a", from: 200, to: 294, source: "torn tail" }],
+    injected: [{ group: "broker-a", from: 250, to: 294, fault: "#1 torn-tail" }],
+  }));
+  assert.ok(v.ok, JSON.stringify(v.violations));
+  assert.is(v.damaged, 1);
+});
 damage.run();
 
 const order = suite("checker: per-queue order");

@@ -21,6 +21,8 @@ export interface Ack {
   queueOffset: number;
   /** When the producer got the acknowledgement (ms since epoch), to place a loss among the faults. */
   at?: number;
+  /** The record's bytes in the commit log, when known: bounds it even where a cut tail's offsets were reused. */
+  size?: number;
 }
 
 export interface Read {
@@ -105,7 +107,11 @@ export function check(input: CheckInput): Verdict {
   for (const a of input.acks) {
     const id = decodeMsgId(a.msgId);
     const queue = id ? queueName(id.group, a.topic, a.queueId, a.queueOffset) : `${a.topic}/${a.queueId}@${a.queueOffset}`;
-    const extent = id && { group: id.group, from: id.commitLogOffset, to: ends.get(id.group)?.(id.commitLogOffset) ?? Infinity };
+    const extent = id && {
+      group: id.group,
+      from: id.commitLogOffset,
+      to: Math.max(id.commitLogOffset + (a.size ?? 1), ends.get(id.group)?.(id.commitLogOffset) ?? Infinity),
+    };
     const report = extent && input.reports.find((d) => overlaps(d, extent));
     const broken = extent && input.injected.some((d) => overlaps(d, extent));
     if (report && broken) destroyed.add(a.body);
@@ -128,7 +134,9 @@ function overlaps(a: { group: string; from: number; to: number }, b: { group: st
 /**
  * Per group, where the record starting at an offset ends at the latest: the
  * next record start anyone saw (acknowledged or read). Records are not
- * contiguous in what we see, so this bounds a record from above.
+ * contiguous in what we see, so this bounds a record from above, except
+ * where a truncation let a new record start inside an old one (then the
+ * record's own size, when known, bounds it).
  */
 function recordEnds(input: CheckInput): Map<string, (offset: number) => number | undefined> {
   const starts = new Map<string, number[]>();

@@ -37,10 +37,19 @@ export class Node {
   signal(sig: "SIGSTOP" | "SIGCONT"): void {
     if (this.alive()) this.current.proc.kill(sig);
   }
-  /** Sends `sig` (SIGCONT first, so a paused node can act on it) and waits for the exit. */
-  async stop(sig: NodeJS.Signals = "SIGKILL"): Promise<number | null> {
+  /**
+   * Sends `sig` (SIGCONT first, so a paused node can act on it) and waits for
+   * the exit; a node still running after `graceMs` gets SIGKILL.
+   */
+  async stop(sig: NodeJS.Signals = "SIGKILL", graceMs = 15_000): Promise<number | null> {
     this.signal("SIGCONT");
-    return this.current.kill(sig);
+    const p = this.current;
+    const timer = setTimeout(() => p.proc.kill("SIGKILL"), graceMs);
+    try {
+      return await p.kill(sig);
+    } finally {
+      clearTimeout(timer);
+    }
   }
   /** The current life's output. */
   output(): string {

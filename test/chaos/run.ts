@@ -7,10 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { check, type Verdict } from "./checker.js";
 import { ChaosCluster } from "./cluster.js";
-import { collect, type Evidence } from "./collect.js";
+import { collect, type Evidence, type Sources } from "./collect.js";
 import { applyFault, type Applied } from "./faults.js";
 import { readJournal } from "./journal.js";
 import { formatSummary, type RunSummary } from "./report.js";
+import { saveRun } from "./recheck.js";
 import { describeStep, planSchedule, type FaultKind } from "./schedule.js";
 import { waitUntil } from "../harness/wait.js";
 
@@ -56,6 +57,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   let aborted: string | undefined;
   const journals = new Map<string, string>(c.consumers.map((m) => [m.name, LIVE]));
   let evidence: Evidence | undefined;
+  const sources = (js: ReadonlyMap<string, string>): Sources => ({
+    dir,
+    journals: js,
+    brokerLogs: new Map([...c.brokers].map(([g, b]) => [g, b.lives.map((l) => l.output()).join("\n")])),
+    faults: applied,
+  });
   try {
     const acks = () => readJournal(c.journal("producer-0")).filter((e) => e.t === "ack").length;
     await waitUntil("the producer's first acknowledgements", () => acks() >= 20, { timeoutMs: 20_000 });
@@ -75,7 +82,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const settled = async (names: string[], group: string) => {
       const js = new Map(names.map((n) => [n, group]));
       await waitUntil(`${group} read every acknowledged message`, () => {
-        const ev = collect(c, applied, js);
+        const ev = collect(sources(js));
         const v = check({ ...ev, reads: ev.reads.get(group) ?? [] });
         return v.violations.every((x) => x.kind !== "lost");
       }, { timeoutMs: drainMs, intervalMs: 500 }).catch(() => undefined); // the checker says what is missing
@@ -84,18 +91,19 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     c.audit = c.consumerNode("audit", AUDIT).start();
     journals.set("audit", AUDIT);
     await settled(["audit"], AUDIT);
-    evidence = collect(c, applied, journals);
+    evidence = collect(sources(journals));
   } catch (err) {
     aborted ??= `the run itself: ${err instanceof Error ? err.message : String(err)}`;
   }
   const verdicts = new Map<string, Verdict>();
-  evidence ??= collect(c, applied, journals);
+  evidence ??= collect(sources(journals));
   for (const g of [LIVE, AUDIT]) verdicts.set(g, check({ ...evidence, reads: evidence.reads.get(g) ?? [] }));
   const ok = !aborted && [...verdicts.values()].every((v) => v.ok);
-  const logs = ok ? undefined : c.saveLogs();
+  const logs = ok && !o.keep ? undefined : c.saveLogs();
   await c.stop();
-  if (ok && !o.keep) rmSync(dir, { recursive: true, force: true });
   const summary: RunSummary = { seed: o.seed, cycles: o.cycles, applied, evidence, verdicts, aborted, logs, replay };
+  if (ok && !o.keep) rmSync(dir, { recursive: true, force: true });
+  else saveRun(dir, summary, journals);
   const text = formatSummary(summary);
   print(text);
   return { ...summary, ok, schedule, text };

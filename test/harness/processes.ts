@@ -16,13 +16,18 @@ export interface RbusProcess {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export function spawnRbus(args: string[], env: Record<string, string> = {}): RbusProcess {
-  return spawnNode(cli, args, env);
+/**
+ * `wrap` runs node under another command that execs it (same pid), e.g.
+ * `["prlimit", "--nofile=256:256"]` for a low fd limit.
+ */
+export function spawnRbus(args: string[], env: Record<string, string> = {}, wrap: string[] = []): RbusProcess {
+  return spawnNode(cli, args, env, wrap);
 }
 
 /** Runs a compiled script (a test's worker process) the way spawnRbus runs rbus. */
-export function spawnNode(script: string, args: string[], env: Record<string, string> = {}): RbusProcess {
-  const proc = spawn(process.execPath, [script, ...args], {
+export function spawnNode(script: string, args: string[], env: Record<string, string> = {}, wrap: string[] = []): RbusProcess {
+  const [command, ...prefix] = [...wrap, process.execPath];
+  const proc = spawn(command!, [...prefix, script, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, RBUS_LOG: "info", ...env },
   });

@@ -88,26 +88,37 @@ export class ChaosCluster {
     const server = await startNatsServer();
     const nc = await connectNats(server.url, "chaos-harness");
     const c = new ChaosCluster(o, server, nc);
-    const url = server.url;
+    try {
+      await c.launch();
+    } catch (err) {
+      await c.stop();
+      throw err;
+    }
+    return c;
+  }
+
+  /** The nodes, in the order they need each other; ready when every member is known to every broker. */
+  private async launch(): Promise<void> {
+    const { o, nc } = this;
+    const url = this.server.url;
     for (const id of ["ns-1", "ns-2"]) {
-      c.nameServers.push(new Node(id, () => spawnRbus(["nameserver", "--nats", url, "--id", id, "--scan-interval", "200", "--suspect-after", "2000", "--dead-after", "4000"])).start());
+      this.nameServers.push(new Node(id, () => spawnRbus(["nameserver", "--nats", url, "--id", id, "--scan-interval", "200", "--suspect-after", "2000", "--dead-after", "4000"])).start());
     }
     for (const g of o.groups) {
-      const args = ["broker", "--nats", url, "--group", g, "--replica", "0", "--data", c.dataDir(g), "--flush", "sync", "--heartbeat-interval", "500"];
-      c.brokers.set(g, new Node(g, () => spawnRbus(args)).start());
+      const args = ["broker", "--nats", url, "--group", g, "--replica", "0", "--data", this.dataDir(g), "--flush", "sync", "--heartbeat-interval", "500"];
+      this.brokers.set(g, new Node(g, () => spawnRbus(args)).start());
     }
     const admin = new Admin(nc);
     await waitUntil("every broker registered", async () => (await admin.cluster()).brokers.length === o.groups.length, { timeoutMs: 20_000 });
     await admin.createTopic({ topic: o.topic, queues: 4 });
-    for (let i = 0; i < o.members; i++) c.consumers.push(c.consumerNode(`consumer-${i}`, o.consumerGroup).start());
+    for (let i = 0; i < o.members; i++) this.consumers.push(this.consumerNode(`consumer-${i}`, o.consumerGroup).start());
     await waitUntil("every member known to every broker", async () => {
-      for (const g of o.groups) if ((await c.members(g, o.consumerGroup)) !== o.members) return false;
+      for (const g of o.groups) if ((await this.members(g, o.consumerGroup)) !== o.members) return false;
       return true;
     }, { timeoutMs: 20_000 });
-    c.producer = new Node("producer-0", () =>
-      spawnNode(worker("producer-worker"), [url, o.topic, c.journal("producer-0"), "p0", String(o.rate)], { RBUS_LOG: "warn" }),
+    this.producer = new Node("producer-0", () =>
+      spawnNode(worker("producer-worker"), [url, o.topic, this.journal("producer-0"), "p0", String(o.rate)], { RBUS_LOG: "warn" }),
     ).start();
-    return c;
   }
 
   dataDir(group: string): string {

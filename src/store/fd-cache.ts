@@ -29,6 +29,23 @@ export interface CachedFile {
 export const DEFAULT_MAX_OPEN_FILES = 1024;
 const MIN_OPEN_FILES = 8;
 
+/**
+ * `wanted`, capped at half the process's soft fd limit (Linux: read from
+ * /proc/self/limits; elsewhere uncapped), so segment files leave room for
+ * sockets, state-file writes and directory scans.
+ */
+export function openFileBudget(wanted: number): number {
+  let soft = Infinity;
+  try {
+    const line = fs.readFileSync("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith("Max open files"));
+    const n = Number(line?.split(/\s+/)[3]);
+    if (Number.isSafeInteger(n) && n > 0) soft = n;
+  } catch {
+    // no procfs: keep the configured bound; EMFILE still lowers it (shrink)
+  }
+  return Math.max(MIN_OPEN_FILES, Math.min(wanted, Math.floor(soft / 2)));
+}
+
 export class FdCache {
   private readonly ring: CachedFile[] = [];
   private hand = 0;

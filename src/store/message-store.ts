@@ -23,7 +23,7 @@ import { sweepTempFiles } from "./atomic-file.js";
 import { markClosed, markOpen, readCheckpoint, writeCheckpoint } from "./checkpoint.js";
 import { lockDataDir, type DataLock } from "./data-lock.js";
 import { FailureLatch } from "./failure-latch.js";
-import { FdCache } from "./fd-cache.js";
+import { FdCache, openFileBudget } from "./fd-cache.js";
 import { WriteGate } from "./write-gate.js";
 import type { ConsumeQueue } from "./consume-queue.js";
 import { ConsumerOffsets } from "./consumer-offsets.js";
@@ -128,7 +128,7 @@ export class MessageStore {
     const opts = resolveOptions(options);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const lock = await lockDataDir(dir);
-    const fds = new FdCache(opts.maxOpenFiles, (n) => opts.log.warn("out of file descriptors: fewer files kept open", { maxOpenFiles: n }));
+    const fds = new FdCache(openFileBudget(opts.maxOpenFiles), (n) => opts.log.warn("out of file descriptors: fewer files kept open", { maxOpenFiles: n }));
     try {
       sweepTempFiles([dir, path.join(dir, "config"), path.join(dir, "index")]);
       const marker = openMarker(dir);

@@ -53,7 +53,7 @@ export interface StoreOptions {
   diskCheckIntervalMs?: number;
   /** Reads the file system's fill level; tests inject one. Default statfs on the data folder. */
   diskUsage?: (dir: string) => DiskUsage;
-  /** Bound of open segment files (commit log and consume queues together); default 1024. */
+  /** Bound of open segment files (commit log and consume queues together); default 1024, at most half the fd limit. */
   maxOpenFiles?: number;
 }
 

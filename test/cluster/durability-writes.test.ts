@@ -156,7 +156,7 @@ fds("3 topics of 1,024 queues under a 256-fd limit: sends succeed, stop is clean
   const server = await startNatsServer();
   const nc = await connect({ servers: server.url });
   const limit = ["prlimit", "--nofile=256:256"];
-  const args = brokerArgs(server.url, dir, "--max-open-files", "128");
+  const args = brokerArgs(server.url, dir); // the default maxOpenFiles (1024) adapts to the limit
   let broker = spawnRbus(args, {}, limit);
   try {
     await serving(nc);
@@ -169,6 +169,9 @@ fds("3 topics of 1,024 queues under a 256-fd limit: sends succeed, stop is clean
       }
     }
     assert.equal(failed.slice(0, 3), [], `${failed.length} sends failed`);
+    const open = fs.readdirSync(`/proc/${broker.proc.pid}/fd`).length;
+    assert.ok(open <= 128 + 64, `the broker holds ${open} fds for ${TOPICS.length * PER_TOPIC} queues`);
+    console.log(`  ${TOPICS.length * PER_TOPIC} queues: the broker holds ${open} fds`);
     assert.is(await broker.kill("SIGTERM"), 0, `clean stop\n${broker.output().slice(-2000)}`);
 
     broker = spawnRbus(args, {}, limit);

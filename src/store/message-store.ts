@@ -256,13 +256,13 @@ export class MessageStore {
   /** Appends records read from another store's readRaw, after checking them all. */
   async appendRaw(bytes: Buffer): Promise<AppendRawResult> {
     const refused = this.refusal(this.opts.now());
-    if (refused) return { status: refused === PutStatus.DISK_FULL ? AppendRawStatus.DISK_FULL : AppendRawStatus.IO_ERROR, records: [] };
+    if (refused) return { status: rawStatus(refused), records: [] };
     const raw = checkRaw(this.log, this.queues, bytes);
     if (raw.status !== AppendRawStatus.APPEND_OK || raw.records.length === 0) return { status: raw.status, records: [] };
     const out = appendAtomically(this.target, bytes, raw.positions, raw.sizes, raw.records);
     if (!out.ok) {
       this.gate.failed(out);
-      return { status: out.status === PutStatus.DISK_FULL ? AppendRawStatus.DISK_FULL : AppendRawStatus.IO_ERROR, records: [] };
+      return { status: rawStatus(out.status), records: [] };
     }
     this.gate.appended(out.bytes);
     const last = raw.records.at(-1)!;
@@ -391,6 +391,11 @@ export class MessageStore {
     if (this.listeners.size === 0) return;
     for (const cq of grown) for (const l of this.listeners) l(cq.topic, cq.queueId, cq.max);
   }
+}
+
+/** A refused or failed write, as appendRaw says it. */
+function rawStatus(s: PutStatus): AppendRawStatus {
+  return s === PutStatus.DISK_FULL ? AppendRawStatus.DISK_FULL : AppendRawStatus.IO_ERROR;
 }
 
 /** Creates the abort marker; a full disk that refuses it leaves the store read-only, not closed. */

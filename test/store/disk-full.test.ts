@@ -10,6 +10,7 @@ import { writeFileAtomicAsync } from "../../src/store/atomic-file.js";
 import type { DiskUsage } from "../../src/store/disk-guard.js";
 import { MessageStore } from "../../src/store/message-store.js";
 import { PutStatus } from "../../src/store/status.js";
+import { TopicTable } from "../../src/store/topic-config.js";
 import { manualClock, many, msg, removeDir, tempDir } from "./helpers.js";
 
 let dir = "";
@@ -102,6 +103,18 @@ files("a checkpoint that cannot be written: logged once, open and close do not t
   assert.is(again.get("t", 0, 0, 10).messages.length, 5);
   await again.close();
   assert.not.ok(fs.existsSync(path.join(dir, "abort")));
+});
+
+files("a topic table that cannot be saved is not changed in memory either", () => {
+  const table = TopicTable.open(dir);
+  table.put({ topic: "kept", readQueues: 4, writeQueues: 4, perm: "rw" });
+  const file = path.join(dir, "config", "topics.json");
+  fs.rmSync(file);
+  fs.mkdirSync(path.join(file, "occupied"), { recursive: true });
+  assert.throws(() => table.put({ topic: "new", readQueues: 4, writeQueues: 4, perm: "rw" }));
+  assert.throws(() => table.remove("kept"));
+  assert.equal(table.all().map((t) => t.topic), ["kept"]);
+  assert.equal(fs.readdirSync(path.join(dir, "config")), ["topics.json"], "no temp file left");
 });
 
 full.run();

@@ -1,6 +1,7 @@
 // The write path against a real disk, in separate broker processes: an
 // error reply is final on a full disk, a low fd limit does not stop a
 // broker with thousands of queues, and a data folder takes one broker.
+// The full-disk case needs root (it mounts an 8 MiB tmpfs) and says so when it skips.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { execFileSync } from "node:child_process";

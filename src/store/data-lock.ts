@@ -36,9 +36,34 @@ export interface DataLock {
 
 const ASK_PID_TIMEOUT_MS = 1000;
 
-export async function lockDataDir(dir: string): Promise<DataLock> {
+function lockName(dir: string): string {
   const st = fs.statSync(dir, { bigint: true });
-  const name = `\0rocketbus-lock-${st.dev}-${st.ino}-${st.birthtimeNs}`;
+  return `\0rocketbus-lock-${st.dev}-${st.ino}-${st.birthtimeNs}`;
+}
+
+/**
+ * Whether a live process holds `dir`, without taking it or writing
+ * anything (rbus store verify): the holder's pid (undefined when it cannot
+ * be told), or null when the folder is free.
+ */
+export async function dataDirHolder(dir: string): Promise<number | undefined | null> {
+  const name = lockName(dir);
+  const server = net.createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen({ path: name, exclusive: true }, resolve);
+    });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE") throw err;
+    return (await askPid(name)) ?? pidInFile(path.join(dir, "lock"));
+  }
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return null;
+}
+
+export async function lockDataDir(dir: string): Promise<DataLock> {
+  const name = lockName(dir);
   const file = path.join(dir, "lock");
   const server = net.createServer((sock) => {
     sock.on("error", () => {});

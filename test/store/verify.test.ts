@@ -61,4 +61,18 @@ test("damage and a torn tail: the same ranges recovery reports, files untouched,
   await reopened.close();
 });
 
+test("a folder a live store holds is refused unless --live, and nothing is written to it", async () => {
+  const s = await open();
+  await s.put(many("a", 0, 50));
+  await s.flush();
+  const before = snapshot();
+  const refused = await runRbus(["store", "verify", "--data", dir]);
+  assert.is(refused.code, 2);
+  assert.match(refused.stderr, new RegExp(`in use by a running broker \\(pid ${process.pid}\\)`));
+  const live = await runRbus(["store", "verify", "--data", dir, "--live"]);
+  assert.is(live.code, 0, live.stderr);
+  assert.equal(snapshot(), before, "the probe took no lock and wrote nothing");
+  await s.close();
+});
+
 test.run();

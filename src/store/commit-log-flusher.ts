@@ -7,8 +7,11 @@
 //    fdatasync covers all of them; waiters that arrive during a round are
 //    covered together by the next one. A waiter not covered within
 //    timeoutMs gets false (FLUSH_TIMEOUT); its data may still reach disk.
-//    A failed fsync (EIO) also answers false, and goes to onError: the
-//    records were written and may or may not be on disk.
+//    A failed fsync (EIO) also answers false, and goes to onFsyncError:
+//    the records were written and may or may not be on disk. After one,
+//    a later fsync may report success for pages the kernel already
+//    dropped (Linux clears the error once reported), so the store stops
+//    taking writes rather than acknowledge on top of it.
 import type { CommitLog } from "./commit-log.js";
 
 export type FsyncFn = (fd: number) => Promise<void>;
@@ -30,7 +33,7 @@ export class CommitLogFlusher {
     private readonly log: CommitLog,
     private readonly fsync: FsyncFn,
     private readonly timeoutMs: number,
-    private readonly onError: (err: unknown) => void = () => {},
+    private readonly onFsyncError: (err: unknown) => void = () => {},
   ) {
     this.flushed = log.maxOffset;
   }
@@ -67,17 +70,19 @@ export class CommitLogFlusher {
         () => {
           if (this.waiters.length > 0) this.schedule(); // arrived during the last round
         },
-        (err: unknown) => {
-          this.failAll();
-          this.onError(err);
-        },
+        () => this.failAll(), // runRound reported it
       );
     });
   }
 
   private async runRound(): Promise<void> {
     const target = this.log.maxOffset;
-    await this.log.fsyncDirty(this.fsync);
+    try {
+      await this.log.fsyncDirty(this.fsync);
+    } catch (err) {
+      this.onFsyncError(err);
+      throw err;
+    }
     this.flushed = Math.max(this.flushed, target);
     this.release();
   }

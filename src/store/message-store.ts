@@ -109,7 +109,9 @@ export class MessageStore {
     this.offsets = ConsumerOffsets.open(dir);
     this.topics = TopicTable.open(dir);
     this.encoder = new BatchEncoder(log, queues, opts.maxMessageBytes);
-    this.flusher = new CommitLogFlusher(log, opts.fsync, opts.syncFlushTimeoutMs, opts.onError);
+    this.flusher = new CommitLogFlusher(log, opts.fsync, opts.syncFlushTimeoutMs, (err) =>
+      this.gate.goReadOnly("an fsync of the commit log failed: what it covered may not be on disk", err),
+    );
     this.target = { log, dispatcher, flusher: this.flusher };
     this.latch = new FailureLatch(opts.log);
     this.gate = new WriteGate(dir, opts);

@@ -2,6 +2,7 @@
 // auto-creation of unknown topics when the broker allows it (RocketMQ's
 // autoCreateTopicEnable, on by default as in RocketMQ's dev setup).
 import { AUTO_CREATE_TOPIC, DEFAULT_QUEUES, ErrorCode, RbusError, type Perm, type TopicConfig } from "../src/protocol/index.js";
+import type { Logger } from "../src/runtime/log.js";
 import type { TopicTable } from "../src/store/index.js";
 
 const canWrite = (p: Perm) => p === "rw" || p === "w";
@@ -13,8 +14,15 @@ export class BrokerTopics {
     private readonly autoCreate: boolean,
     /** Called after the table changed, so the broker registers it at once. */
     private readonly changed: () => void,
+    log: Logger,
   ) {
-    if (autoCreate && !table.get(AUTO_CREATE_TOPIC)) this.upsert(defaultConfig(AUTO_CREATE_TOPIC));
+    if (!autoCreate || table.get(AUTO_CREATE_TOPIC)) return;
+    try {
+      this.upsert(defaultConfig(AUTO_CREATE_TOPIC));
+    } catch (err) {
+      // a broker starting on a full disk still serves reads; the template comes with the next start
+      log.warn(`template topic ${AUTO_CREATE_TOPIC} not created`, { error: String(err) });
+    }
   }
 
   all(): TopicConfig[] {
@@ -25,8 +33,15 @@ export class BrokerTopics {
     return this.table.get(topic);
   }
 
+  /** Stores the config (topics.json is written first); a full disk answers DISK_FULL, nothing changed. */
   upsert(config: TopicConfig): TopicConfig {
-    this.table.put(config);
+    try {
+      this.table.put(config);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== "ENOSPC" && code !== "EDQUOT") throw err;
+      throw new RbusError(ErrorCode.DISK_FULL, `topic "${config.topic}" cannot be saved: the broker's disk is full`);
+    }
     this.changed();
     return config;
   }

@@ -77,9 +77,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   publishRecoveryEvents(nc, subj, store.recovery, group, replica);
 
   let registrationActor: RegistrationActor | undefined;
-  const topics = new BrokerTopics(store.topics, opts.autoCreateTopic ?? true, () =>
-    registrationActor?.send({ type: "TOPICS_CHANGED" }),
-  );
+  const topics = new BrokerTopics(store.topics, opts.autoCreateTopic ?? true, () => registrationActor?.send({ type: "TOPICS_CHANGED" }), log);
   const ctx: BrokerContext = {
     group, replica, store, topics, maxMessageBytes, log,
     replyBudget: () => replyBudget(nc),

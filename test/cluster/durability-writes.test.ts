@@ -134,6 +134,15 @@ disk("an error reply is final; stop and restart on the full disk; reads go on; f
     console.log(`  full disk: ${acked.size} acknowledged, all kept; ${refused.size} refused with DISK_FULL, none stored`);
     assert.is((await send(nc, "full", 0, "y".repeat(900))).error?.code, "DISK_FULL", "still full after the restart");
 
+    // a first start on the full disk: the template topic cannot be saved, the broker serves anyway
+    assert.is(await broker.kill("SIGTERM"), 0);
+    broker = spawnRbus(brokerArgs(server.url, join(mnt, "fresh"), "--flush", "sync", "--disk-max-used-ratio", "1"));
+    await serving(nc);
+    assert.is((await send(nc, "brandnew", 0, "z")).error?.code, "DISK_FULL", "a topic auto-created on a full disk");
+    assert.is(await broker.kill("SIGTERM"), 0, `a fresh broker stops cleanly on a full disk\n${broker.output()}`);
+    broker = spawnRbus(args);
+    await serving(nc);
+
     fs.rmSync(join(mnt, "filler"));
     await waitUntil("sends accepted again", async () => (await send(nc, "full", 0, "after")).status === "SEND_OK");
     assert.is(await broker.kill("SIGTERM"), 0);

@@ -10,6 +10,7 @@
 // trusting the files.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { isDiskFull } from "./append-atomic.js";
 import { readJsonFile, writeFileAtomicAsync } from "./atomic-file.js";
 
 export interface Checkpoint {
@@ -51,4 +52,14 @@ export function markOpen(dir: string): boolean {
 
 export function markClosed(dir: string): void {
   fs.rmSync(path.join(dir, "abort"), { force: true });
+}
+
+/** Creates the abort marker; a full disk that refuses it leaves the store read-only, not closed. */
+export function openMarker(dir: string): { abnormal: boolean; error?: unknown } {
+  try {
+    return { abnormal: markOpen(dir) };
+  } catch (error) {
+    if (!isDiskFull(error)) throw error;
+    return { abnormal: fs.existsSync(path.join(dir, "abort")), error };
+  }
 }

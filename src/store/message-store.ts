@@ -15,12 +15,12 @@
 // from the older one.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { appendAtomically, isDiskFull, type AppendTarget } from "./append-atomic.js";
+import { appendAtomically, type AppendTarget } from "./append-atomic.js";
 import { CommitLog } from "./commit-log.js";
 import { CommitLogFlusher } from "./commit-log-flusher.js";
 import { checkRaw } from "./append-raw.js";
 import { sweepTempFiles } from "./atomic-file.js";
-import { markClosed, markOpen, readCheckpoint, writeCheckpoint } from "./checkpoint.js";
+import { markClosed, openMarker, readCheckpoint, writeCheckpoint } from "./checkpoint.js";
 import { lockDataDir, type DataLock } from "./data-lock.js";
 import { FailureLatch } from "./failure-latch.js";
 import { FdCache, openFileBudget } from "./fd-cache.js";
@@ -39,10 +39,13 @@ import { QueueTable } from "./queue-table.js";
 import { offsetForTimestamp } from "./queries.js";
 import { recover, type RecoveryReport } from "./recovery.js";
 import { applyRetention } from "./retention.js";
-import { AppendRawStatus, GetStatus, LookupStatus, PutStatus } from "./status.js";
+import { AppendRawStatus, GetStatus, LookupStatus, PutStatus, rawStatus } from "./status.js";
+import { damageCount, type StoreStats } from "./store-stats.js";
 import { TopicTable } from "./topic-config.js";
 import type { PutMessage, StoredMessage } from "./types.js";
 import { StoreTimers } from "./store-timers.js";
+
+export type { StoreStats } from "./store-stats.js";
 
 export type ArrivalListener = (topic: string, queueId: number, maxOffset: number) => void;
 
@@ -50,29 +53,6 @@ export interface AppendRawResult {
   status: AppendRawStatus;
   /** The appended records, decoded (bodies are slices of the input). */
   records: StoredMessage[];
-}
-
-export interface StoreStats {
-  commitLogBytes: number;
-  minOffset: number;
-  maxOffset: number;
-  flushedOffset: number;
-  segments: number;
-  queues: number;
-  /** Messages reachable through consume queues. */
-  messages: number;
-  indexedKeys: number;
-  recovery: RecoveryReport;
-  /** Damage the last open found (ranges kept in place, plus a torn tail): what recovery reported. */
-  damaged: { ranges: number; bytes: number };
-  /** Reads answered CORRUPT_RECORD since open. */
-  corruptReads: number;
-  /** The data folder's file system; `full` while puts are refused with DISK_FULL. */
-  disk: { usedRatio: number; full: boolean };
-  /** Puts are refused with IO_ERROR until a restart (a failed append could not be rolled back). */
-  readOnly: boolean;
-  /** Segment files open now (bounded by maxOpenFiles). */
-  openFiles: number;
 }
 
 export class MessageStore {
@@ -393,24 +373,4 @@ export class MessageStore {
     if (this.listeners.size === 0) return;
     for (const cq of grown) for (const l of this.listeners) l(cq.topic, cq.queueId, cq.max);
   }
-}
-
-/** A refused or failed write, as appendRaw says it. */
-function rawStatus(s: PutStatus): AppendRawStatus {
-  return s === PutStatus.DISK_FULL ? AppendRawStatus.DISK_FULL : AppendRawStatus.IO_ERROR;
-}
-
-/** Creates the abort marker; a full disk that refuses it leaves the store read-only, not closed. */
-function openMarker(dir: string): { abnormal: boolean; error?: unknown } {
-  try {
-    return { abnormal: markOpen(dir) };
-  } catch (error) {
-    if (!isDiskFull(error)) throw error;
-    return { abnormal: fs.existsSync(path.join(dir, "abort")), error };
-  }
-}
-
-function damageCount(r: RecoveryReport): { ranges: number; bytes: number } {
-  const ranges = r.damaged.length + (r.tornTail ? 1 : 0);
-  return { ranges, bytes: r.damaged.reduce((n, d) => n + d.bytes, r.tornTail?.bytes ?? 0) };
 }

@@ -77,3 +77,8 @@ export const LookupStatus = {
   CORRUPT_RECORD: "CORRUPT_RECORD",
 } as const;
 export type LookupStatus = (typeof LookupStatus)[keyof typeof LookupStatus];
+
+/** A refused or failed write, as appendRaw says it. */
+export function rawStatus(s: PutStatus): AppendRawStatus {
+  return s === PutStatus.DISK_FULL ? AppendRawStatus.DISK_FULL : AppendRawStatus.IO_ERROR;
+}

@@ -5,7 +5,9 @@
 //   8  size            u32  record size in the commit log
 //  12  tagHash         u64  tag-hash.ts (FNV-1a 64); 0 for no tag
 // An all-zero entry (size 0) is a hole: the front of a queue rebuilt after
-// retention, or entries lost in a crash. Readers skip holes.
+// retention, or an entry whose record is gone. A read inside [min, max)
+// that meets one reports it (get-messages.ts). Non-last files are always
+// full (gaps are written as holes), so a short or missing one is damage.
 import * as path from "node:path";
 import type { FsyncFn } from "./commit-log-flusher.js";
 import type { FdCache } from "./fd-cache.js";
@@ -53,10 +55,54 @@ export class ConsumeQueue {
     return this.files.segments;
   }
 
-  /** Appends `count` entries from `buf` as logical offsets from `logical` (>= max; a gap stays a hole). */
+  /** Appends `count` entries from `buf` as logical offsets from `logical` (>= max; a gap becomes holes). */
   append(logical: number, buf: Buffer, count: number): void {
     if (this.min === this.max) this.min = logical;
+    else if (logical > this.max) this.fillHoles(logical); // only a rebuild skips offsets
     this.files.write(logical * CQ_ENTRY_BYTES, buf, 0, count * CQ_ENTRY_BYTES);
+  }
+
+  /** Writes holes from max up to `logical`, so that every file but the last stays full. */
+  private fillHoles(logical: number): void {
+    const zeros = Buffer.alloc(Math.min(logical - this.max, 4096) * CQ_ENTRY_BYTES);
+    while (this.max < logical) {
+      const n = Math.min(logical - this.max, zeros.length / CQ_ENTRY_BYTES);
+      this.files.write(this.max * CQ_ENTRY_BYTES, zeros, 0, n * CQ_ENTRY_BYTES);
+    }
+  }
+
+  /** The entry at `logical` as [commitLogOffset, size], or undefined outside the files. */
+  entry(logical: number): [number, number] | undefined {
+    if (logical < 0 || logical >= this.max) return undefined;
+    const e = this.read(logical, 1);
+    return e.length === 0 ? undefined : [entryOffset(e, 0), entrySize(e, 0)];
+  }
+
+  /** False when a file other than the last is missing or shorter than a full file (cut, deleted). */
+  filesIntact(): boolean {
+    const segs = this.files.segments;
+    for (let i = 0; i + 1 < segs.length; i++) {
+      if (segs[i]!.size !== this.files.capacity || segs[i + 1]!.base !== segs[i]!.base + this.files.capacity) return false;
+    }
+    return true;
+  }
+
+  /** Entries that are not holes in [min, max). Reads the whole queue: for reports on rebuilt queues only. */
+  countEntries(): number {
+    let n = 0;
+    for (let at = this.min; at < this.max; at += 4096) {
+      const buf = this.read(at, 4096);
+      for (let i = 0; i < buf.length / CQ_ENTRY_BYTES; i++) if (entrySize(buf, i) !== 0) n++;
+    }
+    return n;
+  }
+
+  /** Drops every file, leaving the queue empty at `at`: it is rebuilt from the commit log into fresh files. */
+  reset(at = 0): void {
+    this.files.truncateTo(0);
+    this.files.removeFirst(); // an empty file at 0 would be a short one before the rebuilt files
+    this.files.truncateTo(at * CQ_ENTRY_BYTES);
+    this.min = at;
   }
 
   /** Entries [from, from + count) clamped to what exists, in one buffer. */
@@ -81,16 +127,7 @@ export class ConsumeQueue {
 
   /** Drops every entry pointing at or past `clOffset` (the commit log was truncated there). */
   truncatePhysical(clOffset: number): void {
-    let lo = this.min;
-    let hi = this.max;
-    // first entry whose record starts at or after clOffset; holes (offset 0) sort first
-    while (lo < hi) {
-      const mid = Math.floor((lo + hi) / 2);
-      const e = this.read(mid, 1);
-      if (entrySize(e, 0) === 0 || entryOffset(e, 0) < clOffset) lo = mid + 1;
-      else hi = mid;
-    }
-    this.truncateLogical(lo);
+    this.truncateLogical(this.firstAtOrAfter(this.min, clOffset));
   }
 
   truncateLogical(logical: number): void {
@@ -115,15 +152,40 @@ export class ConsumeQueue {
 
   /** First logical offset >= from whose entry is not a hole and points at or after clMin. */
   private firstValid(from: number, clMin: number): number {
+    return this.firstAtOrAfter(from, clMin);
+  }
+
+  /**
+   * First entry in [from, max) that is not a hole and points at or after
+   * `clOffset`; max if none. Entries that are not holes point at rising
+   * offsets, but holes may sit anywhere, so a probe that meets one looks
+   * on to the next entry.
+   */
+  private firstAtOrAfter(from: number, clOffset: number): number {
     let lo = from;
     let hi = this.max;
+    let best = this.max;
     while (lo < hi) {
       const mid = Math.floor((lo + hi) / 2);
-      const e = this.read(mid, 1);
-      if (entrySize(e, 0) === 0 || entryOffset(e, 0) < clMin) lo = mid + 1;
-      else hi = mid;
+      const j = this.nextEntry(mid, hi);
+      if (j === undefined) hi = mid;
+      else if (j[1] >= clOffset) [best, hi] = [j[0], mid];
+      else lo = j[0] + 1;
     }
-    return lo;
+    return best;
+  }
+
+  /** The first entry in [from, to) that is not a hole, as [logical, commitLogOffset]; undefined if all are holes. */
+  private nextEntry(from: number, to: number): [number, number] | undefined {
+    const perFile = this.files.capacity / CQ_ENTRY_BYTES;
+    let at = from;
+    while (at < to) {
+      const buf = this.read(at, Math.min(256, to - at));
+      const n = buf.length / CQ_ENTRY_BYTES;
+      for (let i = 0; i < n; i++) if (entrySize(buf, i) !== 0) return [at + i, entryOffset(buf, i)];
+      at = n > 0 ? at + n : (Math.floor(at / perFile) + 1) * perFile; // the rest of this file is missing
+    }
+    return undefined;
   }
 
   fsyncDirty(fsync: FsyncFn): Promise<void> {

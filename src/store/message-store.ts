@@ -283,7 +283,7 @@ export class MessageStore {
       for (const cq of this.queues.all()) await cq.fsyncDirty(this.opts.fsync);
     });
     if (!queuesSynced) return false;
-    const manifest = await this.latch.attempt("queue manifest", () => this.queues.persistManifest());
+    const manifest = await this.latch.attempt("queue manifest", () => this.queues.persistManifest(dispatched));
     const checkpoint = await this.latch.attempt("checkpoint", () =>
       writeCheckpoint(this.dir, {
         // this process verified or wrote (and fsynced) everything below the flushed offset

@@ -1,8 +1,12 @@
 // Every consume queue of the store, by (topic, queueId), plus a manifest
-// (<dir>/config/queues.json) of the queues that exist. The manifest is how
-// recovery notices a queue whose files were deleted: a listed queue with no
-// files, or no manifest at all, means rebuilding consume queues from the
-// start of the commit log.
+// (<dir>/config/queues.json) of the queues that exist and each one's
+// [min, max) as of the last flush that changed one. The manifest is how
+// recovery notices damaged queue files: a listed queue with no files, or no
+// manifest at all, means rebuilding consume queues from the start of the
+// commit log; a queue whose files now end below its recorded max or start
+// above its recorded min lost entries (queue-repair.ts). Format:
+//   {"v":2,"dispatched":<commit-log offset>,"queues":{"<topic>/<id>":[min,max],...}}
+// An older manifest, a plain list of keys, is still read (no ranges).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConsumeQueue, CQ_ENTRIES_PER_FILE } from "./consume-queue.js";
@@ -11,11 +15,42 @@ import { readJsonFile, writeFileAtomicAsync } from "./atomic-file.js";
 
 const key = (topic: string, queueId: number): string => `${topic}/${queueId}`;
 
+/** A queue's [min, max) as the manifest recorded it. */
+export interface QueueRange {
+  min: number;
+  max: number;
+}
+
+interface ManifestV2 {
+  v: 2;
+  /** Commit-log end the consume queues covered when the ranges were taken. */
+  dispatched: number;
+  queues: Record<string, [number, number]>;
+}
+
+function parseManifest(raw: unknown): { keys: string[]; ranges: Map<string, QueueRange>; dispatched?: number } | undefined {
+  if (raw === undefined) return undefined;
+  if (Array.isArray(raw)) return { keys: raw.filter((k): k is string => typeof k === "string"), ranges: new Map() };
+  const m = raw as Partial<ManifestV2>;
+  const ranges = new Map<string, QueueRange>();
+  for (const [k, r] of Object.entries(m.queues ?? {})) {
+    if (Array.isArray(r) && Number.isSafeInteger(r[0]) && Number.isSafeInteger(r[1])) ranges.set(k, { min: r[0], max: r[1] });
+  }
+  const dispatched = Number.isSafeInteger(m.dispatched) ? m.dispatched : undefined;
+  return { keys: Object.keys(m.queues ?? {}), ranges, ...(dispatched === undefined ? {} : { dispatched }) };
+}
+
 export class QueueTable {
   private readonly queues = new Map<string, ConsumeQueue>();
   private manifestDirty = false;
+  /** [min, max] per queue as last written, to tell whether a flush must rewrite the manifest. */
+  private written = new Map<string, [number, number]>();
   /** True when a queue the manifest lists has lost its files, or there is no manifest. */
   lostQueues = false;
+  /** Ranges the manifest recorded at open (empty for an old manifest). */
+  recorded = new Map<string, QueueRange>();
+  /** Commit-log offset the recorded ranges cover; undefined without ranges. */
+  recordedDispatched: number | undefined;
 
   private constructor(
     private readonly root: string,
@@ -36,10 +71,24 @@ export class QueueTable {
         t.queues.set(key(topic, Number(q)), cq);
       }
     }
-    const listed = readJsonFile<string[]>(t.manifest);
-    t.lostQueues = listed === undefined || listed.some((k) => !t.queues.get(k)?.hasFiles);
-    t.manifestDirty = listed === undefined || listed.length !== t.queues.size;
+    let listed: ReturnType<typeof parseManifest>;
+    try {
+      listed = parseManifest(readJsonFile<unknown>(t.manifest));
+    } catch {
+      listed = undefined; // unreadable: treated as missing, so queues are rebuilt from the log
+    }
+    t.lostQueues = listed === undefined || listed.keys.some((k) => !t.queues.get(k)?.hasFiles);
+    t.manifestDirty = true; // rewritten by the first flush, with the ranges recovery leaves
+    if (listed) {
+      t.recorded = listed.ranges;
+      t.recordedDispatched = listed.dispatched;
+    }
     return t;
+  }
+
+  /** What the manifest recorded for a queue at open, if anything. */
+  recordedRange(cq: ConsumeQueue): QueueRange | undefined {
+    return this.recorded.get(key(cq.topic, cq.queueId));
   }
 
   get(topic: string, queueId: number): ConsumeQueue | undefined {
@@ -62,6 +111,7 @@ export class QueueTable {
     const k = key(cq.topic, cq.queueId);
     if (this.queues.get(k) !== cq) return;
     this.queues.delete(k);
+    this.manifestDirty = true;
     cq.close();
     fs.rmSync(path.join(this.root, cq.topic, String(cq.queueId)), { recursive: true, force: true });
   }
@@ -74,16 +124,35 @@ export class QueueTable {
     return this.queues.size;
   }
 
-  /** Rewrites the manifest if a queue was added since the last write. */
-  async persistManifest(): Promise<void> {
-    if (!this.manifestDirty) return;
+  /**
+   * Rewrites the manifest if a queue was added or dropped, or a queue's
+   * min or max moved, since the last write. `dispatched`: the commit-log
+   * offset whose entries the caller has just fsynced. One pass over the
+   * queues per call; nothing is allocated unless something changed.
+   */
+  async persistManifest(dispatched: number): Promise<void> {
+    if (!this.manifestDirty && !this.rangesMoved()) return;
     this.manifestDirty = false;
+    const queues: Record<string, [number, number]> = {};
+    const written = new Map<string, [number, number]>();
+    for (const [k, cq] of this.queues) written.set(k, (queues[k] = [cq.min, cq.max]));
+    const body: ManifestV2 = { v: 2, dispatched, queues };
     try {
-      await writeFileAtomicAsync(this.manifest, JSON.stringify([...this.queues.keys()]));
+      await writeFileAtomicAsync(this.manifest, JSON.stringify(body));
+      this.written = written;
     } catch (err) {
       this.manifestDirty = true; // written at the next flush
       throw err;
     }
+  }
+
+  private rangesMoved(): boolean {
+    if (this.written.size !== this.queues.size) return true;
+    for (const [k, cq] of this.queues) {
+      const w = this.written.get(k);
+      if (!w || w[0] !== cq.min || w[1] !== cq.max) return true;
+    }
+    return false;
   }
 
   close(): void {

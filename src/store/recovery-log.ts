@@ -1,7 +1,8 @@
 // What open() does with a recovery report once the store is up: committed
 // offsets past a queue's new end are clamped to it (a consumer would
 // otherwise skip the messages that reuse those offsets), and every damaged
-// range, torn tail and clamp is logged with its byte counts and offsets.
+// range, torn tail, rebuilt consume queue and clamp is logged with its
+// byte counts and offsets.
 import type { Logger } from "../runtime/log.js";
 import type { ConsumerOffsets } from "./consumer-offsets.js";
 import type { ClampedOffset, RecoveryReport } from "./recovery.js";
@@ -30,6 +31,9 @@ export function logRecovery(log: Logger, report: RecoveryReport): void {
     emit("commit log torn tail cut", {
       from: torn.from, to: torn.to, bytes: torn.bytes, truncatedBytes: report.truncatedBytes, first: torn.first,
     });
+  }
+  for (const q of report.rebuiltQueues) {
+    log.error("consume queue damaged: entries rebuilt from the commit log", { ...q });
   }
   for (const c of report.clampedOffsets) log.warn("committed offset past the queue's end clamped", { ...c });
 }

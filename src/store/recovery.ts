@@ -11,10 +11,13 @@
 //    copied aside. A crash (abort marker present) can tear only what was
 //    not yet fsynced, which is all after the checkpoint.
 // 2. Consume queues lose entries pointing past the new end and move their
-//    min up to the log's min.
+//    min up to the log's min; queues whose files lost entries are found
+//    and emptied for a rebuild, or replayed from their last entry
+//    (queue-repair.ts).
 // 3. Replay: records from where the queues (checkpoint `dispatched`) and the
 //    key index (its saved offset) stop are dispatched again; from the log's
-//    start when queue files are missing or the index was not saved. Replay
+//    start when queue files are missing or damaged, or the index was not
+//    saved. Replay
 //    reads only the fields indexing needs and does not re-verify CRCs (step
 //    1 did, for everything not verified before). A damaged record whose
 //    header still names a queue and the next offset there gets its entry,
@@ -26,6 +29,7 @@ import { scanLog, type ByteRange, type LogBytes } from "./log-scan.js";
 import { isTopicName } from "./put-batch.js";
 import { DamageKind, type Quarantine } from "./quarantine.js";
 import type { QueueTable } from "./queue-table.js";
+import { planQueueRepair, rebuiltQueues, type QueueRepairPlan, type RebuiltQueue } from "./queue-repair.js";
 import { RecordStatus } from "./status.js";
 import { checkRecord, decodeDispatch, HEADER_BYTES, RECORD_MAGIC, readU64, recordPhysicalOffset } from "./record.js";
 import type { DispatchEntry } from "./types.js";
@@ -71,6 +75,8 @@ export interface RecoveryReport {
   /** Where replay into queues / key index started (-1: nothing replayed). */
   replayedFrom: number;
   replayedRecords: number;
+  /** Consume queues whose files had lost entries, rewritten from the commit log (queue-repair.ts). */
+  rebuiltQueues: RebuiltQueue[];
 }
 
 export interface RecoveryInput {
@@ -105,26 +111,28 @@ export function recover(input: RecoveryInput): RecoveryReport {
   const truncatedBytes = fileEnd - cutAt;
   if (truncatedBytes > 0) log.truncateTo(cutAt);
 
-  // A queue that lost entries is replayed from its new last entry: an entry
-  // damaged to point past the end cuts the (binary-searched) queue there,
-  // and the good entries after it come back from the log.
-  let shrunkFrom = Infinity;
-  for (const cq of queues.all()) {
-    const before = cq.max;
-    cq.truncatePhysical(log.maxOffset);
-    if (cq.max < before) shrunkFrom = Math.min(shrunkFrom, Math.max(cq.lastPhysicalEnd(), log.minOffset));
-    cq.correctMin(log.minOffset);
-  }
+  const plan = planQueueRepair(log, queues);
   const report: RecoveryReport = {
     abnormal, checkedFrom, truncatedBytes, damaged: scan.damaged, tornTail, clampedOffsets: [], replayedFrom: -1, replayedRecords: 0,
+    rebuiltQueues: [],
   };
-  replay(input, report, shrunkFrom);
+  replay(input, report, plan);
+  report.rebuiltQueues = rebuiltQueues(plan);
   return report;
 }
 
-function replay(input: RecoveryInput, report: RecoveryReport, shrunkFrom: number): void {
-  const { log, queues, dispatcher, checkpoint: cp, quarantine } = input;
-  const queuesFrom = queues.lostQueues || !cp ? log.minOffset : Math.min(clamp(cp.dispatched, log), shrunkFrom);
+/** Where replay into the queues starts: the log's start when queues are missing or are being rebuilt. */
+function queuesReplayFrom(input: RecoveryInput, plan: QueueRepairPlan): number {
+  const { log, queues, checkpoint: cp } = input;
+  if (queues.lostQueues || !cp || plan.rebuild.size > 0) return log.minOffset;
+  // a manifest older than the checkpoint (its write failed) vouches only for entries up to its own offset
+  const manifestCovers = queues.recordedDispatched === undefined ? Infinity : clamp(queues.recordedDispatched, log);
+  return Math.min(clamp(cp.dispatched, log), manifestCovers, plan.replayFrom);
+}
+
+function replay(input: RecoveryInput, report: RecoveryReport, plan: QueueRepairPlan): void {
+  const { log, dispatcher, quarantine } = input;
+  const queuesFrom = queuesReplayFrom(input, plan);
   const keysFrom = input.keyIndexCovers < 0 ? log.minOffset : clamp(input.keyIndexCovers, log);
   const from = Math.min(queuesFrom, keysFrom);
   if (from >= log.maxOffset) return;

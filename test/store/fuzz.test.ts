@@ -28,7 +28,7 @@ interface Sent {
 
 const messageArb = fc.record({ topic: fc.constantFrom(...TOPICS), queueId: fc.integer({ min: 0, max: 2 }), size: fc.integer({ min: 0, max: 300 }) });
 const damageArb = fc.record({
-  kind: fc.constantFrom("flip", "zero", "cut", "entry"),
+  kind: fc.constantFrom("flip", "zero", "cut", "entry", "cq-zero", "cq-cut", "cq-delete"),
   file: fc.nat(),
   at: fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }),
   len: fc.integer({ min: 1, max: 160 }),
@@ -54,17 +54,26 @@ function files(dir: string, sub: string): string[] {
     .filter((e) => e.isFile() && /^\d{20}$/.test(e.name)).map((e) => path.join(e.parentPath, e.name)).sort();
 }
 
-/** Commit-log files get flips, zeroed runs and cut tails; consume-queue entries get a flipped offset bit. */
+/**
+ * Commit-log files get flips, zeroed runs and cut tails. Consume-queue files
+ * get a flipped offset bit in an entry, zeroed runs (whole entries or not),
+ * cuts (at an entry boundary or inside an entry) and deletion.
+ */
 function applyDamage(dir: string, d: Damage): void {
-  const cq = d.kind === "entry";
+  const cq = d.kind === "entry" || d.kind.startsWith("cq-");
   const all = files(dir, cq ? "consumequeue" : "commitlog");
   if (all.length === 0) return;
   const file = all[d.file % all.length]!;
+  if (d.kind === "cq-delete") return fs.rmSync(file);
   const size = fs.statSync(file).size;
   if (size === 0) return;
   if (d.kind === "cut") return fs.truncateSync(file, Math.floor(size * d.at));
+  if (d.kind === "cq-cut") {
+    const entries = Math.floor((size / CQ_ENTRY_BYTES) * d.at);
+    return fs.truncateSync(file, entries * CQ_ENTRY_BYTES + (d.bit < 4 ? 0 : d.len % CQ_ENTRY_BYTES));
+  }
   const buf = fs.readFileSync(file);
-  if (cq) {
+  if (d.kind === "entry") {
     const entry = Math.floor((size / CQ_ENTRY_BYTES) * d.at);
     buf[entry * CQ_ENTRY_BYTES + (d.len % 8)]! ^= 1 << d.bit;
   } else if (d.kind === "flip") {

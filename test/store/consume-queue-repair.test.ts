@@ -157,6 +157,21 @@ clean("a hole in the middle of a queue is reported on read, and does not move th
   await s.close();
 });
 
+clean("a min moved up by retention is not damage, even when queue files went with the log's head", async () => {
+  const small = () => MessageStore.open(dir, { segmentBytes: 4096, retentionBytes: 4096, cqEntriesPerFile: PER_FILE });
+  const s = await small();
+  await s.put(many("a", 0, 200));
+  assert.ok(s.cleanExpired() > 0);
+  const range = s.queueRange("a", 0);
+  assert.ok(range.min > PER_FILE, "whole queue files were deleted");
+  await s.close();
+  const again = await small();
+  assert.equal(again.recovery.rebuiltQueues, []);
+  assert.is(again.recovery.replayedFrom, -1);
+  assert.equal(again.queueRange("a", 0), range);
+  await again.close();
+});
+
 front.run();
 end.run();
 middle.run();

@@ -57,8 +57,9 @@ export class ConsumeQueue {
 
   /** Appends `count` entries from `buf` as logical offsets from `logical` (>= max; a gap becomes holes). */
   append(logical: number, buf: Buffer, count: number): void {
-    if (this.min === this.max) this.min = logical;
-    else if (logical > this.max) this.fillHoles(logical); // only a rebuild skips offsets
+    const max = this.max;
+    if (this.min === max) this.min = logical;
+    else if (logical > max) this.fillHoles(logical); // only a rebuild skips offsets
     this.files.write(logical * CQ_ENTRY_BYTES, buf, 0, count * CQ_ENTRY_BYTES);
   }
 

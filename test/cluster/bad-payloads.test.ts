@@ -2,43 +2,20 @@
 // `rbus inspect`, as separate processes, must drop it and go on working.
 // Before, one `not json {` on rbus.events.consumers.<group> ended the
 // consumer's NATS read loop while the process stayed up, silent.
-import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { Admin } from "../../src/client/admin.js";
 import { Producer } from "../../src/client/producer.js";
 import { encodeJson, subjects } from "../../src/protocol/index.js";
 import type { InspectEvent } from "../../src/runtime/inspect.js";
-import { startNatsServer, type NatsServer } from "../harness/nats-server.js";
 import { spawnRbus, type RbusProcess } from "../harness/processes.js";
+import { processSuite } from "../harness/process-suite.js";
 import { waitUntil } from "../harness/wait.js";
 
 const subj = subjects();
 const GARBAGE = ["not json {", "", "null", "[]", "42", '"text"', '{"group":7}', '{"node":"x"}', '{"node":"x","actor":"a","machine":"m","status":"s","event":"e","at":1e300}', "\u0000\u00ff"];
 
-interface Ctx {
-  server: NatsServer;
-  nc: NatsConnection;
-  dir: string;
-  procs: RbusProcess[];
-}
-const test = suite<Ctx>("clients survive malformed payloads");
-
-test.before(async (ctx) => {
-  ctx.server = await startNatsServer({ jetstream: false });
-  ctx.nc = await connect({ servers: ctx.server.url });
-  ctx.dir = mkdtempSync(join(tmpdir(), "rbus-bad-"));
-  ctx.procs = [];
-});
-test.after(async (ctx) => {
-  await Promise.all(ctx.procs.map((p) => p.kill("SIGKILL")));
-  await ctx.nc.close();
-  await ctx.server.stop();
-  rmSync(ctx.dir, { recursive: true, force: true });
-});
+const test = processSuite("clients survive malformed payloads", { jetstream: false });
 
 /** The bodies of the JSON message lines a consume process printed. */
 const consumed = (p: RbusProcess) =>

@@ -6,17 +6,14 @@
 // Before, the in-flight limit was shared by all groups: probes waited
 // seconds behind broker-a's batches, and after SIGCONT broker-a stored the
 // batches that had timed out and been resent to broker-b (duplicates).
-import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
+import { headers, type NatsConnection } from "@nats-io/transport-node";
 import { Admin } from "../../src/client/admin.js";
 import { Producer } from "../../src/client/producer.js";
 import { decodeJson, encodeJson, Header, subjects, type PullReply } from "../../src/protocol/index.js";
-import { startNatsServer, type NatsServer } from "../harness/nats-server.js";
 import { spawnRbus, type RbusProcess } from "../harness/processes.js";
+import { processSuite } from "../harness/process-suite.js";
 import { waitUntil } from "../harness/wait.js";
 
 const subj = subjects();
@@ -24,26 +21,7 @@ const PAUSE_MS = 5000;
 const BEFORE_MS = 2000;
 const SEND_TIMEOUT_MS = 1000;
 
-interface Ctx {
-  server: NatsServer;
-  nc: NatsConnection;
-  dir: string;
-  procs: RbusProcess[];
-}
-const test = suite<Ctx>("a hung broker");
-
-test.before(async (ctx) => {
-  ctx.server = await startNatsServer({ jetstream: false });
-  ctx.nc = await connect({ servers: ctx.server.url });
-  ctx.dir = mkdtempSync(join(tmpdir(), "rbus-hung-"));
-  ctx.procs = [];
-});
-test.after(async (ctx) => {
-  await Promise.all(ctx.procs.map((p) => (p.proc.kill("SIGCONT"), p.kill("SIGKILL"))));
-  await ctx.nc.close();
-  await ctx.server.stop();
-  rmSync(ctx.dir, { recursive: true, force: true });
-});
+const test = processSuite("a hung broker", { jetstream: false });
 
 function p99(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

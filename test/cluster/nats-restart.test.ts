@@ -5,18 +5,15 @@
 // NameServers counted their own outage as the brokers' silence, and a
 // broker's single re-registration could miss a NameServer that
 // resubscribed a moment later.
-import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { subjects, type NameServerInfo } from "../../src/protocol/index.js";
 import { connectNats } from "../../src/runtime/nats.js";
 import { requestAll } from "../../src/runtime/request.js";
 import { collectLiveness } from "../harness/events.js";
-import { startNatsServer, type NatsServer } from "../harness/nats-server.js";
-import { spawnRbus, type RbusProcess } from "../harness/processes.js";
+import { spawnRbus } from "../harness/processes.js";
+import { processSuite } from "../harness/process-suite.js";
 import { waitUntil } from "../harness/wait.js";
 
 const subj = subjects();
@@ -27,26 +24,7 @@ const OUTAGE_MS = 5500;
 const NAME_SERVERS = ["ns-1", "ns-2"];
 const BROKERS = ["broker-a.0", "broker-b.0"];
 
-interface Ctx {
-  server: NatsServer;
-  nc: NatsConnection;
-  dir: string;
-  procs: RbusProcess[];
-}
-const test = suite<Ctx>("a NATS restart");
-
-test.before(async (ctx) => {
-  ctx.server = await startNatsServer({ jetstream: false });
-  ctx.nc = await connectNats(ctx.server.url, "nats-restart-test");
-  ctx.dir = mkdtempSync(join(tmpdir(), "rbus-natsrestart-"));
-  ctx.procs = [];
-});
-test.after(async (ctx) => {
-  await Promise.all(ctx.procs.map((p) => p.kill("SIGKILL")));
-  await ctx.nc.close();
-  await ctx.server.stop();
-  rmSync(ctx.dir, { recursive: true, force: true });
-});
+const test = processSuite("a NATS restart", { jetstream: false, connect: (url) => connectNats(url, "nats-restart-test") });
 
 const infos = async (nc: NatsConnection) =>
   (await requestAll<NameServerInfo>(nc, subj.ns.info, {}, { stallMs: 200, maxWaitMs: 1000 })).filter((r): r is NameServerInfo => !(r instanceof Error));

@@ -1,45 +1,22 @@
 // NameServers and brokers as separate processes, as run-cluster runs them.
-import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { Admin } from "../../src/client/admin.js";
 import { headers } from "@nats-io/transport-node";
 import { decodeJson, Header, subjects, type RouteData, type SendResult } from "../../src/protocol/index.js";
 import { requestAll } from "../../src/runtime/request.js";
-import { startNatsServer, type NatsServer } from "../harness/nats-server.js";
-import { runRbus, spawnRbus, type RbusProcess } from "../harness/processes.js";
+import { startNatsServer } from "../harness/nats-server.js";
+import { runRbus, spawnRbus } from "../harness/processes.js";
 import { collectLiveness } from "../harness/events.js";
+import { processSuite, type ProcessCtx } from "../harness/process-suite.js";
 import { waitUntil } from "../harness/wait.js";
 
-interface Ctx {
-  server: NatsServer;
-  nc: NatsConnection;
-  dir: string;
-  procs: RbusProcess[];
-}
-const test = suite<Ctx>("cluster in separate processes");
+const test = processSuite("cluster in separate processes");
 const nameServerIds = ["ns-1", "ns-2"];
 
-test.before(async (ctx) => {
-  ctx.server = await startNatsServer();
-  ctx.nc = await connect({ servers: ctx.server.url });
-  ctx.dir = mkdtempSync(join(tmpdir(), "rbus-cluster-"));
-  ctx.procs = [];
-});
-
-test.after(async (ctx) => {
-  await Promise.all(ctx.procs.map((p) => p.kill("SIGKILL")));
-  await ctx.nc.close();
-  await ctx.server.stop();
-  rmSync(ctx.dir, { recursive: true, force: true });
-});
-
-const nameServer = (ctx: Ctx, id: string) =>
+const nameServer = (ctx: ProcessCtx, id: string) =>
   spawnRbus(["nameserver", "--nats", ctx.server.url, "--id", id, "--scan-interval", "100", "--suspect-after", "1000", "--dead-after", "2000"]);
-const broker = (ctx: Ctx, group: string) =>
+const broker = (ctx: ProcessCtx, group: string) =>
   spawnRbus(["broker", "--nats", ctx.server.url, "--group", group, "--replica", "0", "--data", join(ctx.dir, group), "--heartbeat-interval", "200"]);
 
 test("2 NameServers and 2 brokers: registration, routes, SIGKILL, clean stop, return", async (ctx) => {

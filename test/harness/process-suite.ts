@@ -1,0 +1,42 @@
+// A uvu suite whose tests run rbus nodes as separate processes against one
+// nats-server: the server, a client connection, a temporary folder for the
+// nodes' data, and every process a test started killed at the end.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { suite, type Test } from "uvu";
+import { startNatsServer, type NatsServer } from "./nats-server.js";
+import type { RbusProcess } from "./processes.js";
+
+export interface ProcessCtx {
+  server: NatsServer;
+  nc: NatsConnection;
+  dir: string;
+  /** Processes to kill after the suite (push what you spawn). */
+  procs: RbusProcess[];
+}
+
+export interface ProcessSuiteOptions {
+  jetstream?: boolean;
+  /** Connects the suite's own client (default: a plain connect). */
+  connect?: (url: string) => Promise<NatsConnection>;
+}
+
+export function processSuite(name: string, opts: ProcessSuiteOptions = {}): Test<ProcessCtx> {
+  const test = suite<ProcessCtx>(name);
+  test.before(async (ctx) => {
+    ctx.server = await startNatsServer(opts.jetstream === undefined ? {} : { jetstream: opts.jetstream });
+    ctx.nc = await (opts.connect ?? ((servers: string) => connect({ servers })))(ctx.server.url);
+    ctx.dir = mkdtempSync(join(tmpdir(), "rbus-procs-"));
+    ctx.procs = [];
+  });
+  test.after(async (ctx) => {
+    // SIGCONT first: a process a test left paused would not die until resumed by some signals' handlers
+    await Promise.all(ctx.procs.map((p) => (p.proc.kill("SIGCONT"), p.kill("SIGKILL"))));
+    await ctx.nc.close();
+    await ctx.server.stop();
+    rmSync(ctx.dir, { recursive: true, force: true });
+  });
+  return test;
+}

@@ -143,4 +143,8 @@ export type StoreEvent = {
   | { type: "damaged-range"; from: number; to: number; bytes: number }
   | { type: "torn-tail"; from: number; to: number; bytes: number; truncatedBytes: number; afterCrash: boolean }
   | { type: "offset-clamped"; consumerGroup: string; topic: string; queueId: number; from: number; to: number }
+  /** Queue offsets [from, to) whose messages are gone: kept as holes (reads report them), never reused. */
+  | { type: "offsets-kept"; topic: string; queueId: number; from: number; to: number }
+  /** A consume queue found damaged and rebuilt from the commit log. */
+  | { type: "queue-rebuilt"; topic: string; queueId: number; from: number; to: number; entries: number }
 );

@@ -59,12 +59,15 @@ export class ConsumeQueue {
   append(logical: number, buf: Buffer, count: number): void {
     const max = this.max;
     if (this.min === max) this.min = logical;
-    else if (logical > max) this.fillHoles(logical); // only a rebuild skips offsets
+    else if (logical > max) this.reserveTo(logical); // only a rebuild skips offsets
     this.files.write(logical * CQ_ENTRY_BYTES, buf, 0, count * CQ_ENTRY_BYTES);
   }
 
-  /** Writes holes from max up to `logical`, so that every file but the last stays full. */
-  private fillHoles(logical: number): void {
+  /**
+   * Writes holes from max up to `logical`: those offsets are not handed out
+   * (again), and every file but the last stays full.
+   */
+  reserveTo(logical: number): void {
     const zeros = Buffer.alloc(Math.min(logical - this.max, 4096) * CQ_ENTRY_BYTES);
     while (this.max < logical) {
       const n = Math.min(logical - this.max, zeros.length / CQ_ENTRY_BYTES);

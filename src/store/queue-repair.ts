@@ -33,9 +33,19 @@ export interface RebuiltQueue {
   entries: number;
 }
 
+/** Queue offsets [from, to) whose entries are gone, kept so that they are not handed out again. */
+export interface KeptOffsets {
+  topic: string;
+  queueId: number;
+  from: number;
+  to: number;
+}
+
 export interface QueueRepairPlan {
   /** Where replay must start for queues that lost their end (Infinity: none did). */
   replayFrom: number;
+  /** Each queue that may end below where it ended before, with that end. */
+  keep: Map<ConsumeQueue, number>;
   /** Queues emptied, to be rebuilt from the log's start, with their max before. */
   rebuild: Map<ConsumeQueue, number>;
   /** Queues replayed from their last entry, with their max before. */
@@ -44,15 +54,18 @@ export interface QueueRepairPlan {
 
 /** Cuts entries past the log's end, moves mins up to the log's min, and finds damaged queues. */
 export function planQueueRepair(log: CommitLog, queues: QueueTable): QueueRepairPlan {
-  const plan: QueueRepairPlan = { replayFrom: Infinity, rebuild: new Map(), extend: new Map() };
+  const plan: QueueRepairPlan = { replayFrom: Infinity, keep: new Map(), rebuild: new Map(), extend: new Map() };
   for (const cq of queues.all()) {
     const rec = queues.recordedRange(cq);
     const frontLost = rec !== undefined && lostFront(log, cq, rec);
     const before = cq.max;
+    const end = Math.max(before, rec?.max ?? 0);
     cq.truncatePhysical(log.maxOffset);
     cq.correctMin(log.minOffset);
+    if (cq.max < end) plan.keep.set(cq, end);
     if (frontLost || !cq.filesIntact() || !pointsAtItself(log, cq, cq.min) || !pointsAtItself(log, cq, cq.max - 1)) {
       plan.rebuild.set(cq, cq.max);
+      plan.keep.set(cq, Math.max(end, cq.max));
       cq.reset();
       continue;
     }
@@ -65,11 +78,31 @@ export function planQueueRepair(log: CommitLog, queues: QueueTable): QueueRepair
   return plan;
 }
 
-/** After replay: what was rewritten, per queue. A rebuilt queue the log had nothing for stays at its old end. */
+/**
+ * After replay: a queue whose last entries are gone for good (their records
+ * were cut from the log's tail, or its own files lost them) keeps its old
+ * end, with holes where the entries were, so that no queue offset is ever
+ * handed out twice. A consumer that read one of the lost messages, or
+ * committed past it, would otherwise skip the new message that took its
+ * offset; instead a read of a hole answers CORRUPT_RECORD and the next
+ * message lands after the old end. An emptied queue just starts there.
+ */
+export function keepOffsets(plan: QueueRepairPlan): KeptOffsets[] {
+  const out: KeptOffsets[] = [];
+  for (const [cq, end] of plan.keep) {
+    const from = cq.max;
+    if (from >= end) continue;
+    if (cq.min === from) cq.reset(end);
+    else cq.reserveTo(end);
+    out.push({ topic: cq.topic, queueId: cq.queueId, from, to: end });
+  }
+  return out;
+}
+
+/** After replay and keepOffsets: what was rewritten, per queue. */
 export function rebuiltQueues(plan: QueueRepairPlan): RebuiltQueue[] {
   const out: RebuiltQueue[] = [];
-  for (const [cq, before] of plan.rebuild) {
-    if (cq.max === 0 && before > 0) cq.reset(before); // offsets are never handed out twice
+  for (const [cq] of plan.rebuild) {
     out.push({ topic: cq.topic, queueId: cq.queueId, from: cq.min, to: cq.max, entries: cq.countEntries() });
   }
   for (const [cq, before] of plan.extend) {

@@ -35,5 +35,8 @@ export function logRecovery(log: Logger, report: RecoveryReport): void {
   for (const q of report.rebuiltQueues) {
     log.error("consume queue damaged: entries rebuilt from the commit log", { ...q });
   }
+  for (const k of report.keptOffsets) {
+    log.warn("queue offsets of lost messages kept as holes, not reused", { ...k, messages: k.to - k.from });
+  }
   for (const c of report.clampedOffsets) log.warn("committed offset past the queue's end clamped", { ...c });
 }

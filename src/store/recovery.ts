@@ -29,7 +29,7 @@ import { scanLog, type ByteRange, type LogBytes } from "./log-scan.js";
 import { isTopicName } from "./put-batch.js";
 import { DamageKind, type Quarantine } from "./quarantine.js";
 import type { QueueTable } from "./queue-table.js";
-import { planQueueRepair, rebuiltQueues, type QueueRepairPlan, type RebuiltQueue } from "./queue-repair.js";
+import { keepOffsets, planQueueRepair, rebuiltQueues, type KeptOffsets, type QueueRepairPlan, type RebuiltQueue } from "./queue-repair.js";
 import { RecordStatus } from "./status.js";
 import { checkRecord, decodeDispatch, HEADER_BYTES, RECORD_MAGIC, readU64, recordPhysicalOffset } from "./record.js";
 import type { DispatchEntry } from "./types.js";
@@ -77,6 +77,8 @@ export interface RecoveryReport {
   replayedRecords: number;
   /** Consume queues whose files had lost entries, rewritten from the commit log (queue-repair.ts). */
   rebuiltQueues: RebuiltQueue[];
+  /** Queue offsets whose messages are gone, kept as holes so that they are not reused. */
+  keptOffsets: KeptOffsets[];
 }
 
 export interface RecoveryInput {
@@ -114,9 +116,10 @@ export function recover(input: RecoveryInput): RecoveryReport {
   const plan = planQueueRepair(log, queues);
   const report: RecoveryReport = {
     abnormal, checkedFrom, truncatedBytes, damaged: scan.damaged, tornTail, clampedOffsets: [], replayedFrom: -1, replayedRecords: 0,
-    rebuiltQueues: [],
+    rebuiltQueues: [], keptOffsets: [],
   };
   replay(input, report, plan);
+  report.keptOffsets = keepOffsets(plan);
   report.rebuiltQueues = rebuiltQueues(plan);
   return report;
 }

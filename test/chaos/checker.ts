@@ -79,8 +79,6 @@ export interface Verdict {
   duplicateReads: number;
   /** Bodies stored under more than one message id. */
   storedTwice: number;
-  /** Queue offsets a session read twice because a cut tail took the first message (see orderViolations). */
-  offsetsReused: number;
   violations: Violation[];
 }
 
@@ -100,8 +98,6 @@ export function check(input: CheckInput): Verdict {
     }
   }
   const ends = recordEnds(input);
-  /** Bodies whose record a fault broke and the system reported: their queue offsets may be handed out again. */
-  const destroyed = new Set<string>();
   let read = 0;
   let damaged = 0;
   for (const a of input.acks) {
@@ -114,17 +110,15 @@ export function check(input: CheckInput): Verdict {
     };
     const report = extent && input.reports.find((d) => overlaps(d, extent));
     const broken = extent && input.injected.some((d) => overlaps(d, extent));
-    if (report && broken) destroyed.add(a.body);
     if (readBodies.has(a.body)) read++;
     else if (!report) violations.push({ kind: "lost", body: a.body, msgId: a.msgId, queue, at: a.at });
     else if (!broken) violations.push({ kind: "unexplained", body: a.body, msgId: a.msgId, queue, report: `${report.source} [${report.from}, ${report.to})`, at: a.at });
     else damaged++;
   }
-  const order = orderViolations(input.reads, destroyed);
-  violations.push(...order.violations);
+  violations.push(...orderViolations(input.reads));
   let storedTwice = 0;
   for (const ids of readBodies.values()) if (ids.size > 1) storedTwice++;
-  return { ok: violations.length === 0, acked: input.acks.length, read, damaged, duplicateReads, storedTwice, offsetsReused: order.reused, violations };
+  return { ok: violations.length === 0, acked: input.acks.length, read, damaged, duplicateReads, storedTwice, violations };
 }
 
 function overlaps(a: { group: string; from: number; to: number }, b: { group: string; from: number; to: number }): boolean {
@@ -168,22 +162,20 @@ function recordEnds(input: CheckInput): Map<string, (offset: number) => number |
 
 /**
  * Within one lease of one session, each queue's offsets strictly increase.
- * One exception, counted apart: after a cut tail took a message the session
- * had read, the store gives its queue offset to the next message.
+ * A store that gave a cut message's queue offset to a new message breaks
+ * this too: the session that read the old one pulls past the new one.
  */
-function orderViolations(reads: readonly Read[], destroyed: ReadonlySet<string>): { violations: Violation[]; reused: number } {
+function orderViolations(reads: readonly Read[]): Violation[] {
   const last = new Map<string, Read>();
   const violations: Violation[] = [];
-  let reused = 0;
   for (const r of reads) {
     const key = `${r.session}#${r.lease}|${r.group}/${r.topic}/${r.queueId}`;
     const before = last.get(key);
     if (before !== undefined && r.queueOffset <= before.queueOffset) {
       const queue = `${r.group}/${r.topic}/${r.queueId}`;
-      if (r.body !== before.body && destroyed.has(before.body)) reused++;
-      else violations.push({ kind: "order", session: `${r.session}#${r.lease}`, queue, offset: r.queueOffset, after: before.queueOffset, body: r.body, afterBody: before.body });
+      violations.push({ kind: "order", session: `${r.session}#${r.lease}`, queue, offset: r.queueOffset, after: before.queueOffset, body: r.body, afterBody: before.body });
     }
     last.set(key, r);
   }
-  return { violations, reused };
+  return violations;
 }

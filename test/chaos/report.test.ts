@@ -31,7 +31,6 @@ const verdict = (ok: boolean): Verdict => ({
   damaged: 0,
   duplicateReads: 0,
   storedTwice: 0,
-  offsetsReused: 0,
   violations: ok ? [] : [{ kind: "lost", body: "m1", msgId: "broker-b:0000000000001f5e", queue: "broker-b/chaos/3@21", at: 1500 }],
 });
 

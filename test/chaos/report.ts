@@ -71,7 +71,7 @@ export function formatSummary(s: RunSummary): string {
   ];
   for (const [group, v] of s.verdicts) {
     lines.push(
-      `  ${group}: read ${v.read} of ${v.acked} acknowledged, reported damaged ${v.damaged}, duplicate reads ${v.duplicateReads}, stored twice ${v.storedTwice}, offsets reused after a cut ${v.offsetsReused}, violations ${v.violations.length}`,
+      `  ${group}: read ${v.read} of ${v.acked} acknowledged, reported damaged ${v.damaged}, duplicate reads ${v.duplicateReads}, stored twice ${v.storedTwice}, violations ${v.violations.length}`,
     );
   }
   if (s.aborted) lines.push(`  ABORTED: ${s.aborted}`);

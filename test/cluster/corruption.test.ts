@@ -122,7 +122,10 @@ test("case 1: a flipped record then a torn tail lose only those two, both report
   broker = await startBroker();
 
   const pulled = await pullAll();
-  assert.equal(pulled.corrupt, [{ topic: TOPIC, queueId: 0, queueOffset: 499, commitLogOffset: clOffset(first[499]!), nextOffset: 500 }]);
+  assert.equal(pulled.corrupt, [
+    { topic: TOPIC, queueId: 0, queueOffset: 499, commitLogOffset: clOffset(first[499]!), nextOffset: 500 },
+    { topic: TOPIC, queueId: 0, queueOffset: 1999, commitLogOffset: -1, nextOffset: 2000 }, // cut: its offset is kept, not reused
+  ]);
   const lost = [...first, ...second].filter((r) => pulled.bodies.get(r.queueOffset) !== `body-${r.queueOffset}`).map((r) => r.queueOffset);
   assert.equal(lost, [499, 1999], "of 2,000 acknowledged, only the flipped record and the cut one are unreadable");
 
@@ -157,12 +160,34 @@ test("case 2: a corrupt record covered by the checkpoint is reported at its offs
   assert.is(lookup.error.details?.commitLogOffset, clOffset(sent[4]!));
 });
 
-test("case 3: a committed offset past the truncated end is clamped; the next message is seen", async () => {
+test("case 3: a group committed past a cut tail sees the next message: the cut offsets are not reused", async () => {
   await send(0, 10);
   const commit = encodeJson({ group: "g", topic: TOPIC, queueId: 0, offset: 10 });
   await nc.request(subj.broker("broker-a", 0, "offset.commit"), commit, { timeout: 5000 });
   await stopBroker();
   cutTail(3);
+  broker = await startBroker();
+  const q = decodeJson((await nc.request(subj.broker("broker-a", 0, "offset.query"), encodeJson({ group: "g", topic: TOPIC, queueId: 0 }), { timeout: 5000 })).data) as {
+    queues: Array<{ offset: number; maxOffset: number }>;
+  };
+  assert.equal([q.queues[0]!.offset, q.queues[0]!.maxOffset], [10, 10], "the queue keeps its end; the committed offset stays valid");
+  assert.ok(logLines(broker).some((l) => l.msg === "queue offsets of lost messages kept as holes, not reused" && l.from === 9 && l.to === 10));
+  await waitUntil("offsets-kept event", () => storeEvents.find((e) => e.type === "offsets-kept" && e.from === 9 && e.to === 10));
+  const [next] = await send(100, 1);
+  assert.is(next!.queueOffset, 10);
+  const pull = decodeJson((await nc.request(subj.broker("broker-a", 0, "pull"), encodeJson({ group: "g", topic: TOPIC, queueId: 0, offset: 10, max: 1 }), { timeout: 5000 })).data) as PullReply;
+  assert.is(pull.messages[0]?.body, "body-100", "the group's next pull gets the new message");
+  const lost = decodeJson((await nc.request(subj.broker("broker-a", 0, "pull"), encodeJson({ group: "h", topic: TOPIC, queueId: 0, offset: 9, max: 1 }), { timeout: 5000 })).data);
+  assert.ok(isErrorEnvelope(lost) && lost.error.code === "CORRUPT_RECORD" && lost.error.details?.nextOffset === 10, "the cut one is reported by offset");
+});
+
+test("committed offsets past a queue rebuilt from a shorter log are clamped, logged and published", async () => {
+  await send(0, 10);
+  await nc.request(subj.broker("broker-a", 0, "offset.commit"), encodeJson({ group: "g", topic: TOPIC, queueId: 0, offset: 10 }), { timeout: 5000 });
+  await stopBroker();
+  cutTail(3);
+  fs.rmSync(path.join(dir, "consumequeue"), { recursive: true });
+  fs.rmSync(path.join(dir, "config", "queues.json"));
   broker = await startBroker();
   const q = decodeJson((await nc.request(subj.broker("broker-a", 0, "offset.query"), encodeJson({ group: "g", topic: TOPIC, queueId: 0 }), { timeout: 5000 })).data) as {
     queues: Array<{ offset: number; maxOffset: number }>;
@@ -177,7 +202,7 @@ test("case 3: a committed offset past the truncated end is clamped; the next mes
   const [next] = await send(100, 1);
   assert.is(next!.queueOffset, 9);
   const pull = decodeJson((await nc.request(subj.broker("broker-a", 0, "pull"), encodeJson({ group: "g", topic: TOPIC, queueId: 0, offset: 9, max: 1 }), { timeout: 5000 })).data) as PullReply;
-  assert.is(pull.messages[0]?.body, "body-100", "the group's next pull gets the message that reused the offset");
+  assert.is(pull.messages[0]?.body, "body-100", "the group's next pull gets the message that took the offset");
 });
 
 test.run();

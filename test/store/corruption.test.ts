@@ -84,9 +84,11 @@ middle("case 1: one flipped record, then a torn tail, costs only those two recor
   assert.is(s.maxPhysicalOffset, last.commitLogOffset);
   assert.is(r.truncatedBytes, r.tornTail!.bytes - 5, "what was left of it in the file; the rest was cut before");
   const { bodies, corrupt } = readAll(s, "a", 0);
-  assert.equal(corrupt, [499]);
+  assert.equal(corrupt, [499, 1999], "both reported by queue offset; the cut one's offset is kept, not reused");
   assert.is(bodies.length, 1998, "every other acknowledged message is readable");
   assert.equal(bodies, expected(1999, [499]));
+  assert.equal(r.keptOffsets, [{ topic: "a", queueId: 0, from: 1999, to: 2000 }]);
+  assert.is((await s.put(many("a", 0, 1))).results[0]!.queueOffset, 2000, "the next message comes after the old end");
   const errors = lines.filter((l) => l.level === "error");
   assert.ok(errors.some((l) => l.from === victim.commitLogOffset && l.bytes === r.damaged[0]!.bytes), "damage logged with its bytes");
   assert.ok(errors.some((l) => l.msg === "commit log torn tail cut" && l.truncatedBytes === r.truncatedBytes), "truncation logged");
@@ -205,15 +207,40 @@ const clamp = suite("committed offsets past a truncated end");
 clamp.before.each(fresh);
 clamp.after.each(() => removeDir(dir));
 
-clamp("case 3: clamped to the queue's new end, reported and logged; the next message is seen", async () => {
-  let s = await open();
+/** Ten messages in queue a/0, group g1 committed at its end and g2 at 4, a clean stop, then 3 bytes cut off the log. */
+async function tenCommittedThenCut(): Promise<void> {
+  const s = await open();
   await s.put(many("a", 0, 10));
   s.offsets.commit("g1", "a", 0, 10);
   s.offsets.commit("g2", "a", 0, 4);
   await s.close();
   cutTail(3);
-  s = await open();
-  assert.is(s.queueRange("a", 0).max, 9);
+}
+
+clamp("case 3: a cut tail keeps the queue's offsets as holes; a group committed past the cut sees the next message", async () => {
+  await tenCommittedThenCut();
+  const s = await open();
+  assert.is(s.queueRange("a", 0).max, 10, "offset 9 is not handed out again");
+  assert.equal(s.recovery.keptOffsets, [{ topic: "a", queueId: 0, from: 9, to: 10 }]);
+  assert.equal(s.recovery.clampedOffsets, [], "nothing to clamp: every committed offset is still inside its queue");
+  assert.ok(lines.some((l) => l.msg === "queue offsets of lost messages kept as holes, not reused" && l.from === 9));
+  assert.equal(readAll(s, "a", 0).corrupt, [9], "a read reports the lost message by its offset");
+  const next = await s.put(many("a", 0, 1, "new"));
+  assert.is(next.results[0]!.queueOffset, 10);
+  assert.is(s.get("a", 0, s.offsets.get("g1", "a", 0)!, 1).messages[0]?.body.toString(), "new0", "g1 sees it");
+  await s.close();
+  const again = await open();
+  assert.equal(again.recovery.keptOffsets, [], "kept once, not again at every start");
+  assert.is(again.queueRange("a", 0).max, 11);
+  await again.close();
+});
+
+clamp("committed offsets past a queue that lost its files and its manifest are clamped, logged and persisted", async () => {
+  await tenCommittedThenCut();
+  fs.rmSync(path.join(dir, "consumequeue"), { recursive: true });
+  fs.rmSync(path.join(dir, "config", "queues.json"));
+  const s = await open();
+  assert.is(s.queueRange("a", 0).max, 9, "rebuilt from the log, which holds 9");
   assert.equal(s.recovery.clampedOffsets, [{ group: "g1", topic: "a", queueId: 0, from: 10, to: 9 }]);
   assert.is(s.offsets.get("g1", "a", 0), 9);
   assert.is(s.offsets.get("g2", "a", 0), 4);

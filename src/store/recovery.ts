@@ -148,6 +148,18 @@ function replay(input: RecoveryInput, report: RecoveryReport, plan: QueueRepairP
   };
   let batch: DispatchEntry[] = [];
   let batchIndexesKeys = true;
+  // Replay trusts the CRC checks of earlier opens, except where an entry would
+  // skip queue offsets (a rebuild over lost records): a flipped queue-offset
+  // field there would fill a queue with holes up to a wild offset.
+  const next = new Map<string, number>();
+  /** False for an entry that would skip offsets on a record whose CRC fails. */
+  const trustworthy = (e: DispatchEntry, buf: Buffer, at: number): boolean => {
+    const key = `${e.topic}/${e.queueId}`;
+    const expected = next.get(key) ?? input.queues.get(e.topic, e.queueId)?.max ?? 0;
+    if (e.queueOffset > expected && !crcHolds(buf, at)) return false;
+    if (e.queueOffset >= expected) next.set(key, e.queueOffset + 1);
+    return true;
+  };
   const flush = () => {
     dispatcher.dispatch(batch, batchIndexesKeys);
     batch = [];
@@ -171,6 +183,11 @@ function replay(input: RecoveryInput, report: RecoveryReport, plan: QueueRepairP
       const indexKeys = offset >= keysFrom;
       const entry = decodeDispatch(buf, at, offset, offset < queuesFrom);
       if (entry === undefined) return; // only the key index is behind here, and this record has no keys
+      if (offset >= queuesFrom && !trustworthy(entry, buf, at)) {
+        // a header damaged after it was verified: its queue offset cannot be trusted to place an entry
+        found({ from: offset, to: offset + entry.size, bytes: entry.size });
+        return;
+      }
       if (indexKeys !== batchIndexesKeys || batch.length >= REPLAY_BATCH) flush();
       batchIndexesKeys = indexKeys;
       batch.push(entry);
@@ -182,6 +199,10 @@ function replay(input: RecoveryInput, report: RecoveryReport, plan: QueueRepairP
   flush();
   report.damaged.sort((a, b) => a.from - b.from);
   report.replayedFrom = from;
+}
+
+function crcHolds(buf: Buffer, at: number): boolean {
+  return checkRecord(buf, at, buf.length, true) === RecordStatus.OK;
 }
 
 /** A queue entry for a damaged record, only where its header names a real queue and that queue's next offset. */

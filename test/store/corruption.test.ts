@@ -144,6 +144,23 @@ middle("garbage after the last good record of a crashed log is a torn tail: cut 
   await s.close();
 });
 
+middle("a queue offset damaged after it was verified cannot send a rebuilt queue to a wild offset", async () => {
+  let s = await open();
+  const res = (await s.put(many("a", 0, 50))).results;
+  await s.close();
+  flip(res[20]!.commitLogOffset + 36); // bit 30 of record 20's queue offset: 2^30 entries of holes if trusted
+  fs.rmSync(path.join(dir, "consumequeue"), { recursive: true }); // rebuilt from the log, past the verified point
+  s = await open();
+  assert.is(s.queueRange("a", 0).max, 50, "the queue ends where its records end");
+  assert.ok(s.recovery.damaged.some((d) => d.from === res[20]!.commitLogOffset), "the record is reported");
+  const { bodies, corrupt } = readAll(s, "a", 0);
+  assert.equal(corrupt, [20]);
+  assert.equal(bodies, expected(50, [20]));
+  await s.close();
+  const bytes = fs.readdirSync(path.join(dir, "consumequeue", "a", "0")).reduce((n, f) => n + fs.statSync(path.join(dir, "consumequeue", "a", "0", f)).size, 0);
+  assert.is(bytes, 50 * 20);
+});
+
 const reads = suite("reads that meet a damaged record");
 reads.before.each(fresh);
 reads.after.each(() => removeDir(dir));

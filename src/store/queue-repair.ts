@@ -99,7 +99,7 @@ export function keepOffsets(plan: QueueRepairPlan): KeptOffsets[] {
   return out;
 }
 
-/** After replay and keepOffsets: what was rewritten, per queue. */
+/** After replay, before keepOffsets: what replay wrote again, per queue. */
 export function rebuiltQueues(plan: QueueRepairPlan): RebuiltQueue[] {
   const out: RebuiltQueue[] = [];
   for (const [cq] of plan.rebuild) {

@@ -119,8 +119,8 @@ export function recover(input: RecoveryInput): RecoveryReport {
     rebuiltQueues: [], keptOffsets: [],
   };
   replay(input, report, plan);
-  report.keptOffsets = keepOffsets(plan);
   report.rebuiltQueues = rebuiltQueues(plan);
+  report.keptOffsets = keepOffsets(plan);
   return report;
 }
 

@@ -45,10 +45,12 @@ export function damageInLine(line: Record<string, unknown>, source: string, grou
   const out: DamageReport[] = [];
   const about = (typeof line.msg === "string" && DAMAGE_MSG.test(line.msg)) || JSON.stringify(line).includes("CORRUPT_RECORD");
   const what = typeof line.msg === "string" ? line.msg : "damage";
+  // only the commit log's own lines give from/to in commit-log offsets (a rebuilt queue's are queue offsets)
+  const logRange = about && /^commit log /.test(what);
   const visit = (o: Record<string, unknown>, g: string | undefined) => {
     const here = brokerGroupOf(o) ?? g;
     if (!here) return;
-    const ranges = Array.isArray(o.damaged) ? o.damaged.filter(isObject) : about ? [o] : [];
+    const ranges = Array.isArray(o.damaged) ? o.damaged.filter(isObject) : logRange ? [o] : [];
     for (const d of ranges) {
       const from = num(d.from);
       const to = num(d.to);

@@ -28,6 +28,8 @@ reports("a consumer's stepped-over record names its broker group through the que
 reports("lines that are not about damage name none, offsets or not", () => {
   assert.equal(damageInLine({ level: "info", msg: "pull failed; retrying", queue: "chaos/broker-a/0", from: 1, to: 5, commitLogOffset: 3 }, "c"), []);
   assert.equal(damageInLine({ level: "error", msg: "commit log damaged" }, "b", "broker-a"), []);
+  const rebuilt = { level: "error", msg: "consume queue damaged: entries rebuilt from the commit log", topic: "chaos", queueId: 3, from: 1804, to: 1805 };
+  assert.equal(damageInLine(rebuilt, "b", "broker-a"), [], "a rebuilt queue's from/to are queue offsets, not commit-log ones");
 });
 reports.run();
 

@@ -239,6 +239,7 @@ clamp("case 3: a cut tail keeps the queue's offsets as holes; a group committed 
   const s = await open();
   assert.is(s.queueRange("a", 0).max, 10, "offset 9 is not handed out again");
   assert.equal(s.recovery.keptOffsets, [{ topic: "a", queueId: 0, from: 9, to: 10 }]);
+  assert.equal(s.recovery.rebuiltQueues, [], "holes kept are not entries rebuilt");
   assert.equal(s.recovery.clampedOffsets, [], "nothing to clamp: every committed offset is still inside its queue");
   assert.ok(lines.some((l) => l.msg === "queue offsets of lost messages kept as holes, not reused" && l.from === 9));
   assert.equal(readAll(s, "a", 0).corrupt, [9], "a read reports the lost message by its offset");

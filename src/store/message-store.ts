@@ -15,7 +15,7 @@
 // from the older one.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { appendAtomically, type AppendTarget } from "./append-atomic.js";
+import { appendAtomically, isDiskFull, type AppendTarget } from "./append-atomic.js";
 import { CommitLog } from "./commit-log.js";
 import { CommitLogFlusher } from "./commit-log-flusher.js";
 import { checkRaw } from "./append-raw.js";
@@ -135,7 +135,9 @@ export class MessageStore {
     } catch (err) {
       fds.closeAll();
       lock.release();
-      throw err;
+      if (!isDiskFull(err)) throw err;
+      // recovery writes consume-queue entries it rebuilds: it cannot finish without room
+      throw new Error(`${dir}: the disk is full and recovery must write to it (${String(err)}); free some space, then start the broker again`, { cause: err });
     }
   }
 

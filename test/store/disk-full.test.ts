@@ -11,6 +11,7 @@ import type { DiskUsage } from "../../src/store/disk-guard.js";
 import { MessageStore } from "../../src/store/message-store.js";
 import { PutStatus } from "../../src/store/status.js";
 import { TopicTable } from "../../src/store/topic-config.js";
+import { failFs } from "./fault-fs.js";
 import { manualClock, many, msg, removeDir, tempDir } from "./helpers.js";
 
 let dir = "";
@@ -115,6 +116,26 @@ files("a topic table that cannot be saved is not changed in memory either", () =
   assert.throws(() => table.remove("kept"));
   assert.equal(table.all().map((t) => t.topic), ["kept"]);
   assert.equal(fs.readdirSync(path.join(dir, "config")), ["topics.json"], "no temp file left");
+});
+
+files("recovery that must rebuild queues on a full disk fails open with what to do, and lets go of the folder", async () => {
+  const s = await MessageStore.open(dir);
+  await s.put(many("a", 0, 20));
+  s.simulateCrash();
+  fs.rmSync(path.join(dir, "consumequeue"), { recursive: true });
+  const restore = failFs("writeSync", "ENOSPC", () => true);
+  let err: unknown;
+  try {
+    await MessageStore.open(dir);
+  } catch (e) {
+    err = e;
+  } finally {
+    restore();
+  }
+  assert.match(String(err), /the disk is full and recovery must write to it .*free some space, then start the broker again/);
+  const again = await MessageStore.open(dir); // the lock was released
+  assert.is(again.queueRange("a", 0).max, 20, "with room, the queues are rebuilt");
+  await again.close();
 });
 
 full.run();

@@ -3,6 +3,7 @@
 // log's placement rule puts it, and not go back in its queue. All or
 // nothing: one bad record rejects the lot.
 import { placeRecord, type CommitLog } from "./commit-log.js";
+import { isGap } from "./gap-record.js";
 import { isTopicName } from "./put-batch.js";
 import type { QueueTable } from "./queue-table.js";
 import { checkRecord, decodeRecord, recordPhysicalOffset, recordSize } from "./record.js";
@@ -33,10 +34,12 @@ export function checkRaw(log: CommitLog, queues: QueueTable, bytes: Buffer): Che
     if (recordPhysicalOffset(bytes, at) !== expected) return fail(AppendRawStatus.OFFSET_MISMATCH);
     const m = decodeRecord(bytes, at);
     if (!isTopicName(m.topic)) return fail(AppendRawStatus.CORRUPT);
-    const qkey = `${m.topic}/${m.queueId}`;
-    const queueNext = next.get(qkey) ?? queues.get(m.topic, m.queueId)?.max ?? 0;
-    if (m.queueOffset < queueNext) return fail(AppendRawStatus.OFFSET_MISMATCH);
-    next.set(qkey, m.queueOffset + 1);
+    if (!isGap(m.flags)) {
+      const qkey = `${m.topic}/${m.queueId}`;
+      const queueNext = next.get(qkey) ?? queues.get(m.topic, m.queueId)?.max ?? 0;
+      if (m.queueOffset < queueNext) return fail(AppendRawStatus.OFFSET_MISMATCH);
+      next.set(qkey, m.queueOffset + 1);
+    }
     records.push(m);
     positions.push(expected);
     sizes.push(size);

@@ -2,6 +2,7 @@
 // one: an offset whose header still names itself (magic and own offset
 // intact) but whose record fails its checks is CORRUPT_RECORD, not NOT_FOUND.
 import type { CommitLog } from "./commit-log.js";
+import { isGap } from "./gap-record.js";
 import type { CorruptRecord } from "./get-messages.js";
 import type { KeyIndex } from "./key-index.js";
 import { readHead } from "./recovery.js";
@@ -15,6 +16,7 @@ export type Lookup =
 
 export function lookupRecord(log: CommitLog, offset: number): Lookup {
   const message = log.readRecord(offset);
+  if (message && isGap(message.flags)) return { status: LookupStatus.NOT_FOUND };
   if (message) return { status: LookupStatus.FOUND, message };
   const head = offset >= log.minOffset && offset < log.maxOffset ? readHead(log, offset) : null;
   if (!head) return { status: LookupStatus.NOT_FOUND };

@@ -17,6 +17,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { appendAtomically, isDiskFull, type AppendTarget } from "./append-atomic.js";
 import { CommitLog } from "./commit-log.js";
+import { isGap } from "./gap-record.js";
 import { CommitLogFlusher } from "./commit-log-flusher.js";
 import { checkRaw } from "./append-raw.js";
 import { sweepTempFiles } from "./atomic-file.js";
@@ -122,7 +123,7 @@ export class MessageStore {
       const dispatcher = new Dispatcher(queues, keys);
       const checkpoint = readCheckpoint(dir);
       const quarantine = new Quarantine(dir, opts.now);
-      const report = recover({ log, queues, dispatcher, checkpoint, abnormal, keyIndexCovers, quarantine });
+      const report = recover({ log, queues, dispatcher, checkpoint, abnormal, keyIndexCovers, quarantine, term: opts.term, now: opts.now() });
       const store = new MessageStore(dir, opts, log, queues, keys, dispatcher, report);
       store.lock = lock;
       store.fds = fds;
@@ -243,7 +244,8 @@ export class MessageStore {
     if (refused) return { status: rawStatus(refused), records: [] };
     const raw = checkRaw(this.log, this.queues, bytes);
     if (raw.status !== AppendRawStatus.APPEND_OK || raw.records.length === 0) return { status: raw.status, records: [] };
-    const out = appendAtomically(this.target, bytes, raw.positions, raw.sizes, raw.records);
+    const entries = raw.records.some((r) => isGap(r.flags)) ? raw.records.filter((r) => !isGap(r.flags)) : raw.records;
+    const out = appendAtomically(this.target, bytes, raw.positions, raw.sizes, entries);
     if (!out.ok) {
       this.gate.failed(out);
       return { status: rawStatus(out.status), records: [] };

@@ -4,6 +4,7 @@
 // synchronously, so no other put can interleave between offset
 // assignment and the write.
 import type { CommitLog } from "./commit-log.js";
+import { isGap } from "./gap-record.js";
 import type { QueueTable } from "./queue-table.js";
 import { encodedSize, encodeRecord } from "./record.js";
 import { PutStatus } from "./status.js";
@@ -44,6 +45,7 @@ export function checkMessage(m: PutMessage, maxMessageBytes: number): number | P
   if (typeof m.topic !== "string" || !TOPIC.test(m.topic)) return PutStatus.MESSAGE_ILLEGAL;
   if (!Number.isInteger(m.queueId) || m.queueId < 0 || m.queueId > MAX_QUEUE_ID) return PutStatus.MESSAGE_ILLEGAL;
   if (!(m.body instanceof Uint8Array)) return PutStatus.MESSAGE_ILLEGAL;
+  if (m.flags !== undefined && isGap(m.flags)) return PutStatus.MESSAGE_ILLEGAL; // recovery's alone
   const size = encodedSize(m);
   if (size < 0) return PutStatus.MESSAGE_ILLEGAL;
   return size > maxMessageBytes ? PutStatus.MESSAGE_TOO_LARGE : size;

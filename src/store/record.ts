@@ -125,6 +125,9 @@ export function recordPhysicalOffset(buf: Buffer, at: number): number {
 export function recordTerm(buf: Buffer, at: number): number {
   return readU64(buf, at + 12);
 }
+export function recordFlags(buf: Buffer, at: number): number {
+  return buf.readUInt32BE(at + 56);
+}
 export function recordStoreTimestamp(buf: Buffer, at: number): number {
   return readU64(buf, at + 48);
 }

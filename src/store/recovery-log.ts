@@ -35,6 +35,7 @@ export function logRecovery(log: Logger, report: RecoveryReport): void {
   for (const q of report.rebuiltQueues) {
     log.error("consume queue damaged: entries rebuilt from the commit log", { ...q });
   }
+  if (report.gapFilled) log.warn("lost commit-log positions filled with a gap record, so no message id is reused", { ...report.gapFilled });
   for (const k of report.keptOffsets) {
     log.warn("queue offsets of lost messages kept as holes, not reused", { ...k, messages: k.to - k.from });
   }

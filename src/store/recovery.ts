@@ -31,7 +31,8 @@ import { DamageKind, type Quarantine } from "./quarantine.js";
 import type { QueueTable } from "./queue-table.js";
 import { keepOffsets, planQueueRepair, rebuiltQueues, type KeptOffsets, type QueueRepairPlan, type RebuiltQueue } from "./queue-repair.js";
 import { RecordStatus } from "./status.js";
-import { checkRecord, decodeDispatch, HEADER_BYTES, RECORD_MAGIC, readU64, recordPhysicalOffset } from "./record.js";
+import { checkRecord, decodeDispatch, HEADER_BYTES, RECORD_MAGIC, readU64, recordFlags, recordPhysicalOffset } from "./record.js";
+import { fillGap, GAP_TOPIC, isGap } from "./gap-record.js";
 import type { DispatchEntry } from "./types.js";
 
 /** Where a record's header says it belongs, read from bytes that may be damaged. */
@@ -79,6 +80,8 @@ export interface RecoveryReport {
   rebuiltQueues: RebuiltQueue[];
   /** Queue offsets whose messages are gone, kept as holes so that they are not reused. */
   keptOffsets: KeptOffsets[];
+  /** Commit-log positions of a cut tail, filled with gap records so that no message id is reused. */
+  gapFilled: ByteRange | null;
 }
 
 export interface RecoveryInput {
@@ -90,9 +93,14 @@ export interface RecoveryInput {
   /** Log offset the loaded key index covers, -1 if none was loaded. */
   keyIndexCovers: number;
   quarantine: Quarantine;
+  /** Stamped on the gap records recovery writes over a cut tail. */
+  term: number;
+  now: number;
 }
 
 const REPLAY_BATCH = 4096;
+/** The most recovery writes as gap records over a cut tail (or four segments, if less). */
+const MAX_GAP_BYTES = 64 << 20;
 
 export function recover(input: RecoveryInput): RecoveryReport {
   const { log, queues, checkpoint: cp, abnormal, quarantine } = input;
@@ -112,15 +120,23 @@ export function recover(input: RecoveryInput): RecoveryReport {
   }
   const truncatedBytes = fileEnd - cutAt;
   if (truncatedBytes > 0) log.truncateTo(cutAt);
+  // Where the lost tail ended: the files' end, the checkpoint's, or the furthest queue entry, whichever
+  // is further; bounded, since a damaged checkpoint or entry could claim any end.
+  const claimed = tornTail ? Math.max(tornTail.to, ...[...queues.all()].map((cq) => cq.lastPhysicalEnd())) : -1;
+  const lostEnd = Math.min(claimed, cutAt + Math.min(MAX_GAP_BYTES, 4 * log.segmentBytes));
 
   const plan = planQueueRepair(log, queues);
   const report: RecoveryReport = {
     abnormal, checkedFrom, truncatedBytes, damaged: scan.damaged, tornTail, clampedOffsets: [], replayedFrom: -1, replayedRecords: 0,
-    rebuiltQueues: [], keptOffsets: [],
+    rebuiltQueues: [], keptOffsets: [], gapFilled: null,
   };
   replay(input, report, plan);
   report.rebuiltQueues = rebuiltQueues(plan);
   report.keptOffsets = keepOffsets(plan);
+  if (lostEnd > log.maxOffset) {
+    const from = log.maxOffset;
+    report.gapFilled = { from, to: from + fillGap(log, lostEnd, input.term, input.now), bytes: log.maxOffset - from };
+  }
   return report;
 }
 
@@ -174,6 +190,7 @@ function replay(input: RecoveryInput, report: RecoveryReport, plan: QueueRepairP
     verifyCrc: false,
     tailMayBeTorn: false,
     record: (buf, at, offset) => {
+      if (isGap(recordFlags(buf, at))) return;
       if (inDamaged(offset)) {
         if (offset < queuesFrom || known[k]!.from !== offset) return;
         flush();
@@ -208,7 +225,7 @@ function crcHolds(buf: Buffer, at: number): boolean {
 /** A queue entry for a damaged record, only where its header names a real queue and that queue's next offset. */
 function dispatchDamaged(input: RecoveryInput, buf: Buffer, at: number, offset: number): void {
   const e = decodeDispatch(buf, at, offset, false)!;
-  if (!isTopicName(e.topic)) return;
+  if (!isTopicName(e.topic) || e.topic === GAP_TOPIC) return;
   if (e.queueOffset > (input.queues.get(e.topic, e.queueId)?.max ?? 0)) return;
   input.dispatcher.dispatch([{ ...e, keys: "" }], false);
 }

@@ -81,14 +81,18 @@ middle("case 1: one flipped record, then a torn tail, costs only those two recor
   assert.is(r.damaged[0]!.bytes, encodedSize(many("a", 0, 1000)[499]!), "exactly the one record");
   assert.is(r.tornTail?.from, last.commitLogOffset);
   assert.is(r.tornTail?.first?.queueOffset, 1999, "the torn record is named");
-  assert.is(s.maxPhysicalOffset, last.commitLogOffset);
+  assert.equal(s.recovery.gapFilled?.from, last.commitLogOffset, "the cut positions are filled, not reused");
+  assert.ok(s.maxPhysicalOffset >= r.tornTail!.to, "past everything the lost tail held");
   assert.is(r.truncatedBytes, r.tornTail!.bytes - 5, "what was left of it in the file; the rest was cut before");
   const { bodies, corrupt } = readAll(s, "a", 0);
   assert.equal(corrupt, [499, 1999], "both reported by queue offset; the cut one's offset is kept, not reused");
   assert.is(bodies.length, 1998, "every other acknowledged message is readable");
   assert.equal(bodies, expected(1999, [499]));
   assert.equal(r.keptOffsets, [{ topic: "a", queueId: 0, from: 1999, to: 2000 }]);
-  assert.is((await s.put(many("a", 0, 1))).results[0]!.queueOffset, 2000, "the next message comes after the old end");
+  const after = (await s.put(many("a", 0, 1))).results[0]!;
+  assert.is(after.queueOffset, 2000, "the next message comes after the old end");
+  assert.ok(after.commitLogOffset >= r.tornTail!.to, "and takes no lost message's id");
+  assert.is(s.lookupStatus(last.commitLogOffset).status, LookupStatus.NOT_FOUND, "the lost id names nothing");
   const errors = lines.filter((l) => l.level === "error");
   assert.ok(errors.some((l) => l.from === victim.commitLogOffset && l.bytes === r.damaged[0]!.bytes), "damage logged with its bytes");
   assert.ok(errors.some((l) => l.msg === "commit log torn tail cut" && l.truncatedBytes === r.truncatedBytes), "truncation logged");
@@ -141,6 +145,18 @@ middle("garbage after the last good record of a crashed log is a torn tail: cut 
   assert.is(s.recovery.tornTail?.first, null);
   assert.equal(readAll(s, "a", 0).bodies, expected(20));
   assert.ok(fs.readdirSync(path.join(dir, "quarantine")).some((n) => n.endsWith("-37.bin")));
+  await s.close();
+});
+
+middle("a checkpoint claiming a far end bounds the gap recovery writes over a cut tail", async () => {
+  let s = await open();
+  await s.put(many("a", 0, 50));
+  await s.close();
+  const cp = JSON.parse(fs.readFileSync(path.join(dir, "checkpoint"), "utf8")) as Record<string, number>;
+  fs.writeFileSync(path.join(dir, "checkpoint"), JSON.stringify({ ...cp, commitLog: 1e12 }));
+  s = await open();
+  assert.ok(s.recovery.gapFilled !== null && s.recovery.gapFilled.bytes <= 4 * (64 << 10), `gap of ${s.recovery.gapFilled?.bytes} bytes`);
+  assert.equal(readAll(s, "a", 0).bodies, expected(50), "nothing real was touched");
   await s.close();
 });
 

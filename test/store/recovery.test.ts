@@ -44,13 +44,20 @@ crash("a file cut mid-record: the torn record and everything after it go, earlie
   fs.truncateSync(file, victim.commitLogOffset - base + 10);
   const again = await open();
   assert.is(again.recovery.truncatedBytes, 10);
-  assert.is(again.maxPhysicalOffset, victim.commitLogOffset);
+  assert.is(again.recovery.gapFilled?.from, victim.commitLogOffset, "the cut positions are filled with a gap record");
+  assert.ok(again.maxPhysicalOffset >= r.results.at(-1)!.commitLogOffset + 1, "so no lost message's id is handed out again");
   assert.equal(bodies(again), many("a", 0, victim.queueOffset).map((m) => m.body.toString()));
   assert.equal(again.queueRange("a", 0), { min: 0, max: 40 }, "the lost messages' offsets stay taken");
   assert.equal(again.recovery.keptOffsets, [{ topic: "a", queueId: 0, from: victim.queueOffset, to: 40 }]);
   const next = await again.put(many("a", 0, 1, "new"));
   assert.is(next.results[0]!.queueOffset, 40, "a consumer that read a lost message cannot skip the new one");
+  assert.ok(next.results[0]!.commitLogOffset > r.results.at(-1)!.commitLogOffset);
   await again.close();
+  const third = await open();
+  assert.equal(third.recovery.damaged, [], "gap records are ordinary records to the next recovery");
+  assert.is(third.get("a", 0, 40, 1).messages[0]?.body.toString(), "new0");
+  assert.is(third.queueRange("a", 0).max, 41);
+  await third.close();
 });
 
 crash("a single flipped byte is caught by CRC; that record is reported, the ones after it stay", async () => {

@@ -2,7 +2,9 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { MessageStore } from "../../src/store/message-store.js";
 import { AppendRawStatus } from "../../src/store/status.js";
-import { many, msg, removeDir, tempDir } from "./helpers.js";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { commitLogFiles, many, msg, removeDir, tempDir } from "./helpers.js";
 
 let a = "";
 let b = "";
@@ -38,6 +40,26 @@ repl("a slave replaying the master's bytes ends with the same log, queues and ke
   }
   assert.is(slave.queryByKey("t", "key77", 1)[0]?.body.toString(), "m77");
   assert.ok(arrived.length > 0);
+  await master.close();
+  await slave.close();
+});
+
+repl("a slave copies a master's gap records and kept offsets: same ids, same queue offsets", async () => {
+  let master = await MessageStore.open(a, { segmentBytes: 4096 });
+  const sent = (await master.put(many("t", 0, 40))).results;
+  master.simulateCrash();
+  const seg = commitLogFiles(a).at(-1)!;
+  fs.truncateSync(path.join(a, "commitlog", seg), sent.at(-3)!.commitLogOffset - Number(seg) + 7);
+  master = await MessageStore.open(a, { segmentBytes: 4096 });
+  assert.ok(master.recovery.gapFilled !== null);
+  const next = (await master.put([msg("t", 0, "after")])).results[0]!;
+  assert.is(next.queueOffset, 40);
+  const slave = await MessageStore.open(b, { segmentBytes: 4096 });
+  await catchUp(master, slave);
+  assert.equal(slave.queueRange("t", 0), master.queueRange("t", 0));
+  assert.is(slave.lookup(next.commitLogOffset)?.body.toString(), "after");
+  assert.is(slave.get("t", 0, 40, 1).messages[0]?.commitLogOffset, next.commitLogOffset);
+  assert.is(slave.lookup(sent.at(-1)!.commitLogOffset), undefined, "a lost id names nothing on the slave either");
   await master.close();
   await slave.close();
 });

@@ -1,6 +1,8 @@
 // Collects liveness events from rbus.events.liveness.> for assertions.
 import type { NatsConnection } from "@nats-io/transport-node";
-import { decodeJson, subjects, type LivenessEvent } from "../../src/protocol/index.js";
+import { subjects, type LivenessEvent } from "../../src/protocol/index.js";
+import { silentLogger } from "../../src/runtime/log.js";
+import { subscribeJson } from "../../src/runtime/subscribe.js";
 
 export interface LivenessLog {
   events: LivenessEvent[];
@@ -12,7 +14,7 @@ export interface LivenessLog {
 export function collectLiveness(nc: NatsConnection, prefix?: string): LivenessLog {
   const events: LivenessEvent[] = [];
   const subj = subjects(prefix);
-  nc.subscribe(subj.events.kind("liveness"), { callback: (_, m) => void events.push(decodeJson(m.data) as LivenessEvent) });
+  subscribeJson<LivenessEvent>(nc, subj.events.kind("liveness"), (e) => void events.push(e), { log: silentLogger });
   const line = (e: LivenessEvent) => `${e.nameServer} ${e.group}.${e.replica} ${e.from}->${e.to}`;
   return {
     events,

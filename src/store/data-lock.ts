@@ -42,42 +42,46 @@ function lockName(dir: string): string {
 }
 
 /**
+ * Binds the folder's lock socket: the server when it was free, or the
+ * holder's pid (undefined when it cannot be told) when another process has it.
+ */
+async function bind(dir: string, server: net.Server): Promise<{ server: net.Server } | { holder: number | undefined }> {
+  const name = lockName(dir);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen({ path: name, exclusive: true }, resolve);
+    });
+    return { server };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE") throw err;
+    return { holder: (await askPid(name)) ?? pidInFile(path.join(dir, "lock")) };
+  }
+}
+
+/**
  * Whether a live process holds `dir`, without taking it or writing
  * anything (rbus store verify): the holder's pid (undefined when it cannot
  * be told), or null when the folder is free.
  */
 export async function dataDirHolder(dir: string): Promise<number | undefined | null> {
-  const name = lockName(dir);
-  const server = net.createServer();
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen({ path: name, exclusive: true }, resolve);
-    });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE") throw err;
-    return (await askPid(name)) ?? pidInFile(path.join(dir, "lock"));
-  }
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const bound = await bind(dir, net.createServer());
+  if ("holder" in bound) return bound.holder;
+  await new Promise<void>((resolve) => bound.server.close(() => resolve()));
   return null;
 }
 
 export async function lockDataDir(dir: string): Promise<DataLock> {
-  const name = lockName(dir);
   const file = path.join(dir, "lock");
-  const server = net.createServer((sock) => {
-    sock.on("error", () => {});
-    sock.end(`${process.pid}\n`);
-  });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen({ path: name, exclusive: true }, resolve);
-    });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE") throw err;
-    throw new DataDirLockedError(dir, (await askPid(name)) ?? pidInFile(file));
-  }
+  const bound = await bind(
+    dir,
+    net.createServer((sock) => {
+      sock.on("error", () => {});
+      sock.end(`${process.pid}\n`);
+    }),
+  );
+  if ("holder" in bound) throw new DataDirLockedError(dir, bound.holder);
+  const { server } = bound;
   server.unref();
   try {
     fs.writeFileSync(file, `${process.pid}\n`, { mode: 0o600 });

@@ -93,8 +93,6 @@ const realTimers: Timers = {
 export class Batcher {
   private readonly open = new Set<Batch>();
   private readonly pipes = new Map<string, Pipe>();
-  private inFlight = 0;
-  private readyCount = 0;
   /** Messages accepted and not yet answered. */
   private queued = 0;
   private wakeWritable: (() => void) | undefined;
@@ -148,7 +146,13 @@ export class Batcher {
   }
 
   stats(): { open: number; ready: number; inFlight: number; queued: number } {
-    return { open: this.open.size, ready: this.readyCount, inFlight: this.inFlight, queued: this.queued };
+    let ready = 0;
+    let inFlight = 0;
+    for (const p of this.pipes.values()) {
+      ready += p.ready.length;
+      inFlight += p.inFlight;
+    }
+    return { open: this.open.size, ready, inFlight, queued: this.queued };
   }
 
   /** Batches in flight and ready, per broker group. */
@@ -177,7 +181,6 @@ export class Batcher {
         this.timers.clear(b.timer);
       } else {
         pipe!.ready.splice(pipe!.ready.indexOf(b), 1);
-        this.readyCount--;
       }
       b.lane = to;
       this.dispatch(b);
@@ -221,16 +224,12 @@ export class Batcher {
   private dispatch(b: Batch): void {
     const pipe = this.pipe(b.lane.group);
     if (pipe.inFlight < this.limits.maxInFlight) this.launch(b, pipe);
-    else {
-      pipe.ready.push(b);
-      this.readyCount++;
-    }
+    else pipe.ready.push(b);
   }
 
   private launch(b: Batch, pipe: Pipe): void {
     b.pipe = pipe;
     pipe.inFlight++;
-    this.inFlight++;
     let sent: Promise<BatchSendResult>;
     try {
       sent = this.transport(b);
@@ -259,13 +258,10 @@ export class Batcher {
     }
     const pipe = b.pipe!;
     pipe.inFlight--;
-    this.inFlight--;
     this.queued -= n;
     const next = pipe.ready.shift();
-    if (next !== undefined) {
-      this.readyCount--;
-      this.launch(next, pipe);
-    } else if (pipe.inFlight === 0) {
+    if (next !== undefined) this.launch(next, pipe);
+    else if (pipe.inFlight === 0) {
       // The group's pipe is free: its lingering batches go now.
       for (const open of [...this.open]) if (open.lane.group === b.lane.group) this.close(open);
     }

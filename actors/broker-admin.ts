@@ -5,6 +5,7 @@ import {
   decodeClientHeartbeat,
   decodeMsgId,
   decodeTopicConfig,
+  encodeJson,
   ErrorCode,
   name,
   optInt,
@@ -32,15 +33,22 @@ interface MessageLookupReply {
   corrupt?: ErrorDetails[];
 }
 
-function fitted(ctx: BrokerContext, messages: WireMessage[]): MessageLookupReply {
-  const budget = ctx.replyBudget() - 64;
-  const n = messages.length - fittingPrefix([...messages].reverse(), budget);
-  if (n === 0) return { messages };
+/**
+ * The reply, encoded once; when it is larger than a reply may be, the
+ * newest messages that fit (a lone one too big for any reply is a typed error).
+ */
+function fitted(ctx: BrokerContext, reply: MessageLookupReply): Uint8Array {
+  const budget = ctx.replyBudget();
+  const data = encodeJson(reply);
+  if (data.byteLength <= budget) return data;
+  const { messages } = reply;
+  const rest = Buffer.byteLength(JSON.stringify({ ...reply, messages: [], truncated: true }));
+  const n = messages.length - fittingPrefix([...messages].reverse(), budget - rest);
   if (n === messages.length) {
     const m = messages.at(-1)!;
     throw tooLargeForReply(`message ${m.msgId}`, Buffer.byteLength(JSON.stringify(m)), budget, { msgId: m.msgId });
   }
-  return { messages: messages.slice(n), truncated: true };
+  return encodeJson({ ...reply, messages: messages.slice(n), truncated: true });
 }
 
 export function adminHandlers(ctx: BrokerContext, consumers: ConsumerTable) {
@@ -57,7 +65,7 @@ export function adminHandlers(ctx: BrokerContext, consumers: ConsumerTable) {
     },
 
     /** {msgId} → that message; {topic, key} → messages with that key. A damaged record is reported, not hidden. */
-    message(msg: Msg): MessageLookupReply {
+    message(msg: Msg): Uint8Array {
       const o = parseObject(msg.data);
       if (o.msgId !== undefined) {
         const id = decodeMsgId(str(o, "msgId"));
@@ -66,13 +74,13 @@ export function adminHandlers(ctx: BrokerContext, consumers: ConsumerTable) {
         const found = ctx.store.lookupStatus(id.commitLogOffset);
         if (found.status === LookupStatus.CORRUPT_RECORD) throw corruptRecordError(found.corrupt);
         if (found.status === LookupStatus.NOT_FOUND) throw new RbusError(ErrorCode.NOT_FOUND, `no message ${o.msgId} (removed by retention, or never stored)`);
-        return fitted(ctx, [toWireMessage(ctx.group, found.message)]);
+        return fitted(ctx, { messages: [toWireMessage(ctx.group, found.message)] });
       }
       const topic = name(o, "topic");
       const found = ctx.store.findByKey(topic, str(o, "key"), optInt(o, "max", 1, 1000) ?? 32);
-      const out = fitted(ctx, found.messages.map((m) => toWireMessage(ctx.group, m)));
-      if (found.corrupt.length > 0) out.corrupt = found.corrupt.map(corruptDetails);
-      return out;
+      const reply: MessageLookupReply = { messages: found.messages.map((m) => toWireMessage(ctx.group, m)) };
+      if (found.corrupt.length > 0) reply.corrupt = found.corrupt.map(corruptDetails);
+      return fitted(ctx, reply);
     },
 
     heartbeat(msg: Msg): ConsumerMembers {

@@ -48,9 +48,10 @@ async function teardown(c: Ctx): Promise<void> {
   rmSync(c.dir, { recursive: true, force: true });
 }
 
-function send(nc: NatsConnection, body: Uint8Array): Promise<Msg> {
+function send(nc: NatsConnection, body: Uint8Array, key?: string): Promise<Msg> {
   const h = headers();
   h.set(Header.topic, "big");
+  if (key) h.set(Header.keys, key);
   h.set(Header.queue, "0");
   return nc.request(subj.broker("broker-a", 0, "send"), body, { headers: h, timeout: 10_000 });
 }
@@ -107,6 +108,22 @@ test("a JSON pull trims to what fits once encoded (bodies escaped or in base64)"
     }
     assert.equal(bodies, [0, 1, 2]);
     assert.ok(alive(c.broker), `broker still running:\n${c.broker.output()}`);
+  } finally {
+    await teardown(c);
+  }
+});
+
+test("a lookup by key returns the newest messages that fit one reply, and says it was cut", async () => {
+  const c = await setup();
+  try {
+    const maxPayload = c.nc.info!.max_payload;
+    for (let i = 0; i < 3; i++) await send(c.nc, Buffer.alloc(3 * MiB, 97 + i), "k");
+    const reply = await c.nc.request(subj.broker("broker-a", 0, "message"), encodeJson({ topic: "big", key: "k" }), { timeout: 10_000 });
+    assert.ok(reply.data.byteLength <= maxPayload, `reply of ${reply.data.byteLength} bytes fits max_payload ${maxPayload}`);
+    const got = decodeJson(reply.data) as { messages: Array<{ queueOffset: number }>; truncated?: boolean };
+    assert.equal(got.messages.map((m) => m.queueOffset), [1, 2], "the newest two of three");
+    assert.is(got.truncated, true);
+    assert.ok(alive(c.broker));
   } finally {
     await teardown(c);
   }

@@ -116,8 +116,8 @@ disk("an error reply is final; stop and restart on the full disk; reads go on; f
     assert.ok(acked.size > 100, `acknowledged ${acked.size}`);
     assert.ok(refused.size >= 40);
 
-    // a few flush ticks on the full disk: no temp files, the checkpoint failure logged once
-    await waitUntil("flush ticks", () => lines(broker).some((l) => l.includes("cannot be written")) || undefined, { timeoutMs: 3000 }).catch(() => {});
+    // the flush that follows fails to write its state files: logged, and no temp file left behind
+    await waitUntil("a state file write failing on the full disk", () => lines(broker).some((l) => l.includes("cannot be written")), { timeoutMs: 5000 });
     const tmp = (d: string) => (fs.existsSync(d) ? fs.readdirSync(d).filter((n) => n.endsWith(".tmp")) : []);
     assert.equal([...tmp(dir), ...tmp(join(dir, "config"))], []);
     const cpErrors = lines(broker).filter((l) => l.includes("checkpoint cannot be written"));

@@ -15,6 +15,12 @@ export const BrokerApi = {
   status: "status",
   message: "message",
   haFetch: "ha.fetch",
+  /** A slave copies the master's topic configs and consumer offsets. */
+  haConfig: "ha.config",
+  /** The master hands over: the target campaigns at once. */
+  haTransfer: "ha.transfer",
+  /** Admin, on the master: hand mastership to another replica ({to?}). */
+  failover: "failover",
 } as const;
 export type BrokerApi = (typeof BrokerApi)[keyof typeof BrokerApi];
 

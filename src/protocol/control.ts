@@ -1,12 +1,15 @@
 // Decoders for the control-plane requests a NameServer receives.
 
-import { Perm, Role, type BrokerRegistration, type TopicConfig, type UnregisterRequest, type RouteRequest } from "./types.js";
-import { array, int, name, object, oneOf, str, type Json } from "./validate.js";
+import { BadRequestError } from "./errors.js";
+import { Perm, Role, type BrokerRegistration, type FollowerStatus, type TopicConfig, type UnregisterRequest, type RouteRequest } from "./types.js";
+import { array, int, name, object, oneOf, optInt, str, type Json } from "./validate.js";
 
 const PERMS = Object.values(Perm);
 const ROLES = Object.values(Role);
 /** RocketMQ caps queues per topic per broker far below this; it guards memory. */
 export const MAX_QUEUES = 1024;
+/** Replica ids run 0..MAX_REPLICA; a group has at most MAX_REPLICA + 1 replicas. */
+export const MAX_REPLICA = 1000;
 
 export function decodeTopicConfig(v: unknown): TopicConfig {
   const o = object(v, "topic config");
@@ -18,11 +21,22 @@ export function decodeTopicConfig(v: unknown): TopicConfig {
   };
 }
 
-export function decodeRegistration(o: Json): BrokerRegistration {
+function decodeFollower(v: unknown): FollowerStatus {
+  const o = object(v, "a follower");
   return {
+    replica: int(o, "replica", 0, MAX_REPLICA),
+    end: int(o, "end"),
+    lagBytes: int(o, "lagBytes"),
+    lastFetchAgoMs: int(o, "lastFetchAgoMs", -1),
+  };
+}
+
+/** A registration; the replication fields are optional, so a replica from before replication still registers. */
+export function decodeRegistration(o: Json): BrokerRegistration {
+  const reg: BrokerRegistration = {
     cluster: name(o, "cluster"),
     group: name(o, "group"),
-    replica: int(o, "replica", 0, 1000),
+    replica: int(o, "replica", 0, MAX_REPLICA),
     role: oneOf(o, "role", ROLES),
     term: int(o, "term"),
     address: str(o, "address"),
@@ -30,10 +44,26 @@ export function decodeRegistration(o: Json): BrokerRegistration {
     topics: array(o, "topics").map(decodeTopicConfig),
     startedAt: int(o, "startedAt"),
   };
+  const replicas = optInt(o, "replicas", 1, MAX_REPLICA + 1);
+  if (replicas !== undefined) reg.replicas = replicas;
+  const commitOffset = optInt(o, "commitOffset");
+  if (commitOffset !== undefined) reg.commitOffset = commitOffset;
+  const end = optInt(o, "end");
+  if (end !== undefined) reg.end = end;
+  const masterReplica = optInt(o, "masterReplica", -1, MAX_REPLICA);
+  if (masterReplica !== undefined) reg.masterReplica = masterReplica;
+  if (o.followers !== undefined) {
+    const followers = array(o, "followers");
+    if (followers.length > (replicas ?? MAX_REPLICA + 1)) {
+      throw new BadRequestError(`"followers" lists ${followers.length} replicas, more than the group's ${replicas ?? MAX_REPLICA + 1}`);
+    }
+    reg.followers = followers.map(decodeFollower);
+  }
+  return reg;
 }
 
 export function decodeUnregister(o: Json): UnregisterRequest {
-  return { group: name(o, "group"), replica: int(o, "replica", 0, 1000) };
+  return { group: name(o, "group"), replica: int(o, "replica", 0, MAX_REPLICA) };
 }
 
 export function decodeRouteRequest(o: Json): RouteRequest {

@@ -13,8 +13,20 @@ export const ErrorCode = {
   OFFSET_OUT_OF_RANGE: "OFFSET_OUT_OF_RANGE",
   /** The topic's permissions forbid this operation. */
   NO_PERMISSION: "NO_PERMISSION",
-  /** This replica is not the master and cannot take writes. */
+  /**
+   * This replica is not the master and cannot take writes (send, send.batch,
+   * client.heartbeat, topic.upsert). `details` name the master it knows:
+   * {group, term, masterReplica (-1 if unknown), master (its address, "" if
+   * unknown)}; see notMasterError and masterHint. Nothing was stored.
+   */
   NOT_MASTER: "NOT_MASTER",
+  /**
+   * The master stored the message but could not get it to a majority of the
+   * group's replicas within the send's time, or lost its majority: it is not
+   * acknowledged and may or may not survive a failover. Retriable.
+   * `details`: {group, term, end, commit}.
+   */
+  NOT_REPLICATED: "NOT_REPLICATED",
   /** The store could not flush in time; the message may or may not be stored. */
   FLUSH_TIMEOUT: "FLUSH_TIMEOUT",
   /** The broker is overloaded or shutting down; retry elsewhere. */
@@ -94,4 +106,40 @@ export function toEnvelope(err: unknown): ErrorEnvelope {
   if (err instanceof RbusError) return err.toWire();
   const message = err instanceof Error ? err.message : String(err);
   return { error: { code: ErrorCode.INTERNAL, message } };
+}
+
+/** The master a replica named when it refused a write: where to send it instead. */
+export interface MasterHint {
+  group: string;
+  /** The term the refusing replica knows; a route at this term or later supersedes the hint. */
+  term: number;
+  /** -1 when the replica knows no master (an election is going on). */
+  masterReplica: number;
+  /** The master's address (subject prefix), "" when unknown. */
+  master: string;
+}
+
+/** NOT_MASTER with the master this replica knows (masterReplica -1 and address "" when none). */
+export function notMasterError(group: string, term: number, masterReplica: number, masterAddress: string, message?: string): RbusError {
+  const known = masterReplica >= 0 ? `; the master is ${group}.${masterReplica} (term ${term})` : `; no master is known in term ${term}`;
+  const details: MasterHint = { group, term, masterReplica, master: masterReplica >= 0 ? masterAddress : "" };
+  return new RbusError(ErrorCode.NOT_MASTER, message ?? `this replica is not the master of ${group}${known}`, { ...details });
+}
+
+/** The master a NOT_MASTER error names; undefined for any other error or one that names none. */
+export function masterHint(err: unknown): MasterHint | undefined {
+  if (!(err instanceof RbusError) || err.code !== ErrorCode.NOT_MASTER || !err.details) return undefined;
+  const { group, term, masterReplica, master } = err.details;
+  if (typeof group !== "string" || typeof term !== "number" || typeof masterReplica !== "number") return undefined;
+  if (masterReplica < 0) return undefined;
+  return { group, term, masterReplica, master: typeof master === "string" ? master : "" };
+}
+
+/** NOT_REPLICATED: stored on the master at `end`, but the group's commit offset is still `commit`. */
+export function notReplicatedError(group: string, term: number, end: number, commit: number, message?: string): RbusError {
+  return new RbusError(
+    ErrorCode.NOT_REPLICATED,
+    message ?? `${group} could not replicate the write to a majority in time (term ${term}, end ${end}, commit ${commit}); not acknowledged`,
+    { group, term, end, commit },
+  );
 }

@@ -21,6 +21,8 @@ export const Header = {
   minOffset: "Rbus-Min-Offset",
   maxOffset: "Rbus-Max-Offset",
   group: "Rbus-Group",
+  /** On a pull reply: the replica address to pull this queue from next (PullReply.readFrom). */
+  readFrom: "Rbus-Read-From",
 } as const;
 
 export const SendStatus = {
@@ -97,6 +99,12 @@ export interface PullReply {
   minOffset: number;
   maxOffset: number;
   messages: WireMessage[];
+  /**
+   * The replica (address) to pull this queue from next: a slave when the
+   * consumer is far behind the master's log end, the master's address to
+   * send it back. Absent: keep pulling where this reply came from.
+   */
+  readFrom?: string;
 }
 
 export interface OffsetCommitRequest {

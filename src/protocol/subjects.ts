@@ -70,6 +70,8 @@ export function subjects(prefix = "rbus") {
       consumers: (group: string) => `${p}.events.consumers.${token("group", group)}`,
       /** What a broker replica's store found at open: damaged ranges, a torn tail, clamped offsets. */
       store: (group: string, replica: number) => `${p}.events.store.${token("group", group)}.${replica}`,
+      /** Role changes, truncations and elections of a group's replicas (RoleEvent). */
+      role: (group: string) => `${p}.events.role.${token("group", group)}`,
       kind: (kind: string) => `${p}.events.${token("kind", kind)}.>`,
     },
     inspect: (node: string) => `${p}.inspect.${token("node", node)}`,

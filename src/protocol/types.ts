@@ -26,6 +26,17 @@ export interface TopicConfig {
   perm: Perm;
 }
 
+/** A master's view of one follower's replication, as of its last fetch. */
+export interface FollowerStatus {
+  replica: number;
+  /** The follower's log end: the offset its last fetch asked for. */
+  end: number;
+  /** The master's log end minus the follower's. */
+  lagBytes: number;
+  /** Since the follower's last fetch (ms); -1 if it never fetched. */
+  lastFetchAgoMs: number;
+}
+
 /** What a broker replica sends to every NameServer on start and every heartbeat. */
 export interface BrokerRegistration {
   cluster: string;
@@ -40,6 +51,16 @@ export interface BrokerRegistration {
   topics: TopicConfig[];
   /** Wall-clock start time of the replica process, ms since the epoch. */
   startedAt: number;
+  /** Replicas in the group (absent: 1, a replica from before replication). */
+  replicas?: number;
+  /** The replica's commit offset: consumers see records ending at or below it. */
+  commitOffset?: number;
+  /** The replica's commit-log end (maxPhysicalOffset). */
+  end?: number;
+  /** The master this replica follows (itself on a master), -1 if none is known. */
+  masterReplica?: number;
+  /** On a master: each follower's replication. */
+  followers?: FollowerStatus[];
 }
 
 export interface RegisterAck {
@@ -71,10 +92,15 @@ export interface QueueData {
 
 export interface ReplicaRoute {
   replica: number;
+  /** As the route sees it: a replica claiming master at a lower term than another's claim is a slave. */
   role: Role;
   term: number;
   liveness: Liveness;
   address: string;
+  /** Replicated commit offset, when the replica reports one. */
+  commitOffset?: number;
+  /** A slave's distance behind its group's master in bytes, when known. */
+  lagBytes?: number;
 }
 
 export interface GroupRoute {
@@ -95,13 +121,25 @@ export interface BrokerInfo {
   cluster: string;
   group: string;
   replica: number;
+  /** As routes see it (see ReplicaRoute.role); `claimedRole` is what the replica itself registered. */
   role: Role;
+  claimedRole?: Role;
   term: number;
   address: string;
   liveness: Liveness;
   registeredAt: number;
   lastHeartbeatAt: number;
   topics: number;
+  replicas?: number;
+  commitOffset?: number;
+  end?: number;
+  masterReplica?: number;
+  /** A slave's distance behind the master (bytes), from the master's follower report or the two ends. */
+  lagBytes?: number;
+  /** A slave: since its last fetch from the master (ms), from the master's report. */
+  lastFetchAgoMs?: number;
+  /** A master: its followers' replication. */
+  followers?: FollowerStatus[];
 }
 
 export interface ClusterInfo {
@@ -147,4 +185,25 @@ export type StoreEvent = {
   | { type: "offsets-kept"; topic: string; queueId: number; from: number; to: number }
   /** A consume queue found damaged and rebuilt from the commit log. */
   | { type: "queue-rebuilt"; topic: string; queueId: number; from: number; to: number; entries: number }
+);
+
+/** Why a replica's role changed (the role machine's reasons). */
+export type RoleReason = "elected" | "stepped-down" | "higher-term" | "lost-quorum" | "started" | "transfer" | "follow";
+
+/**
+ * Published on rbus.events.role.<group> by a broker replica: every role
+ * change, every truncation of its log, and every election it runs.
+ */
+export type RoleEvent = {
+  group: string;
+  replica: number;
+  term: number;
+  /** ms since the epoch */
+  at: number;
+} & (
+  | { type: "role"; role: Role; master: number | null; reason: RoleReason; commit: number; end: number }
+  /** The log was cut from `from` back to `to`: a tail that was never committed in the new master's term. */
+  | { type: "truncated"; from: number; to: number }
+  /** A campaign for `term`: started, won or lost, with the votes it got. */
+  | { type: "election"; outcome: "started" | "won" | "lost"; preVote: boolean; votes: number; needed: number }
 );

@@ -2,10 +2,12 @@ import { startBroker } from "../../actors/broker.js";
 import { connectNats } from "../runtime/nats.js";
 import { createLogger } from "../runtime/log.js";
 import { intArg, natsOption, parse, prefixOption, required, untilSignal, UsageError } from "./args.js";
+import { replicationArgs, replicationOptions } from "./replication-args.js";
 
 const usage =
-  "rbus broker --nats <url> --group <name> --replica <n> --data <dir> [--cluster <name>] [--heartbeat-interval <ms>] [--flush async|sync] [--max-message-bytes <n>] [--no-auto-create-topic]" +
-  " [--max-open-files <n>] [--disk-max-used-ratio <0..1>] [--disk-min-free-bytes <n>]";
+  "rbus broker --nats <url> --group <name> --replica <i> --data <dir> [--replicas <N>] [--failover auto|manual] [--election-timeout <ms>]" +
+  " [--ack quorum|leader] [--read-from-slave-bytes <n>] [--cluster <name>] [--heartbeat-interval <ms>] [--flush async|sync]" +
+  " [--max-message-bytes <n>] [--no-auto-create-topic] [--max-open-files <n>] [--disk-max-used-ratio <0..1>] [--disk-min-free-bytes <n>]";
 
 export async function brokerCommand(argv: string[]): Promise<void> {
   const { values } = parse(
@@ -15,7 +17,7 @@ export async function brokerCommand(argv: string[]): Promise<void> {
       ...prefixOption,
       cluster: { type: "string", default: "DefaultCluster" },
       group: { type: "string" },
-      replica: { type: "string", default: "0" },
+      ...replicationOptions,
       data: { type: "string" },
       "heartbeat-interval": { type: "string" },
       "no-auto-create-topic": { type: "boolean", default: false },
@@ -28,7 +30,7 @@ export async function brokerCommand(argv: string[]): Promise<void> {
     usage,
   );
   const group = required(values.group, "group", usage);
-  const replica = intArg(values.replica, "replica") ?? 0;
+  const { replica, replication } = usageOf(() => replicationArgs(values));
   const dataDir = required(values.data, "data", usage);
   const flush = values.flush;
   if (flush !== "async" && flush !== "sync") throw new UsageError(`--flush must be async or sync, got "${flush}"\nusage: ${usage}`);
@@ -45,6 +47,7 @@ export async function brokerCommand(argv: string[]): Promise<void> {
     heartbeatIntervalMs: intArg(values["heartbeat-interval"], "heartbeat-interval"),
     autoCreateTopic: !values["no-auto-create-topic"],
     maxMessageBytes: intArg(values["max-message-bytes"], "max-message-bytes"),
+    replication,
     store: {
       flush,
       maxOpenFiles: intArg(values["max-open-files"], "max-open-files"),
@@ -58,6 +61,16 @@ export async function brokerCommand(argv: string[]): Promise<void> {
     await broker.stop();
     await nc.drain();
   });
+}
+
+/** A replication flag's error, with the command's usage below it. */
+function usageOf<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof UsageError) throw new UsageError(`${err.message}\nusage: ${usage}`);
+    throw err;
+  }
 }
 
 function ratioArg(value: string | undefined, name: string): number | undefined {

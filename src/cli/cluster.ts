@@ -1,9 +1,16 @@
+import type { NatsConnection } from "@nats-io/transport-node";
 import { Admin } from "../client/admin.js";
+import { subjects, type BrokerInfo } from "../protocol/index.js";
+import { requestJson } from "../runtime/request.js";
 import { withNats } from "./connected.js";
 import { natsOption, parse, prefixOption } from "./args.js";
+import { bytes, replicaViews } from "./replica-view.js";
 import { ago, table } from "./table.js";
 
 const usage = "rbus cluster --nats <url> [--json]";
+
+/** A replica that does not answer in this long shows the NameServer's figures instead. */
+const STATUS_TIMEOUT_MS = 1000;
 
 export async function clusterCommand(argv: string[]): Promise<void> {
   const { values } = parse(argv, { ...natsOption, ...prefixOption, json: { type: "boolean", default: false } }, usage);
@@ -14,8 +21,9 @@ export async function clusterCommand(argv: string[]): Promise<void> {
       throw new Error(`no NameServer answers on ${values.nats}; start the cluster with: make run-cluster`);
     }
     const cluster = await admin.cluster();
+    const replicas = replicaViews(cluster.brokers, await statuses(nc, values.prefix, cluster.brokers));
     if (values.json) {
-      console.log(JSON.stringify({ nameServers, ...cluster }, null, 2));
+      console.log(JSON.stringify({ nameServers, ...cluster, replicas }, null, 2));
       return;
     }
     console.log(`NameServers (${nameServers.length}):`);
@@ -32,22 +40,37 @@ export async function clusterCommand(argv: string[]): Promise<void> {
         ]),
       ),
     );
-    console.log(`\nBrokers (as ${cluster.nameServer} sees them):`);
+    console.log(`\nBrokers (as ${cluster.nameServer} sees them; * = figures from its last heartbeat, the replica did not answer):`);
     console.log(
       table(
-        ["CLUSTER", "GROUP", "REPLICA", "ROLE", "TERM", "LIVENESS", "LAST HEARTBEAT", "TOPICS", "ADDRESS"],
-        cluster.brokers.map((b) => [
-          b.cluster,
-          b.group,
-          String(b.replica),
-          b.role,
-          String(b.term),
-          b.liveness,
-          ago(b.lastHeartbeatAt),
-          String(b.topics),
-          b.address,
+        ["CLUSTER", "GROUP", "REPLICA", "ROLE", "TERM", "LIVENESS", "COMMIT", "END", "LAG", "LAST HEARTBEAT", "TOPICS"],
+        replicas.map((r) => [
+          r.cluster,
+          r.group,
+          String(r.replica),
+          r.role,
+          String(r.term),
+          r.liveness,
+          offset(r.commitOffset, r.answered),
+          offset(r.end, r.answered),
+          bytes(r.lagBytes),
+          ago(r.lastHeartbeatAt),
+          String(r.topics),
         ]),
       ),
     );
   });
+}
+
+const offset = (o: number | null, fresh: boolean) => (o === null ? "-" : `${o}${fresh ? "" : "*"}`);
+
+/** Every replica the NameServer does not hold dead is asked for its status, all at once. */
+async function statuses(nc: NatsConnection, prefix: string, brokers: BrokerInfo[]): Promise<Map<string, unknown>> {
+  const subj = subjects(prefix);
+  const asked = brokers
+    .filter((b) => b.liveness !== "dead")
+    .map(async (b) => [b.address, await requestJson<unknown>(nc, subj.brokerApi(b.address, "status"), {}, STATUS_TIMEOUT_MS).catch(() => undefined)] as const);
+  const out = new Map<string, unknown>();
+  for (const [address, status] of await Promise.all(asked)) if (status !== undefined) out.set(address, status);
+  return out;
 }

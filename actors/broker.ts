@@ -43,6 +43,8 @@ export interface BrokerOptions {
   maxMessageBytes?: number;
   /** Store settings: flush mode, segment size, retention… */
   store?: StoreOptions;
+  /** Replicas of the group and how a master is chosen (docs/replication.md); absent: one replica. */
+  replication?: { replicas: number; failover: "auto" | "manual"; ack: "quorum" | "leader"; electionTimeoutMs: number; readFromSlaveBytes?: number };
   log?: Logger;
 }
 

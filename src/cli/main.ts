@@ -4,6 +4,7 @@ import { RbusError } from "../protocol/index.js";
 import { UsageError } from "./args.js";
 import { brokerCommand } from "./broker.js";
 import { clusterCommand } from "./cluster.js";
+import { failoverCommand } from "./failover.js";
 import { nameserverCommand } from "./nameserver.js";
 import { sendCommand } from "./send.js";
 import { consumeCommand } from "./consume.js";
@@ -18,7 +19,8 @@ import { runClusterCommand } from "../cluster/run.js";
 const commands: Record<string, [(argv: string[]) => Promise<void>, string]> = {
   nameserver: [nameserverCommand, "run a NameServer"],
   broker: [brokerCommand, "run a broker replica"],
-  cluster: [clusterCommand, "print NameServers and brokers with their liveness"],
+  cluster: [clusterCommand, "print NameServers and broker replicas: role, term, liveness, commit offset, lag"],
+  failover: [failoverCommand, "hand a group's mastership to another replica (--group g [--to i])"],
   send: [sendCommand, "send a message (or --count N of them) and print the result"],
   consume: [consumeCommand, "print a topic's messages as a consumer group member (--count N, then exit)"],
   progress: [progressCommand, "print a consumer group's committed offsets and lag per queue"],

@@ -1,0 +1,323 @@
+// One replica's role in its broker group: slave → candidate → master.
+//
+// Pure and ticked, like machines/liveness.ts and etcd raft's tickElection:
+// the machine reads no clock, owns no timer and touches neither disk nor
+// network. The replica's actor ticks it, feeds it what it hears, and carries
+// out what it emits (xstate `emit`, listened to with `actor.on(type, …)`),
+// in the order emitted, like etcd raft's Ready:
+//   persist       — fsync {term, votedFor} BEFORE sending anything that follows it;
+//   requestVotes  — broadcast a vote request with the log's lastTerm/lastOffset;
+//   voteReply     — answer the request being handled (emitted during send());
+//   roleChanged   — start or stop serving as master, fetch from the new master,
+//                   register and publish the change.
+// The rules live in machines/role-rules.ts; see repl-design's ROLE section.
+import { assign, enqueueActions, setup, type Actor, type SnapshotFrom } from "xstate";
+import { decideVote, lostVotes, quorumActive, randomTimeout, wonVotes, type Role, type VoteRequest } from "./role-rules.js";
+
+export { isUpToDate, randomTimeout, quorumActive, type LogPosition, type Role, type VoteRequest } from "./role-rules.js";
+
+export interface RoleInput {
+  replica: number;
+  replicas: number;
+  failover: "auto" | "manual";
+  /** The base election timeout; each wait is drawn from [base, 2·base). */
+  electionTimeoutMs: number;
+  /** In [0, 1); seeded in tests. */
+  random: () => number;
+  /** Persisted election state (ElectionState.open). */
+  term: number;
+  votedFor: number | null;
+}
+
+/** What a replica tells the world it is: a candidate is a slave with no master. */
+export type PublicRole = "master" | "slave";
+export type RoleReason = "elected" | "stepped-down" | "higher-term" | "lost-quorum" | "started" | "transfer" | "follow";
+
+export interface RoleContext extends RoleInput {
+  master: number | null;
+  /** Slave: silence since the master was last heard; candidate: since the campaign began; master: time in office. */
+  elapsedMs: number;
+  timeoutMs: number;
+  /** The campaign under way: the term asked for, pre-vote or real, and whether it is a handover. */
+  campaign: { term: number; preVote: boolean; transfer: boolean } | null;
+  granted: number[];
+  rejected: number[];
+  /** Master: ms since each follower's last fetch (own entry 0). */
+  heardFrom: number[];
+  /** Own NATS connection is down: a slave counts no silence. */
+  paused: boolean;
+  /** NATS said the master's subjects have no responders: the lease is void. */
+  masterGone: boolean;
+  /** The next campaign is a handover (TRANSFER_NOW). */
+  transfer: boolean;
+  /** Why the next roleChanged happens, and what was last reported. */
+  reason: RoleReason;
+  reported: { role: PublicRole; term: number; master: number | null } | null;
+}
+
+export type RoleEvent =
+  | { type: "TICK"; elapsedMs: number }
+  | { type: "MASTER_HEARD"; term: number; master: number }
+  | { type: "MASTER_GONE"; master: number; term: number }
+  | { type: "FOLLOWER_FETCH"; replica: number; term: number }
+  | ({ type: "VOTE_REQUEST" } & VoteRequest)
+  | { type: "VOTE_RESPONSE"; from: number; term: number; granted: boolean; preVote: boolean; master: number | null }
+  | { type: "HIGHER_TERM"; term: number; master: number | null }
+  | { type: "TRANSFER_NOW"; term: number }
+  | { type: "STEP_DOWN" }
+  | { type: "DISCONNECTED" }
+  | { type: "RECONNECTED" };
+
+export type PersistEffect = { type: "persist"; term: number; votedFor: number | null };
+export type RequestVotesEffect = { type: "requestVotes"; term: number; preVote: boolean; transfer: boolean };
+export type VoteReplyEffect = { type: "voteReply"; to: number; term: number; granted: boolean; preVote: boolean; master: number | null };
+export type RoleChangedEffect = { type: "roleChanged"; role: PublicRole; term: number; master: number | null; reason: RoleReason };
+export type RoleEmitted = PersistEffect | RequestVotesEffect | VoteReplyEffect | RoleChangedEffect;
+
+type Ctx = { context: RoleContext; event: RoleEvent };
+const auto = ({ context }: Ctx) => context.failover === "auto";
+const ev = <T extends RoleEvent["type"]>(event: RoleEvent, _type: T) => event as Extract<RoleEvent, { type: T }>;
+const tickMs = (event: RoleEvent) => (event.type === "TICK" ? event.elapsedMs : 0);
+/** The term and master an event speaks of (a follower's fetch names no master). */
+const claim = (event: RoleEvent) =>
+  "term" in event ? { term: event.term, master: "master" in event && event.type !== "MASTER_GONE" ? event.master : null } : null;
+const leased = (c: RoleContext) => c.master !== null && !c.masterGone && c.elapsedMs < c.electionTimeoutMs;
+const fresh = (c: RoleContext) => ({ elapsedMs: 0, timeoutMs: randomTimeout(c.electionTimeoutMs, c.random) });
+
+export const roleMachine = setup({
+  types: { input: {} as RoleInput, context: {} as RoleContext, events: {} as RoleEvent, emitted: {} as RoleEmitted },
+  actions: {
+    count: assign(({ context, event }) => ({ elapsedMs: context.elapsedMs + tickMs(event) })),
+    heard: assign({ elapsedMs: 0, masterGone: false }),
+    markGone: assign({ masterGone: true }),
+    pause: assign({ paused: true }),
+    resume: assign({ paused: false, elapsedMs: 0 }),
+    because: assign((_, params: { reason: RoleReason }) => ({ reason: params.reason })),
+    dropMaster: assign({ master: null }),
+    /** Take on the term and master an event claims: a higher term clears the vote. */
+    follow: enqueueActions(({ context, event, enqueue }, params: { reason: RoleReason }) => {
+      const c = claim(event)!;
+      if (c.term > context.term) {
+        enqueue.assign({ term: c.term, votedFor: null });
+        enqueue.emit({ type: "persist", term: c.term, votedFor: null });
+      }
+      enqueue.assign({ ...fresh(context), master: c.master, masterGone: false, campaign: null, reason: params.reason });
+    }),
+    answerVote: enqueueActions(({ context, event, enqueue }, params: { role: Role }) => {
+      const req = ev(event, "VOTE_REQUEST");
+      const view = { ...context, role: params.role, inLease: params.role === "slave" && leased(context), manual: !auto({ context, event }) };
+      const d = decideVote(view, req);
+      enqueue.assign({ term: d.term, votedFor: d.votedFor, master: d.master });
+      if (d.adopted) enqueue.assign({ ...fresh(context), masterGone: false, reason: d.deposed && req.transfer ? "transfer" : "higher-term" });
+      else if (d.granted && !req.preVote) enqueue.assign({ elapsedMs: 0 });
+      if (d.term !== context.term || d.votedFor !== context.votedFor) enqueue.emit({ type: "persist", term: d.term, votedFor: d.votedFor });
+      enqueue.emit({ type: "voteReply", to: req.from, term: d.replyTerm, granted: d.granted, preVote: req.preVote, master: d.replyMaster });
+    }),
+    prepareTransfer: assign(({ context, event }) => ({ term: Math.max(context.term, ev(event, "TRANSFER_NOW").term), transfer: true })),
+    startPreVote: enqueueActions(({ context, enqueue }) => {
+      const campaign = { term: context.term + 1, preVote: true, transfer: false };
+      enqueue.assign({ ...fresh(context), master: null, campaign, transfer: false, granted: [context.replica], rejected: [] });
+      if (context.replicas > 1) enqueue.emit({ type: "requestVotes", ...campaign });
+    }),
+    startVote: enqueueActions(({ context, enqueue }) => {
+      const term = context.term + 1;
+      const campaign = { term, preVote: false, transfer: context.transfer };
+      enqueue.assign({ ...fresh(context), term, votedFor: context.replica, master: null, campaign, granted: [context.replica], rejected: [] });
+      enqueue.emit({ type: "persist", term, votedFor: context.replica });
+      if (context.replicas > 1) enqueue.emit({ type: "requestVotes", ...campaign });
+    }),
+    tally: assign(({ context, event }) => {
+      const r = ev(event, "VOTE_RESPONSE");
+      const add = (list: number[]) => (list.includes(r.from) ? list : [...list, r.from]);
+      return r.granted ? { granted: add(context.granted) } : { rejected: add(context.rejected) };
+    }),
+    wonReason: assign(({ context }) => ({ reason: context.campaign?.transfer ? ("transfer" as const) : ("elected" as const) })),
+    takeOffice: assign(({ context }) => ({
+      master: context.replica, campaign: null, elapsedMs: 0, masterGone: false, heardFrom: new Array<number>(context.replicas).fill(0),
+    })),
+    settle: assign(({ context }) => ({ ...fresh(context), campaign: null })),
+    ageFollowers: assign(({ context, event }) => ({
+      elapsedMs: context.elapsedMs + tickMs(event),
+      heardFrom: context.heardFrom.map((ms, r) => (r === context.replica ? 0 : ms + tickMs(event))),
+    })),
+    fetched: assign(({ context, event }) => {
+      const f = ev(event, "FOLLOWER_FETCH");
+      return { heardFrom: context.heardFrom.map((ms, r) => (r === f.replica ? 0 : ms)) };
+    }),
+    /** Tell the actor when what the world should see (role, term, master) changed. */
+    report: enqueueActions(({ context, enqueue }, params: { role: PublicRole }) => {
+      const now = { role: params.role, term: context.term, master: context.master };
+      const was = context.reported;
+      if (was && was.role === now.role && was.term === now.term && was.master === now.master) return;
+      enqueue.emit({ type: "roleChanged", ...now, reason: context.reason });
+      enqueue.assign({ reported: now });
+    }),
+  },
+  guards: {
+    auto,
+    paused: ({ context }) => context.paused,
+    timedOut: ({ context, event }) => context.elapsedMs + tickMs(event) >= context.timeoutMs,
+    manualMaster: ({ context }) => context.failover === "manual" && context.replica === 0,
+    manual: ({ context }) => context.failover === "manual",
+    alone: ({ context }) => context.replicas === 1,
+    higherTerm: ({ context, event }) => auto({ context, event }) && (claim(event)?.term ?? -1) > context.term,
+    /** A master (or, with a higher term, anyone) that this replica does not follow yet. */
+    newMaster: ({ context, event }) => {
+      const c = claim(event);
+      if (!auto({ context, event }) || !c || c.term < context.term) return false;
+      return c.term > context.term || (c.master !== null && c.master !== context.replica && c.master !== context.master);
+    },
+    sameMaster: ({ context, event }) => {
+      const c = claim(event);
+      return c !== null && c.term === context.term && c.master === context.master;
+    },
+    goneNow: ({ context, event }) => {
+      const g = ev(event, "MASTER_GONE");
+      return auto({ context, event }) && !context.paused && g.term >= context.term && g.master !== context.replica
+        && (context.master === null || g.master === context.master);
+    },
+    /** A real vote from a higher term: a candidate or master takes the term on and steps down (it holds no lease). */
+    voteDeposes: ({ context, event }) => {
+      const req = ev(event, "VOTE_REQUEST");
+      return auto({ context, event }) && !req.preVote && req.term > context.term && req.from !== context.replica;
+    },
+    /** A reply from a higher term, other than a granted pre-vote (which carries the term asked for). */
+    outvoted: ({ context, event }) => {
+      const r = ev(event, "VOTE_RESPONSE");
+      return r.term > context.term && !(r.granted && r.preVote && context.campaign?.preVote && r.term === context.campaign.term);
+    },
+    /** A refusal naming this term's master: follow it. */
+    pointedToMaster: ({ context, event }) => {
+      const r = ev(event, "VOTE_RESPONSE");
+      return !r.granted && r.term === context.term && r.master !== null && r.master !== context.replica;
+    },
+    counts: ({ context, event }) => {
+      const r = ev(event, "VOTE_RESPONSE");
+      const c = context.campaign;
+      return c !== null && r.preVote === c.preVote && r.term === (r.granted ? c.term : context.term);
+    },
+    won: ({ context }) => wonVotes(context.granted, context.replicas),
+    lost: ({ context }) => lostVotes(context.rejected, context.replicas),
+    quorumLost: ({ context, event }) =>
+      !quorumActive(context.heardFrom.map((ms) => ms + tickMs(event)), context.replica, context.electionTimeoutMs),
+    canTransfer: ({ context, event }) => auto({ context, event }) && ev(event, "TRANSFER_NOW").term >= context.term,
+  },
+}).createMachine({
+  id: "role",
+  context: ({ input }) => ({
+    ...input, master: null, elapsedMs: 0, timeoutMs: randomTimeout(input.electionTimeoutMs, input.random), campaign: null,
+    granted: [], rejected: [], heardFrom: [], paused: false, masterGone: false, transfer: false, reason: "started", reported: null,
+  }),
+  initial: "starting",
+  on: { DISCONNECTED: { actions: "pause" }, RECONNECTED: { actions: "resume" } },
+  states: {
+    starting: {
+      always: [
+        { guard: "manualMaster", target: "master" },
+        { guard: "manual", target: "slave", actions: assign({ master: 0 }) },
+        { guard: "alone", target: "candidate.voting" },
+        { target: "slave" },
+      ],
+    },
+    slave: {
+      entry: ["settle", { type: "report", params: { role: "slave" } }],
+      on: {
+        TICK: [{ guard: "paused" }, { guard: "manual", actions: "count" }, { guard: "timedOut", target: "candidate", actions: "count" }, { actions: "count" }],
+        MASTER_HEARD: [
+          { guard: "newMaster", actions: [{ type: "follow", params: { reason: "follow" } }, { type: "report", params: { role: "slave" } }] },
+          { guard: "sameMaster", actions: "heard" },
+        ],
+        HIGHER_TERM: { guard: "newMaster", actions: [{ type: "follow", params: { reason: "higher-term" } }, { type: "report", params: { role: "slave" } }] },
+        MASTER_GONE: { guard: "goneNow", target: "candidate", actions: "markGone" },
+        VOTE_REQUEST: { actions: [{ type: "answerVote", params: { role: "slave" } }, { type: "report", params: { role: "slave" } }] },
+        TRANSFER_NOW: { guard: "canTransfer", target: "candidate.voting", actions: "prepareTransfer" },
+      },
+    },
+    candidate: {
+      initial: "preVote",
+      always: { guard: "lost", target: "slave", actions: { type: "because", params: { reason: "follow" } } },
+      on: {
+        TICK: [{ guard: "paused" }, { guard: "timedOut", target: ".preVote", reenter: true }, { actions: "count" }],
+        VOTE_RESPONSE: [
+          { guard: "outvoted", target: "slave", actions: { type: "follow", params: { reason: "higher-term" } } },
+          { guard: "pointedToMaster", target: "slave", actions: { type: "follow", params: { reason: "follow" } } },
+          { guard: "counts", actions: "tally" },
+        ],
+        MASTER_HEARD: { guard: "newMaster", target: "slave", actions: { type: "follow", params: { reason: "follow" } } },
+        HIGHER_TERM: { guard: "newMaster", target: "slave", actions: { type: "follow", params: { reason: "higher-term" } } },
+        MASTER_GONE: { actions: "markGone" },
+        VOTE_REQUEST: [
+          { guard: "voteDeposes", target: "slave", actions: { type: "answerVote", params: { role: "candidate" } } },
+          { actions: { type: "answerVote", params: { role: "candidate" } } },
+        ],
+        TRANSFER_NOW: { guard: "canTransfer", target: ".voting", reenter: true, actions: "prepareTransfer" },
+      },
+      states: {
+        preVote: { entry: "startPreVote", always: { guard: "won", target: "voting" } },
+        voting: { entry: "startVote", always: { guard: "won", target: "#role.master", actions: "wonReason" } },
+      },
+    },
+    master: {
+      entry: ["takeOffice", { type: "report", params: { role: "master" } }],
+      on: {
+        RECONNECTED: { actions: assign({ paused: false }) },
+        TICK: [
+          { guard: "manual", actions: "ageFollowers" },
+          { guard: "quorumLost", target: "slave", actions: ["ageFollowers", "dropMaster", { type: "because", params: { reason: "lost-quorum" } }] },
+          { actions: "ageFollowers" },
+        ],
+        FOLLOWER_FETCH: [
+          { guard: "higherTerm", target: "slave", actions: { type: "follow", params: { reason: "higher-term" } } },
+          { guard: ({ context, event }) => ev(event, "FOLLOWER_FETCH").term === context.term, actions: "fetched" },
+        ],
+        MASTER_HEARD: { guard: "higherTerm", target: "slave", actions: { type: "follow", params: { reason: "higher-term" } } },
+        HIGHER_TERM: { guard: "higherTerm", target: "slave", actions: { type: "follow", params: { reason: "higher-term" } } },
+        VOTE_REQUEST: [
+          { guard: "voteDeposes", target: "slave", actions: { type: "answerVote", params: { role: "master" } } },
+          { actions: { type: "answerVote", params: { role: "master" } } },
+        ],
+        STEP_DOWN: { guard: "auto", target: "slave", actions: ["dropMaster", { type: "because", params: { reason: "stepped-down" } }] },
+      },
+    },
+  },
+});
+
+export type RoleSnapshot = SnapshotFrom<typeof roleMachine>;
+
+export interface RoleStatus {
+  role: Role;
+  phase: "preVote" | "voting" | null;
+  term: number;
+  votedFor: number | null;
+  master: number | null;
+  elapsedMs: number;
+  timeoutMs: number;
+  paused: boolean;
+  /** Master only: how long ago each other replica fetched. */
+  followers: Array<{ replica: number; lastFetchAgoMs: number }>;
+}
+
+/** The role as a status reply or a dashboard shows it. */
+export function describeRole(snapshot: RoleSnapshot): RoleStatus {
+  const c = snapshot.context;
+  const phase = snapshot.matches({ candidate: "preVote" }) ? "preVote" : snapshot.matches({ candidate: "voting" }) ? "voting" : null;
+  const role: Role = snapshot.matches("master") ? "master" : phase ? "candidate" : "slave";
+  const followers = role === "master" ? c.heardFrom.flatMap((ms, replica) => (replica === c.replica ? [] : [{ replica, lastFetchAgoMs: ms }])) : [];
+  return { role, phase, term: c.term, votedFor: c.votedFor, master: c.master, elapsedMs: c.elapsedMs, timeoutMs: c.timeoutMs, paused: c.paused, followers };
+}
+
+/**
+ * Hands a vote request to the machine and returns the reply it emitted
+ * during send() (after any persist, which the actor's listener has fsynced).
+ */
+export function askVote(actor: Actor<typeof roleMachine>, request: VoteRequest): VoteReplyEffect {
+  let reply: VoteReplyEffect | undefined;
+  const sub = actor.on("voteReply", (e) => void (reply ??= e));
+  try {
+    actor.send({ type: "VOTE_REQUEST", ...request });
+  } finally {
+    sub.unsubscribe();
+  }
+  if (!reply) throw new Error(`role machine emitted no voteReply for a vote request from ${request.from}`);
+  return reply;
+}

@@ -40,7 +40,7 @@ export async function clusterCommand(argv: string[]): Promise<void> {
         ]),
       ),
     );
-    console.log(`\nBrokers (as ${cluster.nameServer} sees them; * = figures from its last heartbeat, the replica did not answer):`);
+    console.log(`\nBrokers (as ${cluster.nameServer} sees them):`);
     console.log(
       table(
         ["CLUSTER", "GROUP", "REPLICA", "ROLE", "TERM", "LIVENESS", "COMMIT", "END", "LAG", "LAST HEARTBEAT", "TOPICS"],
@@ -59,6 +59,7 @@ export async function clusterCommand(argv: string[]): Promise<void> {
         ]),
       ),
     );
+    if (replicas.some((r) => !r.answered)) console.log(`* as of the replica's last heartbeat: it did not answer a status request`);
   });
 }
 

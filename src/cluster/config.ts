@@ -3,6 +3,8 @@
 // a dead broker in seconds rather than minutes.
 import { readFileSync } from "node:fs";
 import { isSubjectToken } from "../protocol/index.js";
+import { UsageError } from "../cli/args.js";
+import { replicationArgs, type ReplicationSettings } from "../cli/replication-args.js";
 
 export interface ClusterConfig {
   prefix: string;
@@ -11,7 +13,14 @@ export interface ClusterConfig {
   clusterName: string;
   nameServers: string[];
   groups: Array<{ name: string; replicas: number }>;
-  broker: { heartbeatIntervalMs: number; autoCreateTopic: boolean };
+  broker: {
+    heartbeatIntervalMs: number;
+    autoCreateTopic: boolean;
+    /** Every group's replication settings (absent: rbus broker's defaults). */
+    failover?: ReplicationSettings["failover"];
+    ack?: ReplicationSettings["ack"];
+    electionTimeoutMs?: number;
+  };
   nameServer: { scanIntervalMs: number; suspectAfterMs: number; deadAfterMs: number; forgetAfterMs: number };
 }
 
@@ -42,7 +51,31 @@ function checkConfig(c: ClusterConfig, file: string): void {
   for (const g of c.groups) {
     if (!isSubjectToken(g.name)) fail(`group name "${g.name}" must be letters, digits, '-' or '_'`);
     if (!Number.isInteger(g.replicas) || g.replicas < 1) fail(`group "${g.name}" needs "replicas" ≥ 1`);
+    // The flags run-cluster will give the group's replicas, checked as rbus broker checks them.
+    try {
+      replicationArgs(replicationFlags(c, g.replicas - 1, g.replicas));
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      fail(`group "${g.name}": ${err.message.replace(/--([a-z-]+)/g, (_, f: string) => configKey[f] ?? `--${f}`)}`);
+    }
   }
   const ns = c.nameServer;
   if (!(ns.suspectAfterMs < ns.deadAfterMs)) fail(`nameServer.suspectAfterMs must be below deadAfterMs`);
+}
+
+const configKey: Record<string, string> = {
+  replicas: `"replicas"`,
+  failover: `broker.failover`,
+  ack: `broker.ack`,
+  "election-timeout": `broker.electionTimeoutMs`,
+};
+
+/** rbus broker's replication flags for one replica of a group in this config. */
+export function replicationFlags(c: ClusterConfig, replica: number, replicas: number): Record<string, string> {
+  const flags: Record<string, string> = { replica: `${replica}`, replicas: `${replicas}` };
+  if (c.broker.failover !== undefined) flags.failover = c.broker.failover;
+  if (c.broker.ack !== undefined) flags.ack = c.broker.ack;
+  // Nobody votes under manual failover: rbus broker refuses a timeout there.
+  if (c.broker.electionTimeoutMs !== undefined && c.broker.failover !== "manual") flags["election-timeout"] = `${c.broker.electionTimeoutMs}`;
+  return flags;
 }

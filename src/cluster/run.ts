@@ -10,9 +10,11 @@ import { Admin } from "../client/admin.js";
 import { parse } from "../cli/args.js";
 import { table } from "../cli/table.js";
 import { connectNats } from "../runtime/nats.js";
-import { loadClusterConfig, type ClusterConfig } from "./config.js";
+import type { BrokerInfo } from "../protocol/index.js";
+import { loadClusterConfig, replicationFlags, type ClusterConfig } from "./config.js";
 import { ensureEventsStream } from "./events-stream.js";
 import { killOnExit, startNatsProcess, terminate } from "./processes.js";
+import { waitForCluster } from "./ready.js";
 
 const cli = fileURLToPath(new URL("../cli/main.js", import.meta.url));
 const usage = "rbus run-cluster [--config cluster.json]";
@@ -57,24 +59,28 @@ export async function runClusterCommand(argv: string[]): Promise<void> {
     const nats = await startNatsProcess(config.nats.config, (chunk) => natsOut.write(chunk));
     nodes.push({ name: "nats-server", kind: "nats-server", proc: nats.proc, log: natsLog });
     watch(nodes[0]!);
+    // The port the server listens on (nats.conf may say -1: any free port).
+    const url = withPort(config.nats.url, nats.port);
 
-    const nc = await connectNats(config.nats.url, "rbus-run-cluster");
+    const nc = await connectNats(url, "rbus-run-cluster");
     const stream = await ensureEventsStream(nc, config.prefix);
     say(`event history: JetStream stream on ${config.prefix}.events.> (${stream})`);
 
-    for (const id of config.nameServers) nodes.push(spawnNode(config, logs, "nameserver", id, nameServerArgs(config, id)));
+    // All at once: replicas of a group find each other by subject, in any order.
+    for (const id of config.nameServers) nodes.push(spawnNode(config, url, logs, "nameserver", id, nameServerArgs(config, id)));
     for (const g of config.groups) {
       for (let r = 0; r < g.replicas; r++) {
-        nodes.push(spawnNode(config, logs, "broker", `${g.name}.${r}`, brokerArgs(config, g.name, r)));
+        nodes.push(spawnNode(config, url, logs, "broker", `${g.name}.${r}`, brokerArgs(config, g.name, r, g.replicas)));
       }
     }
     for (const n of nodes.slice(1)) watch(n);
 
-    const expected = config.groups.reduce((sum, g) => sum + g.replicas, 0);
-    say(`waiting for ${expected} broker replicas to register with ${config.nameServers.length} NameServers …`);
-    await waitForRegistration(new Admin(nc, { prefix: config.prefix }), config.nameServers.length, expected);
+    const replicas = config.groups.reduce((sum, g) => sum + g.replicas, 0);
+    say(`waiting for ${replicas} broker replicas to register with ${config.nameServers.length} NameServers, and a master in every group …`);
+    const expected = { nameServers: config.nameServers.length, groups: config.groups };
+    const brokers = await waitForCluster(new Admin(nc, { prefix: config.prefix }), expected, logs);
     await nc.close();
-    printWhere(config, nodes);
+    printWhere(config, url, nodes, brokers);
   } catch (err) {
     await stopAll();
     throw err;
@@ -87,20 +93,21 @@ function nameServerArgs(c: ClusterConfig, id: string): string[] {
     "--dead-after", `${t.deadAfterMs}`, "--forget-after", `${t.forgetAfterMs}`];
 }
 
-function brokerArgs(c: ClusterConfig, group: string, replica: number): string[] {
-  const args = ["broker", "--cluster", c.clusterName, "--group", group, "--replica", `${replica}`,
+function brokerArgs(c: ClusterConfig, group: string, replica: number, replicas: number): string[] {
+  const args = ["broker", "--cluster", c.clusterName, "--group", group,
     "--data", join(c.dataDir, "brokers", `${group}.${replica}`), "--heartbeat-interval", `${c.broker.heartbeatIntervalMs}`];
+  for (const [flag, value] of Object.entries(replicationFlags(c, replica, replicas))) args.push(`--${flag}`, value);
   if (!c.broker.autoCreateTopic) args.push("--no-auto-create-topic");
   return args;
 }
 
-function spawnNode(c: ClusterConfig, logs: string, kind: Node["kind"], name: string, args: string[]): Node {
+function spawnNode(c: ClusterConfig, url: string, logs: string, kind: Node["kind"], name: string, args: string[]): Node {
   const log = join(logs, `${name}.log`);
   const out = createWriteStream(log, { flags: "a" });
   // Its own process group: Ctrl-C reaches only the launcher, which then
   // stops the nodes in order (brokers unregister while NameServers listen).
   const proc = killOnExit(
-    spawn(process.execPath, [cli, ...args, "--nats", c.nats.url, "--prefix", c.prefix], {
+    spawn(process.execPath, [cli, ...args, "--nats", url, "--prefix", c.prefix], {
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     }),
@@ -110,29 +117,34 @@ function spawnNode(c: ClusterConfig, logs: string, kind: Node["kind"], name: str
   return { name, kind, proc, log };
 }
 
-async function waitForRegistration(admin: Admin, nameServers: number, brokers: number, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const seen = await admin.nameServers().catch(() => []);
-    if (seen.length >= nameServers && seen.every((n) => n.brokers >= brokers)) return;
-    if (Date.now() > deadline) {
-      throw new Error(`after ${timeoutMs / 1000}s, ${seen.length} NameServers answer with brokers ${seen.map((n) => n.brokers).join("/")}; see the logs in data/cluster/logs`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
+/** nats://host:4222 with the port the server reported. */
+function withPort(url: string, port: number): string {
+  const u = new URL(url);
+  u.port = `${port}`;
+  return u.toString().replace(/\/$/, "");
 }
 
-function printWhere(c: ClusterConfig, nodes: Node[]): void {
+function printWhere(c: ClusterConfig, url: string, nodes: Node[], brokers: BrokerInfo[]): void {
+  const role = (n: Node) => brokers.find((b) => `${b.group}.${b.replica}` === n.name);
   say("\nRocketbus is running.\n");
-  say(`  NATS         ${c.nats.url}`);
+  say(`  NATS         ${url}`);
   say(`  monitoring   ${c.nats.monitor}   (/varz /connz /jsz)`);
   say(`  websocket    ${c.nats.websocket}`);
   say(`  data         ${resolve(c.dataDir)}\n`);
-  say(table(["NODE", "KIND", "PID", "LOG"], nodes.map((n) => [n.name, n.kind, String(n.proc.pid), n.log])));
-  say(`\ntry:  npx rbus cluster                                   (liveness of every broker)`);
-  say(`      npx rbus send --topic orders 'hello'                 (creates the topic on first send)`);
-  say(`      npx rbus consume --topic orders --group billing --from first --count 1`);
-  say(`      kill -9 <pid of a broker>                          (watch it go suspect, then dead)`);
-  say(`      nats sub '${c.prefix}.events.>'                          (liveness changes as they happen)`);
+  say(table(["NODE", "KIND", "ROLE", "TERM", "PID", "LOG"], nodes.map((n) => {
+    const b = role(n);
+    return [n.name, n.kind, b?.role ?? "", b ? `${b.term}` : "", String(n.proc.pid), n.log];
+  })));
+  const tries: Array<[string, string]> = [
+    ["npx rbus cluster", "role, term, liveness and lag of every replica"],
+    ["npx rbus send --topic orders 'hello'", "creates the topic on first send"],
+    ["npx rbus consume --topic orders --group billing --from first --count 1", ""],
+    ["kill -9 <pid of broker-a's master>", "another replica takes over; rbus cluster shows it"],
+    ["npx rbus failover --group broker-a", "hand mastership over cleanly"],
+    [`nats sub '${c.prefix}.events.>'`, "liveness and role changes as they happen"],
+  ];
+  const width = Math.max(...tries.filter(([, why]) => why).map(([cmd]) => cmd.length)) + 2;
+  say("");
+  tries.forEach(([cmd, why], i) => say(`${i === 0 ? "try:  " : "      "}${why ? `${cmd.padEnd(width)}(${why})` : cmd}`));
   say(`\nCtrl-C stops everything.`);
 }

@@ -55,6 +55,11 @@ export class FaultTable {
     this.until.delete(group);
   }
 
+  /** The group's failure is forgotten: a new master took over from the one that failed. */
+  clear(group: string): void {
+    this.until.delete(group);
+  }
+
   /** Whether the group may be chosen. Cheap when no group ever failed: the hot path asks per message. */
   isAvailable(group: string): boolean {
     if (this.until.size === 0) return true;

@@ -1,12 +1,15 @@
 // The producer: RocketMQ's DefaultMQProducer on NATS.
 //
-//   send        one request per message, awaits the broker's reply; retried
-//               on another broker group (at most `retries` more times) when
-//               the error says the group cannot take it now.
+//   send        one request per message, awaits the broker's reply.
 //   sendAsync   one promise per message, but messages travel in send.batch
 //               requests per (group, topic); see batcher.ts. Retries move the
 //               whole batch to another group, and a group shut out by the
 //               fault table loses its queued batches to the other groups.
+//
+// Both retry along one path (`deliver`, decisions in send-retry.ts): a
+// replica that is not master names the master and the attempt goes there at
+// once; a group with no master for now is retried after a route refresh,
+// elsewhere when the message may move, until retryBudgetMs is spent.
 //
 // Every send and send.batch carries its deadline (Rbus-Deadline): a broker
 // that gets to it after the producer stopped waiting drops it unstored, so
@@ -26,9 +29,7 @@ import { headers, type NatsConnection } from "@nats-io/transport-node";
 import {
   BadRequestError,
   encodeBatch,
-  ErrorCode,
   Header,
-  RbusError,
   subjects,
   type BatchSendResult,
   type SendResult,
@@ -40,7 +41,8 @@ import { FaultTable, type FaultTableOptions } from "./fault-table.js";
 import { decodeBatchSendReply, prepare, sendHeaders, type Message, type PreparedEntry } from "./producer-message.js";
 import { PublishRoutes, type TopicInfo } from "./producer-routes.js";
 import { RoundRobin, type QueueSelector } from "./queue-selector.js";
-import { brokerAddress, RouteCache, type MessageQueue } from "./route-cache.js";
+import { RouteCache, type MessageQueue } from "./route-cache.js";
+import { deadline, noMaster, noWritableQueue, retryStep, sleep, withAttempts } from "./send-retry.js";
 
 export type { Message } from "./producer-message.js";
 export { selectByKey, type QueueSelector } from "./queue-selector.js";
@@ -51,7 +53,12 @@ export interface ProducerOptions {
   group?: string;
   /** Each attempt waits this long for the broker (ms). */
   sendTimeoutMs?: number;
-  /** Attempts after the first, each on another group when there is one. */
+  /**
+   * A send (or batch) is retried until this long after it began (ms); the
+   * default 10 000 carries it across a failover of a replicated group.
+   */
+  retryBudgetMs?: number;
+  /** Attempts after the first, at most (default: as many as retryBudgetMs allows). */
   retries?: number;
   /** Body plus tags, keys and properties; larger messages are refused locally. */
   maxMessageBytes?: number;
@@ -76,20 +83,21 @@ export interface SendOptions<A = unknown> {
   group?: string;
 }
 
-/** Errors that say "this group cannot take it now, another may". */
-const RETRIABLE: ReadonlySet<string> = new Set([
-  ErrorCode.NO_RESPONDERS,
-  ErrorCode.TIMEOUT,
-  ErrorCode.NOT_MASTER,
-  ErrorCode.BROKER_BUSY,
-  ErrorCode.FLUSH_TIMEOUT,
-  // nothing was stored: the group's disk is full, another group may have room
-  ErrorCode.DISK_FULL,
-]);
+export { deadline, isRetriable } from "./send-retry.js";
 
-export function isRetriable(err: unknown): boolean {
-  return err instanceof RbusError && RETRIABLE.has(err.code);
+/** One attempt of `deliver`: where it goes and how it is sent. */
+interface Delivery<T> {
+  topic: string;
+  api: "send" | "send.batch";
+  /** Its messages stay on their queues: never moved to another group. */
+  pinned: boolean;
+  /** The group of the next attempt; `failed` is the group that just failed (undefined the first time). */
+  group(info: TopicInfo, failed: string | undefined): string;
+  request(subject: string, timeoutMs: number, deadline: number): Promise<T>;
 }
+
+/** An attempt gets at least this long, even at the very end of the budget. */
+const MIN_ATTEMPT_MS = 100;
 
 const MiB = 1 << 20;
 /** Room left in a NATS message for headers and the batch framing. */
@@ -103,6 +111,7 @@ export class Producer {
   private readonly subj;
   private readonly log: Logger;
   private readonly timeoutMs: number;
+  private readonly retryBudgetMs: number;
   private readonly retries: number;
   private readonly maxMessageBytes: number;
   private readonly batchOptions: Partial<BatchLimits>;
@@ -124,7 +133,8 @@ export class Producer {
     this.subj = subjects(opts.prefix);
     this.log = (opts.log ?? silentLogger).child({ producer: opts.group ?? "DEFAULT_PRODUCER" });
     this.timeoutMs = opts.sendTimeoutMs ?? 3000;
-    this.retries = opts.retries ?? 2;
+    this.retryBudgetMs = opts.retryBudgetMs ?? 10_000;
+    this.retries = opts.retries ?? Number.POSITIVE_INFINITY;
     this.maxMessageBytes = opts.maxMessageBytes ?? 4 * MiB;
     this.batchOptions = opts.batch ?? {};
     this.timers = opts.timers;
@@ -167,28 +177,22 @@ export class Producer {
   async send<A>(msg: Message, opts?: SendOptions<A>): Promise<SendResult> {
     this.running();
     const entry = prepare(msg, this.limit, Date.now(), this.limitSource);
-    let info = await this.publish.get(entry.topic);
-    const tried: string[] = [];
-    for (let attempt = 0; ; attempt++) {
-      const q = this.pinnedQueue(info, entry, msg, opts) ?? this.nextQueue(info, tried[tried.length - 1]);
-      const address = brokerAddress(info.route, q.group);
-      const subject = address ? this.subj.brokerApi(address, "send") : `the master of ${q.group}`;
-      const started = Date.now();
-      try {
-        if (!address) throw noMaster(entry.topic, q.group);
-        const h = sendHeaders(entry, q.queueId);
-        h.set(Header.deadline, String(deadline(started, this.timeoutMs)));
-        const reply = await this.nc.request(subject, entry.body, { timeout: this.timeoutMs, headers: h });
-        const result = decodeReply<SendResult>(reply);
-        this.succeeded(info, q.group, started);
-        return result;
-      } catch (err) {
-        const e = natsError(err, subject);
-        tried.push(q.group);
-        if (!isRetriable(e) || attempt >= this.retries) throw withAttempts(e, tried);
-        info = await this.failed(info, q.group);
-      }
-    }
+    let queueId = -1;
+    return this.deliver(await this.publish.get(entry.topic), {
+      topic: entry.topic,
+      api: "send",
+      pinned: opts?.selector !== undefined || msg.queueId !== undefined,
+      group: (info, failed) => {
+        const q = this.pinnedQueue(info, entry, msg, opts) ?? this.nextQueue(info, failed);
+        queueId = q.queueId;
+        return q.group;
+      },
+      request: async (subject, timeout, dl) => {
+        const h = sendHeaders(entry, queueId);
+        h.set(Header.deadline, String(dl));
+        return decodeReply<SendResult>(await this.nc.request(subject, entry.body, { timeout, headers: h }));
+      },
+    });
   }
 
   /**
@@ -221,7 +225,7 @@ export class Producer {
     const entry = prepare(msg, this.limit, Date.now(), this.limitSource);
     const info = await this.publish.get(entry.topic);
     const q = this.pinnedQueue(info, entry, msg, opts) ?? this.nextQueue(info, undefined);
-    const address = brokerAddress(info.route, q.group);
+    const address = this.routes.master(info.route, q.group);
     if (!address) throw noMaster(entry.topic, q.group);
     this.nc.publish(this.subj.brokerApi(address, "send"), entry.body, { headers: sendHeaders(entry, q.queueId) });
   }
@@ -284,30 +288,84 @@ export class Producer {
   }
 
   /** The batcher's transport: one send.batch request, moved to another group on a retriable error. */
-  private async sendBatch(batch: Batch): Promise<BatchSendResult> {
+  private sendBatch(batch: Batch): Promise<BatchSendResult> {
     const { topic, pinned } = batch.lane;
     let group = batch.lane.group;
-    const tried: string[] = [];
-    for (let attempt = 0; ; attempt++) {
-      const info = this.publish.peek(topic)!;
-      const address = brokerAddress(info.route, group);
-      const subject = address ? this.subj.brokerApi(address, "send.batch") : `the master of ${group}`;
-      const started = Date.now();
-      try {
-        if (!address) throw noMaster(topic, group);
+    return this.deliver(this.publish.peek(topic)!, {
+      topic,
+      api: "send.batch",
+      pinned,
+      group: (info, failed) => {
+        if (failed !== undefined && !pinned) group = this.moveBatch(batch.entries, info, failed)?.group ?? group;
+        return group;
+      },
+      request: async (subject, timeout, dl) => {
         const h = headers();
         h.set(Header.topic, topic);
-        h.set(Header.deadline, String(deadline(started, this.timeoutMs)));
-        const reply = await this.nc.request(subject, encodeBatch(batch.entries), { timeout: this.timeoutMs, headers: h });
-        const result = decodeBatchSendReply(reply);
-        this.succeeded(info, group, started);
+        h.set(Header.deadline, String(dl));
+        return decodeBatchSendReply(await this.nc.request(subject, encodeBatch(batch.entries), { timeout, headers: h }));
+      },
+    });
+  }
+
+  /**
+   * The one retry path of send and send.batch (see send-retry.ts): follow a
+   * master a replica names at once; otherwise keep the group out, fetch the
+   * route again and try another group (or, pinned or alone, the same one
+   * after a backoff), until the time budget is spent.
+   */
+  private async deliver<T>(first: TopicInfo, d: Delivery<T>): Promise<T> {
+    const endsAt = Date.now() + this.retryBudgetMs;
+    const budget = { endsAt, retries: this.retries };
+    const tried: string[] = [];
+    let info = first;
+    let group: string | undefined;
+    let address: string | undefined;
+    let failed: string | undefined;
+    let follow: string | undefined;
+    let hops = 0;
+    let refreshes = 0;
+    for (let attempt = 0; ; attempt++) {
+      const started = Date.now();
+      let subject = `the master of ${group ?? d.topic}`;
+      try {
+        if (follow === undefined) {
+          // Cleared first: choosing throws when the route has no master for the group now.
+          group = address = undefined;
+          group = d.group(info, failed);
+          address = this.routes.master(info.route, group);
+        } else address = follow;
+        follow = undefined;
+        if (!address) throw noMaster(d.topic, group!);
+        subject = this.subj.brokerApi(address, d.api);
+        const timeout = Math.min(this.timeoutMs, Math.max(MIN_ATTEMPT_MS, endsAt - started));
+        const result = await d.request(subject, timeout, deadline(started, timeout));
+        this.succeeded(info, group!, started);
         return result;
       } catch (err) {
         const e = natsError(err, subject);
-        tried.push(group);
-        if (!isRetriable(e) || attempt >= this.retries) throw withAttempts(e, tried);
-        const next = await this.failed(info, group);
-        if (!pinned) group = this.moveBatch(batch.entries, next, group)?.group ?? group;
+        const chosen = group; // undefined: no group could be chosen; wait, and ask for the route again
+        tried.push(chosen ?? "(none)");
+        const hint = this.routes.masters.learn(e);
+        const hintAddress = hint !== undefined && hint.group === chosen ? hint.address : undefined;
+        const now = Date.now();
+        const step = retryStep(e, { attempt, now, address, hintAddress, hops, refreshes }, budget);
+        if (step.kind === "give-up") throw withAttempts(e, tried);
+        if (step.kind === "master") {
+          this.log.debug("not the master; following the master it named", { group, term: hint?.term, master: step.address });
+          follow = step.address;
+          hops++;
+          continue;
+        }
+        hops = 0;
+        const moves = chosen !== undefined && !d.pinned && info.queues.some((q) => q.group !== chosen);
+        if (!moves) {
+          refreshes++;
+          const wait = step.backoffMs - (now - started);
+          if (wait > 0) await sleep(wait);
+        }
+        info = chosen === undefined ? await this.publish.reload(info) : await this.failed(info, chosen, address);
+        failed = chosen ?? failed;
       }
     }
   }
@@ -359,6 +417,9 @@ export class Producer {
     const q = info.queues.find((x) => x.queueId === msg.queueId && (group === undefined || x.group === group));
     if (q) return q;
     if (group !== undefined && !info.queues.some((x) => x.group === group)) throw noMaster(info.topic, group);
+    // The queue exists but its group has no master in the route for now (a failover): retried.
+    const masterless = info.route.queues.find((x) => x.writeQueues > msg.queueId! && (group === undefined || x.group === group));
+    if (masterless && !info.queues.some((x) => x.group === masterless.group)) throw noMaster(info.topic, masterless.group);
     throw new BadRequestError(`topic "${info.topic}" has no writable queue ${msg.queueId}${group ? ` in group ${group}` : ""}`);
   }
 
@@ -368,46 +429,18 @@ export class Producer {
     this.publish.sent(info, now);
   }
 
-  /** After a retriable failure: keep the group out, fetch the route again at once (or keep the old one if that fails). */
-  private failed(info: TopicInfo, group: string): Promise<TopicInfo> {
+  /**
+   * After a retriable failure: keep the group out, fetch the route again at
+   * once (or keep the old one if that fails). A route that names a new
+   * master for the group lets it back in: the failure was the old master's.
+   */
+  private async failed(info: TopicInfo, group: string, address: string | undefined): Promise<TopicInfo> {
     this.faults.failed(group);
     this.log.debug("send failed; group kept out", { topic: info.topic, group });
     this.moveQueued(group);
-    return this.publish.reload(info);
+    const next = await this.publish.reload(info);
+    const now = this.routes.master(next.route, group);
+    if (now !== undefined && now !== address) this.faults.clear(group);
+    return next;
   }
-}
-
-/** Time left for the reply to travel back: a broker that acts this close to the deadline would answer too late. */
-const DEADLINE_MARGIN_MS = 250;
-
-/**
- * The Rbus-Deadline of an attempt that started at `started` (ms since the
- * epoch): after it the broker drops the request instead of storing it,
- * because the producer has given up and may have sent it elsewhere.
- * Absolute, not a relative budget: a broker that was paused (SIGSTOP, a
- * long GC) finds the request in its socket buffer later and would start a
- * relative budget only then. The price is that it assumes the producer's
- * and the broker's clocks agree to well within the send timeout, as gRPC's
- * propagated deadlines do; a broker whose clock runs ahead refuses sends
- * with DEADLINE_EXCEEDED, which is not retried, so the skew shows.
- */
-export function deadline(started: number, timeoutMs: number): number {
-  return started + timeoutMs - Math.min(DEADLINE_MARGIN_MS, Math.floor(timeoutMs / 10));
-}
-
-function noMaster(topic: string, group: string): RbusError {
-  return new RbusError(ErrorCode.NO_RESPONDERS, `broker group ${group} has no master for "${topic}" in the current route`);
-}
-
-/** No queue to write to: the topic is read-only (not retried), or no group has a master now (retried). */
-function noWritableQueue(info: TopicInfo): RbusError {
-  const writable = info.route.queues.filter((q) => q.perm === "rw" || q.perm === "w");
-  if (writable.length === 0) return new RbusError(ErrorCode.NO_PERMISSION, `topic "${info.topic}" is not writable on any broker group`);
-  return new RbusError(ErrorCode.NO_RESPONDERS, `no broker group serving "${info.topic}" has a master in the current route`);
-}
-
-/** The last error, saying where it was tried when that was more than once. */
-function withAttempts(err: unknown, tried: string[]): unknown {
-  if (!(err instanceof RbusError) || tried.length < 2) return err;
-  return new RbusError(err.code, `${err.message} (${tried.length} attempts: ${tried.join(", ")})`);
 }

@@ -3,8 +3,11 @@
 // at once after a failure (invalidate). Concurrent lookups of one topic
 // share one request.
 import type { NatsConnection } from "@nats-io/transport-node";
-import { subjects, type GroupRoute, type ReplicaRoute, type RouteData } from "../protocol/index.js";
+import { subjects, type RouteData } from "../protocol/index.js";
 import { requestJson } from "../runtime/request.js";
+import { MasterHints, masterOf } from "./master-hints.js";
+
+export { masterOf } from "./master-hints.js";
 
 /** One queue of a topic: RocketMQ's MessageQueue. */
 export interface MessageQueue {
@@ -29,6 +32,8 @@ interface Entry {
 }
 
 export class RouteCache {
+  /** Masters named by NOT_MASTER replies, newer than the routes until the NameServers catch up. */
+  readonly masters: MasterHints;
   private readonly routes = new Map<string, Entry>();
   private readonly inflight = new Map<string, Promise<RouteData>>();
   /** Bumped by invalidate: a fetch that started before it must not refill the cache. */
@@ -43,6 +48,7 @@ export class RouteCache {
     opts: RouteCacheOptions = {},
   ) {
     this.subj = subjects(opts.prefix);
+    this.masters = new MasterHints((group, replica) => this.subj.brokerBase(group, replica));
     this.refreshMs = opts.refreshMs ?? 30_000;
     this.timeoutMs = opts.timeoutMs ?? 3000;
     this.now = opts.now ?? Date.now;
@@ -82,11 +88,11 @@ export class RouteCache {
     this.inflight.set(topic, p);
     return p;
   }
-}
 
-/** The replica that takes writes in a group: its master (routes list only alive and suspect replicas). */
-export function masterOf(group: GroupRoute | undefined): ReplicaRoute | undefined {
-  return group?.replicas.find((r) => r.role === "master");
+  /** Where writes to `group` go: the route's master, or the newer master a replica named. */
+  master(route: RouteData, group: string): string | undefined {
+    return this.masters.address(route, group);
+  }
 }
 
 /** Queues a producer may write to, in a stable order: group by group, queue id by queue id. */
@@ -110,7 +116,7 @@ export function readableQueues(route: RouteData): MessageQueue[] {
   return out;
 }
 
-/** Subject prefix of the replica to talk to in a group: the master. */
+/** Subject prefix of a group's master in the route alone (no hints: see RouteCache.master). */
 export function brokerAddress(route: RouteData, group: string): string | undefined {
   return masterOf(route.groups.find((g) => g.group === group))?.address;
 }

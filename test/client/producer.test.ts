@@ -241,7 +241,7 @@ test("an ordered send whose queue's group hangs fails on that queue; it is never
   await createTopic(ctx, "ordered", ["broker-a"]);
   const hung = await fakeGroup(ctx.c.nc, "broker-h", "ordered", "hang");
   await waitUntil("broker-h in the route", async () => (await requestJson<RouteData>(ctx.c.nc, subj.ns.route, { topic: "ordered" })).queues.length === 2);
-  const p = await producer(ctx, { sendTimeoutMs: 200 });
+  const p = await producer(ctx, { sendTimeoutMs: 200, retries: 2 });
   const toHung = (queues: readonly { group: string; queueId: number; topic: string }[]) => queues.find((q) => q.group === "broker-h" && q.queueId === 2)!;
   const err = await p.send({ topic: "ordered", body: "x" }, { selector: toHung }).catch((e: RbusError) => e);
   assert.is((err as RbusError).code, ErrorCode.TIMEOUT);

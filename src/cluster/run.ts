@@ -104,10 +104,13 @@ function brokerArgs(c: ClusterConfig, group: string, replica: number, replicas: 
 function spawnNode(c: ClusterConfig, url: string, logs: string, kind: Node["kind"], name: string, args: string[]): Node {
   const log = join(logs, `${name}.log`);
   const out = createWriteStream(log, { flags: "a" });
+  const argv = [cli, ...args, "--nats", url, "--prefix", c.prefix];
+  // The command line first, so a node killed in the tour can be started again by hand.
+  out.write(JSON.stringify({ t: new Date().toISOString(), level: "info", node: name, msg: "started by run-cluster", command: [process.execPath, ...argv].join(" ") }) + "\n");
   // Its own process group: Ctrl-C reaches only the launcher, which then
   // stops the nodes in order (brokers unregister while NameServers listen).
   const proc = killOnExit(
-    spawn(process.execPath, [cli, ...args, "--nats", url, "--prefix", c.prefix], {
+    spawn(process.execPath, argv, {
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     }),

@@ -42,6 +42,8 @@ export interface RoleContext extends RoleInput {
   campaign: { term: number; preVote: boolean; transfer: boolean } | null;
   granted: number[];
   rejected: number[];
+  /** A master of this term named by a refusal: followed if the campaign is lost. */
+  hint: number | null;
   /** Master: ms since each follower's last fetch (own entry 0). */
   heardFrom: number[];
   /** Own NATS connection is down: a slave counts no silence. */
@@ -116,21 +118,24 @@ export const roleMachine = setup({
     prepareTransfer: assign(({ context, event }) => ({ term: Math.max(context.term, ev(event, "TRANSFER_NOW").term), transfer: true })),
     startPreVote: enqueueActions(({ context, enqueue }) => {
       const campaign = { term: context.term + 1, preVote: true, transfer: false };
-      enqueue.assign({ ...fresh(context), master: null, campaign, transfer: false, granted: [context.replica], rejected: [] });
+      enqueue.assign({ ...fresh(context), master: null, campaign, transfer: false, granted: [context.replica], rejected: [], hint: null });
       if (context.replicas > 1) enqueue.emit({ type: "requestVotes", ...campaign });
     }),
     startVote: enqueueActions(({ context, enqueue }) => {
       const term = context.term + 1;
       const campaign = { term, preVote: false, transfer: context.transfer };
-      enqueue.assign({ ...fresh(context), term, votedFor: context.replica, master: null, campaign, granted: [context.replica], rejected: [] });
+      enqueue.assign({ ...fresh(context), term, votedFor: context.replica, master: null, campaign, granted: [context.replica], rejected: [], hint: null });
       enqueue.emit({ type: "persist", term, votedFor: context.replica });
       if (context.replicas > 1) enqueue.emit({ type: "requestVotes", ...campaign });
     }),
     tally: assign(({ context, event }) => {
       const r = ev(event, "VOTE_RESPONSE");
       const add = (list: number[]) => (list.includes(r.from) ? list : [...list, r.from]);
-      return r.granted ? { granted: add(context.granted) } : { rejected: add(context.rejected) };
+      if (r.granted) return { granted: add(context.granted) };
+      const named = r.master !== null && r.master !== context.replica && r.term === context.term;
+      return { rejected: add(context.rejected), hint: named ? r.master : context.hint };
     }),
+    followHint: assign(({ context }) => ({ master: context.hint, reason: "follow" as const })),
     wonReason: assign(({ context }) => ({ reason: context.campaign?.transfer ? ("transfer" as const) : ("elected" as const) })),
     takeOffice: assign(({ context }) => ({
       master: context.replica, campaign: null, elapsedMs: 0, masterGone: false, heardFrom: new Array<number>(context.replicas).fill(0),
@@ -186,10 +191,10 @@ export const roleMachine = setup({
       const r = ev(event, "VOTE_RESPONSE");
       return r.term > context.term && !(r.granted && r.preVote && context.campaign?.preVote && r.term === context.campaign.term);
     },
-    /** A refusal naming this term's master: follow it. */
-    pointedToMaster: ({ context, event }) => {
+    /** The master of this term itself refused: it is alive, follow it. (Another voter's word waits for a lost campaign.) */
+    masterRefused: ({ context, event }) => {
       const r = ev(event, "VOTE_RESPONSE");
-      return !r.granted && r.term === context.term && r.master !== null && r.master !== context.replica;
+      return !r.granted && r.term === context.term && r.master === r.from;
     },
     counts: ({ context, event }) => {
       const r = ev(event, "VOTE_RESPONSE");
@@ -206,7 +211,7 @@ export const roleMachine = setup({
   id: "role",
   context: ({ input }) => ({
     ...input, master: null, elapsedMs: 0, timeoutMs: randomTimeout(input.electionTimeoutMs, input.random), campaign: null,
-    granted: [], rejected: [], heardFrom: [], paused: false, masterGone: false, transfer: false, reason: "started", reported: null,
+    granted: [], rejected: [], hint: null, heardFrom: [], paused: false, masterGone: false, transfer: false, reason: "started", reported: null,
   }),
   initial: "starting",
   on: { DISCONNECTED: { actions: "pause" }, RECONNECTED: { actions: "resume" } },
@@ -235,12 +240,12 @@ export const roleMachine = setup({
     },
     candidate: {
       initial: "preVote",
-      always: { guard: "lost", target: "slave", actions: { type: "because", params: { reason: "follow" } } },
+      always: { guard: "lost", target: "slave", actions: "followHint" },
       on: {
         TICK: [{ guard: "paused" }, { guard: "timedOut", target: ".preVote", reenter: true }, { actions: "count" }],
         VOTE_RESPONSE: [
           { guard: "outvoted", target: "slave", actions: { type: "follow", params: { reason: "higher-term" } } },
-          { guard: "pointedToMaster", target: "slave", actions: { type: "follow", params: { reason: "follow" } } },
+          { guard: "masterRefused", target: "slave", actions: { type: "follow", params: { reason: "follow" } } },
           { guard: "counts", actions: "tally" },
         ],
         MASTER_HEARD: { guard: "newMaster", target: "slave", actions: { type: "follow", params: { reason: "follow" } } },

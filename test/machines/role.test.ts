@@ -309,3 +309,50 @@ timing("TRANSFER_NOW campaigns at once in the next term, with no pre-vote", () =
 });
 
 timing.run();
+
+const campaign = suite("role: a campaign's replies");
+
+campaign("a refusal from the master itself is followed at once; another voter's word only once the campaign is lost", () => {
+  const r = start({ term: 1 });
+  r.tick(2 * BASE);
+  assert.equal(r.take(), ["slave t1 mnull (started)", "ask t2 pre"]);
+  r.actor.send({ type: "VOTE_RESPONSE", from: 1, term: 1, granted: false, preVote: true, master: 2 });
+  assert.equal([r.status().role, r.status().master], ["candidate", null], "r1 may hear a master that is already dead");
+  r.actor.send({ type: "VOTE_RESPONSE", from: 2, term: 1, granted: false, preVote: true, master: 2 });
+  assert.equal(r.take(), ["slave t1 m2 (follow)"]);
+
+  r.tick(2 * BASE);
+  r.take();
+  r.actor.send({ type: "VOTE_RESPONSE", from: 1, term: 1, granted: false, preVote: true, master: 2 });
+  r.actor.send({ type: "VOTE_RESPONSE", from: 1, term: 1, granted: false, preVote: true, master: 2 });
+  assert.is(r.status().role, "candidate", "one voter counts once");
+  r.actor.send({ type: "VOTE_RESPONSE", from: 2, term: 1, granted: false, preVote: true, master: null });
+  assert.equal([r.status().role, r.status().master], ["slave", 2], "lost: it follows the master it was told of");
+});
+
+campaign("a refusal from a higher term ends the campaign in that term", () => {
+  const r = start({ term: 1 });
+  r.tick(2 * BASE);
+  r.take();
+  r.actor.send({ type: "VOTE_RESPONSE", from: 1, term: 3, granted: false, preVote: true, master: 2 });
+  assert.equal(r.take(), ["persist t3 vnull", "slave t3 m2 (higher-term)"]);
+});
+
+campaign("a pre-candidate that hears its master again goes back to it; a voting candidate ignores the old term", () => {
+  const r = start({ term: 1 });
+  r.actor.send({ type: "MASTER_HEARD", term: 1, master: 2 });
+  r.tick(2 * BASE);
+  assert.is(r.status().phase, "preVote");
+  r.actor.send({ type: "MASTER_HEARD", term: 1, master: 2 });
+  assert.equal([r.status().role, r.status().master], ["slave", 2]);
+  r.tick(2 * BASE);
+  r.actor.send({ type: "VOTE_RESPONSE", from: 1, term: 2, granted: true, preVote: true, master: null });
+  assert.equal([r.status().phase, r.status().term], ["voting", 2]);
+  r.actor.send({ type: "MASTER_HEARD", term: 1, master: 2 });
+  assert.is(r.status().phase, "voting");
+  r.actor.send({ type: "VOTE_RESPONSE", from: 2, term: 2, granted: false, preVote: false, master: null });
+  r.actor.send({ type: "VOTE_RESPONSE", from: 1, term: 2, granted: false, preVote: false, master: null });
+  assert.equal([r.status().role, r.status().term, r.status().votedFor], ["slave", 2, 0], "lost, in the term it voted itself in");
+});
+
+campaign.run();

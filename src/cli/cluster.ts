@@ -43,7 +43,7 @@ export async function clusterCommand(argv: string[]): Promise<void> {
     console.log(`\nBrokers (as ${cluster.nameServer} sees them):`);
     console.log(
       table(
-        ["CLUSTER", "GROUP", "REPLICA", "ROLE", "TERM", "LIVENESS", "COMMIT", "END", "LAG", "LAST HEARTBEAT", "TOPICS"],
+        ["CLUSTER", "GROUP", "REPLICA", "ROLE", "TERM", "LIVENESS", "LAST HEARTBEAT", "COMMIT", "END", "LAG", "TOPICS"],
         replicas.map((r) => [
           r.cluster,
           r.group,
@@ -51,10 +51,10 @@ export async function clusterCommand(argv: string[]): Promise<void> {
           r.role,
           String(r.term),
           r.liveness,
+          ago(r.lastHeartbeatAt),
           offset(r.commitOffset, r.answered),
           offset(r.end, r.answered),
           bytes(r.lagBytes),
-          ago(r.lastHeartbeatAt),
           String(r.topics),
         ]),
       ),

@@ -2,34 +2,24 @@
 // rbus: run Rocketbus nodes and talk to a running cluster.
 import { RbusError } from "../protocol/index.js";
 import { UsageError } from "./args.js";
-import { brokerCommand } from "./broker.js";
-import { clusterCommand } from "./cluster.js";
-import { failoverCommand } from "./failover.js";
-import { nameserverCommand } from "./nameserver.js";
-import { sendCommand } from "./send.js";
-import { consumeCommand } from "./consume.js";
-import { progressCommand } from "./progress.js";
-import { topicCommand } from "./topic.js";
-import { routeCommand } from "./route.js";
-import { messageCommand } from "./message.js";
-import { inspectCommand } from "./inspect.js";
-import { storeCommand } from "./store.js";
-import { runClusterCommand } from "../cluster/run.js";
+type Command = (argv: string[]) => Promise<void>;
 
-const commands: Record<string, [(argv: string[]) => Promise<void>, string]> = {
-  nameserver: [nameserverCommand, "run a NameServer"],
-  broker: [brokerCommand, "run a broker replica"],
-  cluster: [clusterCommand, "print NameServers and broker replicas: role, term, liveness, commit offset, lag"],
-  failover: [failoverCommand, "hand a group's mastership to another replica (--group g [--to i])"],
-  send: [sendCommand, "send a message (or --count N of them) and print the result"],
-  consume: [consumeCommand, "print a topic's messages as a consumer group member (--count N, then exit)"],
-  progress: [progressCommand, "print a consumer group's committed offsets and lag per queue"],
-  topic: [topicCommand, "create or list topics"],
-  route: [routeCommand, "print a topic's route"],
-  message: [messageCommand, "look a message up by id or key"],
-  inspect: [inspectCommand, "watch the nodes' state machines change, live"],
-  store: [storeCommand, "verify a data folder offline: store verify --data <dir> (exit 1 on damage)"],
-  "run-cluster": [runClusterCommand, "run nats-server, NameServers and brokers as a local cluster"],
+// Each command's module is loaded only when it runs: `rbus cluster` starts
+// without loading the broker and its store.
+const commands: Record<string, [() => Promise<Command>, string]> = {
+  nameserver: [async () => (await import("./nameserver.js")).nameserverCommand, "run a NameServer"],
+  broker: [async () => (await import("./broker.js")).brokerCommand, "run a broker replica"],
+  cluster: [async () => (await import("./cluster.js")).clusterCommand, "print NameServers and broker replicas: role, term, liveness, commit offset, lag"],
+  failover: [async () => (await import("./failover.js")).failoverCommand, "hand a group's mastership to another replica (--group g [--to i])"],
+  send: [async () => (await import("./send.js")).sendCommand, "send a message (or --count N of them) and print the result"],
+  consume: [async () => (await import("./consume.js")).consumeCommand, "print a topic's messages as a consumer group member (--count N, then exit)"],
+  progress: [async () => (await import("./progress.js")).progressCommand, "print a consumer group's committed offsets and lag per queue"],
+  topic: [async () => (await import("./topic.js")).topicCommand, "create or list topics"],
+  route: [async () => (await import("./route.js")).routeCommand, "print a topic's route"],
+  message: [async () => (await import("./message.js")).messageCommand, "look a message up by id or key"],
+  inspect: [async () => (await import("./inspect.js")).inspectCommand, "watch the nodes' state machines change, live"],
+  store: [async () => (await import("./store.js")).storeCommand, "verify a data folder offline: store verify --data <dir> (exit 1 on damage)"],
+  "run-cluster": [async () => (await import("../cluster/run.js")).runClusterCommand, "run nats-server, NameServers and brokers as a local cluster"],
 };
 
 function help(): string {
@@ -45,7 +35,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const command = commands[name];
   if (!command) throw new UsageError(`unknown command "${name}"\n\n${help()}`);
-  await command[0](rest);
+  await (await command[0]())(rest);
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

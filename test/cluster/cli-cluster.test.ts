@@ -26,7 +26,7 @@ test("one replica: its row shows role, term, liveness, commit offset, end and la
   assert.is(sent.code, 0, sent.stderr);
 
   const out = await runRbus(["cluster", "--nats", ctx.server.url]);
-  assert.match(out.stdout, /\nCLUSTER\s+GROUP\s+REPLICA\s+ROLE\s+TERM\s+LIVENESS\s+COMMIT\s+END\s+LAG\s+LAST HEARTBEAT\s+TOPICS\n/);
+  assert.match(out.stdout, /\nCLUSTER\s+GROUP\s+REPLICA\s+ROLE\s+TERM\s+LIVENESS\s+LAST HEARTBEAT\s+COMMIT\s+END\s+LAG\s+TOPICS\n/);
   const [row] = (await clusterRows(ctx.server.url)).filter((r) => r.GROUP === "solo");
   assert.equal([row!.REPLICA, row!.ROLE, row!.LIVENESS, row!.LAG], ["0", "master", "alive", "0 B"]);
   assert.ok(Number(row!.END) > 0, `the end counts the 10 messages: ${row!.END}`);

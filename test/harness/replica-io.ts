@@ -3,6 +3,7 @@
 // RbusError such as NOT_MASTER or NOT_REPLICATED, or no answer at all).
 import { headers, type NatsConnection } from "@nats-io/transport-node";
 import { encodeJson, Header, subjects, type PullReply, type SendResult, type WireMessage } from "../../src/protocol/index.js";
+import { deadline } from "../../src/client/send-retry.js";
 import { decodeReply, natsError } from "../../src/runtime/request.js";
 
 const subj = subjects();
@@ -18,7 +19,7 @@ export async function sendTo(nc: NatsConnection, group: string, replica: number,
   h.set(Header.topic, topic);
   if (o.queueId !== undefined) h.set(Header.queue, String(o.queueId));
   const timeout = o.timeoutMs ?? 2000;
-  h.set(Header.deadline, String(Date.now() + timeout));
+  h.set(Header.deadline, String(deadline(Date.now(), timeout))); // as the producer sets it: the broker answers before we give up
   const subject = subj.broker(group, replica, "send");
   try {
     return decodeReply<SendResult>(await nc.request(subject, body, { headers: h, timeout }));

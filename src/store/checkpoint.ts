@@ -11,7 +11,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { isDiskFull } from "./append-atomic.js";
-import { readJsonFile, writeFileAtomicAsync } from "./atomic-file.js";
+import { readJsonFile, writeFileAtomic, writeFileAtomicAsync } from "./atomic-file.js";
 
 export interface Checkpoint {
   commitLog: number;
@@ -22,6 +22,8 @@ export interface Checkpoint {
    * from here on; from the log's start when it is missing.
    */
   verified?: number;
+  /** A replicated store's commit offset at the flush (a lower bound: what was committed stays committed). */
+  committed?: number;
   /** Store clock when written, ms. */
   savedAt: number;
 }
@@ -38,6 +40,11 @@ export function readCheckpoint(dir: string): Checkpoint | undefined {
 
 export function writeCheckpoint(dir: string, cp: Checkpoint): Promise<void> {
   return writeFileAtomicAsync(path.join(dir, "checkpoint"), JSON.stringify(cp));
+}
+
+/** writeCheckpoint, synchronously (a truncation, which must not claim what it is cutting). */
+export function writeCheckpointSync(dir: string, cp: Checkpoint): void {
+  writeFileAtomic(path.join(dir, "checkpoint"), JSON.stringify(cp));
 }
 
 /** Creates the abort marker; returns whether one was already there (the last run did not close). */

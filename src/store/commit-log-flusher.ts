@@ -13,13 +13,14 @@
 //    dropped (Linux clears the error once reported), so the store stops
 //    taking writes rather than acknowledge on top of it.
 import type { CommitLog } from "./commit-log.js";
+import { realStoreTimers, type StoreTimerFns } from "./options.js";
 
 export type FsyncFn = (fd: number) => Promise<void>;
 
 interface Waiter {
   upTo: number;
   resolve: (ok: boolean) => void;
-  timer: NodeJS.Timeout;
+  timer: unknown;
 }
 
 export class CommitLogFlusher {
@@ -34,6 +35,9 @@ export class CommitLogFlusher {
     private readonly fsync: FsyncFn,
     private readonly timeoutMs: number,
     private readonly onFsyncError: (err: unknown) => void = () => {},
+    private readonly timers: StoreTimerFns = realStoreTimers,
+    /** After every round that moved the flushed mark, before its waiters are answered. */
+    private readonly onFlushed: (flushed: number) => void = () => {},
   ) {
     this.flushed = log.maxOffset;
   }
@@ -42,7 +46,7 @@ export class CommitLogFlusher {
   waitFor(upTo: number): Promise<boolean> {
     if (this.flushed >= upTo) return Promise.resolve(true);
     return new Promise<boolean>((resolve) => {
-      const w: Waiter = { upTo, resolve, timer: setTimeout(() => this.expire(w), this.timeoutMs) };
+      const w: Waiter = { upTo, resolve, timer: this.timers.set(() => this.expire(w), this.timeoutMs) };
       this.waiters.push(w);
       this.schedule();
     });
@@ -83,7 +87,10 @@ export class CommitLogFlusher {
       this.onFsyncError(err);
       throw err;
     }
-    this.flushed = Math.max(this.flushed, target);
+    if (target > this.flushed) {
+      this.flushed = target;
+      this.onFlushed(target);
+    }
     this.release();
   }
 
@@ -91,7 +98,7 @@ export class CommitLogFlusher {
     const still: Waiter[] = [];
     for (const w of this.waiters) {
       if (w.upTo <= this.flushed) {
-        clearTimeout(w.timer);
+        this.timers.clear(w.timer);
         w.resolve(true);
       } else still.push(w);
     }
@@ -107,7 +114,7 @@ export class CommitLogFlusher {
 
   private failAll(): void {
     for (const w of this.waiters.splice(0)) {
-      clearTimeout(w.timer);
+      this.timers.clear(w.timer);
       w.resolve(false);
     }
   }

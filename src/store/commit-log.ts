@@ -21,6 +21,18 @@ export function placeRecord(pos: number, size: number, segmentBytes: number): nu
 
 const SCAN_CHUNK = 4 << 20;
 
+/** What readRaw read: `offset` is where the bytes start (the next segment's base at a full segment's end). */
+export interface RawRead {
+  bytes: Buffer;
+  offset: number;
+  /** The first record there fails its checks: `bytes` is that record alone (its claimed size, as far as it reads). */
+  corrupt?: { offset: number; size: number };
+}
+
+function recordIsAt(buf: Buffer, at: number, end: number, offset: number, verifyCrc: boolean): boolean {
+  return checkRecord(buf, at, end, verifyCrc) === RecordStatus.OK && recordPhysicalOffset(buf, at) === offset;
+}
+
 export class CommitLog {
   private constructor(readonly files: SegmentFiles, readonly segmentBytes: number) {}
 
@@ -96,24 +108,35 @@ export class CommitLog {
   /**
    * Whole records from `offset` (a record boundary), at most `maxBytes` but
    * always at least one, from a single segment; empty at the end of the log.
-   * An offset at the end of a full segment continues in the next one.
+   * An offset at the end of a full segment continues in the next one. Stops
+   * before a record that fails its checks (CRC, own offset); when the first
+   * record fails them it comes back alone, named in `corrupt`, so that a
+   * caller can tell it apart from good bytes.
    */
-  readRaw(offset: number, maxBytes: number): Buffer {
+  readRaw(offset: number, maxBytes: number, verifyCrc = true): RawRead {
     let seg = this.files.find(offset);
     if (seg && offset >= seg.base + seg.size) {
       seg = this.files.next(seg);
       offset = seg?.base ?? offset;
     }
-    if (!seg) return Buffer.alloc(0);
+    if (!seg) return { bytes: Buffer.alloc(0), offset };
     const buf = this.read(offset, Math.min(Math.max(maxBytes, FIXED_BYTES), seg.base + seg.size - offset));
     let end = 0;
     while (end + 8 <= buf.length) {
       const size = recordSize(buf, end);
       if (end + size > buf.length) break;
+      if (!recordIsAt(buf, end, end + size, offset + end, verifyCrc)) {
+        if (end === 0) return { bytes: buf.subarray(0, size), offset, corrupt: { offset, size } };
+        break;
+      }
       end += size;
     }
-    if (end > 0) return buf.subarray(0, end);
-    return buf.length >= 8 ? this.read(offset, recordSize(buf, 0)) : buf;
+    if (end > 0) return { bytes: buf.subarray(0, end), offset };
+    const size = buf.length >= 8 ? recordSize(buf, 0) : 0;
+    if (size < FIXED_BYTES || size > this.segmentBytes) return { bytes: buf, offset, corrupt: { offset, size: buf.length } };
+    const whole = this.read(offset, size);
+    const ok = recordIsAt(whole, 0, whole.length, offset, verifyCrc) && whole.length === size;
+    return ok ? { bytes: whole, offset } : { bytes: whole, offset, corrupt: { offset, size: whole.length } };
   }
 
   /**

@@ -31,6 +31,13 @@ export function entryTagHash(buf: Buffer, i: number): bigint {
 export class ConsumeQueue {
   /** First logical offset that still points into the commit log. */
   min = 0;
+  /**
+   * One past the last entry readers may see (its record ends at or below the
+   * store's commit offset); moved by visibility.ts. Read it as visibleMax.
+   */
+  visible = 0;
+  /** Commit-log end of the last entry appended by this process; -1 when not known (a search finds it). */
+  lastEnd = -1;
 
   private constructor(readonly topic: string, readonly queueId: number, private readonly files: SegmentFiles) {}
 
@@ -41,7 +48,13 @@ export class ConsumeQueue {
     const max = cq.files.maxOffset;
     if (max % CQ_ENTRY_BYTES !== 0) cq.files.truncateTo(max - (max % CQ_ENTRY_BYTES)); // torn entry
     cq.min = cq.firstValid(cq.files.minOffset / CQ_ENTRY_BYTES, 0);
+    cq.visible = cq.max;
     return cq;
+  }
+
+  /** What readers may see: [min, visibleMax). */
+  get visibleMax(): number {
+    return Math.max(this.min, Math.min(this.visible, this.max));
   }
 
   /** One past the last entry. */
@@ -59,8 +72,9 @@ export class ConsumeQueue {
   append(logical: number, buf: Buffer, count: number): void {
     const max = this.max;
     if (this.min === max) this.min = logical;
-    else if (logical > max) this.reserveTo(logical); // only a rebuild skips offsets
+    else if (logical > max) this.reserveTo(logical); // a rebuild, or a master's kept offsets
     this.files.write(logical * CQ_ENTRY_BYTES, buf, 0, count * CQ_ENTRY_BYTES);
+    this.lastEnd = entryOffset(buf, count - 1) + entrySize(buf, count - 1);
   }
 
   /**
@@ -68,6 +82,7 @@ export class ConsumeQueue {
    * (again), and every file but the last stays full.
    */
   reserveTo(logical: number): void {
+    this.lastEnd = -1;
     const zeros = Buffer.alloc(Math.min(logical - this.max, 4096) * CQ_ENTRY_BYTES);
     while (this.max < logical) {
       const n = Math.min(logical - this.max, zeros.length / CQ_ENTRY_BYTES);
@@ -106,7 +121,8 @@ export class ConsumeQueue {
     this.files.truncateTo(0);
     this.files.removeFirst(); // an empty file at 0 would be a short one before the rebuilt files
     this.files.truncateTo(at * CQ_ENTRY_BYTES);
-    this.min = at;
+    this.min = this.visible = at;
+    this.lastEnd = -1;
   }
 
   /** Entries [from, from + count) clamped to what exists, in one buffer. */
@@ -131,13 +147,28 @@ export class ConsumeQueue {
 
   /** Drops every entry pointing at or past `clOffset` (the commit log was truncated there). */
   truncatePhysical(clOffset: number): void {
-    this.truncateLogical(this.firstAtOrAfter(this.min, clOffset));
+    this.truncateLogical(this.cutFor(clOffset));
+  }
+
+  /** Where truncatePhysical(clOffset) would cut: the first entry pointing at or past it. */
+  cutFor(clOffset: number): number {
+    return this.firstAtOrAfter(this.min, clOffset);
   }
 
   truncateLogical(logical: number): void {
     if (logical >= this.max) return;
     this.files.truncateTo(logical * CQ_ENTRY_BYTES);
     if (this.min > logical) this.min = logical;
+    if (this.visible > logical) this.visible = logical;
+    this.lastEnd = -1;
+  }
+
+  /**
+   * First entry in [from, max) that is not a hole and whose record ends past
+   * `clOffset`; max if none. Entries at or after it are not yet committed.
+   */
+  firstEndingAfter(from: number, clOffset: number): number {
+    return this.search(from, (offset, size) => offset + size > clOffset);
   }
 
   /**
@@ -166,6 +197,11 @@ export class ConsumeQueue {
    * on to the next entry.
    */
   private firstAtOrAfter(from: number, clOffset: number): number {
+    return this.search(from, (offset) => offset >= clOffset);
+  }
+
+  /** First entry in [from, max) that is not a hole and meets `past` (false for a prefix of the entries, true after); max if none. */
+  private search(from: number, past: (offset: number, size: number) => boolean): number {
     let lo = from;
     let hi = this.max;
     let best = this.max;
@@ -173,20 +209,20 @@ export class ConsumeQueue {
       const mid = Math.floor((lo + hi) / 2);
       const j = this.nextEntry(mid, hi);
       if (j === undefined) hi = mid;
-      else if (j[1] >= clOffset) [best, hi] = [j[0], mid];
+      else if (past(j[1], j[2])) [best, hi] = [j[0], mid];
       else lo = j[0] + 1;
     }
     return best;
   }
 
-  /** The first entry in [from, to) that is not a hole, as [logical, commitLogOffset]; undefined if all are holes. */
-  private nextEntry(from: number, to: number): [number, number] | undefined {
+  /** The first entry in [from, to) that is not a hole, as [logical, commitLogOffset, size]; undefined if all are holes. */
+  private nextEntry(from: number, to: number): [number, number, number] | undefined {
     const perFile = this.files.capacity / CQ_ENTRY_BYTES;
     let at = from;
     while (at < to) {
       const buf = this.read(at, Math.min(256, to - at));
       const n = buf.length / CQ_ENTRY_BYTES;
-      for (let i = 0; i < n; i++) if (entrySize(buf, i) !== 0) return [at + i, entryOffset(buf, i)];
+      for (let i = 0; i < n; i++) if (entrySize(buf, i) !== 0) return [at + i, entryOffset(buf, i), entrySize(buf, i)];
       at = n > 0 ? at + n : (Math.floor(at / perFile) + 1) * perFile; // the rest of this file is missing
     }
     return undefined;

@@ -6,6 +6,11 @@
 // gap records: ordinary records (CRC, own offset, the placement rule, so a
 // slave copies them like any other) flagged GAP, in a reserved topic, that
 // the dispatcher never indexes and a lookup never returns.
+//
+// The same flag marks the other control record, a master's term start
+// (termStartRecord): topic %RBUS_TERM%, written first by a new master
+// (Raft's no-op entry: committing it commits the earlier terms' tail).
+// isGap() is true for both, so both are kept out of every index and queue.
 import type { CommitLog } from "./commit-log.js";
 import { encodedSize, encodeRecord, FIXED_BYTES } from "./record.js";
 import type { PutMessage } from "./types.js";
@@ -17,6 +22,18 @@ export const GAP_TOPIC = "%RBUS_GAP%";
 export const MIN_GAP_BYTES = FIXED_BYTES + GAP_TOPIC.length;
 
 export const isGap = (flags: number): boolean => (flags & GAP_FLAG) !== 0;
+
+/** With GAP_FLAG: a term-start record. Meaningless without it (a put may set it). */
+export const TERM_START_FLAG = 0x20000000;
+export const TERM_TOPIC = "%RBUS_TERM%";
+export const isTermStart = (flags: number): boolean => (flags & (GAP_FLAG | TERM_START_FLAG)) === (GAP_FLAG | TERM_START_FLAG);
+/** Topics only the store writes: a put naming one is MESSAGE_ILLEGAL. */
+export const isReservedTopic = (topic: string): boolean => topic === GAP_TOPIC || topic === TERM_TOPIC;
+
+/** The message a term-start record encodes (the term itself is in every record's header). */
+export function termStartMessage(now: number): PutMessage {
+  return { topic: TERM_TOPIC, queueId: 0, body: Buffer.alloc(0), flags: GAP_FLAG | TERM_START_FLAG, bornTimestamp: now };
+}
 
 /** Appends gap records until the log ends at or past `upTo`; returns the bytes written. */
 export function fillGap(log: CommitLog, upTo: number, term: number, now: number): number {

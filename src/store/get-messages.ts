@@ -7,6 +7,9 @@
 // segment. A queue read alone, or a few queues interleaved, cost one
 // commit-log read per batch. Bodies are slices of that read's buffer.
 //
+// Only committed entries are read (visibility.ts): maxOffset is the visible
+// end, and a read at it answers NO_NEW_MSG.
+//
 // A record that fails its checks (CRC, length, its own offset, queue and
 // queue offset against the entry), or a hole inside the queue, is never
 // skipped in silence: the messages before it come back FOUND with
@@ -71,7 +74,9 @@ export function getMessages(
   opts: GetOptions = {}, verifyCrc = true,
 ): GetResult {
   if (!cq || cq.max === 0) return result(GetStatus.NO_MESSAGE_IN_QUEUE, [], 0, 0, 0);
-  const { min, max } = cq;
+  // entries past the visible end are not committed yet: a read stops there (NO_NEW_MSG at it)
+  const min = cq.min;
+  const max = cq.visibleMax;
   if (offset < min) return result(GetStatus.OFFSET_TOO_SMALL, [], min, min, max);
   if (offset === max) return result(GetStatus.NO_NEW_MSG, [], offset, min, max);
   if (offset === max + 1) return result(GetStatus.OFFSET_OVERFLOW_ONE, [], max, min, max);
@@ -89,7 +94,7 @@ export function getMessages(
   let pos = offset;
   while (pos < max && count() < maxCount && pos - offset < limit) {
     const want = filter ? Math.min(1024, limit - (pos - offset)) : maxCount - count();
-    const entries = cq.read(pos, want);
+    const entries = cq.read(pos, Math.min(want, max - pos));
     const n = entries.length / 20;
     if (n === 0) break;
     const picks: Pick[] = [];

@@ -6,7 +6,8 @@
 // and on open it is loaded and caught up by replaying the log from there;
 // after a crash, or without the file, it is rebuilt by scanning the whole
 // commit log. Offsets are hints: queryByKey re-reads each record and checks
-// topic and key, so stale offsets (after truncateTo or retention) are harmless.
+// topic and key, so stale offsets (after retention) are harmless; truncateTo
+// removes the truncated records' keys, since their offsets are reused.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { writeFileAtomic } from "./atomic-file.js";
@@ -30,6 +31,19 @@ export class KeyIndex {
     if (keys.length === 0) return;
     for (const key of keys.split(" ")) {
       if (key.length > 0) this.addOne(`${topic}${SEP}${key}`, offset);
+    }
+  }
+
+  /** Forgets a record's keys (it was truncated away: its offset may name another record later). */
+  remove(topic: string, keys: string, offset: number): void {
+    if (keys.length === 0) return;
+    for (const key of keys.split(" ")) {
+      const k = `${topic}${SEP}${key}`;
+      const v = this.map.get(k);
+      if (v === undefined) continue;
+      const rest = (typeof v === "number" ? [v] : v).filter((o) => o !== offset);
+      if (rest.length === 0) this.map.delete(k);
+      else this.map.set(k, rest.length === 1 ? rest[0]! : rest);
     }
   }
 

@@ -2,12 +2,26 @@
 // consume queues, key index, consumer offsets and topic table in one
 // directory, opened with recovery and closed with a checkpoint.
 //
-// Order of effects for a put (as etcd's Ready spells its own): refuse it
-// if the disk is full or the store read-only -> encode the batch -> ONE
-// write to the commit log -> consume-queue entries and key index (all or
-// nothing: append-atomic.ts) -> onArrived listeners -> (sync flush)
-// group-commit fsync -> the promise resolves. A caller replies to a
-// producer only after that.
+// Order of effects for a put (as etcd's Ready spells its own):
+//  1. refuse it if the disk is full or the store read-only;
+//  2. encode the batch; if its term is new, write the term history first
+//     (config/terms.json, fsynced);
+//  3. ONE write to the commit log, then consume-queue entries and key index
+//     (all or nothing: append-atomic.ts);
+//  4. onAppended(end) listeners (replication wakes held fetches);
+//  5. flush per policy (sync flush: the group-commit fsync);
+//  6. the commit offset advances: alone (not `replicated`) right after the
+//     append, or after its fsync under sync flush; in a group, only when
+//     the replication layer calls setCommitOffset (what a majority holds:
+//     followers' fetches acknowledge, the offset a slave asks for
+//     acknowledging everything before it);
+//  7. onArrived listeners, once per queue whose new entries are now
+//     visible (held pulls wake);
+//  8. the promise resolves. A caller replies to a producer only after that
+//     (ack=leader), or once the batch's `end` is committed (ack=quorum).
+// Reads (get, queueRange, offsetForTimestamp) never pass the commit offset.
+// Lookups by id or key (lookup, findByKey) read what is in the log,
+// committed or not: they are asked for ids a producer was given.
 //
 // One store per folder (data-lock.ts). On a full disk the store opens,
 // serves reads and closes without throwing: a checkpoint it cannot write
@@ -15,18 +29,17 @@
 // from the older one.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { appendAtomically, isDiskFull, type AppendTarget } from "./append-atomic.js";
-import { CommitLog } from "./commit-log.js";
-import { isGap } from "./gap-record.js";
+import { appendAtomically, isDiskFull, isErrno, type AppendOutcome, type AppendTarget } from "./append-atomic.js";
+import { CommitLog, type RawRead } from "./commit-log.js";
+import { isGap, termStartMessage } from "./gap-record.js";
 import { CommitLogFlusher } from "./commit-log-flusher.js";
 import { checkRaw } from "./append-raw.js";
 import { sweepTempFiles } from "./atomic-file.js";
-import { markClosed, openMarker, readCheckpoint, writeCheckpoint } from "./checkpoint.js";
+import { markClosed, openMarker, readCheckpoint, writeCheckpoint, type Checkpoint } from "./checkpoint.js";
 import { lockDataDir, type DataLock } from "./data-lock.js";
 import { FailureLatch } from "./failure-latch.js";
 import { FdCache, openFileBudget } from "./fd-cache.js";
 import { WriteGate } from "./write-gate.js";
-import type { ConsumeQueue } from "./consume-queue.js";
 import { ConsumerOffsets } from "./consumer-offsets.js";
 import { Dispatcher } from "./dispatch.js";
 import { getMessages, type GetOptions, type GetResult } from "./get-messages.js";
@@ -38,22 +51,34 @@ import { FlushMode, resolveOptions, type ResolvedOptions, type StoreOptions } fr
 import { BatchEncoder, type PutResult } from "./put-batch.js";
 import { QueueTable } from "./queue-table.js";
 import { offsetForTimestamp } from "./queries.js";
+import { encodedSize, encodeRecord } from "./record.js";
 import { recover, type RecoveryReport } from "./recovery.js";
 import { applyRetention } from "./retention.js";
 import { AppendRawStatus, GetStatus, LookupStatus, PutStatus, rawStatus } from "./status.js";
 import { damageCount, type StoreStats } from "./store-stats.js";
+import { TermHistory, type TermStart } from "./term-history.js";
 import { TopicTable } from "./topic-config.js";
-import type { PutMessage, StoredMessage } from "./types.js";
+import { truncateLog } from "./truncate.js";
+import type { DispatchEntry, PutMessage, StoredMessage } from "./types.js";
 import { StoreTimers } from "./store-timers.js";
+import { Visibility, type ArrivalListener } from "./visibility.js";
 
 export type { StoreStats } from "./store-stats.js";
-
-export type ArrivalListener = (topic: string, queueId: number, maxOffset: number) => void;
+export type { ArrivalListener } from "./visibility.js";
+export type { TermStart } from "./term-history.js";
 
 export interface AppendRawResult {
   status: AppendRawStatus;
   /** The appended records, decoded (bodies are slices of the input). */
   records: StoredMessage[];
+  /** Commit-log end after them; -1 when nothing was appended. */
+  end: number;
+}
+
+export interface StartTermResult {
+  status: PutStatus;
+  /** Commit-log end after the term-start record; -1 when it was not written. */
+  end: number;
 }
 
 export class MessageStore {
@@ -63,7 +88,8 @@ export class MessageStore {
   readonly recovery: RecoveryReport;
   private term: number;
   private closed = false;
-  private readonly listeners = new Set<ArrivalListener>();
+  private readonly visibility: Visibility;
+  private readonly appendedListeners = new Set<(end: number) => void>();
   private readonly encoder: BatchEncoder;
   private readonly flusher: CommitLogFlusher;
   /** Newest store timestamp written to each segment by this process (retention age). */
@@ -84,18 +110,28 @@ export class MessageStore {
     private readonly keys: KeyIndex,
     dispatcher: Dispatcher,
     recovery: RecoveryReport,
+    private readonly history: TermHistory,
+    private checkpoint: Checkpoint | undefined,
   ) {
     this.recovery = recovery;
-    this.term = opts.term;
+    this.term = Math.max(opts.term, history.lastTerm);
     this.offsets = ConsumerOffsets.open(dir);
     this.topics = TopicTable.open(dir);
     this.encoder = new BatchEncoder(log, queues, opts.maxMessageBytes);
-    this.flusher = new CommitLogFlusher(log, opts.fsync, opts.syncFlushTimeoutMs, (err) =>
-      this.gate.goReadOnly("an fsync of the commit log failed: what it covered may not be on disk", err),
+    const alone = !opts.replicated;
+    this.flusher = new CommitLogFlusher(
+      log, opts.fsync, opts.syncFlushTimeoutMs,
+      (err) => this.gate.goReadOnly("an fsync of the commit log failed: what it covered may not be on disk", err),
+      opts.timers,
+      alone && opts.flush === FlushMode.sync ? (flushed) => this.visibility.advance(Math.min(flushed, log.maxOffset)) : undefined,
     );
     this.target = { log, dispatcher, flusher: this.flusher };
     this.latch = new FailureLatch(opts.log);
     this.gate = new WriteGate(dir, opts);
+    // alone, everything recovered is visible; in a group, what was known committed at the last flush
+    const committed = alone ? log.maxOffset : Math.min(Math.max(checkpoint?.committed ?? 0, log.minOffset), log.maxOffset);
+    this.visibility = new Visibility(committed);
+    this.visibility.resetAll(queues.all());
     // recovered bytes may only be in the page cache (kill -9): open() fsyncs them
     this.flusher.flushed = 0;
     log.markTailDirty();
@@ -123,8 +159,17 @@ export class MessageStore {
       const dispatcher = new Dispatcher(queues, keys);
       const checkpoint = readCheckpoint(dir);
       const quarantine = new Quarantine(dir, opts.now);
-      const report = recover({ log, queues, dispatcher, checkpoint, abnormal, keyIndexCovers, quarantine, term: opts.term, now: opts.now() });
-      const store = new MessageStore(dir, opts, log, queues, keys, dispatcher, report);
+      const termChanges: TermStart[] = [];
+      let history: TermHistory | undefined;
+      // the history is checked once the torn tail is cut (before a gap fill, which takes its last term)
+      const terms = (checkedFrom: number): TermHistory => (history ??= TermHistory.open(dir, log, termChanges, checkedFrom).history);
+      const report = recover({
+        log, queues, dispatcher, checkpoint, abnormal, keyIndexCovers, quarantine, now: opts.now(),
+        keepLost: !opts.replicated, termChanges, gapTerm: (from) => Math.max(opts.term, terms(from).lastTerm),
+      });
+      const h = terms(report.checkedFrom);
+      if (report.gapFilled) h.willAppend([{ term: Math.max(opts.term, h.lastTerm), start: report.gapFilled.from }]);
+      const store = new MessageStore(dir, opts, log, queues, keys, dispatcher, report, h, checkpoint);
       store.lock = lock;
       store.fds = fds;
       report.clampedOffsets = clampOffsets(store.offsets, (t, q) => queues.get(t, q)?.max);
@@ -148,38 +193,37 @@ export class MessageStore {
     const refused = this.refusal(now);
     if (refused) {
       const results = messages.map(() => ({ status: refused, commitLogOffset: -1, queueOffset: -1, storedAt: 0 }));
-      return { status: refused, results };
+      return { status: refused, results, end: -1 };
     }
     const batch = this.encoder.encode(messages, this.term, now);
+    let end = -1;
     if (batch.dispatch.length > 0) {
-      const out = appendAtomically(this.target, batch.buf, batch.positions, batch.sizes, batch.dispatch);
+      const out = this.append(batch.buf, batch.positions, batch.sizes, batch.dispatch, [{ term: this.term, start: batch.positions[0]! }]);
       if (!out.ok) {
-        this.gate.failed(out);
         for (const r of batch.results) {
           if (r.status !== PutStatus.PUT_OK) continue;
           Object.assign(r, { status: out.status, commitLogOffset: -1, queueOffset: -1, storedAt: 0 });
         }
-        return { status: out.status, results: batch.results };
+        return { status: out.status, results: batch.results, end: -1 };
       }
-      this.gate.appended(out.bytes);
+      end = batch.end;
       this.noteWritten(batch.positions, now);
-      this.announce(out.grown);
-      if (this.opts.flush === FlushMode.sync && !(await this.flusher.waitFor(batch.end))) {
+      if (!(await this.appended(end))) {
         for (const r of batch.results) if (r.status === PutStatus.PUT_OK) r.status = PutStatus.FLUSH_TIMEOUT;
       }
     }
     const failed = batch.results.find((r) => r.status !== PutStatus.PUT_OK);
-    return { status: failed?.status ?? PutStatus.PUT_OK, results: batch.results };
+    return { status: failed?.status ?? PutStatus.PUT_OK, results: batch.results, end };
   }
 
-  /** Messages from `offset`; CORRUPT_RECORD (with `corrupt`) when the record there fails its checks. */
+  /** Messages from `offset`, up to the commit offset; CORRUPT_RECORD (with `corrupt`) when the record there fails its checks. */
   get(topic: string, queueId: number, offset: number, maxCount: number, opts?: GetOptions): GetResult {
     const got = getMessages(this.log, this.queues.get(topic, queueId), offset, maxCount, opts, this.opts.verifyCrcOnRead);
     if (got.status === GetStatus.CORRUPT_RECORD) this.corruptReads++;
     return got;
   }
 
-  /** lookup() that tells a damaged record (CORRUPT_RECORD, with `corrupt`) from a missing one. */
+  /** lookup() that tells a damaged record (CORRUPT_RECORD, with `corrupt`) from a missing one. Committed or not. */
   lookupStatus(commitLogOffset: number): Lookup {
     const found = lookupRecord(this.log, commitLogOffset);
     if (found.status === GetStatus.CORRUPT_RECORD) this.corruptReads++;
@@ -204,23 +248,35 @@ export class MessageStore {
     return this.findByKey(topic, key, max).messages;
   }
 
+  /** The queue's [min, max) as readers see it: max stops at the commit offset. */
   queueRange(topic: string, queueId: number): { min: number; max: number } {
     const cq = this.queues.get(topic, queueId);
-    return cq ? { min: cq.min, max: cq.max } : { min: 0, max: 0 };
+    return cq ? { min: cq.min, max: cq.visibleMax } : { min: 0, max: 0 };
   }
 
-  /** First queue offset whose message was stored at or after `timestamp`; max if none. */
+  /** First queue offset whose message was stored at or after `timestamp`; the visible max if none. */
   offsetForTimestamp(topic: string, queueId: number, timestamp: number): number {
     return offsetForTimestamp(this.log, this.queues.get(topic, queueId), timestamp);
   }
 
-  /** Called synchronously after every put/appendRaw, once per queue that grew. Returns an unsubscribe. */
+  /**
+   * Called synchronously when messages become visible (committed), once per
+   * queue that gained visible entries, with its new visible max. Returns an unsubscribe.
+   */
   onArrived(listener: ArrivalListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.visibility.listeners.add(listener);
+    return () => this.visibility.listeners.delete(listener);
   }
 
+  /** Called after every successful put/appendRaw/startTerm with the log's end (written, not yet flushed or committed). */
+  onAppended(listener: (end: number) => void): () => void {
+    this.appendedListeners.add(listener);
+    return () => this.appendedListeners.delete(listener);
+  }
+
+  /** The term stamped on later puts; a log's terms never go down (RangeError below lastTerm). */
   setTerm(term: number): void {
+    if (term < this.history.lastTerm) throw new RangeError(`setTerm(${term}): this log already holds term ${this.history.lastTerm}`);
     this.term = term;
   }
 
@@ -232,43 +288,127 @@ export class MessageStore {
   get maxPhysicalOffset(): number {
     return this.log.maxOffset;
   }
+  /** Everything before it has been fsynced. */
+  get flushedOffset(): number {
+    return this.flusher.flushed;
+  }
 
-  /** Whole records from `offset`, at most maxBytes (at least one record), from one segment. */
+  /** Readers see records that end at or below it. */
+  get commitOffset(): number {
+    return this.visibility.offset;
+  }
+
+  /**
+   * Moves the commit offset to `offset`, clamped to [commitOffset,
+   * maxPhysicalOffset] (it never goes back, but by truncateTo), and wakes
+   * arrival listeners for the queues whose entries it makes visible. A
+   * slave passes at most the end of what it appended from its current
+   * master (its own tail beyond may not be the master's).
+   */
+  setCommitOffset(offset: number): void {
+    this.visibility.advance(Math.min(offset, this.log.maxOffset));
+  }
+
+  /** Term of the last record in the log (0 if it is empty). */
+  get lastTerm(): number {
+    return this.history.lastTerm;
+  }
+
+  /** Where each term begins, oldest first. */
+  terms(): TermStart[] {
+    return this.history.terms();
+  }
+
+  /** Offset of the term's first record here, undefined if this log holds none. */
+  termStart(term: number): number | undefined {
+    return this.history.termStart(term);
+  }
+
+  /** Start of the first term greater than `term` in this log, or maxPhysicalOffset if none (OffsetsForLeaderEpoch). */
+  endOffsetForTerm(term: number): number {
+    return this.history.endOffsetForTerm(term, this.log.maxOffset);
+  }
+
+  /**
+   * A slave's cut when the master's newest term at or before our lastTerm is
+   * `masterTerm`, ending at `masterEnd` in its log: a record boundary here,
+   * never below where the logs part (term-history.ts). Pass it to truncateTo.
+   */
+  truncationPoint(masterTerm: number, masterEnd: number): number {
+    return this.history.truncationPoint(masterTerm, masterEnd, this.log.maxOffset);
+  }
+
+  /**
+   * Sets the term for later puts and appends a term-start record (a control
+   * record: in no queue or index, copied by slaves like any other). A new
+   * master calls it first: committing it commits the earlier terms' tail.
+   */
+  async startTerm(term: number): Promise<StartTermResult> {
+    this.setTerm(term);
+    const now = this.opts.now();
+    const refused = this.refusal(now);
+    if (refused) return { status: refused, end: -1 };
+    const m = termStartMessage(now);
+    const size = encodedSize(m);
+    const positions: number[] = [];
+    const end = this.log.layout([size], 1, positions);
+    const buf = Buffer.allocUnsafe(size);
+    encodeRecord(buf, 0, size, m, term, positions[0]!, 0, now);
+    const out = this.append(buf, positions, [size], [], [{ term, start: positions[0]! }]);
+    if (!out.ok) return { status: out.status, end: -1 };
+    this.noteWritten(positions, now);
+    return { status: (await this.appended(end)) ? PutStatus.PUT_OK : PutStatus.FLUSH_TIMEOUT, end };
+  }
+
+  /** Whole records from `offset`, at most maxBytes (at least one record), from one segment; see readRawChecked. */
   readRaw(offset: number, maxBytes: number): Buffer {
-    return this.log.readRaw(offset, maxBytes);
+    return this.readRawChecked(offset, maxBytes).bytes;
+  }
+
+  /**
+   * readRaw that says when the record at `offset` fails its checks (CRC,
+   * own offset): `corrupt` is set and `bytes` is that record alone, which a
+   * slave's appendRaw refuses (CORRUPT). Reads of later records stop before
+   * a damaged one, so good bytes are never shipped with bad ones. A master
+   * answers such a fetch with CORRUPT_RECORD; the slave cannot get past it
+   * from this master (positions must match): it stays behind, and the
+   * record's range is in this store's recovery report (quarantine/).
+   */
+  readRawChecked(offset: number, maxBytes: number): RawRead {
+    const got = this.log.readRaw(offset, maxBytes, this.opts.verifyCrcOnRead);
+    if (got.corrupt) {
+      this.corruptReads++;
+      this.opts.log.error("commit log record failed its checks: not shipped to a slave", { ...got.corrupt });
+    }
+    return got;
   }
 
   /** Appends records read from another store's readRaw, after checking them all. */
   async appendRaw(bytes: Buffer): Promise<AppendRawResult> {
     const refused = this.refusal(this.opts.now());
-    if (refused) return { status: rawStatus(refused), records: [] };
-    const raw = checkRaw(this.log, this.queues, bytes);
-    if (raw.status !== AppendRawStatus.APPEND_OK || raw.records.length === 0) return { status: raw.status, records: [] };
+    if (refused) return { status: rawStatus(refused), records: [], end: -1 };
+    const raw = checkRaw(this.log, this.queues, bytes, this.history.terms().length > 0 ? this.history.lastTerm : -1);
+    if (raw.status !== AppendRawStatus.APPEND_OK || raw.records.length === 0) return { status: raw.status, records: [], end: -1 };
     const entries = raw.records.some((r) => isGap(r.flags)) ? raw.records.filter((r) => !isGap(r.flags)) : raw.records;
-    const out = appendAtomically(this.target, bytes, raw.positions, raw.sizes, entries);
-    if (!out.ok) {
-      this.gate.failed(out);
-      return { status: rawStatus(out.status), records: [] };
-    }
-    this.gate.appended(out.bytes);
-    const last = raw.records.at(-1)!;
-    this.noteWritten(raw.positions, last.storeTimestamp);
-    this.announce(out.grown);
-    if (this.opts.flush === FlushMode.sync && !(await this.flusher.waitFor(raw.end))) {
-      return { status: AppendRawStatus.FLUSH_TIMEOUT, records: raw.records };
-    }
-    return { status: AppendRawStatus.APPEND_OK, records: raw.records };
+    const out = this.append(bytes, raw.positions, raw.sizes, entries, raw.newTerms);
+    if (!out.ok) return { status: rawStatus(out.status), records: [], end: -1 };
+    this.noteWritten(raw.positions, raw.records.at(-1)!.storeTimestamp);
+    const flushed = await this.appended(raw.end);
+    return { status: flushed ? AppendRawStatus.APPEND_OK : AppendRawStatus.FLUSH_TIMEOUT, records: raw.records, end: raw.end };
   }
 
-  /** Drops every record from `offset` on (a deposed master's unreplicated tail). `offset` must be a record boundary. */
+  /**
+   * Drops every record from `offset` on (a deposed master's uncommitted
+   * tail); `offset` must be a record boundary (endOffsetForTerm and
+   * truncationPoint give one). Term history, checkpoint and queue manifest
+   * are written at once (truncate.ts); the commit offset goes no further
+   * than the cut; the cut records' keys leave the key index, so their ids
+   * answer NOT_FOUND (until later records take those offsets).
+   */
   truncateTo(offset: number): void {
     if (offset >= this.log.maxOffset) return;
-    if (offset < this.log.minOffset || !this.log.readRecord(offset)) {
-      throw new Error(`truncateTo(${offset}): not a record boundary in [${this.log.minOffset}, ${this.log.maxOffset})`);
-    }
-    this.log.truncateTo(offset);
-    this.flusher.truncated(offset);
-    for (const cq of this.queues.all()) cq.truncatePhysical(offset);
+    const { dir, log, queues, keys, flusher, history, visibility } = this;
+    this.checkpoint = truncateLog({ dir, log, queues, keys, flusher, history, visibility, now: this.opts.now }, offset, this.checkpoint);
   }
 
   // --- housekeeping ------------------------------------------------------
@@ -288,12 +428,13 @@ export class MessageStore {
     });
     if (!queuesSynced) return false;
     const manifest = await this.latch.attempt("queue manifest", () => this.queues.persistManifest(dispatched));
-    const checkpoint = await this.latch.attempt("checkpoint", () =>
-      writeCheckpoint(this.dir, {
-        // this process verified or wrote (and fsynced) everything below the flushed offset
-        commitLog: this.flusher.flushed, dispatched, verified: Math.min(this.flusher.flushed, this.log.maxOffset), savedAt: this.opts.now(),
-      }),
-    );
+    const cp: Checkpoint = {
+      // this process verified or wrote (and fsynced) everything below the flushed offset
+      commitLog: this.flusher.flushed, dispatched, verified: Math.min(this.flusher.flushed, this.log.maxOffset), savedAt: this.opts.now(),
+      ...(this.opts.replicated ? { committed: this.visibility.offset } : {}),
+    };
+    const checkpoint = await this.latch.attempt("checkpoint", () => writeCheckpoint(this.dir, cp));
+    if (checkpoint) this.checkpoint = cp;
     return manifest && checkpoint;
   }
 
@@ -306,6 +447,7 @@ export class MessageStore {
       newestIn: (seg) => this.newestInSegment.get(seg.base),
     });
     for (const base of this.newestInSegment.keys()) if (base < this.log.minOffset) this.newestInSegment.delete(base);
+    if (deleted > 0) this.history.dropBefore(this.log.minOffset);
     return deleted;
   }
 
@@ -373,8 +515,37 @@ export class MessageStore {
     }
   }
 
-  private announce(grown: Set<ConsumeQueue>): void {
-    if (this.listeners.size === 0) return;
-    for (const cq of grown) for (const l of this.listeners) l(cq.topic, cq.queueId, cq.max);
+  /**
+   * Steps 2–3 of a put (and of appendRaw, startTerm): the term history if
+   * `terms` holds a new one, then the one write and its queue entries.
+   */
+  private append(
+    buf: Buffer, positions: readonly number[], sizes: readonly number[], entries: readonly DispatchEntry[], terms: readonly TermStart[],
+  ): AppendOutcome {
+    const start = positions[0]!;
+    let out: AppendOutcome;
+    try {
+      this.history.willAppend(terms);
+      out = appendAtomically(this.target, buf, positions, sizes, entries);
+    } catch (error) {
+      if (!isErrno(error)) throw error;
+      out = { ok: false, status: isDiskFull(error) ? PutStatus.DISK_FULL : PutStatus.IO_ERROR, error };
+    }
+    if (!out.ok) {
+      this.history.dropFrom(start); // the file may keep it: open drops a term whose record is not there
+      this.gate.failed(out);
+      return out;
+    }
+    this.gate.appended(out.bytes);
+    this.visibility.grew(out.grown);
+    return out;
+  }
+
+  /** Steps 4–7: onAppended, the flush per policy, and (alone) the commit offset. False: the sync flush timed out. */
+  private async appended(end: number): Promise<boolean> {
+    for (const l of this.appendedListeners) l(end);
+    if (this.opts.flush === FlushMode.sync) return this.flusher.waitFor(end); // alone: onFlushed commits
+    if (!this.opts.replicated) this.visibility.advance(this.log.maxOffset);
+    return true;
   }
 }

@@ -11,6 +11,18 @@ import { silentLogger, type Logger } from "../runtime/log.js";
 export const FlushMode = { async: "async", sync: "sync" } as const;
 export type FlushMode = (typeof FlushMode)[keyof typeof FlushMode];
 
+/** setTimeout/clearTimeout, replaceable so that a simulated clock drives the store (the batcher's Timers shape). */
+export interface StoreTimerFns {
+  set(fn: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+/** Real timers (the periodic ones are unref'd by StoreTimers; a put's flush timeout keeps the process up). */
+export const realStoreTimers: StoreTimerFns = {
+  set: (fn, ms) => setTimeout(fn, ms),
+  clear: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
 export interface StoreOptions {
   /** Commit-log segment size; default 1 GiB. */
   segmentBytes?: number;
@@ -39,6 +51,15 @@ export interface StoreOptions {
   term?: number;
   /** The store's clock (store timestamps, retention ages); default Date.now. */
   now?: () => number;
+  /** Timers for the periodic work and the sync-flush timeout; default real (unref'd) timers. */
+  timers?: StoreTimerFns;
+  /**
+   * One replica of a group (default false). false: the commit offset follows
+   * every append (after its fsync under sync flush). true: it moves only by
+   * setCommitOffset, and recovery cuts a torn tail without filling it with
+   * gap records (the master has the lost records, or they were never committed).
+   */
+  replicated?: boolean;
   /** fdatasync; tests inject one to count or stall flushes. */
   fsync?: FsyncFn;
   /** Failures of background work (periodic flush, retention); default console.error. */
@@ -78,6 +99,8 @@ export function resolveOptions(o: StoreOptions): ResolvedOptions {
     verifyCrcOnRead: o.verifyCrcOnRead ?? true,
     term: o.term ?? 0,
     now: o.now ?? Date.now,
+    timers: o.timers ?? realStoreTimers,
+    replicated: o.replicated ?? false,
     fsync: o.fsync ?? ((fd: number) => fdatasync(fd)),
     onError: o.onError ?? ((err: unknown) => console.error("store:", err)),
     log: o.log ?? silentLogger,

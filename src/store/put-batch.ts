@@ -4,7 +4,7 @@
 // synchronously, so no other put can interleave between offset
 // assignment and the write.
 import type { CommitLog } from "./commit-log.js";
-import { isGap } from "./gap-record.js";
+import { isGap, isReservedTopic } from "./gap-record.js";
 import type { QueueTable } from "./queue-table.js";
 import { encodedSize, encodeRecord } from "./record.js";
 import { PutStatus } from "./status.js";
@@ -24,6 +24,8 @@ export interface PutResult {
   /** PUT_OK if every message was stored (and flushed, under sync flush); else the first failure. */
   status: PutStatus;
   results: PutMessageResult[];
+  /** Commit-log end after this batch (what a replicated put waits to see committed); -1 when nothing was written. */
+  end: number;
 }
 
 export interface EncodedBatch {
@@ -42,7 +44,7 @@ const MAX_QUEUE_ID = 0x7fffffff;
 
 /** The encoded size, or why the message cannot be stored. */
 export function checkMessage(m: PutMessage, maxMessageBytes: number): number | PutStatus {
-  if (typeof m.topic !== "string" || !TOPIC.test(m.topic)) return PutStatus.MESSAGE_ILLEGAL;
+  if (typeof m.topic !== "string" || !TOPIC.test(m.topic) || isReservedTopic(m.topic)) return PutStatus.MESSAGE_ILLEGAL;
   if (!Number.isInteger(m.queueId) || m.queueId < 0 || m.queueId > MAX_QUEUE_ID) return PutStatus.MESSAGE_ILLEGAL;
   if (!(m.body instanceof Uint8Array)) return PutStatus.MESSAGE_ILLEGAL;
   if (m.flags !== undefined && isGap(m.flags)) return PutStatus.MESSAGE_ILLEGAL; // recovery's alone

@@ -4,11 +4,11 @@ import type { CommitLog } from "./commit-log.js";
 import { entryOffset, type ConsumeQueue } from "./consume-queue.js";
 import { HEADER_BYTES, recordStoreTimestamp } from "./record.js";
 
-/** First queue offset stored at or after `timestamp` (store timestamps only grow); cq.max if none. */
+/** First visible queue offset stored at or after `timestamp` (store timestamps only grow); the visible max if none. */
 export function offsetForTimestamp(log: CommitLog, cq: ConsumeQueue | undefined, timestamp: number): number {
   if (!cq) return 0;
   let lo = cq.min;
-  let hi = cq.max;
+  let hi = cq.visibleMax;
   while (lo < hi) {
     const mid = Math.floor((lo + hi) / 2);
     const e = cq.read(mid, 1);

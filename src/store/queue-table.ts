@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConsumeQueue, CQ_ENTRIES_PER_FILE } from "./consume-queue.js";
 import { FdCache } from "./fd-cache.js";
-import { readJsonFile, writeFileAtomicAsync } from "./atomic-file.js";
+import { readJsonFile, writeFileAtomic, writeFileAtomicAsync } from "./atomic-file.js";
 
 const key = (topic: string, queueId: number): string => `${topic}/${queueId}`;
 
@@ -133,17 +133,36 @@ export class QueueTable {
   async persistManifest(dispatched: number): Promise<void> {
     if (!this.manifestDirty && !this.rangesMoved()) return;
     this.manifestDirty = false;
-    const queues: Record<string, [number, number]> = {};
-    const written = new Map<string, [number, number]>();
-    for (const [k, cq] of this.queues) written.set(k, (queues[k] = [cq.min, cq.max]));
-    const body: ManifestV2 = { v: 2, dispatched, queues };
+    const { body, written } = this.snapshot(dispatched);
     try {
-      await writeFileAtomicAsync(this.manifest, JSON.stringify(body));
+      await writeFileAtomicAsync(this.manifest, body);
       this.written = written;
     } catch (err) {
       this.manifestDirty = true; // written at the next flush
       throw err;
     }
+  }
+
+  /**
+   * Writes the manifest now, each queue's max cut to `cut(cq)` (a
+   * truncation about to happen: the manifest never claims entries the
+   * files are losing). The next flush writes it again.
+   */
+  persistManifestSync(dispatched: number, cut: (cq: ConsumeQueue) => number): void {
+    const { body } = this.snapshot(dispatched, cut);
+    this.manifestDirty = true;
+    writeFileAtomic(this.manifest, body);
+  }
+
+  private snapshot(dispatched: number, cut?: (cq: ConsumeQueue) => number): { body: string; written: Map<string, [number, number]> } {
+    const queues: Record<string, [number, number]> = {};
+    const written = new Map<string, [number, number]>();
+    for (const [k, cq] of this.queues) {
+      const max = cut ? Math.min(cq.max, cut(cq)) : cq.max;
+      written.set(k, (queues[k] = [Math.min(cq.min, max), max]));
+    }
+    const body: ManifestV2 = { v: 2, dispatched, queues };
+    return { body: JSON.stringify(body), written };
   }
 
   private rangesMoved(): boolean {

@@ -33,6 +33,7 @@ import { keepOffsets, planQueueRepair, rebuiltQueues, type KeptOffsets, type Que
 import { RecordStatus } from "./status.js";
 import { checkRecord, decodeDispatch, HEADER_BYTES, RECORD_MAGIC, readU64, recordFlags, recordPhysicalOffset } from "./record.js";
 import { fillGap, GAP_TOPIC, isGap } from "./gap-record.js";
+import { termCollector, type TermStart } from "./term-history.js";
 import type { DispatchEntry } from "./types.js";
 
 /** Where a record's header says it belongs, read from bytes that may be damaged. */
@@ -93,9 +94,17 @@ export interface RecoveryInput {
   /** Log offset the loaded key index covers, -1 if none was loaded. */
   keyIndexCovers: number;
   quarantine: Quarantine;
-  /** Stamped on the gap records recovery writes over a cut tail. */
-  term: number;
+  /** The term stamped on the gap records recovery writes over a cut tail (the log's last, after the cut). */
+  gapTerm: (checkedFrom: number) => number;
   now: number;
+  /**
+   * Fill a cut tail with gap records and keep lost queue offsets as holes
+   * (false for one replica of a group: the master holds the lost records,
+   * or they were never committed, so the slave fetches or truncates).
+   */
+  keepLost: boolean;
+  /** Filled by the check: each term change among the records it scanned (its first record counts as one). */
+  termChanges: TermStart[];
 }
 
 const REPLAY_BATCH = 4096;
@@ -105,7 +114,7 @@ const MAX_GAP_BYTES = 64 << 20;
 export function recover(input: RecoveryInput): RecoveryReport {
   const { log, queues, checkpoint: cp, abnormal, quarantine } = input;
   const { from: checkedFrom, claimedEnd } = checkStart(log, cp);
-  const scan = scanLog(log, checkedFrom, { verifyCrc: true, tailMayBeTorn: abnormal });
+  const scan = scanLog(log, checkedFrom, { verifyCrc: true, tailMayBeTorn: abnormal, record: termCollector(input.termChanges) });
   scan.damaged.push(...cutSegments(log).filter((c) => !scan.damaged.some((d) => d.from === c.from)));
   scan.damaged.sort((a, b) => a.from - b.from);
   for (const r of scan.damaged) quarantine.keep(log, r, DamageKind.damaged);
@@ -132,10 +141,11 @@ export function recover(input: RecoveryInput): RecoveryReport {
   };
   replay(input, report, plan);
   report.rebuiltQueues = rebuiltQueues(plan);
+  if (!input.keepLost) return report;
   report.keptOffsets = keepOffsets(plan);
   if (lostEnd > log.maxOffset) {
     const from = log.maxOffset;
-    report.gapFilled = { from, to: from + fillGap(log, lostEnd, input.term, input.now), bytes: log.maxOffset - from };
+    report.gapFilled = { from, to: from + fillGap(log, lostEnd, input.gapTerm(checkedFrom), input.now), bytes: log.maxOffset - from };
   }
   return report;
 }

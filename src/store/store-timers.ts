@@ -1,7 +1,8 @@
-// The store's background work on one interval timer (flushIntervalMs):
+// The store's background work on one timer (flushIntervalMs), re-armed
+// after each tick so that a simulated clock (options.timers) can drive it:
 // flush every tick, consumer offsets every offsetsPersistMs, retention every
 // cleanIntervalMs, measured with the store's clock. A tick never overlaps
-// the previous one. The timer is unref'd: it never keeps a process alive.
+// the previous one. A real timer is unref'd: it never keeps a process alive.
 import type { ResolvedOptions } from "./options.js";
 
 export interface TimerWork {
@@ -11,7 +12,8 @@ export interface TimerWork {
 }
 
 export class StoreTimers {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: unknown;
+  private stopped = true;
   private running: Promise<void> | undefined;
   private lastOffsets: number;
   private lastClean: number;
@@ -21,15 +23,25 @@ export class StoreTimers {
   }
 
   start(): void {
-    this.timer = setInterval(() => {
-      if (!this.running) this.running = this.tick().finally(() => (this.running = undefined));
-    }, this.opts.flushIntervalMs);
-    this.timer.unref();
+    this.stopped = false;
+    this.arm();
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.stopped = true;
+    if (this.timer !== undefined) this.opts.timers.clear(this.timer);
     this.timer = undefined;
+  }
+
+  /** The next tick is armed when this one is due, not when it ends: a slow flush does not stretch the interval. */
+  private arm(): void {
+    this.timer = this.opts.timers.set(() => {
+      this.timer = undefined;
+      if (this.stopped) return;
+      if (!this.running) this.running = this.tick().finally(() => (this.running = undefined));
+      this.arm();
+    }, this.opts.flushIntervalMs);
+    (this.timer as { unref?: () => void }).unref?.(); // never keeps a process alive
   }
 
   /** Resolves when a tick in progress has finished. */

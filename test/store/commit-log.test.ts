@@ -73,15 +73,15 @@ raw("readRaw returns whole records from one segment and crosses to the next at i
   const log = CommitLog.open(dir, 1024);
   const size = encodedSize(body(200));
   const positions = append(log, Array.from({ length: 8 }, () => body(200)));
-  const first = log.readRaw(0, size * 2 + 10);
+  const first = log.readRaw(0, size * 2 + 10).bytes;
   assert.is(first.length, size * 2);
-  const all = log.readRaw(0, 1 << 20);
+  const all = log.readRaw(0, 1 << 20).bytes;
   assert.is(all.length, Math.floor(1024 / size) * size, "stops at the segment's end");
-  const next = log.readRaw(all.length, 1 << 20);
+  const next = log.readRaw(all.length, 1 << 20).bytes;
   assert.is(next.readUInt32BE(0), size);
   assert.is(positions.includes(1024), true);
-  assert.is(log.readRaw(0, 1).length, size, "at least one record");
-  assert.is(log.readRaw(log.maxOffset, 100).length, 0);
+  assert.is(log.readRaw(0, 1).bytes.length, size, "at least one record");
+  assert.is(log.readRaw(log.maxOffset, 100).bytes.length, 0);
   log.close();
 });
 

@@ -1,0 +1,62 @@
+// Dropping a log's tail (a deposed master's, or a slave's that parted from
+// its master's), in an order a crash at any step survives:
+// 1. the checkpoint, the queue manifest and the term history are written
+//    (synchronously) as they will be after the cut: none claims what is
+//    being cut, so a crash after them recovers either the old tail (still
+//    in the files, checked and kept as ordinary records, cut again at the
+//    next fetch) or the cut state. A manifest or checkpoint left claiming
+//    the old ends would make recovery take the cut records for lost ones
+//    and keep their ids and queue offsets as holes and gap records;
+// 2. the cut records' keys leave the key index (their offsets will name
+//    other records);
+// 3. the commit log, then every consume queue, is cut; the commit offset
+//    and what readers see go no further than the cut.
+import type { Checkpoint } from "./checkpoint.js";
+import { writeCheckpointSync } from "./checkpoint.js";
+import type { CommitLogFlusher } from "./commit-log-flusher.js";
+import type { CommitLog } from "./commit-log.js";
+import { isGap } from "./gap-record.js";
+import type { KeyIndex } from "./key-index.js";
+import type { QueueTable } from "./queue-table.js";
+import { decodeDispatch, recordFlags } from "./record.js";
+import { readHead } from "./recovery.js";
+import type { TermHistory } from "./term-history.js";
+import type { Visibility } from "./visibility.js";
+
+export interface TruncateTarget {
+  dir: string;
+  log: CommitLog;
+  queues: QueueTable;
+  keys: KeyIndex;
+  flusher: CommitLogFlusher;
+  history: TermHistory;
+  visibility: Visibility;
+  now: () => number;
+}
+
+/** Cuts at `offset` (a record boundary); returns the checkpoint it wrote. */
+export function truncateLog(t: TruncateTarget, offset: number, last: Checkpoint | undefined): Checkpoint {
+  const { log, queues } = t;
+  if (offset < log.minOffset || readHead(log, offset) === null) {
+    throw new Error(`truncateTo(${offset}): not a record boundary in [${log.minOffset}, ${log.maxOffset})`);
+  }
+  const cut = (n: number | undefined) => Math.min(n ?? offset, offset);
+  const cp: Checkpoint = {
+    commitLog: cut(t.flusher.flushed), dispatched: cut(last?.dispatched ?? 0), verified: cut(last?.verified ?? 0), savedAt: t.now(),
+    committed: cut(t.visibility.offset),
+  };
+  writeCheckpointSync(t.dir, cp);
+  queues.persistManifestSync(cp.dispatched, (cq) => cq.cutFor(offset));
+  if (t.history.dropFrom(offset)) t.history.persist();
+
+  log.scan(offset, (buf, at, pos) => {
+    if (isGap(recordFlags(buf, at))) return;
+    const e = decodeDispatch(buf, at, pos, true);
+    if (e) t.keys.remove(e.topic, e.keys, pos);
+  }, false);
+  log.truncateTo(offset);
+  t.flusher.truncated(offset);
+  for (const cq of queues.all()) cq.truncatePhysical(offset);
+  t.visibility.clampTo(offset);
+  return cp;
+}

@@ -1,6 +1,15 @@
 // What a consumer asks of brokers: pull (binary form), offsets, membership.
-// Every request goes to the master of the queue's broker group, found in
-// the route cache; a broker that does not answer makes the route stale.
+// Requests go to the master of the queue's broker group, found in the route
+// cache, and follow it as the producer does: a replica that answers
+// NOT_MASTER naming the master is asked again there at once; one that does
+// not answer makes the route stale, and the request is tried once more at
+// once if the fresh route names another master.
+//
+// Reading from slaves: a pull reply may name the replica to read that queue
+// from next (readFrom). The queue is then pulled there, and its offsets
+// committed there (the slave passes them on to the master), until a reply
+// names the master again or a request to the slave fails: then back to the
+// master, at once.
 import type { Msg, NatsConnection } from "@nats-io/transport-node";
 import {
   encodeJson,
@@ -21,7 +30,8 @@ import {
 import { decodeReply, natsError } from "../runtime/request.js";
 import { checkRecord, decodeRecord } from "../store/record.js";
 import { RecordStatus } from "../store/status.js";
-import { brokerAddress, type MessageQueue, type RouteCache } from "./route-cache.js";
+import { queueKey, type MessageQueue, type RouteCache } from "./route-cache.js";
+import { MAX_HINT_HOPS } from "./send-retry.js";
 
 /** A message as a consumer receives it: the wire message's fields, with the body as bytes. */
 export interface ConsumedMessage extends Omit<WireMessage, "body" | "bodyEncoding"> {
@@ -37,6 +47,8 @@ export interface PullResult {
   minOffset: number;
   maxOffset: number;
   messages: ConsumedMessage[];
+  /** The replica to pull this queue from next (see PullReply.readFrom). */
+  readFrom?: string;
 }
 
 const STATUSES = new Set<string>(Object.values(PullStatus));
@@ -76,14 +88,22 @@ export function decodeBinaryPull(msg: Msg, group: string): PullResult {
       body: r.body,
     });
   }
-  return {
+  const result: PullResult = {
     status: status as PullStatus,
     nextOffset: num(Header.nextOffset),
     minOffset: num(Header.minOffset),
     maxOffset: num(Header.maxOffset),
     messages,
   };
+  const readFrom = h?.get(Header.readFrom);
+  if (readFrom) result.readFrom = readFrom;
+  return result;
 }
+
+type Decode<T> = (msg: Msg) => T;
+const json: Decode<never> = (msg) => decodeReply<never>(msg);
+
+const isCode = (err: unknown, code: ErrorCode) => err instanceof RbusError && err.code === code;
 
 export interface BrokerClientOptions {
   prefix?: string;
@@ -93,6 +113,8 @@ export interface BrokerClientOptions {
 export class BrokerClient {
   readonly subj;
   private readonly timeoutMs: number;
+  /** Queues read from a slave for now (queueKey → its address), as pull replies said. */
+  private readonly readFrom = new Map<string, string>();
 
   constructor(
     readonly nc: NatsConnection,
@@ -106,7 +128,7 @@ export class BrokerClient {
   /** The master's address of a broker group serving `topic`; TOPIC_NOT_EXIST / NO_RESPONDERS when there is none. */
   async address(topic: string, group: string): Promise<string> {
     const route = await this.routes.get(topic);
-    const address = brokerAddress(route, group);
+    const address = this.routes.master(route, group);
     if (!address) {
       this.routes.invalidate(topic);
       throw new RbusError(ErrorCode.NO_RESPONDERS, `broker group ${group} has no master serving ${topic}`);
@@ -114,34 +136,77 @@ export class BrokerClient {
     return address;
   }
 
-  private async request(topic: string, address: string, api: BrokerApi, body: unknown, timeoutMs: number): Promise<Msg> {
-    const subject = this.subj.brokerApi(address, api);
-    try {
-      return await this.nc.request(subject, encodeJson(body), { timeout: timeoutMs });
-    } catch (err) {
-      this.routes.invalidate(topic);
-      throw natsError(err, subject);
-    }
+  /** The replica `q` is read from now: a slave a pull reply named, else undefined (the master). */
+  readsFrom(q: MessageQueue): string | undefined {
+    return this.readFrom.get(queueKey(q));
   }
 
-  private async json<T>(topic: string, group: string, api: BrokerApi, body: unknown, timeoutMs = this.timeoutMs): Promise<T> {
-    const address = await this.address(topic, group);
-    return decodeReply<T>(await this.request(topic, address, api, body, timeoutMs));
+  private async request<T>(address: string, api: BrokerApi, body: unknown, timeoutMs: number, decode: Decode<T>): Promise<T> {
+    const subject = this.subj.brokerApi(address, api);
+    let msg: Msg;
+    try {
+      msg = await this.nc.request(subject, encodeJson(body), { timeout: timeoutMs });
+    } catch (err) {
+      throw natsError(err, subject);
+    }
+    return decode(msg);
+  }
+
+  /**
+   * A request to the master of `group`, following it: to the master a
+   * NOT_MASTER names, at once; after no answer (or NOT_MASTER naming no
+   * one), once more if the route, fetched again, names another master.
+   */
+  private async toMaster<T>(topic: string, group: string, api: BrokerApi, body: unknown, decode: Decode<T>, timeoutMs = this.timeoutMs): Promise<T> {
+    let address = await this.address(topic, group);
+    let refreshed = false;
+    for (let hops = 0; ; ) {
+      try {
+        return await this.request(address, api, body, timeoutMs, decode);
+      } catch (err) {
+        const hint = this.routes.masters.learn(err);
+        if (hint !== undefined && hint.group === group && hint.address !== address && hops < MAX_HINT_HOPS) {
+          address = hint.address;
+          hops++;
+          continue;
+        }
+        const silent = isCode(err, ErrorCode.NO_RESPONDERS) || isCode(err, ErrorCode.TIMEOUT);
+        if (!silent && !isCode(err, ErrorCode.NOT_MASTER)) throw err;
+        this.routes.invalidate(topic);
+        if (refreshed) throw err;
+        refreshed = true;
+        const next = await this.address(topic, group).catch(() => undefined);
+        if (next === undefined || next === address) throw err;
+        address = next;
+      }
+    }
   }
 
   async pull(consumerGroup: string, q: MessageQueue, offset: number, max: number, waitMs: number, tags?: string): Promise<PullResult> {
     const req: PullRequest = { group: consumerGroup, topic: q.topic, queueId: q.queueId, offset, max, waitMs, format: "binary" };
     if (tags !== undefined && tags !== "*") req.tags = tags;
-    const address = await this.address(q.topic, q.group);
+    const decode = (msg: Msg) => (msg.headers?.get(Header.status) ? decodeBinaryPull(msg, q.group) : decodeReply<PullResult>(msg));
     // The broker holds a long poll up to waitMs; allow for it (RocketMQ: 15 s held, 30 s timeout).
-    const msg = await this.request(q.topic, address, "pull", req, waitMs + this.timeoutMs);
-    if (!msg.headers?.get(Header.status)) return decodeReply<PullResult>(msg); // an error envelope
-    return decodeBinaryPull(msg, q.group);
+    const timeoutMs = waitMs + this.timeoutMs;
+    const key = queueKey(q);
+    const slave = this.readFrom.get(key);
+    let r: PullResult | undefined;
+    if (slave !== undefined) {
+      r = await this.request(slave, "pull", req, timeoutMs, decode).catch(() => undefined);
+      if (r === undefined) this.readFrom.delete(key); // the slave failed: back to the master, now
+    }
+    r ??= await this.toMaster(q.topic, q.group, "pull", req, decode, timeoutMs);
+    if (r.readFrom !== undefined) {
+      const master = await this.address(q.topic, q.group).catch(() => undefined);
+      if (r.readFrom === master) this.readFrom.delete(key);
+      else this.readFrom.set(key, r.readFrom);
+    }
+    return r;
   }
 
   /** The group's progress on one queue. */
   async queryOffset(consumerGroup: string, q: MessageQueue): Promise<QueueProgress> {
-    const reply = await this.json<OffsetQueryReply>(q.topic, q.group, "offset.query", { group: consumerGroup, topic: q.topic, queueId: q.queueId });
+    const reply = await this.toMaster<OffsetQueryReply>(q.topic, q.group, "offset.query", { group: consumerGroup, topic: q.topic, queueId: q.queueId }, json);
     const p = reply.queues.find((x) => x.queueId === q.queueId) ?? reply.queues[0];
     if (!p) throw new RbusError(ErrorCode.INTERNAL, `offset.query for ${q.topic}/${q.group}/${q.queueId} answered no queue`);
     return p;
@@ -149,29 +214,51 @@ export class BrokerClient {
 
   /** The group's progress on every queue of `topic` in one broker group. */
   async queryTopicOffsets(consumerGroup: string, topic: string, group: string): Promise<QueueProgress[]> {
-    const reply = await this.json<OffsetQueryReply>(topic, group, "offset.query", { group: consumerGroup, topic });
+    const reply = await this.toMaster<OffsetQueryReply>(topic, group, "offset.query", { group: consumerGroup, topic }, json);
     return reply.queues;
   }
 
   /** First offset of the queue stored at or after `timestamp`. */
   async offsetForTimestamp(q: MessageQueue, timestamp: number): Promise<number> {
-    const reply = await this.json<OffsetQueryReply>(q.topic, q.group, "offset.query", { topic: q.topic, queueId: q.queueId, timestamp });
+    const reply = await this.toMaster<OffsetQueryReply>(q.topic, q.group, "offset.query", { topic: q.topic, queueId: q.queueId, timestamp }, json);
     if (typeof reply.offset !== "number") throw new RbusError(ErrorCode.INTERNAL, "offset.query by timestamp answered no offset");
     return reply.offset;
   }
 
-  /** Commits many queues of one broker group in one request. */
+  /**
+   * Commits many queues of one broker group: those read from a slave to
+   * that slave (it passes them on to the master), the rest to the master,
+   * one request each. A slave that fails sends its queues back to the master.
+   */
   async commit(consumerGroup: string, group: string, entries: Array<{ topic: string; queueId: number; offset: number }>): Promise<void> {
     const first = entries[0];
     if (!first) return;
-    await this.json(first.topic, group, "offset.commit", { group: consumerGroup, entries });
+    const bySlave = new Map<string, typeof entries>();
+    const toMaster: typeof entries = [];
+    for (const e of entries) {
+      const slave = this.readFrom.size === 0 ? undefined : this.readFrom.get(queueKey({ topic: e.topic, group, queueId: e.queueId }));
+      if (slave === undefined) toMaster.push(e);
+      else bySlave.set(slave, [...(bySlave.get(slave) ?? []), e]);
+    }
+    await Promise.all(
+      [...bySlave].map(async ([slave, list]) => {
+        try {
+          await this.request(slave, "offset.commit", { group: consumerGroup, entries: list }, this.timeoutMs, json);
+        } catch {
+          for (const e of list) this.readFrom.delete(queueKey({ topic: e.topic, group, queueId: e.queueId }));
+          toMaster.push(...list);
+        }
+      }),
+    );
+    if (toMaster.length > 0) await this.toMaster(toMaster[0]!.topic, group, "offset.commit", { group: consumerGroup, entries: toMaster }, json);
   }
 
-  async heartbeat(address: string, topic: string, hb: ClientHeartbeat): Promise<ConsumerMembers> {
-    return decodeReply<ConsumerMembers>(await this.request(topic, address, "client.heartbeat", hb, this.timeoutMs));
+  /** A heartbeat to the master of `group` (following it). */
+  heartbeat(topic: string, group: string, hb: ClientHeartbeat): Promise<ConsumerMembers> {
+    return this.toMaster<ConsumerMembers>(topic, group, "client.heartbeat", hb, json);
   }
 
-  async unregister(address: string, topic: string, clientId: string, group: string): Promise<ConsumerMembers> {
-    return decodeReply<ConsumerMembers>(await this.request(topic, address, "client.unregister", { clientId, group }, this.timeoutMs));
+  unregister(topic: string, group: string, clientId: string, consumerGroup: string): Promise<ConsumerMembers> {
+    return this.toMaster<ConsumerMembers>(topic, group, "client.unregister", { clientId, group: consumerGroup }, json);
   }
 }

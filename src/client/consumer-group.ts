@@ -1,9 +1,10 @@
 // Provides the rebalance machine's effects with NATS: heartbeats to the
-// master of every broker group serving a subscribed topic, routes from the
-// NameServers, membership events from the brokers. The members a client
-// believes in are the union of the latest answer of each broker, so a
-// member that any live broker still knows keeps its share until that
-// broker expires it (never two owners for long, never a queue orphaned).
+// master of every broker group serving a subscribed topic (following a new
+// master as soon as a replica names it), routes from the NameServers,
+// membership events from the brokers. The members a client believes in are
+// the union of the latest answer of each broker group, so a member that any
+// live broker still knows keeps its share until that broker expires it
+// (never two owners for long, never a queue orphaned).
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { createActor, fromPromise, waitFor, type Actor } from "xstate";
 import type { StrategyName } from "../../machines/allocate.js";
@@ -13,7 +14,7 @@ import type { Logger } from "../runtime/log.js";
 import type { BrokerClient } from "./broker-client.js";
 import { natsInspector } from "../runtime/inspect.js";
 import { subscribeJson } from "../runtime/subscribe.js";
-import { brokerAddress, readableQueues, type MessageQueue, type RouteCache } from "./route-cache.js";
+import { readableQueues, type MessageQueue, type RouteCache } from "./route-cache.js";
 
 export interface GroupMembershipOptions {
   nc: NatsConnection;
@@ -38,7 +39,7 @@ export type RebalanceActor = Actor<typeof rebalanceMachine>;
 
 export class GroupMembership {
   readonly actor: RebalanceActor;
-  /** The last member list each broker (by address) answered. */
+  /** The last member list each broker group's master answered. */
   private readonly views = new Map<string, string[]>();
   private heartbeating: Promise<string[] | undefined> | undefined;
   private again = false;
@@ -112,8 +113,8 @@ export class GroupMembership {
     return members ? { topics, members } : { topics };
   }
 
-  /** Broker addresses of every subscribed topic: [address, a topic it serves]. */
-  private async addresses(): Promise<Map<string, string>> {
+  /** Broker groups of every subscribed topic: [group, a topic it serves]. */
+  private async groups(): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     for (const topic of this.opts.topics()) {
       let route: RouteData;
@@ -122,10 +123,7 @@ export class GroupMembership {
       } catch {
         continue;
       }
-      for (const g of route.groups) {
-        const address = brokerAddress(route, g.group);
-        if (address && !out.has(address)) out.set(address, topic);
-      }
+      for (const g of route.groups) if (!out.has(g.group)) out.set(g.group, topic);
     }
     return out;
   }
@@ -149,7 +147,7 @@ export class GroupMembership {
 
   private async heartbeatOnce(): Promise<string[] | undefined> {
     const o = this.opts;
-    const addresses = await this.addresses();
+    const groups = await this.groups();
     const hb = {
       clientId: o.clientId,
       group: o.consumerGroup,
@@ -160,17 +158,17 @@ export class GroupMembership {
     };
     let answered = 0;
     await Promise.all(
-      [...addresses].map(async ([address, topic]) => {
+      [...groups].map(async ([group, topic]) => {
         try {
-          const reply = await o.brokers.heartbeat(address, topic, hb);
-          this.views.set(address, reply.members);
+          const reply = await o.brokers.heartbeat(topic, group, hb);
+          this.views.set(group, reply.members);
           answered++;
         } catch (err) {
-          o.log.debug("heartbeat failed", { address, error: err instanceof Error ? err.message : String(err) });
+          o.log.debug("heartbeat failed", { broker: group, error: err instanceof Error ? err.message : String(err) });
         }
       }),
     );
-    for (const address of this.views.keys()) if (!addresses.has(address)) this.views.delete(address);
+    for (const group of this.views.keys()) if (!groups.has(group)) this.views.delete(group);
     if (answered === 0) return undefined;
     const members = [...new Set([...this.views.values()].flat())].sort();
     if (this.actor.getSnapshot().status === "active") this.actor.send({ type: "MEMBERS_CHANGED", members });
@@ -178,11 +176,11 @@ export class GroupMembership {
   }
 
   private async leave(): Promise<void> {
-    const addresses = await this.addresses();
+    const groups = await this.groups();
     await Promise.all(
-      [...addresses].map(([address, topic]) =>
-        this.opts.brokers.unregister(address, topic, this.opts.clientId, this.opts.consumerGroup).catch((err) => {
-          this.opts.log.warn("unregister failed; the broker will expire the member", { address, error: String(err) });
+      [...groups].map(([group, topic]) =>
+        this.opts.brokers.unregister(topic, group, this.opts.clientId, this.opts.consumerGroup).catch((err) => {
+          this.opts.log.warn("unregister failed; the broker will expire the member", { broker: group, error: String(err) });
         }),
       ),
     );

@@ -28,6 +28,12 @@ import { encodedSize, encodeRecord } from "../../src/store/record.js";
 
 const subj = subjects();
 
+/** A heartbeat's answer: the member alone. */
+function members(m: Msg) {
+  const hb = decodeJson(m.data) as { group: string; clientId: string };
+  return { group: hb.group, members: [hb.clientId] };
+}
+
 /** What a fake pull answers: the bodies found from the request's offset, and where to read next. */
 export interface FakePull {
   bodies?: string[];
@@ -78,7 +84,7 @@ export class FakeReplica {
       ["pull", (m) => this.servePull(m)],
       ["offset.query", (m) => m.respond(encodeJson(this.offsetQuery(m)))],
       ["offset.commit", (m) => m.respond(encodeJson({}))],
-      ["client.heartbeat", (m) => this.refuse(m) ?? m.respond(encodeJson({ group: "g", members: ["me"] }))],
+      ["client.heartbeat", (m) => this.refuse(m) ?? m.respond(encodeJson(members(m)))],
     ];
     for (const [api, handle] of apis) {
       this.subs.push(
@@ -146,6 +152,9 @@ export class FakeReplica {
     h.set(Header.maxOffset, "1000");
     h.set(Header.group, this.group);
     if (readFrom) h.set(Header.readFrom, readFrom);
-    m.respond(Buffer.concat(records), { headers: h });
+    const respond = () => m.respond(Buffer.concat(records), { headers: h });
+    // Nothing new: held for the request's wait, as a broker's long poll is.
+    if (bodies.length === 0 && !readFrom && req.waitMs > 0) setTimeout(respond, req.waitMs);
+    else respond();
   }
 }

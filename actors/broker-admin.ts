@@ -18,7 +18,7 @@ import {
   type WireMessage,
 } from "../src/protocol/index.js";
 import { LookupStatus } from "../src/store/index.js";
-import type { BrokerContext } from "./broker-context.js";
+import { assertMaster, type BrokerContext } from "./broker-context.js";
 import { corruptDetails, corruptRecordError } from "./corrupt-record.js";
 import type { ConsumerTable } from "./consumer-table.js";
 import { fittingPrefix, tooLargeForReply } from "./reply-limits.js";
@@ -54,6 +54,7 @@ function fitted(ctx: BrokerContext, reply: MessageLookupReply): Uint8Array {
 export function adminHandlers(ctx: BrokerContext, consumers: ConsumerTable) {
   return {
     topicUpsert(msg: Msg): TopicConfig {
+      assertMaster(ctx);
       const config = decodeTopicConfig(parseObject(msg.data));
       ctx.log.info("topic upserted", { ...config });
       return ctx.topics.upsert(config);
@@ -84,6 +85,7 @@ export function adminHandlers(ctx: BrokerContext, consumers: ConsumerTable) {
     },
 
     heartbeat(msg: Msg): ConsumerMembers {
+      assertMaster(ctx);
       const hb = decodeClientHeartbeat(parseObject(msg.data));
       return { group: hb.group, members: consumers.heartbeat(hb, Date.now()) };
     },

@@ -19,7 +19,7 @@ export function offsetHandlers(ctx: BrokerContext) {
   };
 
   return {
-    commit(msg: Msg): { ok: true; committed: number } {
+    async commit(msg: Msg): Promise<{ ok: true; committed: number }> {
       const { group, entries } = decodeOffsetCommit(parseObject(msg.data));
       for (const e of entries) {
         const config = ctx.topics.forRead(e.topic, e.queueId);
@@ -29,6 +29,11 @@ export function offsetHandlers(ctx: BrokerContext) {
         }
       }
       for (const e of entries) ctx.store.offsets.commit(group, e.topic, e.queueId, e.offset);
+      ctx.configChanged();
+      // a consumer reading from a slave commits there: the master must have it for the next failover or rebalance
+      if (!ctx.isMaster() && ctx.replicas > 1) {
+        await ctx.forwardToMaster("offset.commit", msg.data).catch((err) => ctx.log.debug("offset commit not passed on to the master", { error: String(err) }));
+      }
       return { ok: true, committed: entries.length };
     },
 

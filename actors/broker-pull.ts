@@ -16,9 +16,10 @@ import {
   type PullRequest,
 } from "../src/protocol/index.js";
 import { GetStatus, tagHash, type GetResult } from "../src/store/index.js";
-import { decodeRecord } from "../src/store/record.js";
+import { decodeRecord, recordPhysicalOffset } from "../src/store/record.js";
 import type { BrokerContext } from "./broker-context.js";
 import { corruptRecordError } from "./corrupt-record.js";
+import { readFrom } from "./read-from.js";
 import { fittingPrefix, tooLargeForReply } from "./reply-limits.js";
 import { RawReply } from "./responder.js";
 import { toWireMessage } from "./wire-message.js";
@@ -124,6 +125,8 @@ function reply(ctx: BrokerContext, req: PullRequest, got: GetResult): Uint8Array
   const s = status(got, req);
   const budget = ctx.replyBudget();
   let nextOffset = s === PullStatus.NO_NEW_MSG ? req.offset : got.nextOffset;
+  const firstAt = got.records[0] ? recordPhysicalOffset(got.records[0], 0) : got.messages[0]?.commitLogOffset;
+  const moveTo = readFrom(ctx, firstAt ?? ctx.store.maxPhysicalOffset);
   if (req.format === "binary") {
     const first = got.records[0];
     // The store returns at least one record even past maxBytes: alone, it may still not fit.
@@ -134,10 +137,11 @@ function reply(ctx: BrokerContext, req: PullRequest, got: GetResult): Uint8Array
     h.set(Header.minOffset, String(got.minOffset));
     h.set(Header.maxOffset, String(got.maxOffset));
     h.set(Header.group, ctx.group);
+    if (moveTo) h.set(Header.readFrom, moveTo);
     return new RawReply(got.records.length === 1 ? first! : Buffer.concat(got.records), h);
   }
   let messages = got.messages.map((m) => toWireMessage(ctx.group, m));
-  const body = (): PullReply => ({ status: s, nextOffset, minOffset: got.minOffset, maxOffset: got.maxOffset, messages });
+  const body = (): PullReply => ({ status: s, nextOffset, minOffset: got.minOffset, maxOffset: got.maxOffset, messages, ...(moveTo ? { readFrom: moveTo } : {}) });
   let data = encodeJson(body());
   if (data.byteLength > budget) {
     // Escaped or base64 bodies grow in JSON: keep the messages that fit, the next pull gets the rest.

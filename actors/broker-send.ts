@@ -1,7 +1,8 @@
 // send and send.batch: the write path. One request is one store.put (one
 // commit-log write, one fsync under sync flush shared with concurrent
 // requests); the reply goes out only after put resolves, so an
-// acknowledged message is stored (and, under sync flush, on disk).
+// acknowledged message is stored (and, under sync flush, on disk), and
+// under ack=quorum only once a majority of the group holds it.
 import { headers, Match, type Msg, type MsgHdrs } from "@nats-io/transport-node";
 import {
   BadRequestError,
@@ -17,7 +18,7 @@ import {
   type SendResult,
 } from "../src/protocol/index.js";
 import { PutStatus, type PutMessage, type PutResult } from "../src/store/index.js";
-import { assertMaster, type BrokerContext } from "./broker-context.js";
+import { assertMaster, notMaster, type BrokerContext } from "./broker-context.js";
 import { RawReply } from "./responder.js";
 
 const RESERVED = "rbus-";
@@ -67,6 +68,25 @@ function checkDeadline(h: MsgHdrs | undefined): void {
   if (late > 0) {
     throw new RbusError(ErrorCode.DEADLINE_EXCEEDED, `the send's deadline passed ${late} ms ago by this broker's clock; nothing was stored`, { deadline, lateMs: late });
   }
+}
+
+/**
+ * Under ack=quorum, waits until a majority holds the put (the commit offset
+ * passes its end). A master that is deposed meanwhile, or cannot reach a
+ * majority in time, answers an error instead: it never acknowledges what it
+ * has not committed. The message is in its log and may still survive there.
+ */
+async function committed(ctx: BrokerContext, end: number, h: MsgHdrs | undefined): Promise<void> {
+  if (ctx.ack !== "quorum" || ctx.replicas === 1 || end < 0) return;
+  const deadline = intHeader(h, Header.deadline);
+  const waitMs = deadline === undefined ? ctx.commitTimeoutMs : Math.max(1, deadline - Date.now());
+  const outcome = await ctx.replication.waitCommitted(end, waitMs);
+  if (outcome === "committed") return;
+  if (outcome === "not-master") throw notMaster(ctx, "stopped being the master before a majority held the message, which is not acknowledged");
+  const { commit } = ctx.replication.status();
+  throw new RbusError(ErrorCode.NOT_REPLICATED, `a majority of ${ctx.group}'s ${ctx.replicas} replicas did not hold the message within ${waitMs} ms; it is not acknowledged (are the slaves running?)`, {
+    group: ctx.group, term: ctx.replication.term(), end, commit,
+  });
 }
 
 function checkSize(ctx: BrokerContext, bytes: number): void {
@@ -125,6 +145,7 @@ export function sendHandlers(ctx: BrokerContext) {
       if (props) message.properties = props;
       const put = await ctx.store.put([message]);
       const status = sendStatus(put);
+      await committed(ctx, put.end, h);
       const r = put.results[0]!;
       return { status, msgId: encodeMsgId(ctx.group, r.commitLogOffset), topic, queueId, queueOffset: r.queueOffset };
     },
@@ -152,6 +173,7 @@ export function sendHandlers(ctx: BrokerContext) {
       }
       const put = await ctx.store.put(messages);
       const status = sendStatus(put);
+      await committed(ctx, put.end, msg.headers);
       const n = messages.length;
       const queueIds = new Array<number>(n);
       const queueOffsets = new Array<number>(n);

@@ -1,6 +1,8 @@
 // A broker replica: its message store, the APIs it serves under
-// rbus.broker.<group>.<replica>.*, and its registration with every
-// NameServer (carrying its topic table, re-sent at once when it changes).
+// rbus.broker.<group>.<replica>.*, its part in the group's replication
+// (role, term, commit offset: replication.ts), and its registration with
+// every NameServer (carrying its topic table and role, re-sent at once
+// when either changes).
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import {
   encodeJson,
@@ -9,7 +11,8 @@ import {
   type BrokerApi,
   type BrokerRegistration,
   type ConsumerMembers,
-  type Role,
+  type ConfigSnapshot,
+  type RoleEvent,
 } from "../src/protocol/index.js";
 import { MessageStore, type StoreOptions } from "../src/store/index.js";
 import { silentLogger, type Logger } from "../src/runtime/log.js";
@@ -24,6 +27,11 @@ import { publishRecoveryEvents } from "./store-events.js";
 import { BrokerTopics } from "./broker-topics.js";
 import { ConsumerTable } from "./consumer-table.js";
 import { serve, type Handler } from "./responder.js";
+import { natsInspector } from "../src/runtime/inspect.js";
+import { requestJson } from "../src/runtime/request.js";
+import { realClock } from "./group-transport.js";
+import { natsGroupTransport } from "./nats-group-transport.js";
+import { startReplication, type AckLevel, type Failover, type Replication, type ReplicationEvent } from "./replication.js";
 
 export { AUTO_CREATE_TOPIC, DEFAULT_QUEUES } from "../src/protocol/index.js";
 
@@ -44,7 +52,7 @@ export interface BrokerOptions {
   /** Store settings: flush mode, segment size, retention… */
   store?: StoreOptions;
   /** Replicas of the group and how a master is chosen (docs/replication.md); absent: one replica. */
-  replication?: { replicas: number; failover: "auto" | "manual"; ack: "quorum" | "leader"; electionTimeoutMs: number; readFromSlaveBytes?: number };
+  replication?: { replicas: number; failover: Failover; ack: AckLevel; electionTimeoutMs: number; readFromSlaveBytes?: number };
   log?: Logger;
 }
 
@@ -53,8 +61,14 @@ export interface BrokerHandle {
   replica: number;
   store: MessageStore;
   registration: RegistrationActor;
+  replication: Replication;
   stop(): Promise<void>;
 }
+
+/** Default election timeout: a slave that hears nothing from its master this long (to twice this) runs for master. */
+export const DEFAULT_ELECTION_TIMEOUT_MS = 3000;
+/** RocketMQ sends a consumer to a slave when it reads further back than 40 % of memory; a fixed figure here. */
+export const DEFAULT_READ_FROM_SLAVE_BYTES = 256 * 1024 * 1024;
 
 export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   const { nc, group, replica } = opts;
@@ -65,13 +79,15 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   // A message must fit the request that brings it and the pull reply that takes it away.
   const maxMessageBytes = Math.min(opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, maxPayload(nc) - REQUEST_HEADROOM);
   const startedAt = Date.now();
-  const role: Role = replica === 0 ? "master" : "slave";
+  const repl = opts.replication ?? { replicas: 1, failover: "auto", ack: "quorum", electionTimeoutMs: DEFAULT_ELECTION_TIMEOUT_MS };
+  const replicas = repl.replicas;
 
   // The store's limit is on the whole record (body, topic, tags, keys and
   // properties); the broker's on the body, checked first.
   const store = await MessageStore.open(opts.dataDir, {
     maxMessageBytes: Math.min(maxMessageBytes + 256 * 1024, replyBudget(nc)),
     ...opts.store,
+    replicated: replicas > 1,
     onError: (err: unknown) => log.error("store error", { error: String(err) }),
     log: log.child({ component: "store" }),
   });
@@ -79,11 +95,51 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   publishRecoveryEvents(nc, subj, store.recovery, group, replica);
 
   let registrationActor: RegistrationActor | undefined;
-  const topics = new BrokerTopics(store.topics, opts.autoCreateTopic ?? true, () => registrationActor?.send({ type: "TOPICS_CHANGED" }), log);
+  // Bumped when the topic table or the consumer offsets change: slaves copy both when it moves.
+  let configVersion = Date.now();
+  const topics = new BrokerTopics(store.topics, opts.autoCreateTopic ?? true, () => {
+    configVersion++;
+    registrationActor?.send({ type: "TOPICS_CHANGED" });
+  }, log);
+  const config = {
+    version: () => configVersion,
+    snapshot: (): ConfigSnapshot => ({ version: configVersion, topics: store.topics.snapshot(), offsets: store.offsets.snapshot() }),
+    apply: (s: ConfigSnapshot) => {
+      store.topics.load(s.topics);
+      store.offsets.load(s.offsets);
+      registrationActor?.send({ type: "TOPICS_CHANGED" });
+    },
+  };
+  const replication = startReplication({
+    group, replica, replicas, failover: repl.failover, ack: repl.ack, electionTimeoutMs: repl.electionTimeoutMs,
+    store, transport: natsGroupTransport(nc, group, replica, log, opts.prefix), clock: realClock, log: log.child({ component: "replication" }),
+    config, fetchMaxBytes: Math.max(64 * 1024, replyBudget(nc) - 4096),
+    inspect: natsInspector(nc, `${group}-${replica}`, opts.prefix),
+  });
+  replication.on((e) => publishRoleEvent(e));
+  const publishRoleEvent = (e: ReplicationEvent) => {
+    if (e.type === "role") registrationActor?.send({ type: "ROLE_CHANGED" });
+    const base = { group, replica, term: e.term, at: Date.now() };
+    let event: RoleEvent | undefined;
+    if (e.type === "role") event = { ...base, type: "role", role: e.role, master: e.master, reason: e.reason as never, commit: store.commitOffset, end: store.maxPhysicalOffset };
+    else if (e.type === "truncated") event = { ...base, type: "truncated", from: e.from, to: e.to };
+    else event = { ...base, type: "election", outcome: "started", preVote: e.preVote, votes: 1, needed: Math.floor(replicas / 2) + 1 };
+    if (!nc.isClosed()) nc.publish(subj.events.role(group), encodeJson(event));
+  };
   const ctx: BrokerContext = {
     group, replica, store, topics, maxMessageBytes, log,
     replyBudget: () => replyBudget(nc),
-    isMaster: () => role === "master",
+    isMaster: () => replication.writable(),
+    replication, replicas, ack: repl.ack,
+    commitTimeoutMs: Math.max(2 * repl.electionTimeoutMs, 3000),
+    address: (i) => subj.brokerBase(group, i),
+    readFromSlaveBytes: repl.readFromSlaveBytes ?? DEFAULT_READ_FROM_SLAVE_BYTES,
+    forwardToMaster: async (api, data) => {
+      const m = replication.master();
+      if (m === null || m === replica) throw new Error("no master known");
+      await requestJson(nc, subj.broker(group, m, api), JSON.parse(new TextDecoder().decode(data)), 2000);
+    },
+    configChanged: () => void configVersion++,
   };
 
   const consumers = new ConsumerTable((consumerGroup, members) => {
@@ -93,17 +149,25 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   });
   const expiry = setInterval(() => consumers.expire(Date.now()), 1000);
 
-  const registration = (): BrokerRegistration => ({
-    cluster: opts.cluster ?? "DefaultCluster",
-    group,
-    replica,
-    role,
-    term: 0,
-    address: subj.brokerBase(group, replica),
-    heartbeatIntervalMs,
-    topics: topics.all(),
-    startedAt,
-  });
+  const registration = (): BrokerRegistration => {
+    const r = replication.status();
+    return {
+      cluster: opts.cluster ?? "DefaultCluster",
+      group,
+      replica,
+      role: r.role,
+      term: r.term,
+      address: subj.brokerBase(group, replica),
+      heartbeatIntervalMs,
+      topics: topics.all(),
+      startedAt,
+      replicas,
+      commitOffset: r.commit,
+      end: r.end,
+      masterReplica: r.master ?? -1,
+      ...(r.role === "master" && replicas > 1 ? { followers: r.followers } : {}),
+    };
+  };
 
   const send = sendHandlers(ctx);
   const pull = pullHandler(ctx);
@@ -118,6 +182,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
       nameServers: reg.context.answered,
       store: store.stats(),
       pullsHeld: pull.held(),
+      replication: replication.status(),
       consumerGroups: consumers.groupNames().map((g) => ({ group: g, members: consumers.members(g) })),
     };
   };
@@ -133,19 +198,26 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     ["client.heartbeat", admin.heartbeat],
     ["client.unregister", admin.unregister],
     ["status", status],
+    ["failover", async (msg) => {
+      const o = parseObject(msg.data);
+      const to = o.to === undefined ? undefined : Number(o.to);
+      return replication.transferTo(to, Math.max(5000, 2 * repl.electionTimeoutMs));
+    }],
   ];
   const subs: Subscription[] = apis.map(([api, handler]) => serve(nc, subj.broker(group, replica, api), handler, { log }));
   await nc.flush();
   registrationActor = startRegistration({ nc, prefix: opts.prefix, heartbeatIntervalMs, registration, log });
-  log.info("broker started", { role, dataDir: opts.dataDir, topics: topics.all().length });
+  log.info("broker started", { role: replication.role(), term: replication.term(), replicas, dataDir: opts.dataDir, topics: topics.all().length });
 
   return {
     group,
     replica,
     store,
     registration: registrationActor,
+    replication,
     async stop() {
       await stopRegistration(registrationActor!);
+      await replication.stop();
       clearInterval(expiry);
       await Promise.all(subs.map((s) => s.drain()));
       pull.releaseAll();

@@ -1,9 +1,9 @@
 // A broker replica's registration with the NameServers (RocketMQ's
 // BrokerController.registerBrokerAll): register at start, again every
 // heartbeat interval, at once when the NATS connection comes back, when a
-// NameServer says hello (it started, or reconnected) or when the topic
-// table changes, and unregister on a clean stop. One registration is one
-// request that every NameServer answers; `register` resolves with the ids
+// NameServer says hello (it started, or reconnected), when the topic
+// table changes or the replica's role or term does, and unregister on a
+// clean stop. One registration is one request that every NameServer answers; `register` resolves with the ids
 // of those that did. Zero answers counts as a failure and is retried with
 // backoff.
 //
@@ -43,6 +43,8 @@ export type RegistrationEvent =
   /** A NameServer asked brokers to register again (rbus.ns.hello). */
   | { type: "REREGISTER"; nameServer: string }
   | { type: "TOPICS_CHANGED" }
+  /** The replica became master or slave, or its term moved: NameServers must route by it at once. */
+  | { type: "ROLE_CHANGED" }
   | { type: "STOP" };
 
 type Done = { output: RegisterOutput };
@@ -120,6 +122,7 @@ export const registrationMachine = setup({
         // A registration in flight carries the old table, or went out before
         // the connection dropped and may be lost: send a fresh one.
         TOPICS_CHANGED: { target: "registering", reenter: true },
+        ROLE_CHANGED: { target: "registering", reenter: true },
         RECONNECTED: { target: "registering", reenter: true, actions: "reconnected" },
         REREGISTER: { target: "registering", reenter: true, actions: "hello" },
       },
@@ -130,6 +133,7 @@ export const registrationMachine = setup({
         RECONNECTED: { target: "registering", actions: "reconnected" },
         REREGISTER: { target: "registering", actions: "hello" },
         TOPICS_CHANGED: "registering",
+        ROLE_CHANGED: "registering",
       },
     },
     retrying: {
@@ -138,6 +142,7 @@ export const registrationMachine = setup({
         RECONNECTED: { target: "registering", actions: "reconnected" },
         REREGISTER: { target: "registering", actions: "hello" },
         TOPICS_CHANGED: "registering",
+        ROLE_CHANGED: "registering",
       },
     },
     unregistering: {

@@ -7,3 +7,4 @@ export * from "./control.js";
 export * from "./messages.js";
 export * from "./batch.js";
 export * from "./data.js";
+export * from "./replication.js";

@@ -19,6 +19,8 @@ export const BrokerApi = {
   haConfig: "ha.config",
   /** The master hands over: the target campaigns at once. */
   haTransfer: "ha.transfer",
+  /** A new master announces its term, so slaves follow it at once. */
+  haBegin: "ha.begin",
   /** Admin, on the master: hand mastership to another replica ({to?}). */
   failover: "failover",
 } as const;

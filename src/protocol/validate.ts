@@ -53,6 +53,12 @@ export function optInt(o: Json, key: string, min = 0, max = Number.MAX_SAFE_INTE
   return o[key] === undefined ? undefined : int(o, key, min, max);
 }
 
+export function bool(o: Json, key: string): boolean {
+  const v = o[key];
+  if (typeof v !== "boolean") throw new BadRequestError(`"${key}" must be true or false`);
+  return v;
+}
+
 export function oneOf<T extends string>(o: Json, key: string, values: readonly T[]): T {
   const v = o[key];
   if (typeof v !== "string" || !(values as readonly string[]).includes(v)) {

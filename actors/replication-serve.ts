@@ -1,0 +1,117 @@
+// What a replica answers for the rest of its group: ha.fetch (the master
+// ships its log; anyone else says who the master is), ha.config (topic
+// configs and consumer offsets), ha.transfer (the master hands over),
+// ha.begin (a new master announces itself) and the group's vote subject. Every replica serves all of them whatever its
+// role, so a slave that asks the wrong replica learns the right one.
+import {
+  decodeFetchRequest,
+  decodeVoteReply,
+  decodeVoteRequest,
+  encodeFetchReply,
+  encodeJson,
+  FetchStatus,
+  int,
+  parseObject,
+  type FetchHead,
+  type Role,
+  type VoteReply,
+  type VoteRequest,
+} from "../src/protocol/index.js";
+import type { MessageStore } from "../src/store/index.js";
+import type { Logger } from "../src/runtime/log.js";
+import type { GroupTransport } from "./group-transport.js";
+import type { MasterDuty } from "./replication-master.js";
+import type { ConfigSource } from "./replication-config.js";
+
+export type { ConfigSource } from "./replication-config.js";
+
+/** Events this file sends the role machine. */
+export type ServeEvent =
+  | { type: "FOLLOWER_FETCH"; replica: number; term: number }
+  | { type: "HIGHER_TERM"; term: number; master: number | null }
+  | { type: "TRANSFER_NOW"; term: number }
+  | { type: "MASTER_HEARD"; term: number; master: number };
+
+export interface ServeOptions {
+  replica: number;
+  store: MessageStore;
+  transport: GroupTransport;
+  master: MasterDuty;
+  config: ConfigSource | undefined;
+  log: Logger;
+  term(): number;
+  role(): Role;
+  masterId(): number | null;
+  send(e: ServeEvent): void;
+  /** The role machine's answer to a vote request (decided synchronously). */
+  voteReply(request: VoteRequest): unknown;
+}
+
+const EMPTY = new Uint8Array(0);
+
+export function serveReplication(opts: ServeOptions) {
+  const { store, transport, master } = opts;
+
+  const head = (): Omit<FetchHead, "status"> => ({
+    term: opts.term(), master: opts.masterId() ?? -1, commit: store.commitOffset, end: store.maxPhysicalOffset,
+    minOffset: store.minPhysicalOffset, configVersion: opts.config?.version() ?? 0,
+  });
+
+  const fetch = async (data: Uint8Array): Promise<Uint8Array> => {
+    const req = decodeFetchRequest(data);
+    if (req.term > opts.term()) opts.send({ type: "HIGHER_TERM", term: req.term, master: null });
+    if (opts.role() !== "master" || !master.isActive || req.term < opts.term()) {
+      return encodeFetchReply({ ...head(), status: FetchStatus.notMaster });
+    }
+    opts.send({ type: "FOLLOWER_FETCH", replica: req.replica, term: req.term });
+    const diverged = master.divergence(req, head());
+    if (diverged) return encodeFetchReply(diverged);
+    master.acknowledge(req.replica, req.offset);
+    await master.hold(req.offset, req.waitMs);
+    if (!master.isActive) return encodeFetchReply({ ...head(), status: FetchStatus.notMaster });
+    const bytes = req.offset < store.maxPhysicalOffset ? store.readRaw(req.offset, req.maxBytes) : undefined;
+    return encodeFetchReply({ ...head(), status: FetchStatus.ok }, bytes);
+  };
+
+  const unserve = [
+    transport.serve("ha.fetch", fetch),
+    transport.serve("ha.config", () => {
+      if (!opts.config) return encodeJson({ version: 0, topics: [], offsets: {} });
+      return encodeJson(opts.config.snapshot());
+    }),
+    transport.serve("ha.transfer", (data) => {
+      const term = int(parseObject(data), "term");
+      opts.send({ type: "TRANSFER_NOW", term });
+      return encodeJson({ ok: true });
+    }),
+    // a new master announces itself (KRaft's BeginQuorumEpoch): slaves follow it without waiting for a timeout
+    transport.serve("ha.begin", (data) => {
+      const o = parseObject(data);
+      const term = int(o, "term");
+      const m = int(o, "master", 0, 1000);
+      if (term >= opts.term() && m !== opts.replica) opts.send({ type: "MASTER_HEARD", term, master: m });
+      return encodeJson({ ok: true, term: opts.term() });
+    }),
+    transport.serveVotes((data) => {
+      const request = decodeVoteRequest(data);
+      if (request.from === opts.replica) return EMPTY;
+      return encodeJson(opts.voteReply(request));
+    }),
+  ];
+
+  return {
+    broadcastVote(request: VoteRequest, windowMs: number, onReply: (reply: VoteReply) => void): void {
+      transport.broadcast(encodeJson(request), windowMs, (data) => {
+        try {
+          const reply = decodeVoteReply(data);
+          if (reply.from !== opts.replica) onReply(reply);
+        } catch (err) {
+          opts.log.debug("vote reply ignored", { error: String(err) });
+        }
+      });
+    },
+    stop(): void {
+      for (const u of unserve) u();
+    },
+  };
+}

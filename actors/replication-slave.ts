@@ -1,0 +1,148 @@
+// The slave's half of replication: a loop that asks the master's ha.fetch
+// for the log from its own end, appends what comes back byte for byte
+// (appendRaw checks every record), truncates when the master says the logs
+// diverge, and makes visible what the master has committed. Each answer
+// from the master of the current term is what keeps this replica from
+// starting an election; "no responders" means the master is gone.
+import {
+  decodeFetchReply,
+  encodeJson,
+  FetchStatus,
+  type FetchHead,
+  type FetchRequest,
+} from "../src/protocol/index.js";
+import { AppendRawStatus, type MessageStore } from "../src/store/index.js";
+import type { Logger } from "../src/runtime/log.js";
+import { isGone, type Clock, type GroupTransport } from "./group-transport.js";
+
+export interface SlaveEvents {
+  /** An answer from the master of `term`. */
+  heard(term: number, master: number): void;
+  /** The master's subjects have no responders. */
+  gone(master: number, term: number): void;
+  /** Some replica answered with a newer term. */
+  higherTerm(term: number, master: number): void;
+  truncated(from: number, to: number, term: number): void;
+  /** The master's topic configs or consumer offsets changed. */
+  configChanged(version: number): void;
+}
+
+export interface SlaveOptions {
+  replica: number;
+  store: MessageStore;
+  transport: GroupTransport;
+  clock: Clock;
+  log: Logger;
+  maxBytes: number;
+  /** How long the master may hold a fetch that finds nothing new. */
+  waitMs: number;
+  /** How long to wait for an answer beyond waitMs. */
+  timeoutMs: number;
+  events: SlaveEvents;
+}
+
+export class SlaveDuty {
+  private generation = 0;
+  private master = -1;
+  private term = 0;
+  private running: Promise<void> | undefined;
+  /** The master's log end, by its last answer: what lag is measured against. */
+  masterEnd = 0;
+  lastHeardAt = 0;
+
+  constructor(private readonly opts: SlaveOptions) {}
+
+  /** Follows `master` in `term` (restarts the loop when either changed). */
+  follow(master: number, term: number): void {
+    if (master === this.master && term === this.term && this.running) return;
+    this.master = master;
+    this.term = term;
+    const gen = ++this.generation;
+    const previous = this.running ?? Promise.resolve();
+    this.running = previous.then(() => this.loop(gen));
+  }
+
+  /** Stops fetching (this replica became candidate or master). Resolves when the loop has ended. */
+  async halt(): Promise<void> {
+    this.generation++;
+    this.master = -1;
+    const r = this.running;
+    this.running = undefined;
+    await r;
+  }
+
+  get following(): number {
+    return this.master;
+  }
+
+  private async loop(gen: number): Promise<void> {
+    const { store, transport, clock, log } = this.opts;
+    while (gen === this.generation) {
+      const req: FetchRequest = {
+        replica: this.opts.replica, term: this.term, offset: store.maxPhysicalOffset, lastTerm: store.lastTerm,
+        maxBytes: this.opts.maxBytes, waitMs: this.opts.waitMs,
+      };
+      let data: Uint8Array;
+      try {
+        data = await transport.request(this.master, "ha.fetch", encodeJson(req), this.opts.waitMs + this.opts.timeoutMs);
+      } catch (err) {
+        if (gen !== this.generation) return;
+        if (isGone(err)) this.opts.events.gone(this.master, this.term);
+        else log.debug("fetch failed", { master: this.master, error: String(err) });
+        await pause(clock, Math.min(100, this.opts.timeoutMs));
+        continue;
+      }
+      if (gen !== this.generation) return;
+      let ok: boolean;
+      try {
+        ok = await this.apply(decodeFetchReply(data), data);
+      } catch (err) {
+        log.error("replication reply not applied", { master: this.master, error: String(err) });
+        ok = false;
+      }
+      if (!ok) await pause(clock, Math.min(200, this.opts.timeoutMs));
+    }
+  }
+
+  /** Applies one answer; false when the loop should back off before asking again. */
+  private async apply({ head, bytes }: { head: FetchHead; bytes: Uint8Array }, _frame: Uint8Array): Promise<boolean> {
+    const { store, log, events } = this.opts;
+    if (head.term > this.term) {
+      events.higherTerm(head.term, head.master);
+      return false;
+    }
+    if (head.status === FetchStatus.notMaster || head.term < this.term) return false;
+    events.heard(head.term, this.master);
+    this.lastHeardAt = this.opts.clock.now();
+    this.masterEnd = head.end;
+    if (head.configVersion > 0) events.configChanged(head.configVersion);
+    if (head.status === FetchStatus.truncate) {
+      const mine = store.endOffsetForTerm(head.divergedTerm ?? 0);
+      const to = Math.min(head.truncateTo ?? 0, mine);
+      const from = store.maxPhysicalOffset;
+      store.truncateTo(to);
+      log.warn("log diverged from the master's: truncated", { from, to, term: head.term, divergedTerm: head.divergedTerm });
+      events.truncated(from, to, head.term);
+      return true;
+    }
+    if (head.status === FetchStatus.reset) {
+      log.error("this replica's log ends before the master's first offset; it cannot catch up by fetching: copy the master's data folder", {
+        end: store.maxPhysicalOffset, masterMin: head.truncateTo,
+      });
+      return false;
+    }
+    if (bytes.byteLength > 0) {
+      const res = await store.appendRaw(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      if (res.status !== AppendRawStatus.APPEND_OK) {
+        log.error("records from the master refused", { status: res.status, at: store.maxPhysicalOffset });
+        return false;
+      }
+    }
+    store.setCommitOffset(Math.min(head.commit, store.maxPhysicalOffset));
+    return true;
+  }
+}
+
+function pause(clock: Clock, ms: number): Promise<void> {
+  return new Promise((resolve) => clock.set(() => resolve(), ms));
+}

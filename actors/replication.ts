@@ -1,0 +1,260 @@
+// One replica's part in its group: the role machine (slave, candidate,
+// master) and the I/O it asks for. Like etcd raft, the machine decides and
+// this file acts: it persists term and vote before any answer leaves,
+// broadcasts vote requests, answers votes and fetches, and switches the
+// master and slave duties on and off as the role changes.
+//
+// Order of effects on the master, for one send: append (store.put) →
+// flush per policy → followers' fetches acknowledge → commit offset
+// advances (MasterDuty) → held pulls wake (the store's onArrived) → the
+// producer's reply (waitCommitted, under ack=quorum).
+import { createActor, type Actor } from "xstate";
+import { askVote, roleMachine } from "../machines/role.js";
+import { ErrorCode, RbusError, type Role } from "../src/protocol/index.js";
+import { ElectionState, type MessageStore } from "../src/store/index.js";
+import type { Logger } from "../src/runtime/log.js";
+import type { Clock, GroupTransport } from "./group-transport.js";
+import { MasterDuty, type CommitOutcome } from "./replication-master.js";
+import { serveReplication, type ConfigSource } from "./replication-serve.js";
+import { SlaveDuty } from "./replication-slave.js";
+import { syncConfig } from "./replication-config.js";
+
+export type Failover = "auto" | "manual";
+export type AckLevel = "quorum" | "leader";
+
+export interface ReplicationOptions {
+  group: string;
+  replica: number;
+  replicas: number;
+  failover: Failover;
+  ack: AckLevel;
+  electionTimeoutMs: number;
+  store: MessageStore;
+  transport: GroupTransport;
+  clock: Clock;
+  random?: () => number;
+  log: Logger;
+  /** Topic configs and consumer offsets, copied from master to slaves. */
+  config?: ConfigSource;
+  /** Largest chunk of log one fetch carries (default 4 MiB, at most what one message on the bus may carry). */
+  fetchMaxBytes?: number;
+  /** An inspector for the role machine (rbus.inspect.<node>). */
+  inspect?: Parameters<typeof createActor>[1] extends infer O ? (O extends { inspect?: infer I } ? I : never) : never;
+}
+
+export type ReplicationEvent =
+  | { type: "role"; role: Role; term: number; master: number | null; reason: string; at: number }
+  | { type: "truncated"; from: number; to: number; term: number; at: number }
+  | { type: "election"; term: number; preVote: boolean; transfer: boolean; at: number };
+
+export interface ReplicationStatus {
+  role: Role;
+  term: number;
+  master: number | null;
+  failover: Failover;
+  ack: AckLevel;
+  replicas: number;
+  commit: number;
+  end: number;
+  /** On a slave: how far its log is behind the master's, by the master's last answer. */
+  lagBytes: number;
+  followers: Array<{ replica: number; end: number; lagBytes: number; lastFetchAgoMs: number }>;
+}
+
+export interface Replication {
+  role(): Role;
+  term(): number;
+  master(): number | null;
+  /** Whether sends may be taken now (master, and not handing over). */
+  writable(): boolean;
+  waitCommitted(end: number, timeoutMs: number): Promise<CommitOutcome>;
+  status(): ReplicationStatus;
+  on(listener: (e: ReplicationEvent) => void): () => void;
+  transferTo(replica: number | undefined, timeoutMs: number): Promise<{ ok: boolean; master: number | null; term: number }>;
+  /** The slave's lag behind its master in bytes (0 on the master). */
+  lagBytes(): number;
+  stop(): Promise<void>;
+}
+
+type RoleActor = Actor<typeof roleMachine>;
+
+export function startReplication(opts: ReplicationOptions): Replication {
+  const { store, clock, log, replica } = opts;
+  const election = ElectionState.open(store.dir);
+  const listeners = new Set<(e: ReplicationEvent) => void>();
+  const publish = (e: ReplicationEvent) => {
+    for (const l of listeners) l(e);
+  };
+  const tickMs = Math.max(10, Math.floor(opts.electionTimeoutMs / 10));
+  const waitMs = Math.max(20, Math.min(1000, Math.floor(opts.electionTimeoutMs / 3)));
+  const master = new MasterDuty(store, opts.replicas, clock);
+  let actor: RoleActor;
+  let transferring = false;
+  let stopped = false;
+  let appliedConfig = 0;
+
+  const slave = new SlaveDuty({
+    replica, store, transport: opts.transport, clock, log: log.child({ component: "fetch" }),
+    maxBytes: opts.fetchMaxBytes ?? 4 * 1024 * 1024, waitMs, timeoutMs: Math.max(50, Math.floor(opts.electionTimeoutMs / 2)),
+    events: {
+      heard: (term, m) => actor.send({ type: "MASTER_HEARD", term, master: m }),
+      gone: (m, term) => actor.send({ type: "MASTER_GONE", master: m, term }),
+      higherTerm: (term, m) => actor.send({ type: "HIGHER_TERM", term, master: m >= 0 ? m : null }),
+      truncated: (from, to, term) => publish({ type: "truncated", from, to, term, at: clock.now() }),
+      configChanged: (version) => {
+        if (version === appliedConfig || !opts.config) return;
+        appliedConfig = version;
+        void syncConfig(opts.transport, slave.following, opts.config, log).catch(() => (appliedConfig = 0));
+      },
+    },
+  });
+
+  const snapshot = () => {
+    const snap = actor.getSnapshot();
+    const c = snap.context;
+    const role: Role = snap.matches("master") ? "master" : snap.matches("candidate") ? "candidate" : "slave";
+    return { role, term: c.term, master: c.master };
+  };
+
+  actor = createActor(roleMachine, {
+    id: "role",
+    input: {
+      replica, replicas: opts.replicas, failover: opts.failover, electionTimeoutMs: opts.electionTimeoutMs,
+      random: opts.random ?? Math.random, term: election.term, votedFor: election.votedFor,
+    },
+    ...(opts.inspect ? { inspect: opts.inspect } : {}),
+  });
+  actor.on("persist", (e) => election.save(e.term, e.votedFor));
+  actor.on("requestVotes", (e) => {
+    publish({ type: "election", term: e.term, preVote: e.preVote, transfer: e.transfer, at: clock.now() });
+    const request = { from: replica, term: e.term, preVote: e.preVote, transfer: e.transfer, lastTerm: store.lastTerm, lastOffset: store.maxPhysicalOffset };
+    serving.broadcastVote(request, opts.electionTimeoutMs, (reply) => {
+      if (!stopped) actor.send({ type: "VOTE_RESPONSE", ...reply, master: reply.master >= 0 ? reply.master : null });
+    });
+  });
+  actor.on("roleChanged", (e) => void onRole(e.role, e.term, e.master, e.reason));
+
+  let roleChange = Promise.resolve();
+  const onRole = (role: Role, term: number, m: number | null, reason: string) => {
+    roleChange = roleChange.then(async () => {
+      if (stopped) return;
+      log.info("role changed", { role, term, master: m, reason });
+      publish({ type: "role", role, term, master: m, reason, at: clock.now() });
+      if (role === "master") {
+        await slave.halt();
+        // Raft's no-op: a record of the new term, so the older tail commits with it.
+        // A group of one commits on its own append and needs none.
+        const { end } = opts.replicas > 1 && store.lastTerm < term ? await store.startTerm(term) : (store.setTerm(term), { end: store.maxPhysicalOffset });
+        if (snapshot().role === "master" && snapshot().term === term) {
+          master.activate(end);
+          announce(term);
+        }
+        return;
+      }
+      master.deactivate();
+      transferring = false;
+      if (m !== null && m !== replica) slave.follow(m, term);
+      else await slave.halt();
+    });
+  };
+
+  /** Tells every other replica that this one is master of `term`, so that each starts fetching at once. */
+  const announce = (term: number) => {
+    const body = new TextEncoder().encode(JSON.stringify({ term, master: replica }));
+    for (let r = 0; r < opts.replicas; r++) {
+      if (r !== replica) opts.transport.request(r, "ha.begin", body, opts.electionTimeoutMs).catch(() => undefined);
+    }
+  };
+
+  const serving = serveReplication({
+    replica, store, transport: opts.transport, master, config: opts.config, log,
+    term: () => snapshot().term,
+    role: () => snapshot().role,
+    masterId: () => snapshot().master,
+    send: (e) => actor.send(e),
+    voteReply: (request) => {
+      const r = askVote(actor, { ...request, local: { lastTerm: store.lastTerm, lastOffset: store.maxPhysicalOffset } });
+      return { from: replica, term: r.term, granted: r.granted, preVote: r.preVote, master: r.master ?? -1 };
+    },
+  });
+
+  const unwatch = opts.transport.onConnection((up) => actor.send({ type: up ? "RECONNECTED" : "DISCONNECTED" }));
+  let last = clock.now();
+  let ticker: unknown;
+  const tick = () => {
+    const now = clock.now();
+    actor.send({ type: "TICK", elapsedMs: now - last });
+    last = now;
+    if (!stopped) ticker = clock.set(tick, tickMs);
+  };
+  actor.start();
+  ticker = clock.set(tick, tickMs);
+
+  const status = (): ReplicationStatus => {
+    const c = snapshot();
+    const end = store.maxPhysicalOffset;
+    const now = clock.now();
+    return {
+      role: c.role, term: c.term, master: c.master, failover: opts.failover, ack: opts.ack, replicas: opts.replicas,
+      commit: store.commitOffset, end, lagBytes: c.role === "master" ? 0 : Math.max(0, slave.masterEnd - end),
+      followers: c.role !== "master" ? [] : master.followerStates().map((f) => ({
+        replica: f.replica, end: f.end, lagBytes: Math.max(0, end - f.end), lastFetchAgoMs: now - f.at,
+      })),
+    };
+  };
+
+  return {
+    role: () => snapshot().role,
+    term: () => snapshot().term,
+    master: () => snapshot().master,
+    writable: () => snapshot().role === "master" && master.isActive && !transferring,
+    waitCommitted: (end, timeoutMs) => master.waitCommitted(end, timeoutMs),
+    status,
+    lagBytes: () => status().lagBytes,
+    on(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async transferTo(target, timeoutMs) {
+      const c = snapshot();
+      if (c.role !== "master") throw new RbusError(ErrorCode.NOT_MASTER, `replica ${replica} is not the master of ${opts.group}`);
+      const to = target ?? bestFollower(status());
+      if (to === undefined || to === replica || to < 0 || to >= opts.replicas) {
+        throw new RbusError(ErrorCode.BAD_REQUEST, `no replica ${to ?? "(none caught up)"} to hand ${opts.group} over to: pick one of 0..${opts.replicas - 1} other than ${replica}`);
+      }
+      transferring = true;
+      const deadline = clock.now() + timeoutMs;
+      try {
+        // no new sends are taken; the target catches up with everything acknowledged so far
+        while (!master.caughtUp(to)) {
+          if (clock.now() > deadline || snapshot().role !== "master") return { ok: false, master: snapshot().master, term: snapshot().term };
+          await sleep(clock, 10);
+        }
+        await opts.transport.request(to, "ha.transfer", new TextEncoder().encode(JSON.stringify({ term: c.term })), Math.max(100, deadline - clock.now()));
+        while (snapshot().role === "master" && clock.now() < deadline) await sleep(clock, 10);
+        return { ok: snapshot().role !== "master", master: snapshot().master, term: snapshot().term };
+      } finally {
+        transferring = false;
+      }
+    },
+    async stop() {
+      stopped = true;
+      clock.clear(ticker);
+      unwatch();
+      serving.stop();
+      master.stop();
+      await slave.halt();
+      await roleChange;
+      actor.stop();
+    },
+  };
+}
+
+function sleep(clock: Clock, ms: number): Promise<void> {
+  return new Promise((resolve) => clock.set(() => resolve(), ms));
+}
+
+function bestFollower(s: ReplicationStatus): number | undefined {
+  const sorted = [...s.followers].sort((a, b) => a.lagBytes - b.lagBytes || a.lastFetchAgoMs - b.lastFetchAgoMs);
+  return sorted[0]?.replica;
+}

@@ -1,16 +1,11 @@
-import type { NatsConnection } from "@nats-io/transport-node";
 import { Admin } from "../client/admin.js";
-import { subjects, type BrokerInfo } from "../protocol/index.js";
-import { requestJson } from "../runtime/request.js";
 import { withNats } from "./connected.js";
 import { natsOption, parse, prefixOption } from "./args.js";
+import { replicaStatuses } from "./replica-status.js";
 import { bytes, replicaViews } from "./replica-view.js";
 import { ago, table } from "./table.js";
 
 const usage = "rbus cluster --nats <url> [--json]";
-
-/** A replica that does not answer in this long shows the NameServer's figures instead. */
-const STATUS_TIMEOUT_MS = 1000;
 
 export async function clusterCommand(argv: string[]): Promise<void> {
   const { values } = parse(argv, { ...natsOption, ...prefixOption, json: { type: "boolean", default: false } }, usage);
@@ -21,7 +16,7 @@ export async function clusterCommand(argv: string[]): Promise<void> {
       throw new Error(`no NameServer answers on ${values.nats}; start the cluster with: make run-cluster`);
     }
     const cluster = await admin.cluster();
-    const replicas = replicaViews(cluster.brokers, await statuses(nc, values.prefix, cluster.brokers));
+    const replicas = replicaViews(cluster.brokers, await replicaStatuses(nc, values.prefix, cluster.brokers));
     if (values.json) {
       console.log(JSON.stringify({ nameServers, ...cluster, replicas }, null, 2));
       return;
@@ -64,14 +59,3 @@ export async function clusterCommand(argv: string[]): Promise<void> {
 }
 
 const offset = (o: number | null, fresh: boolean) => (o === null ? "-" : `${o}${fresh ? "" : "*"}`);
-
-/** Every replica the NameServer does not hold dead is asked for its status, all at once. */
-async function statuses(nc: NatsConnection, prefix: string, brokers: BrokerInfo[]): Promise<Map<string, unknown>> {
-  const subj = subjects(prefix);
-  const asked = brokers
-    .filter((b) => b.liveness !== "dead")
-    .map(async (b) => [b.address, await requestJson<unknown>(nc, subj.brokerApi(b.address, "status"), {}, STATUS_TIMEOUT_MS).catch(() => undefined)] as const);
-  const out = new Map<string, unknown>();
-  for (const [address, status] of await Promise.all(asked)) if (status !== undefined) out.set(address, status);
-  return out;
-}

@@ -2,12 +2,14 @@
 // hand mastership over (to the named replica, or to the one it picks). The
 // master lets the target catch up first, then tells it to campaign, so no
 // acknowledged send is lost; the reply names the new master and its term.
+import type { NatsConnection } from "@nats-io/transport-node";
 import { Admin } from "../client/admin.js";
 import { ErrorCode, masterHint, notMasterError, RbusError, subjects, type BrokerInfo } from "../protocol/index.js";
 import { requestJson } from "../runtime/request.js";
 import { intArg, natsOption, parse, prefixOption, required, UsageError } from "./args.js";
 import { withNats } from "./connected.js";
-import { groupMaster } from "./replica-view.js";
+import { replicaStatuses } from "./replica-status.js";
+import { groupMaster, replicaViews } from "./replica-view.js";
 
 const usage = "rbus failover --group <g> [--to <replica>] [--timeout <ms>] [--json]";
 
@@ -45,12 +47,14 @@ export async function failoverCommand(argv: string[]): Promise<void> {
       .catch((err: unknown) => {
         throw explain(err, group, master, timeoutMs);
       });
-    if (values.json) return console.log(JSON.stringify({ group, from: master.replica, ...reply }));
     if (!reply.ok) {
       const now = reply.master === null ? "no master" : `master ${reply.master}`;
       throw new Error(`failover of ${group} did not complete: ${now} at term ${reply.term}; the target may lag too far behind, see rbus cluster`);
     }
-    console.log(`${group}: master is now replica ${reply.master} (term ${reply.term}); was replica ${master.replica} (term ${master.term})`);
+    // The old master answers once it has stepped down, maybe before it has heard who won.
+    const now = typeof reply.master === "number" ? { replica: reply.master, term: reply.term } : await elected(nc, values.prefix, group, reply.term, timeoutMs);
+    if (values.json) return console.log(JSON.stringify({ group, from: master.replica, ok: true, master: now.replica, term: now.term }));
+    console.log(`${group}: master is now replica ${now.replica} (term ${now.term}); was replica ${master.replica} (term ${master.term})`);
   });
 }
 
@@ -79,6 +83,20 @@ export function pickFailover(replicas: BrokerInfo[], group: string, to: number |
     throw notMasterError(group, term, -1, "", `group ${group} has no live master now (${states}); an election may be under way: see rbus cluster, then try again`);
   }
   return master;
+}
+
+/** The replica that claims master of `group` at `term` or later, asking the replicas themselves. */
+async function elected(nc: NatsConnection, prefix: string, group: string, term: number, timeoutMs: number): Promise<{ replica: number; term: number }> {
+  const deadline = Date.now() + timeoutMs;
+  const admin = new Admin(nc, { prefix });
+  for (;;) {
+    const replicas = (await admin.cluster()).brokers.filter((b) => b.group === group);
+    const views = replicaViews(replicas, await replicaStatuses(nc, prefix, replicas));
+    const master = groupMaster(views.filter((v) => v.answered && v.term >= term));
+    if (master) return master;
+    if (Date.now() > deadline) throw new RbusError(ErrorCode.TIMEOUT, `${group}'s master stepped down for term ${term}, but no replica claimed master in ${timeoutMs} ms; see rbus cluster`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 function explain(err: unknown, group: string, master: BrokerInfo, timeoutMs: number): unknown {

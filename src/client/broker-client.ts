@@ -172,6 +172,7 @@ export class BrokerClient {
         }
         const silent = isCode(err, ErrorCode.NO_RESPONDERS) || isCode(err, ErrorCode.TIMEOUT);
         if (!silent && !isCode(err, ErrorCode.NOT_MASTER)) throw err;
+        this.routes.masters.forget(group, address);
         this.routes.invalidate(topic);
         if (refreshed) throw err;
         refreshed = true;

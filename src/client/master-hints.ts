@@ -40,6 +40,11 @@ export class MasterHints {
     return hint.address;
   }
 
+  /** The master at `address` did not answer: a hint naming it is worth nothing now. */
+  forget(group: string, address: string | undefined): void {
+    if (this.byGroup.get(group)?.address === address) this.byGroup.delete(group);
+  }
+
   /** The hint still standing for `group`, if any (tests, stats). */
   get(group: string): KnownMaster | undefined {
     return this.byGroup.get(group);

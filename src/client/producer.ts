@@ -436,6 +436,7 @@ export class Producer {
    */
   private async failed(info: TopicInfo, group: string, address: string | undefined): Promise<TopicInfo> {
     this.faults.failed(group);
+    this.routes.masters.forget(group, address);
     this.log.debug("send failed; group kept out", { topic: info.topic, group });
     this.moveQueued(group);
     const next = await this.publish.reload(info);

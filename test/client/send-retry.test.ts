@@ -82,4 +82,13 @@ hints("an older hint does not replace a newer one; NOT_MASTER without a master t
   assert.equal(h.get("a"), { term: 5, address: "rbus.broker.a.2" });
 });
 
+hints("a named master that does not answer is forgotten; another address is not", () => {
+  const h = newHints();
+  h.learn(notMasterError("a", 5, 2, "rbus.broker.a.2"));
+  h.forget("a", "rbus.broker.a.1");
+  assert.ok(h.get("a"));
+  h.forget("a", "rbus.broker.a.2");
+  assert.is(h.address(route([[0, "master", 4]]), "a"), "rbus.broker.a.0");
+});
+
 hints.run();

@@ -123,7 +123,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     let event: RoleEvent | undefined;
     if (e.type === "role") event = { ...base, type: "role", role: e.role, master: e.master, reason: e.reason as never, commit: store.commitOffset, end: store.maxPhysicalOffset };
     else if (e.type === "truncated") event = { ...base, type: "truncated", from: e.from, to: e.to };
-    else event = { ...base, type: "election", outcome: "started", preVote: e.preVote, votes: 1, needed: Math.floor(replicas / 2) + 1 };
+    else event = { ...base, type: "election", outcome: e.outcome, preVote: e.preVote, votes: e.votes, needed: Math.floor(replicas / 2) + 1 };
     if (!nc.isClosed()) nc.publish(subj.events.role(group), encodeJson(event));
   };
   const ctx: BrokerContext = {

@@ -45,30 +45,34 @@ export class SlaveDuty {
   private generation = 0;
   private master = -1;
   private term = 0;
-  private running: Promise<void> | undefined;
+  private active = false;
+  /** The answer being applied: a new loop starts only after it, so two never append at once. */
+  private applying: Promise<unknown> = Promise.resolve();
   /** The master's log end, by its last answer: what lag is measured against. */
   masterEnd = 0;
   lastHeardAt = 0;
 
   constructor(private readonly opts: SlaveOptions) {}
 
-  /** Follows `master` in `term` (restarts the loop when either changed). */
+  /**
+   * Follows `master` in `term`. A loop still waiting on the old master's
+   * answer is left to end by itself (it applies nothing once superseded):
+   * waiting for it would add a whole fetch timeout to every failover.
+   */
   follow(master: number, term: number): void {
-    if (master === this.master && term === this.term && this.running) return;
+    if (master === this.master && term === this.term && this.active) return;
     this.master = master;
     this.term = term;
-    const gen = ++this.generation;
-    const previous = this.running ?? Promise.resolve();
-    this.running = previous.then(() => this.loop(gen));
+    this.active = true;
+    void this.loop(++this.generation);
   }
 
-  /** Stops fetching (this replica became candidate or master). Resolves when the loop has ended. */
+  /** Stops fetching (this replica became candidate or master). Resolves once nothing is being appended. */
   async halt(): Promise<void> {
     this.generation++;
     this.master = -1;
-    const r = this.running;
-    this.running = undefined;
-    await r;
+    this.active = false;
+    await this.applying;
   }
 
   get following(): number {
@@ -77,6 +81,7 @@ export class SlaveDuty {
 
   private async loop(gen: number): Promise<void> {
     const { store, transport, clock, log } = this.opts;
+    await this.applying;
     while (gen === this.generation) {
       const req: FetchRequest = {
         replica: this.opts.replica, term: this.term, offset: store.maxPhysicalOffset, lastTerm: store.lastTerm,
@@ -89,23 +94,21 @@ export class SlaveDuty {
         if (gen !== this.generation) return;
         if (isGone(err)) this.opts.events.gone(this.master, this.term);
         else log.debug("fetch failed", { master: this.master, error: String(err) });
-        await pause(clock, Math.min(100, this.opts.timeoutMs));
+        await pause(clock, Math.min(50, this.opts.timeoutMs));
         continue;
       }
       if (gen !== this.generation) return;
-      let ok: boolean;
-      try {
-        ok = await this.apply(decodeFetchReply(data), data);
-      } catch (err) {
+      const applied = this.apply(decodeFetchReply(data)).catch((err) => {
         log.error("replication reply not applied", { master: this.master, error: String(err) });
-        ok = false;
-      }
-      if (!ok) await pause(clock, Math.min(200, this.opts.timeoutMs));
+        return false;
+      });
+      this.applying = applied;
+      if (!(await applied)) await pause(clock, Math.min(200, this.opts.timeoutMs));
     }
   }
 
   /** Applies one answer; false when the loop should back off before asking again. */
-  private async apply({ head, bytes }: { head: FetchHead; bytes: Uint8Array }, _frame: Uint8Array): Promise<boolean> {
+  private async apply({ head, bytes }: { head: FetchHead; bytes: Uint8Array }): Promise<boolean> {
     const { store, log, events } = this.opts;
     if (head.term > this.term) {
       events.higherTerm(head.term, head.master);

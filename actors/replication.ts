@@ -45,7 +45,7 @@ export interface ReplicationOptions {
 export type ReplicationEvent =
   | { type: "role"; role: Role; term: number; master: number | null; reason: string; at: number }
   | { type: "truncated"; from: number; to: number; term: number; at: number }
-  | { type: "election"; term: number; preVote: boolean; transfer: boolean; at: number };
+  | { type: "election"; outcome: "started" | "won"; term: number; preVote: boolean; transfer: boolean; votes: number; at: number };
 
 export interface ReplicationStatus {
   role: Role;
@@ -86,7 +86,11 @@ export function startReplication(opts: ReplicationOptions): Replication {
     for (const l of listeners) l(e);
   };
   const tickMs = Math.max(10, Math.floor(opts.electionTimeoutMs / 10));
-  const waitMs = Math.max(20, Math.min(1000, Math.floor(opts.electionTimeoutMs / 3)));
+  // A held fetch is answered within waitMs; one that is not answered soon after means the master is
+  // paused, cut off or gone, and the next fetch finds out which (no responders: gone). Short holds keep
+  // that discovery well inside the election timeout, for a few idle fetches a second.
+  const waitMs = Math.max(20, Math.min(250, Math.floor(opts.electionTimeoutMs / 4)));
+  const fetchTimeoutMs = Math.max(50, Math.min(500, Math.floor(opts.electionTimeoutMs / 4)));
   const master = new MasterDuty(store, opts.replicas, clock);
   let actor: RoleActor;
   let transferring = false;
@@ -95,7 +99,7 @@ export function startReplication(opts: ReplicationOptions): Replication {
 
   const slave = new SlaveDuty({
     replica, store, transport: opts.transport, clock, log: log.child({ component: "fetch" }),
-    maxBytes: opts.fetchMaxBytes ?? 4 * 1024 * 1024, waitMs, timeoutMs: Math.max(50, Math.floor(opts.electionTimeoutMs / 2)),
+    maxBytes: opts.fetchMaxBytes ?? 4 * 1024 * 1024, waitMs, timeoutMs: fetchTimeoutMs,
     events: {
       heard: (term, m) => actor.send({ type: "MASTER_HEARD", term, master: m }),
       gone: (m, term) => actor.send({ type: "MASTER_GONE", master: m, term }),
@@ -126,13 +130,19 @@ export function startReplication(opts: ReplicationOptions): Replication {
   });
   actor.on("persist", (e) => election.save(e.term, e.votedFor));
   actor.on("requestVotes", (e) => {
-    publish({ type: "election", term: e.term, preVote: e.preVote, transfer: e.transfer, at: clock.now() });
+    publish({ type: "election", outcome: "started", term: e.term, preVote: e.preVote, transfer: e.transfer, votes: 1, at: clock.now() });
     const request = { from: replica, term: e.term, preVote: e.preVote, transfer: e.transfer, lastTerm: store.lastTerm, lastOffset: store.maxPhysicalOffset };
     serving.broadcastVote(request, opts.electionTimeoutMs, (reply) => {
       if (!stopped) actor.send({ type: "VOTE_RESPONSE", ...reply, master: reply.master >= 0 ? reply.master : null });
     });
   });
-  actor.on("roleChanged", (e) => void onRole(e.role, e.term, e.master, e.reason));
+  actor.on("roleChanged", (e) => {
+    if (e.role === "master" && opts.replicas > 1 && opts.failover === "auto") {
+      const votes = actor.getSnapshot().context.granted.length;
+      publish({ type: "election", outcome: "won", term: e.term, preVote: false, transfer: e.reason === "transfer", votes, at: clock.now() });
+    }
+    onRole(e.role, e.term, e.master, e.reason);
+  });
 
   let roleChange = Promise.resolve();
   const onRole = (role: Role, term: number, m: number | null, reason: string) => {

@@ -1,7 +1,8 @@
-// The rules of the replica role machine (machines/role.ts) as pure functions:
-// they read a view of the replica and return what should happen; the machine
-// applies it. The rules are Raft's (§5.2, §5.4.1) with etcd raft's pre-vote
-// and check-quorum (Raft thesis §9.6 and §6.2).
+// The vocabulary of the replica role machine (machines/role.ts: its input,
+// context, events and effects) and its rules as pure functions: they read a
+// view of the replica and return what should happen; the machine applies it.
+// The rules are Raft's (§5.2, §5.4.1) with etcd raft's pre-vote and
+// check-quorum (Raft thesis §9.6 and §6.2).
 import { majority } from "./quorum.js";
 
 /** Where a log ends: the term of its last record (0 if empty) and its end offset. */
@@ -22,6 +23,86 @@ export interface VoteRequest extends LogPosition {
   /** The master hands over: grant even though a master was heard recently. */
   transfer: boolean;
   local: LogPosition;
+}
+
+export interface RoleInput {
+  replica: number;
+  replicas: number;
+  failover: "auto" | "manual";
+  /** The base election timeout; each wait is drawn from [base, 2·base). */
+  electionTimeoutMs: number;
+  /** In [0, 1); seeded in tests. */
+  random: () => number;
+  /** Persisted election state (ElectionState.open). */
+  term: number;
+  votedFor: number | null;
+}
+
+/** What a replica tells the world it is: a candidate is a slave with no master. */
+export type PublicRole = "master" | "slave";
+export type RoleReason = "elected" | "stepped-down" | "higher-term" | "lost-quorum" | "started" | "transfer" | "follow";
+
+export interface RoleContext extends RoleInput {
+  master: number | null;
+  /** Slave: silence since the master was last heard; candidate: since the campaign began; master: time in office. */
+  elapsedMs: number;
+  timeoutMs: number;
+  /** The campaign under way: the term asked for, pre-vote or real, and whether it is a handover. */
+  campaign: { term: number; preVote: boolean; transfer: boolean } | null;
+  granted: number[];
+  rejected: number[];
+  /** A master of this term named by a refusal: followed if the campaign is lost. */
+  hint: number | null;
+  /** Master: ms since each follower's last fetch (own entry 0). */
+  heardFrom: number[];
+  /** Own NATS connection is down: a slave counts no silence. */
+  paused: boolean;
+  /** NATS said the master's subjects have no responders: the lease is void. */
+  masterGone: boolean;
+  /** The next campaign is a handover (TRANSFER_NOW). */
+  transfer: boolean;
+  /** Why the next roleChanged happens, and what was last reported. */
+  reason: RoleReason;
+  reported: { role: PublicRole; term: number; master: number | null } | null;
+}
+
+/**
+ * What the actor feeds the machine. Slaves pull, so nothing tells a voter who
+ * won: the actor turns a new master's announcement (its roleChanged, published
+ * to the group; KRaft's BeginQuorumEpoch) into MASTER_HEARD at the others, as
+ * it does every fetch reply from the master. HIGHER_TERM is any other message
+ * carrying a higher term (a NOT_MASTER reply, a fetch request).
+ */
+export type RoleEvent =
+  | { type: "TICK"; elapsedMs: number }
+  | { type: "MASTER_HEARD"; term: number; master: number }
+  | { type: "MASTER_GONE"; master: number; term: number }
+  | { type: "FOLLOWER_FETCH"; replica: number; term: number }
+  | ({ type: "VOTE_REQUEST" } & VoteRequest)
+  | { type: "VOTE_RESPONSE"; from: number; term: number; granted: boolean; preVote: boolean; master: number | null }
+  | { type: "HIGHER_TERM"; term: number; master: number | null }
+  | { type: "TRANSFER_NOW"; term: number }
+  | { type: "STEP_DOWN" }
+  | { type: "DISCONNECTED" }
+  | { type: "RECONNECTED" };
+
+export type PersistEffect = { type: "persist"; term: number; votedFor: number | null };
+export type RequestVotesEffect = { type: "requestVotes"; term: number; preVote: boolean; transfer: boolean };
+export type VoteReplyEffect = { type: "voteReply"; to: number; term: number; granted: boolean; preVote: boolean; master: number | null };
+export type RoleChangedEffect = { type: "roleChanged"; role: PublicRole; term: number; master: number | null; reason: RoleReason };
+export type RoleEmitted = PersistEffect | RequestVotesEffect | VoteReplyEffect | RoleChangedEffect;
+
+export interface RoleStatus {
+  role: Role;
+  phase: "preVote" | "voting" | null;
+  term: number;
+  votedFor: number | null;
+  master: number | null;
+  elapsedMs: number;
+  timeoutMs: number;
+  paused: boolean;
+  /** Master only: how long ago each other replica fetched. */
+  followers: Array<{ replica: number; lastFetchAgoMs: number }>;
 }
 
 /** The voter's side of a vote request. */
@@ -76,6 +157,23 @@ export function quorumActive(heardFrom: readonly number[], self: number, windowM
   let recent = 0;
   for (let r = 0; r < heardFrom.length; r++) if (r !== self && (heardFrom[r] ?? Infinity) < windowMs) recent++;
   return recent >= majority(heardFrom.length) - 1;
+}
+
+/** What a reply to a campaign does: a higher term ends it; the master's own refusal is followed; else it counts, or is stale. */
+export type ReplyKind = "higher-term" | "master-refused" | "counts" | "stale";
+
+export function classifyReply(
+  c: Pick<RoleContext, "term" | "campaign">,
+  r: Extract<RoleEvent, { type: "VOTE_RESPONSE" }>,
+): ReplyKind {
+  const campaign = c.campaign;
+  // A granted pre-vote carries the term asked for, not the voter's.
+  const grantedPreVote = r.granted && r.preVote && campaign?.preVote === true && r.term === campaign.term;
+  if (r.term > c.term && !grantedPreVote) return "higher-term";
+  // Another voter may still hear a master that is already dead: its word waits for a lost campaign.
+  if (!r.granted && r.term === c.term && r.master === r.from) return "master-refused";
+  if (campaign !== null && r.preVote === campaign.preVote && r.term === (r.granted ? campaign.term : c.term)) return "counts";
+  return "stale";
 }
 
 /** A campaign is won with a majority of grants (the candidate's own included). */

@@ -12,69 +12,11 @@
 //                   register and publish the change.
 // The rules live in machines/role-rules.ts; see repl-design's ROLE section.
 import { assign, enqueueActions, setup, type Actor, type SnapshotFrom } from "xstate";
-import { decideVote, lostVotes, quorumActive, randomTimeout, wonVotes, type Role, type VoteRequest } from "./role-rules.js";
+import { classifyReply, decideVote, lostVotes, quorumActive, randomTimeout, wonVotes } from "./role-rules.js";
+import type { PublicRole, Role, RoleContext, RoleStatus, RoleEmitted, RoleEvent, RoleInput, RoleReason, VoteReplyEffect, VoteRequest } from "./role-rules.js";
 
-export { isUpToDate, randomTimeout, quorumActive, type LogPosition, type Role, type VoteRequest } from "./role-rules.js";
-
-export interface RoleInput {
-  replica: number;
-  replicas: number;
-  failover: "auto" | "manual";
-  /** The base election timeout; each wait is drawn from [base, 2·base). */
-  electionTimeoutMs: number;
-  /** In [0, 1); seeded in tests. */
-  random: () => number;
-  /** Persisted election state (ElectionState.open). */
-  term: number;
-  votedFor: number | null;
-}
-
-/** What a replica tells the world it is: a candidate is a slave with no master. */
-export type PublicRole = "master" | "slave";
-export type RoleReason = "elected" | "stepped-down" | "higher-term" | "lost-quorum" | "started" | "transfer" | "follow";
-
-export interface RoleContext extends RoleInput {
-  master: number | null;
-  /** Slave: silence since the master was last heard; candidate: since the campaign began; master: time in office. */
-  elapsedMs: number;
-  timeoutMs: number;
-  /** The campaign under way: the term asked for, pre-vote or real, and whether it is a handover. */
-  campaign: { term: number; preVote: boolean; transfer: boolean } | null;
-  granted: number[];
-  rejected: number[];
-  /** A master of this term named by a refusal: followed if the campaign is lost. */
-  hint: number | null;
-  /** Master: ms since each follower's last fetch (own entry 0). */
-  heardFrom: number[];
-  /** Own NATS connection is down: a slave counts no silence. */
-  paused: boolean;
-  /** NATS said the master's subjects have no responders: the lease is void. */
-  masterGone: boolean;
-  /** The next campaign is a handover (TRANSFER_NOW). */
-  transfer: boolean;
-  /** Why the next roleChanged happens, and what was last reported. */
-  reason: RoleReason;
-  reported: { role: PublicRole; term: number; master: number | null } | null;
-}
-
-export type RoleEvent =
-  | { type: "TICK"; elapsedMs: number }
-  | { type: "MASTER_HEARD"; term: number; master: number }
-  | { type: "MASTER_GONE"; master: number; term: number }
-  | { type: "FOLLOWER_FETCH"; replica: number; term: number }
-  | ({ type: "VOTE_REQUEST" } & VoteRequest)
-  | { type: "VOTE_RESPONSE"; from: number; term: number; granted: boolean; preVote: boolean; master: number | null }
-  | { type: "HIGHER_TERM"; term: number; master: number | null }
-  | { type: "TRANSFER_NOW"; term: number }
-  | { type: "STEP_DOWN" }
-  | { type: "DISCONNECTED" }
-  | { type: "RECONNECTED" };
-
-export type PersistEffect = { type: "persist"; term: number; votedFor: number | null };
-export type RequestVotesEffect = { type: "requestVotes"; term: number; preVote: boolean; transfer: boolean };
-export type VoteReplyEffect = { type: "voteReply"; to: number; term: number; granted: boolean; preVote: boolean; master: number | null };
-export type RoleChangedEffect = { type: "roleChanged"; role: PublicRole; term: number; master: number | null; reason: RoleReason };
-export type RoleEmitted = PersistEffect | RequestVotesEffect | VoteReplyEffect | RoleChangedEffect;
+export { isUpToDate, quorumActive, randomTimeout } from "./role-rules.js";
+export type * from "./role-rules.js";
 
 type Ctx = { context: RoleContext; event: RoleEvent };
 const auto = ({ context }: Ctx) => context.failover === "auto";
@@ -85,6 +27,10 @@ const claim = (event: RoleEvent) =>
   "term" in event ? { term: event.term, master: "master" in event && event.type !== "MASTER_GONE" ? event.master : null } : null;
 const leased = (c: RoleContext) => c.master !== null && !c.masterGone && c.elapsedMs < c.electionTimeoutMs;
 const fresh = (c: RoleContext) => ({ elapsedMs: 0, timeoutMs: randomTimeout(c.electionTimeoutMs, c.random) });
+const follow = (reason: RoleReason) => ({ type: "follow", params: { reason } }) as const;
+const report = (role: PublicRole) => ({ type: "report", params: { role } }) as const;
+const answer = (role: Role) => ({ type: "answerVote", params: { role } }) as const;
+const because = (reason: RoleReason) => ({ type: "because", params: { reason } }) as const;
 
 export const roleMachine = setup({
   types: { input: {} as RoleInput, context: {} as RoleContext, events: {} as RoleEvent, emitted: {} as RoleEmitted },
@@ -186,21 +132,9 @@ export const roleMachine = setup({
       const req = ev(event, "VOTE_REQUEST");
       return auto({ context, event }) && !req.preVote && req.term > context.term && req.from !== context.replica;
     },
-    /** A reply from a higher term, other than a granted pre-vote (which carries the term asked for). */
-    outvoted: ({ context, event }) => {
-      const r = ev(event, "VOTE_RESPONSE");
-      return r.term > context.term && !(r.granted && r.preVote && context.campaign?.preVote && r.term === context.campaign.term);
-    },
-    /** The master of this term itself refused: it is alive, follow it. (Another voter's word waits for a lost campaign.) */
-    masterRefused: ({ context, event }) => {
-      const r = ev(event, "VOTE_RESPONSE");
-      return !r.granted && r.term === context.term && r.master === r.from;
-    },
-    counts: ({ context, event }) => {
-      const r = ev(event, "VOTE_RESPONSE");
-      const c = context.campaign;
-      return c !== null && r.preVote === c.preVote && r.term === (r.granted ? c.term : context.term);
-    },
+    outvoted: ({ context, event }) => classifyReply(context, ev(event, "VOTE_RESPONSE")) === "higher-term",
+    masterRefused: ({ context, event }) => classifyReply(context, ev(event, "VOTE_RESPONSE")) === "master-refused",
+    counts: ({ context, event }) => classifyReply(context, ev(event, "VOTE_RESPONSE")) === "counts",
     won: ({ context }) => wonVotes(context.granted, context.replicas),
     lost: ({ context }) => lostVotes(context.rejected, context.replicas),
     quorumLost: ({ context, event }) =>
@@ -225,16 +159,16 @@ export const roleMachine = setup({
       ],
     },
     slave: {
-      entry: ["settle", { type: "report", params: { role: "slave" } }],
+      entry: ["settle", report("slave")],
       on: {
         TICK: [{ guard: "paused" }, { guard: "manual", actions: "count" }, { guard: "timedOut", target: "candidate", actions: "count" }, { actions: "count" }],
         MASTER_HEARD: [
-          { guard: "newMaster", actions: [{ type: "follow", params: { reason: "follow" } }, { type: "report", params: { role: "slave" } }] },
+          { guard: "newMaster", actions: [follow("follow"), report("slave")] },
           { guard: "sameMaster", actions: "heard" },
         ],
-        HIGHER_TERM: { guard: "newMaster", actions: [{ type: "follow", params: { reason: "higher-term" } }, { type: "report", params: { role: "slave" } }] },
+        HIGHER_TERM: { guard: "newMaster", actions: [follow("higher-term"), report("slave")] },
         MASTER_GONE: { guard: "goneNow", target: "candidate", actions: "markGone" },
-        VOTE_REQUEST: { actions: [{ type: "answerVote", params: { role: "slave" } }, { type: "report", params: { role: "slave" } }] },
+        VOTE_REQUEST: { actions: [answer("slave"), report("slave")] },
         TRANSFER_NOW: { guard: "canTransfer", target: "candidate.voting", actions: "prepareTransfer" },
       },
     },
@@ -244,16 +178,16 @@ export const roleMachine = setup({
       on: {
         TICK: [{ guard: "paused" }, { guard: "timedOut", target: ".preVote", reenter: true }, { actions: "count" }],
         VOTE_RESPONSE: [
-          { guard: "outvoted", target: "slave", actions: { type: "follow", params: { reason: "higher-term" } } },
-          { guard: "masterRefused", target: "slave", actions: { type: "follow", params: { reason: "follow" } } },
+          { guard: "outvoted", target: "slave", actions: follow("higher-term") },
+          { guard: "masterRefused", target: "slave", actions: follow("follow") },
           { guard: "counts", actions: "tally" },
         ],
-        MASTER_HEARD: { guard: "newMaster", target: "slave", actions: { type: "follow", params: { reason: "follow" } } },
-        HIGHER_TERM: { guard: "newMaster", target: "slave", actions: { type: "follow", params: { reason: "higher-term" } } },
+        MASTER_HEARD: { guard: "newMaster", target: "slave", actions: follow("follow") },
+        HIGHER_TERM: { guard: "newMaster", target: "slave", actions: follow("higher-term") },
         MASTER_GONE: { actions: "markGone" },
         VOTE_REQUEST: [
-          { guard: "voteDeposes", target: "slave", actions: { type: "answerVote", params: { role: "candidate" } } },
-          { actions: { type: "answerVote", params: { role: "candidate" } } },
+          { guard: "voteDeposes", target: "slave", actions: answer("candidate") },
+          { actions: answer("candidate") },
         ],
         TRANSFER_NOW: { guard: "canTransfer", target: ".voting", reenter: true, actions: "prepareTransfer" },
       },
@@ -263,44 +197,31 @@ export const roleMachine = setup({
       },
     },
     master: {
-      entry: ["takeOffice", { type: "report", params: { role: "master" } }],
+      entry: ["takeOffice", report("master")],
       on: {
         RECONNECTED: { actions: assign({ paused: false }) },
         TICK: [
           { guard: "manual", actions: "ageFollowers" },
-          { guard: "quorumLost", target: "slave", actions: ["ageFollowers", "dropMaster", { type: "because", params: { reason: "lost-quorum" } }] },
+          { guard: "quorumLost", target: "slave", actions: ["ageFollowers", "dropMaster", because("lost-quorum")] },
           { actions: "ageFollowers" },
         ],
         FOLLOWER_FETCH: [
-          { guard: "higherTerm", target: "slave", actions: { type: "follow", params: { reason: "higher-term" } } },
+          { guard: "higherTerm", target: "slave", actions: follow("higher-term") },
           { guard: ({ context, event }) => ev(event, "FOLLOWER_FETCH").term === context.term, actions: "fetched" },
         ],
-        MASTER_HEARD: { guard: "higherTerm", target: "slave", actions: { type: "follow", params: { reason: "higher-term" } } },
-        HIGHER_TERM: { guard: "higherTerm", target: "slave", actions: { type: "follow", params: { reason: "higher-term" } } },
+        MASTER_HEARD: { guard: "higherTerm", target: "slave", actions: follow("higher-term") },
+        HIGHER_TERM: { guard: "higherTerm", target: "slave", actions: follow("higher-term") },
         VOTE_REQUEST: [
-          { guard: "voteDeposes", target: "slave", actions: { type: "answerVote", params: { role: "master" } } },
-          { actions: { type: "answerVote", params: { role: "master" } } },
+          { guard: "voteDeposes", target: "slave", actions: answer("master") },
+          { actions: answer("master") },
         ],
-        STEP_DOWN: { guard: "auto", target: "slave", actions: ["dropMaster", { type: "because", params: { reason: "stepped-down" } }] },
+        STEP_DOWN: { guard: "auto", target: "slave", actions: ["dropMaster", because("stepped-down")] },
       },
     },
   },
 });
 
 export type RoleSnapshot = SnapshotFrom<typeof roleMachine>;
-
-export interface RoleStatus {
-  role: Role;
-  phase: "preVote" | "voting" | null;
-  term: number;
-  votedFor: number | null;
-  master: number | null;
-  elapsedMs: number;
-  timeoutMs: number;
-  paused: boolean;
-  /** Master only: how long ago each other replica fetched. */
-  followers: Array<{ replica: number; lastFetchAgoMs: number }>;
-}
 
 /** The role as a status reply or a dashboard shows it. */
 export function describeRole(snapshot: RoleSnapshot): RoleStatus {

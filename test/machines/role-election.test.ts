@@ -71,6 +71,10 @@ class Group {
     this.actors.forEach((_, o) => o !== r && (this.cut.add(`${r}>${o}`), this.cut.add(`${o}>${r}`)));
   }
 
+  cutLink(a: number, b: number) {
+    this.cut.add(`${a}>${b}`);
+  }
+
   heal() {
     this.cut.clear();
   }
@@ -125,6 +129,7 @@ class Group {
     g.run(10 * BASE, () => g.masters().length === 1 && g.actors.every((_, i) => g.reported[i]?.master === g.masters()[0]));
     const [master] = g.masters();
     assert.ok(master !== undefined, g.transcript.join("\n"));
+    g.run(STEP); // every slave fetches once: all logs end alike
     return { g, master };
   }
 }
@@ -197,6 +202,13 @@ faults("a replica cut off for long comes back without raising the term or deposi
   assert.is(g.status(away).term, 1, "its pre-votes never raised its own term");
   assert.ok(g.transcript.filter((l) => l.includes(`r${away} asks t2 pre`)).length >= 10, "it kept trying");
   const before = g.transcript.length;
+  g.heal();
+  // It comes back first to the other slave alone, which still hears the master and refuses.
+  const other = 3 - master - away;
+  g.cutLink(away, master);
+  g.run(3 * BASE);
+  assert.ok(g.transcript.slice(before).every((l) => l.endsWith(`r${away} asks t2 pre`)), g.transcript.slice(before).join("\n"));
+  assert.equal([g.status(away).term, g.status(other).term, g.status(other).master], [1, 1, master]);
   g.heal();
   g.run(3 * BASE);
   assert.equal(g.masters(), [master]);

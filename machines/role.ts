@@ -10,7 +10,8 @@
 //   voteReply     — answer the request being handled (emitted during send());
 //   roleChanged   — start or stop serving as master, fetch from the new master,
 //                   register and publish the change.
-// The rules live in machines/role-rules.ts; see repl-design's ROLE section.
+// The rules, and the events and effects with their shapes, live in
+// machines/role-rules.ts.
 import { assign, enqueueActions, setup, type Actor, type SnapshotFrom } from "xstate";
 import { classifyReply, decideVote, lostVotes, quorumActive, randomTimeout, wonVotes } from "./role-rules.js";
 import type { PublicRole, Role, RoleContext, RoleStatus, RoleEmitted, RoleEvent, RoleInput, RoleReason, VoteReplyEffect, VoteRequest } from "./role-rules.js";

@@ -241,7 +241,8 @@ export function startReplication(opts: ReplicationOptions): Replication {
           await sleep(clock, 10);
         }
         await opts.transport.request(to, "ha.transfer", new TextEncoder().encode(JSON.stringify({ term: c.term })), Math.max(100, deadline - clock.now()));
-        while (snapshot().role === "master" && clock.now() < deadline) await sleep(clock, 10);
+        // done once another replica is master and has announced itself (ha.begin)
+        while ((snapshot().role === "master" || snapshot().master === null) && clock.now() < deadline) await sleep(clock, 10);
         return { ok: snapshot().role !== "master", master: snapshot().master, term: snapshot().term };
       } finally {
         transferring = false;

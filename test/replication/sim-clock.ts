@@ -157,9 +157,9 @@ export class SimClock implements Clock {
   }
 }
 
-/** True while a file-system request started by anyone in this process has not completed. */
+/** True while a file-system request started by anyone in this process has not completed (a FileHandle's close is a CloseReq). */
 function ioPending(): boolean {
-  return process.getActiveResourcesInfo().some((r) => r.startsWith("FSReq") || r.startsWith("FileHandle"));
+  return process.getActiveResourcesInfo().some((r) => r.startsWith("FSReq") || r.startsWith("FileHandle") || r === "CloseReq");
 }
 
 /**

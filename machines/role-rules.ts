@@ -159,6 +159,29 @@ export function quorumActive(heardFrom: readonly number[], self: number, windowM
   return recent >= majority(heardFrom.length) - 1;
 }
 
+/** The term and master an event speaks of (a follower's fetch names no master). */
+export function claim(event: RoleEvent): { term: number; master: number | null } | null {
+  if (!("term" in event)) return null;
+  return { term: event.term, master: "master" in event && event.type !== "MASTER_GONE" ? event.master : null };
+}
+
+type Follower = Pick<RoleContext, "replica" | "term" | "master">;
+
+/** A master (or, with a higher term, anyone) that this replica does not follow yet. */
+export function isNewMaster(c: Follower, said: ReturnType<typeof claim>): boolean {
+  if (!said || said.term < c.term) return false;
+  return said.term > c.term || (said.master !== null && said.master !== c.replica && said.master !== c.master);
+}
+
+export function isSameMaster(c: Follower, said: ReturnType<typeof claim>): boolean {
+  return said !== null && said.term === c.term && said.master === c.master;
+}
+
+/** NATS says the master this replica follows (or, knowing none, a master of its term or later) is gone. */
+export function masterGoneNow(c: Follower & Pick<RoleContext, "paused">, gone: { master: number; term: number }): boolean {
+  return !c.paused && gone.term >= c.term && gone.master !== c.replica && (c.master === null || gone.master === c.master);
+}
+
 /** What a reply to a campaign does: a higher term ends it; the master's own refusal is followed; else it counts, or is stale. */
 export type ReplyKind = "higher-term" | "master-refused" | "counts" | "stale";
 
@@ -229,4 +252,16 @@ export function decideVote(view: VoterView, req: VoteRequest): VoteDecision {
     replyTerm: req.term,
     replyMaster: adopted ? null : ownMaster,
   };
+}
+
+/** The role as a status reply or a dashboard shows it. */
+export function describeRole(snapshot: {
+  context: RoleContext;
+  matches(state: "master" | { candidate: "preVote" | "voting" }): boolean;
+}): RoleStatus {
+  const c = snapshot.context;
+  const phase = snapshot.matches({ candidate: "preVote" }) ? "preVote" : snapshot.matches({ candidate: "voting" }) ? "voting" : null;
+  const role: Role = snapshot.matches("master") ? "master" : phase ? "candidate" : "slave";
+  const followers = role === "master" ? c.heardFrom.flatMap((ms, replica) => (replica === c.replica ? [] : [{ replica, lastFetchAgoMs: ms }])) : [];
+  return { role, phase, term: c.term, votedFor: c.votedFor, master: c.master, elapsedMs: c.elapsedMs, timeoutMs: c.timeoutMs, paused: c.paused, followers };
 }

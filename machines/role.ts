@@ -13,19 +13,16 @@
 // The rules, and the events and effects with their shapes, live in
 // machines/role-rules.ts.
 import { assign, enqueueActions, setup, type Actor, type SnapshotFrom } from "xstate";
-import { classifyReply, decideVote, lostVotes, quorumActive, randomTimeout, wonVotes } from "./role-rules.js";
-import type { PublicRole, Role, RoleContext, RoleStatus, RoleEmitted, RoleEvent, RoleInput, RoleReason, VoteReplyEffect, VoteRequest } from "./role-rules.js";
+import { claim, classifyReply, decideVote, isNewMaster, isSameMaster, lostVotes, masterGoneNow, quorumActive, randomTimeout, wonVotes } from "./role-rules.js";
+import type { PersistEffect, PublicRole, RequestVotesEffect, Role, RoleChangedEffect, RoleContext, RoleEmitted, RoleEvent, RoleInput, RoleReason, VoteReplyEffect, VoteRequest } from "./role-rules.js";
 
-export { isUpToDate, quorumActive, randomTimeout } from "./role-rules.js";
+export { describeRole, isUpToDate, quorumActive, randomTimeout } from "./role-rules.js";
 export type * from "./role-rules.js";
 
 type Ctx = { context: RoleContext; event: RoleEvent };
 const auto = ({ context }: Ctx) => context.failover === "auto";
 const ev = <T extends RoleEvent["type"]>(event: RoleEvent, _type: T) => event as Extract<RoleEvent, { type: T }>;
 const tickMs = (event: RoleEvent) => (event.type === "TICK" ? event.elapsedMs : 0);
-/** The term and master an event speaks of (a follower's fetch names no master). */
-const claim = (event: RoleEvent) =>
-  "term" in event ? { term: event.term, master: "master" in event && event.type !== "MASTER_GONE" ? event.master : null } : null;
 const leased = (c: RoleContext) => c.master !== null && !c.masterGone && c.elapsedMs < c.electionTimeoutMs;
 const fresh = (c: RoleContext) => ({ elapsedMs: 0, timeoutMs: randomTimeout(c.electionTimeoutMs, c.random) });
 const follow = (reason: RoleReason) => ({ type: "follow", params: { reason } }) as const;
@@ -113,21 +110,9 @@ export const roleMachine = setup({
     manual: ({ context }) => context.failover === "manual",
     alone: ({ context }) => context.replicas === 1,
     higherTerm: ({ context, event }) => auto({ context, event }) && (claim(event)?.term ?? -1) > context.term,
-    /** A master (or, with a higher term, anyone) that this replica does not follow yet. */
-    newMaster: ({ context, event }) => {
-      const c = claim(event);
-      if (!auto({ context, event }) || !c || c.term < context.term) return false;
-      return c.term > context.term || (c.master !== null && c.master !== context.replica && c.master !== context.master);
-    },
-    sameMaster: ({ context, event }) => {
-      const c = claim(event);
-      return c !== null && c.term === context.term && c.master === context.master;
-    },
-    goneNow: ({ context, event }) => {
-      const g = ev(event, "MASTER_GONE");
-      return auto({ context, event }) && !context.paused && g.term >= context.term && g.master !== context.replica
-        && (context.master === null || g.master === context.master);
-    },
+    newMaster: ({ context, event }) => auto({ context, event }) && isNewMaster(context, claim(event)),
+    sameMaster: ({ context, event }) => isSameMaster(context, claim(event)),
+    goneNow: ({ context, event }) => auto({ context, event }) && masterGoneNow(context, ev(event, "MASTER_GONE")),
     /** A real vote from a higher term: a candidate or master takes the term on and steps down (it holds no lease). */
     voteDeposes: ({ context, event }) => {
       const req = ev(event, "VOTE_REQUEST");
@@ -224,20 +209,44 @@ export const roleMachine = setup({
 
 export type RoleSnapshot = SnapshotFrom<typeof roleMachine>;
 
-/** The role as a status reply or a dashboard shows it. */
-export function describeRole(snapshot: RoleSnapshot): RoleStatus {
-  const c = snapshot.context;
-  const phase = snapshot.matches({ candidate: "preVote" }) ? "preVote" : snapshot.matches({ candidate: "voting" }) ? "voting" : null;
-  const role: Role = snapshot.matches("master") ? "master" : phase ? "candidate" : "slave";
-  const followers = role === "master" ? c.heardFrom.flatMap((ms, replica) => (replica === c.replica ? [] : [{ replica, lastFetchAgoMs: ms }])) : [];
-  return { role, phase, term: c.term, votedFor: c.votedFor, master: c.master, elapsedMs: c.elapsedMs, timeoutMs: c.timeoutMs, paused: c.paused, followers };
+type RoleActor = Actor<typeof roleMachine>;
+/** Replicas whose election state could not be persisted: fail-stopped, they send nothing more. */
+const broken = new WeakMap<RoleActor, unknown>();
+
+/**
+ * Registers the actor's effect handlers. A persist that throws stops every
+ * effect after it, and askVote with it: no vote request or reply may leave on
+ * a term or vote that is not on disk. (xstate catches a listener's error,
+ * reports it later and goes on emitting, so this cannot be left to it.)
+ * `failed` should stop the replica.
+ */
+export function handleEffects(actor: RoleActor, h: {
+  persist(e: PersistEffect): void;
+  requestVotes(e: RequestVotesEffect): void;
+  roleChanged(e: RoleChangedEffect): void;
+  failed(err: unknown): void;
+}): () => void {
+  const live = <E>(fn: (e: E) => void) => (e: E) => void (broken.has(actor) || fn(e));
+  const subs = [
+    actor.on("persist", live((e) => {
+      try {
+        h.persist(e);
+      } catch (err) {
+        broken.set(actor, err);
+        h.failed(err);
+      }
+    })),
+    actor.on("requestVotes", live(h.requestVotes)),
+    actor.on("roleChanged", live(h.roleChanged)),
+  ];
+  return () => subs.forEach((s) => s.unsubscribe());
 }
 
 /**
  * Hands a vote request to the machine and returns the reply it emitted
- * during send() (after any persist, which the actor's listener has fsynced).
+ * during send(), after the persist it depends on; throws if that failed.
  */
-export function askVote(actor: Actor<typeof roleMachine>, request: VoteRequest): VoteReplyEffect {
+export function askVote(actor: RoleActor, request: VoteRequest): VoteReplyEffect {
   let reply: VoteReplyEffect | undefined;
   const sub = actor.on("voteReply", (e) => void (reply ??= e));
   try {
@@ -245,6 +254,7 @@ export function askVote(actor: Actor<typeof roleMachine>, request: VoteRequest):
   } finally {
     sub.unsubscribe();
   }
+  if (broken.has(actor)) throw new Error("election state could not be persisted: no vote reply", { cause: broken.get(actor) });
   if (!reply) throw new Error(`role machine emitted no voteReply for a vote request from ${request.from}`);
   return reply;
 }

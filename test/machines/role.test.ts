@@ -5,6 +5,7 @@ import { createActor } from "xstate";
 import {
   askVote,
   describeRole,
+  handleEffects,
   isUpToDate,
   randomTimeout,
   roleMachine,
@@ -356,3 +357,42 @@ campaign("a pre-candidate that hears its master again goes back to it; a voting 
 });
 
 campaign.run();
+
+const effects = suite("role: carrying out effects");
+
+effects("handleEffects passes each effect on, in the order emitted", () => {
+  const r = start({ term: 1 });
+  const seen: string[] = [];
+  handleEffects(r.actor, {
+    persist: (e) => void seen.push(`persist t${e.term} v${e.votedFor}`),
+    requestVotes: (e) => void seen.push(`ask t${e.term}${e.preVote ? " pre" : ""}`),
+    roleChanged: (e) => void seen.push(`${e.role} t${e.term}`),
+    failed: (err) => assert.unreachable(String(err)),
+  });
+  r.tick(2 * BASE);
+  r.actor.send({ type: "VOTE_RESPONSE", from: 1, term: 2, granted: true, preVote: true, master: null });
+  r.actor.send({ type: "VOTE_RESPONSE", from: 2, term: 2, granted: true, preVote: false, master: null });
+  assert.equal(seen, ["ask t2 pre", "persist t2 v0", "ask t2", "master t2"]);
+});
+
+effects("a persist that fails stops the vote reply and every effect after it", () => {
+  const r = start();
+  const seen: string[] = [];
+  const failures: unknown[] = [];
+  handleEffects(r.actor, {
+    persist: () => {
+      throw new Error("EIO");
+    },
+    requestVotes: (e) => void seen.push(`ask t${e.term}`),
+    roleChanged: (e) => void seen.push(`${e.role} t${e.term}`),
+    failed: (err) => void failures.push(err),
+  });
+  assert.throws(() => r.vote({ from: 1, term: 1 }), /could not be persisted/);
+  assert.is(failures.length, 1);
+  r.tick(4 * BASE);
+  r.actor.send({ type: "VOTE_RESPONSE", from: 2, term: 2, granted: true, preVote: true, master: null });
+  assert.equal(seen, [], "no vote request on a term that is not on disk");
+  assert.throws(() => r.vote({ from: 2, term: 9 }), /could not be persisted/, "nor any later reply");
+});
+
+effects.run();

@@ -9,7 +9,7 @@
 // advances (MasterDuty) → held pulls wake (the store's onArrived) → the
 // producer's reply (waitCommitted, under ack=quorum).
 import { createActor, type Actor } from "xstate";
-import { askVote, roleMachine } from "../machines/role.js";
+import { askVote, handleEffects, roleMachine } from "../machines/role.js";
 import { ErrorCode, RbusError, type Role } from "../src/protocol/index.js";
 import { ElectionState, type MessageStore } from "../src/store/index.js";
 import type { Logger } from "../src/runtime/log.js";
@@ -128,20 +128,29 @@ export function startReplication(opts: ReplicationOptions): Replication {
     },
     ...(opts.inspect ? { inspect: opts.inspect } : {}),
   });
-  actor.on("persist", (e) => election.save(e.term, e.votedFor));
-  actor.on("requestVotes", (e) => {
-    publish({ type: "election", outcome: "started", term: e.term, preVote: e.preVote, transfer: e.transfer, votes: 1, at: clock.now() });
-    const request = { from: replica, term: e.term, preVote: e.preVote, transfer: e.transfer, lastTerm: store.lastTerm, lastOffset: store.maxPhysicalOffset };
-    serving.broadcastVote(request, opts.electionTimeoutMs, (reply) => {
-      if (!stopped) actor.send({ type: "VOTE_RESPONSE", ...reply, master: reply.master >= 0 ? reply.master : null });
-    });
-  });
-  actor.on("roleChanged", (e) => {
-    if (e.role === "master" && opts.replicas > 1 && opts.failover === "auto") {
-      const votes = actor.getSnapshot().context.granted.length;
-      publish({ type: "election", outcome: "won", term: e.term, preVote: false, transfer: e.reason === "transfer", votes, at: clock.now() });
-    }
-    onRole(e.role, e.term, e.master, e.reason);
+  const unhandle = handleEffects(actor, {
+    // term and vote on disk before any answer or request that depends on them leaves
+    persist: (e) => election.save(e.term, e.votedFor),
+    requestVotes: (e) => {
+      publish({ type: "election", outcome: "started", term: e.term, preVote: e.preVote, transfer: e.transfer, votes: 1, at: clock.now() });
+      const request = { from: replica, term: e.term, preVote: e.preVote, transfer: e.transfer, lastTerm: store.lastTerm, lastOffset: store.maxPhysicalOffset };
+      serving.broadcastVote(request, opts.electionTimeoutMs, (reply) => {
+        if (!stopped) actor.send({ type: "VOTE_RESPONSE", ...reply, master: reply.master >= 0 ? reply.master : null });
+      });
+    },
+    roleChanged: (e) => {
+      if (e.role === "master" && opts.replicas > 1 && opts.failover === "auto") {
+        const votes = actor.getSnapshot().context.granted.length;
+        publish({ type: "election", outcome: "won", term: e.term, preVote: false, transfer: e.reason === "transfer", votes, at: clock.now() });
+      }
+      onRole(e.role, e.term, e.master, e.reason);
+    },
+    // a vote that cannot be made durable must not be given: this replica leaves the elections for good
+    failed: (err) => {
+      log.error("the election state cannot be saved: this replica stops taking part in elections; fix the disk and restart it", { error: String(err) });
+      master.deactivate();
+      void slave.halt();
+    },
   });
 
   let roleChange = Promise.resolve();
@@ -252,6 +261,7 @@ export function startReplication(opts: ReplicationOptions): Replication {
       stopped = true;
       clock.clear(ticker);
       unwatch();
+      unhandle();
       serving.stop();
       master.stop();
       await slave.halt();

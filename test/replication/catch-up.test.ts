@@ -4,7 +4,7 @@
 // with the other.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { batch, withCluster, type Cluster } from "./cluster.js";
+import { batch, withCluster, type Cluster } from "./scenario.js";
 
 /** Fetch replies from `from` to `to` that carried log bytes. */
 function chunks(c: Cluster, from: number, to: number): number {

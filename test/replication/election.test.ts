@@ -1,7 +1,7 @@
 // Elections in a 3-replica group under the simulated clock and network.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { batch, withCluster } from "./cluster.js";
+import { batch, withCluster } from "./scenario.js";
 
 const cold = suite("election: cold start");
 

@@ -5,27 +5,8 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { mulberry32 } from "../chaos/prng.js";
-import { batch, withCluster, type Cluster } from "./cluster.js";
-
-/** Writes to whoever is master every 10 ms; a write to a replica that dies is given up after 1 s. */
-function producer(c: Cluster) {
-  const acked: Array<{ at: number; on: number }> = [];
-  let on = true;
-  let n = 0;
-  const pause = (ms: number) => new Promise<void>((r) => c.clock.set(r, ms));
-  const loop = async () => {
-    while (on) {
-      const m = c.master();
-      if (m !== undefined) {
-        const w = await Promise.race([c.write(m, batch(`p${n++}-`, 1), 1000), pause(1000).then(() => undefined)]);
-        if (w?.outcome === "committed") acked.push({ at: c.clock.elapsed, on: m });
-      }
-      await pause(10);
-    }
-  };
-  const done = loop();
-  return { acked, stop: async () => ((on = false), await c.clock.settle(done, 5000)) };
-}
+import { withCluster } from "./scenario.js";
+import { producer } from "./load.js";
 
 const timing = suite("failover timing");
 

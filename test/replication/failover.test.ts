@@ -3,7 +3,7 @@
 // drops its tail and catches up byte for byte.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { batch, withCluster } from "./cluster.js";
+import { batch, withCluster } from "./scenario.js";
 
 const crash = suite("failover: master crash");
 

@@ -1,33 +1,8 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { ErrorCode, RbusError } from "../../src/protocol/index.js";
-import { FakeNetwork } from "./fake-network.js";
 import { describePayload, formatNetEvent } from "./net-events.js";
-import { SimClock } from "./sim-clock.js";
-
-const enc = (s: string) => new TextEncoder().encode(s);
-const dec = (b: Uint8Array) => new TextDecoder().decode(b);
-
-function net(opts: { seed?: number; delayMs?: number } = {}) {
-  const clock = new SimClock();
-  const network = new FakeNetwork({ clock, replicas: 3, delayMs: opts.delayMs ?? 5, seed: opts.seed });
-  const t = [0, 1, 2].map((i) => network.transport(i));
-  for (const [i, tr] of t.entries()) {
-    tr.serve("ha.fetch", (d) => enc(`${i} got ${dec(d)}`));
-    tr.serveVotes((d) => enc(`vote ${i} for ${dec(d)}`));
-  }
-  return { clock, network, t };
-}
-
-async function failure(clock: SimClock, p: Promise<unknown>, limitMs = 10_000): Promise<RbusError> {
-  try {
-    await clock.settle(p, limitMs);
-  } catch (err) {
-    if (err instanceof RbusError) return err;
-    throw err;
-  }
-  throw new Error("expected the request to fail");
-}
+import { dec, enc, failure, net } from "./net-fixture.js";
 
 const requests = suite("FakeNetwork: requests");
 
@@ -133,54 +108,6 @@ lifecycle("a restarted replica's new transport serves; the old one is dead", asy
   assert.is(dec(await clock.settle(t[0]!.request(1, "ha.fetch", enc("x"), 100), 100)), "fresh");
 });
 lifecycle.run();
-
-const votes = suite("FakeNetwork: broadcast and drops");
-
-votes("a broadcast reaches every other replica; replies after the window are dropped", async () => {
-  const { clock, network, t } = net();
-  network.setDelay((from, to) => (from === 2 || to === 2 ? 40 : 5));
-  const got: string[] = [];
-  t[0]!.broadcast(enc("c0"), 50, (r) => got.push(dec(r)));
-  await clock.advance(200);
-  assert.equal(got, ["vote 1 for c0"]);
-  assert.ok(network.events.some((e) => e.kind === "late" && e.from === 2));
-});
-
-votes("an isolated candidate reaches nobody", async () => {
-  const { clock, network, t } = net();
-  network.isolate(0);
-  const got: string[] = [];
-  t[0]!.broadcast(enc("c0"), 100, (r) => got.push(dec(r)));
-  await clock.advance(200);
-  assert.equal(got, []);
-});
-
-votes("random drops follow the seed: the same seed loses the same messages", async () => {
-  const run = async (seed: number) => {
-    const { clock, network, t } = net({ seed });
-    network.drop({ p: 0.5, api: "ha.fetch" });
-    const outcomes: string[] = [];
-    for (let i = 0; i < 20; i++) {
-      outcomes.push(await clock.settle(t[0]!.request(1, "ha.fetch", enc(String(i)), 50), 100).then(() => "ok", (e: RbusError) => e.code));
-    }
-    return outcomes.join(" ");
-  };
-  const a = await run(7);
-  assert.is(await run(7), a);
-  assert.is.not(await run(8), a);
-  assert.ok(a.includes("ok") && a.includes("TIMEOUT"), a);
-});
-
-votes("p=1 drops every matching message, and only those: a rule has a direction", async () => {
-  const { clock, network, t } = net();
-  network.drop({ p: 1, from: 0, to: 1 });
-  assert.is((await failure(clock, t[0]!.request(1, "ha.fetch", enc("x"), 50))).code, ErrorCode.TIMEOUT);
-  const back = await failure(clock, t[1]!.request(0, "ha.fetch", enc("x"), 50));
-  assert.is(back.code, ErrorCode.TIMEOUT, "1's request arrives, 0's reply to it is lost");
-  assert.ok(network.events.some((e) => e.kind === "deliver" && e.from === 1 && e.to === 0));
-  assert.is(dec(await clock.settle(t[0]!.request(2, "ha.fetch", enc("x"), 50), 50)), "2 got x");
-});
-votes.run();
 
 const printing = suite("net-events: transcript lines");
 

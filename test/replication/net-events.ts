@@ -39,3 +39,16 @@ export function describePayload(data: Uint8Array): string {
 function shorten(s: string, max = 200): string {
   return s.length <= max ? s : `${s.slice(0, max)}…`;
 }
+
+/** Hides fetches that went through, and repeats of the same failure on one link (a slave asking a dead master every 50 ms). */
+export function quietNet(): (e: NetEvent) => boolean {
+  const last = new Map<string, string>();
+  return (e) => {
+    if (e.kind === "fault") return true;
+    const link = `${e.from}->${e.to} ${e.api}`;
+    const was = last.get(link);
+    last.set(link, e.kind);
+    if (e.kind === "deliver" || e.kind === "reply") return e.api === "vote";
+    return was !== e.kind;
+  };
+}

@@ -3,7 +3,7 @@
 // majority's log.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { batch, withCluster, type Cluster } from "./cluster.js";
+import { batch, withCluster, type Cluster } from "./scenario.js";
 
 /** Writes on `i` every `everyMs` until stopped; returns the outcomes. */
 function writer(c: Cluster, i: number, prefix: string, everyMs: number) {

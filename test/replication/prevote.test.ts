@@ -3,7 +3,7 @@
 // not grow), and are refused once it is back (the others hear a master).
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { batch, withCluster } from "./cluster.js";
+import { batch, withCluster } from "./scenario.js";
 
 const prevote = suite("pre-vote: a returning follower");
 

@@ -20,10 +20,14 @@ interface Timer {
 export interface ScopedClock extends Clock {
   /** Clears every timer set through this scope and refuses new ones. */
   kill(): void;
+  /** SIGSTOP: the scope's timers do not fire (they stay due) until thaw(). */
+  freeze(): void;
+  /** SIGCONT: every timer that fell due meanwhile fires, oldest first, at the current time. */
+  thaw(): void;
   readonly alive: boolean;
 }
 
-type ClockScope = { alive: boolean; timers: Set<number> };
+type ClockScope = { alive: boolean; frozen: boolean; timers: Set<number> };
 
 const START = 1_700_000_000_000;
 
@@ -54,7 +58,7 @@ export class SimClock implements Clock {
 
   /** A view of this clock whose timers can all be cleared at once (a node's process). */
   scope(): ScopedClock {
-    const s: ClockScope = { alive: true, timers: new Set() };
+    const s: ClockScope = { alive: true, frozen: false, timers: new Set() };
     return {
       now: this.now,
       set: (fn, ms) => this.add(fn, ms, s),
@@ -64,6 +68,8 @@ export class SimClock implements Clock {
         for (const id of s.timers) this.timers.delete(id);
         s.timers.clear();
       },
+      freeze: () => void (s.frozen = true),
+      thaw: () => void (s.frozen = false),
       get alive() {
         return s.alive;
       },
@@ -137,7 +143,10 @@ export class SimClock implements Clock {
   private earliest(): Timer | undefined {
     let best: Timer | undefined;
     // ids grow with creation: among equal due times the older timer wins
-    for (const timer of this.timers.values()) if (!best || timer.due < best.due) best = timer;
+    for (const timer of this.timers.values()) {
+      if (timer.scope?.frozen) continue;
+      if (!best || timer.due < best.due) best = timer;
+    }
     return best;
   }
 

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "../../src/runtime/log.js";
+import type { PutMessage } from "../../src/store/types.js";
 import { formatNetEvent, type NetEvent } from "./net-events.js";
 import type { SimClock } from "./sim-clock.js";
 
@@ -50,4 +51,10 @@ export class Transcript {
     fs.writeFileSync(file, `# ${name}\n# ${header}\n\n${this.lines.join("\n")}\n`);
     return file;
   }
+}
+
+/** A batch as a transcript shows it: its bodies, or the first two and the last. */
+export function describeBatch(msgs: readonly PutMessage[]): string {
+  const bodies = msgs.map((m) => Buffer.from(m.body).toString());
+  return bodies.length <= 4 ? bodies.join(",") : `${bodies.slice(0, 2).join(",")},…,${bodies.at(-1)}`;
 }

@@ -2,7 +2,7 @@
 // first, campaigns at once in the next term, and nothing acknowledged is lost.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { batch, withCluster } from "./cluster.js";
+import { batch, withCluster } from "./scenario.js";
 
 const transfer = suite("leadership transfer");
 

@@ -53,7 +53,7 @@ export function checkRaw(log: CommitLog, queues: QueueTable, bytes: Buffer, last
     if (!isTopicName(m.topic)) return fail(AppendRawStatus.CORRUPT);
     if (m.term < term && !legacyGap(m.flags)) return fail(AppendRawStatus.OFFSET_MISMATCH);
     if (m.term > term) {
-      newTerms.push({ term: m.term, start: expected });
+      newTerms.push({ term: m.term, start: pos }); // the log's end, before a roll to the next segment
       term = m.term;
     }
     if (!isGap(m.flags)) {

@@ -198,7 +198,7 @@ export class MessageStore {
     const batch = this.encoder.encode(messages, this.term, now);
     let end = -1;
     if (batch.dispatch.length > 0) {
-      const out = this.append(batch.buf, batch.positions, batch.sizes, batch.dispatch, [{ term: this.term, start: batch.positions[0]! }]);
+      const out = this.append(batch.buf, batch.positions, batch.sizes, batch.dispatch, [{ term: this.term, start: this.log.maxOffset }]);
       if (!out.ok) {
         for (const r of batch.results) {
           if (r.status !== PutStatus.PUT_OK) continue;
@@ -354,7 +354,7 @@ export class MessageStore {
     const end = this.log.layout([size], 1, positions);
     const buf = Buffer.allocUnsafe(size);
     encodeRecord(buf, 0, size, m, term, positions[0]!, 0, now);
-    const out = this.append(buf, positions, [size], [], [{ term, start: positions[0]! }]);
+    const out = this.append(buf, positions, [size], [], [{ term, start: this.log.maxOffset }]);
     if (!out.ok) return { status: out.status, end: -1 };
     this.noteWritten(positions, now);
     return { status: (await this.appended(end)) ? PutStatus.PUT_OK : PutStatus.FLUSH_TIMEOUT, end };
@@ -522,7 +522,7 @@ export class MessageStore {
   private append(
     buf: Buffer, positions: readonly number[], sizes: readonly number[], entries: readonly DispatchEntry[], terms: readonly TermStart[],
   ): AppendOutcome {
-    const start = positions[0]!;
+    const start = this.log.maxOffset;
     let out: AppendOutcome;
     try {
       this.history.willAppend(terms);

@@ -114,7 +114,7 @@ const MAX_GAP_BYTES = 64 << 20;
 export function recover(input: RecoveryInput): RecoveryReport {
   const { log, queues, checkpoint: cp, abnormal, quarantine } = input;
   const { from: checkedFrom, claimedEnd } = checkStart(log, cp);
-  const scan = scanLog(log, checkedFrom, { verifyCrc: true, tailMayBeTorn: abnormal, record: termCollector(input.termChanges) });
+  const scan = scanLog(log, checkedFrom, { verifyCrc: true, tailMayBeTorn: abnormal, record: termCollector(input.termChanges, log.segmentBytes) });
   scan.damaged.push(...cutSegments(log).filter((c) => !scan.damaged.some((d) => d.from === c.from)));
   scan.damaged.sort((a, b) => a.from - b.from);
   for (const r of scan.damaged) quarantine.keep(log, r, DamageKind.damaged);

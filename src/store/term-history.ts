@@ -1,6 +1,8 @@
 // Where each term begins in the commit log (Kafka's leader-epoch cache):
-// one entry per term, [{term, start}] with both rising, `start` the offset
-// of the term's first record. Kept in <dir>/config/terms.json, written
+// one entry per term, [{term, start}] with both rising, `start` the log's
+// end when the term's first record was appended: that record's offset, or
+// less when it rolled into a new segment (the old segment's unused tail is
+// no part of any term, so the term before ends where its records end). Kept in <dir>/config/terms.json, written
 // (atomically, fsynced) BEFORE the first record of a new term is appended
 // and after a truncation, so the file never lacks a term the log holds; an
 // entry whose record never made it is dropped at open, where each entry is
@@ -12,7 +14,7 @@ import * as path from "node:path";
 import { readJsonFile, writeFileAtomic } from "./atomic-file.js";
 import type { CommitLog } from "./commit-log.js";
 import { scanLog } from "./log-scan.js";
-import { HEADER_BYTES, RECORD_MAGIC, recordPhysicalOffset, recordTerm } from "./record.js";
+import { HEADER_BYTES, RECORD_MAGIC, recordPhysicalOffset, recordSize, recordTerm } from "./record.js";
 
 export interface TermStart {
   term: number;
@@ -134,9 +136,7 @@ function reconcile(saved: TermStart[], log: CommitLog, tail: readonly TermStart[
   const entries = saved.filter((e) => e.start < log.maxOffset);
   for (const e of entries) {
     if (e.start < log.minOffset) continue; // deleted by retention
-    const head = log.read(e.start, HEADER_BYTES);
-    if (head.length < HEADER_BYTES || head.readUInt32BE(4) !== RECORD_MAGIC) return undefined;
-    if (recordPhysicalOffset(head, 0) !== e.start || recordTerm(head, 0) !== e.term) return undefined;
+    if (termOfRecordAt(log, firstRecordFrom(log, e.start)) !== e.term) return undefined;
   }
   const changes = new Set(tail.map((c) => c.start));
   if (entries.some((e) => e.start > checkedFrom && !changes.has(e.start))) return undefined;
@@ -150,6 +150,19 @@ function reconcile(saved: TermStart[], log: CommitLog, tail: readonly TermStart[
   return entries.length > 0 ? entries : undefined;
 }
 
+/** The term in the header at `offset` if a record starts there, else undefined. */
+function termOfRecordAt(log: CommitLog, offset: number): number | undefined {
+  const head = log.read(offset, HEADER_BYTES);
+  if (head.length < HEADER_BYTES || head.readUInt32BE(4) !== RECORD_MAGIC || recordPhysicalOffset(head, 0) !== offset) return undefined;
+  return recordTerm(head, 0);
+}
+
+/** Where the first record at or after a log end `offset` sits: the next segment's base when `offset` ends a segment's data. */
+export function firstRecordFrom(log: CommitLog, offset: number): number {
+  const seg = log.segments.find((s) => offset >= s.base && offset < s.base + log.segmentBytes);
+  return seg && offset === seg.base + seg.size && seg !== log.segments.at(-1) ? seg.base + log.segmentBytes : offset;
+}
+
 function termAt(entries: readonly TermStart[], offset: number): number | undefined {
   let t: number | undefined;
   for (const e of entries) if (e.start <= offset) t = e.term;
@@ -159,15 +172,24 @@ function termAt(entries: readonly TermStart[], offset: number): number | undefin
 /** Every term change in the log, from its record headers (no CRC check; damage is stepped over). */
 export function scanTerms(log: CommitLog): TermStart[] {
   const out: TermStart[] = [];
-  scanLog(log, log.minOffset, { verifyCrc: false, tailMayBeTorn: false, record: termCollector(out) });
+  scanLog(log, log.minOffset, { verifyCrc: false, tailMayBeTorn: false, record: termCollector(out, log.segmentBytes) });
   return out;
 }
 
-/** A scan's record callback that appends to `out` each record whose term differs from the one before. */
-export function termCollector(out: TermStart[]): (buf: Buffer, at: number, offset: number) => void {
+/**
+ * A scan's record callback that appends to `out` each record whose term is
+ * above the one before, at the log end it was appended to (the record
+ * before it's end, when it opens a segment the record before did not fill).
+ */
+export function termCollector(out: TermStart[], segmentBytes: number): (buf: Buffer, at: number, offset: number) => void {
+  let prevEnd = -1;
   return (buf, at, offset) => {
     const term = recordTerm(buf, at);
     const last = out.at(-1);
-    if (!last || term > last.term) out.push({ term, start: offset });
+    if (!last || term > last.term) {
+      const rolled = offset % segmentBytes === 0 && prevEnd >= 0 && prevEnd > offset - segmentBytes && prevEnd < offset;
+      out.push({ term, start: rolled ? prevEnd : offset });
+    }
+    prevEnd = offset + recordSize(buf, at);
   };
 }

@@ -34,12 +34,16 @@ export interface TruncateTarget {
   now: () => number;
 }
 
-/** Cuts at `offset` (a record boundary); returns the checkpoint it wrote. */
-export function truncateLog(t: TruncateTarget, offset: number, last: Checkpoint | undefined): Checkpoint {
+/**
+ * Cuts at `at` (a record's offset, or where a segment's records end);
+ * returns the checkpoint it wrote. A cut at a segment's base whose
+ * previous segment ends early is made where that one ends: the same
+ * records stay, and the log's end is where the term history puts it.
+ */
+export function truncateLog(t: TruncateTarget, at: number, last: Checkpoint | undefined): Checkpoint {
   const { log, queues } = t;
-  if (offset < log.minOffset || readHead(log, offset) === null) {
-    throw new Error(`truncateTo(${offset}): not a record boundary in [${log.minOffset}, ${log.maxOffset})`);
-  }
+  const offset = logEndAt(log, at);
+  if (offset === undefined) throw new Error(`truncateTo(${at}): not a record boundary in [${log.minOffset}, ${log.maxOffset})`);
   const cut = (n: number | undefined) => Math.min(n ?? offset, offset);
   const cp: Checkpoint = {
     commitLog: cut(t.flusher.flushed), dispatched: cut(last?.dispatched ?? 0), verified: cut(last?.verified ?? 0), savedAt: t.now(),
@@ -59,4 +63,15 @@ export function truncateLog(t: TruncateTarget, offset: number, last: Checkpoint 
   for (const cq of queues.all()) cq.truncatePhysical(offset);
   t.visibility.clampTo(offset);
   return cp;
+}
+
+/** The log end a cut at `at` leaves, undefined when `at` is inside a record. */
+function logEndAt(log: CommitLog, at: number): number | undefined {
+  if (at < log.minOffset) return undefined;
+  const i = log.segments.findIndex((s) => at >= s.base && at <= s.base + s.size);
+  const seg = log.segments[i];
+  if (!seg) return undefined;
+  const prev = log.segments[i - 1];
+  if (at === seg.base && prev && prev.base + prev.size < at) return prev.base + prev.size;
+  return at === seg.base + seg.size || readHead(log, at) !== null ? at : undefined;
 }

@@ -13,7 +13,8 @@ const dir = (i: number) => dirs[i]!;
 const termsFile = (d: string) => path.join(d, "config", "terms.json");
 const savedTerms = (d: string) => (JSON.parse(fs.readFileSync(termsFile(d), "utf8")) as { terms: number[][] }).terms;
 const open = (i: number, o: StoreOptions = {}) => MessageStore.open(dir(i), { segmentBytes: 4096, ...o });
-const boundaries = (s: MessageStore) => new Set([...records(s).map(([at]) => at), s.maxPhysicalOffset]);
+/** Where a cut may fall: where a record starts or ends. */
+const boundaries = (s: MessageStore) => new Set(records(s).flatMap(([at, hex]) => [at, at + hex.length / 2]));
 
 const history = suite("term history");
 history.before.each(() => void (dirs = [tempDir(), tempDir(), tempDir()]));
@@ -161,6 +162,26 @@ diverged("a slave whose last term the master lacks drops that term, then cuts wh
   await catchUp(y!, z!);
   assert.equal(records(z!), records(y!));
   for (const s of [x!, y!, z!]) await s.close();
+});
+
+diverged("a term whose first record opened a new segment: the term before ends where its records end", async () => {
+  // 75-byte messages and an 85-byte term-start record: the master's term record rolls past a tail the old master filled
+  const o = { segmentBytes: 75 * 10 + 80, replicated: true };
+  const a = await MessageStore.open(dir(0), o);
+  const b = await MessageStore.open(dir(1), o);
+  await a.put(many("t", 0, 10, "").map((m) => ({ ...m, body: Buffer.alloc(0) })));
+  await catchUp(a, b);
+  const common = a.maxPhysicalOffset;
+  await a.put([{ topic: "t", queueId: 0, body: Buffer.alloc(0) }]);
+  assert.ok(a.maxPhysicalOffset < o.segmentBytes, "the old master's last record fits the segment's tail");
+  await b.startTerm(2);
+  assert.equal([b.termStart(2), b.endOffsetForTerm(0)], [common, common], "term 2 begins at the log's end, not at its record's offset");
+  assert.is(await ship(b, a), "truncated");
+  assert.is(a.maxPhysicalOffset, common);
+  await catchUp(b, a);
+  assert.equal(records(a), records(b));
+  await a.close();
+  await b.close();
 });
 
 const control = suite("term-start record");

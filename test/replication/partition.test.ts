@@ -62,4 +62,26 @@ for (const how of ["isolate", "partition"] as const) {
     });
   });
 }
+isolated("five replicas split 2/3 with the master among the two: only the three commit; the heal converges on them", async () => {
+  await withCluster({ name: "partition-five-2-3", replicas: 5 }, async (c) => {
+    assert.ok(await c.converge());
+    const old = c.master()!;
+    const minoritySide = [old, (old + 1) % 5];
+    const majoritySide = c.up().filter((i) => !minoritySide.includes(i));
+    c.network.partition([minoritySide, majoritySide]);
+    const commitAtCut = Math.max(...minoritySide.map((i) => c.store(i).commitOffset));
+    const minority = writer(c, old, "minority", 50);
+    assert.ok(await c.clock.runUntil(() => c.master(majoritySide) !== undefined, 6 * c.electionTimeoutMs), "the three elect");
+    const next = c.master(majoritySide)!;
+    assert.equal((await c.put(next, batch("majority", 5))).outcome, "committed");
+    await c.clock.advance(2 * c.electionTimeoutMs);
+    await minority.stop();
+    assert.not.ok(minority.outcomes.includes("committed"), minority.outcomes.join(" "));
+    for (const i of minoritySide) assert.ok(c.store(i).commitOffset <= commitAtCut, `r${i}'s commit offset passed what it was at the cut`);
+    c.network.heal();
+    assert.ok(await c.converge());
+    assert.is(c.master(), next);
+    assert.equal(c.problems(), []);
+  });
+});
 isolated.run();

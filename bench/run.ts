@@ -10,6 +10,7 @@ import { startEchoProcess } from "./peers/nats.js";
 import { backlog } from "./scenarios/backlog.js";
 import { endToEnd } from "./scenarios/end-to-end.js";
 import { produce } from "./scenarios/produce.js";
+import { replicated } from "./scenarios/replicated.js";
 import { sendLatency } from "./scenarios/send-latency.js";
 import { FULL, QUICK } from "./scenarios/sizes.js";
 
@@ -32,8 +33,10 @@ try {
   await stopEcho();
   await cluster.stop();
 }
+// Replicated groups run on their own processes, once the single-broker cluster is gone.
+const replicatedSection = await replicated(sizes);
 
-const report: Report = { date: new Date().toISOString(), quick, machine: machineFacts(), rows };
+const report: Report = { date: new Date().toISOString(), quick, machine: machineFacts(), rows, replicated: replicatedSection };
 const md = quick ? join(values.out, "BENCHMARKS-quick.md") : join(values.out, "BENCHMARKS.md");
 const json = quick ? join(values.out, "benchmarks-quick.json") : join(values.out, "benchmarks.json");
 writeReport(report, json, md);

@@ -5,6 +5,7 @@ import { cpus, totalmem } from "node:os";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { natsServerBin } from "../../src/cluster/processes.js";
+import { replicatedMarkdown, type ReplicatedSection } from "./replicated-report.js";
 
 export interface Row {
   scenario: string;
@@ -26,6 +27,8 @@ export interface Report {
   quick: boolean;
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; natsServer: string };
   rows: Row[];
+  /** Scenario (g): replicated groups against one replica and JetStream R3. */
+  replicated?: ReplicatedSection;
 }
 
 export function machineFacts(): Report["machine"] {
@@ -71,6 +74,7 @@ export function markdown(r: Report): string {
     lines.push("", "Notes:", "");
     for (const row of notes) lines.push(`- ${row.scenario}, ${row.metric}: ${row.note}`);
   }
+  if (r.replicated) lines.push(...replicatedMarkdown(r.replicated));
   return lines.join("\n") + "\n";
 }
 

@@ -33,7 +33,7 @@ it("one slave killed: the master commits on 2 of 3; the slave, restarted, catche
   await g.restart(slave);
   await g.waitCaughtUp(slave);
   await load.stop();
-  await waitUntil("the slave's log end equals the master's", async () => (await g.status(slave))?.end === (await g.status(m.replica))?.end);
+  await g.waitInSync(slave);
   for (const i of [m.replica, slave]) {
     const check = await checkStored(ctx.nc, g.group, i, TOPIC, QUEUES, load.acked);
     assert.is(check.problems.length, 0, `on ${g.group}.${i}:\n${firstProblems(check.problems)}`);

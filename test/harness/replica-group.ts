@@ -167,6 +167,19 @@ export class ReplicaGroup {
     }, { timeoutMs, intervalMs: 100 });
   }
 
+  /**
+   * Waits until replica i holds the master's log and knows its commit (end
+   * and commit equal): for a group no longer written to. A slave learns the
+   * commit offset from its next fetch, so it trails the master's by one.
+   */
+  waitInSync(i: number, timeoutMs = 10_000): Promise<ReplicaStatus> {
+    return waitUntil(`${this.group}.${i} in sync with its master (same end and commit)`, async () => {
+      const m = await this.master();
+      const s = m && m.replica !== i ? await this.status(i) : undefined;
+      return s && s.master === m!.replica && s.end === m!.status.end && s.commit === m!.status.commit ? s : undefined;
+    }, { timeoutMs, intervalMs: 100 });
+  }
+
   async kill(i: number): Promise<void> {
     await this.replica(i).stop("SIGKILL");
   }
@@ -186,6 +199,24 @@ export class ReplicaGroup {
     r.start();
     const up = await waitUntil(`${r.name} serving`, async () => (!r.alive() ? "exited" : (await this.status(i)) && "serving"), { timeoutMs, intervalMs: 100 });
     if (up === "exited") throw new Error(`${r.name} exited instead of serving:\n${r.output().trim().split("\n").slice(-10).join("\n")}`);
+  }
+
+  /**
+   * Replica i's role changes as its own log tells them (every life): unlike
+   * role events, these survive a replica cut off NATS when they happen.
+   */
+  roleChanges(i: number): Array<{ at: number; role: string; term: number; reason: string }> {
+    const out: Array<{ at: number; role: string; term: number; reason: string }> = [];
+    for (const line of this.replica(i).history().split("\n")) {
+      if (!line.includes('"role changed"')) continue;
+      try {
+        const o = JSON.parse(line) as { t: string; role: string; term: number; reason: string };
+        out.push({ at: Date.parse(o.t), role: o.role, term: o.term, reason: o.reason });
+      } catch {
+        // a line cut by a kill
+      }
+    }
+    return out;
   }
 
   /** The last lines of every replica's every life, for an assertion message. */

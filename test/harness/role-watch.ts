@@ -14,8 +14,8 @@ export interface MasterClaim {
 
 export interface RoleWatch {
   claims: MasterClaim[];
-  /** Status rounds taken so far (every replica asked once per round). */
-  rounds(): number;
+  /** Status requests made to replica i so far (answered or not). */
+  samples(replica: number): number;
   /** term → the replicas that claimed master in it, for terms claimed by more than one. */
   conflicts(): Map<number, number[]>;
   /** The replicas that claimed master in `term`. */
@@ -25,25 +25,24 @@ export interface RoleWatch {
 
 export function watchRoles(g: ReplicaGroup, intervalMs = 50): RoleWatch {
   const claims: MasterClaim[] = [];
-  let rounds = 0;
+  const samples = g.replicas.map(() => 0);
   let stopped = false;
-  const sampling = (async () => {
+  // One loop per replica: a paused one, slow to time out, does not thin out the others' samples.
+  const sampling = Promise.all(g.replicas.map(async (_, replica) => {
     while (!stopped) {
-      const all = await g.statuses(300);
-      all.forEach((s, replica) => {
-        if (s?.role === "master") claims.push({ term: s.term, replica, source: "status", at: Date.now() });
-      });
-      rounds++;
+      const s = await g.status(replica, 300);
+      if (s?.role === "master") claims.push({ term: s.term, replica, source: "status", at: Date.now() });
+      samples[replica]!++;
       await new Promise((r) => setTimeout(r, intervalMs));
     }
-  })();
+  }));
   const fromEvents = (): MasterClaim[] =>
     g.roleEvents.flatMap((e) => (e.type === "role" && e.role === "master" ? [{ term: e.term, replica: e.replica, source: "event" as const, at: e.at }] : []));
   const all = () => [...claims, ...fromEvents()];
   const mastersIn = (term: number) => [...new Set(all().filter((c) => c.term === term).map((c) => c.replica))].sort();
   return {
     claims,
-    rounds: () => rounds,
+    samples: (replica) => samples[replica] ?? 0,
     mastersIn,
     conflicts() {
       const out = new Map<number, number[]>();

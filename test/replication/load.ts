@@ -24,8 +24,8 @@ export function producer(c: Cluster, everyMs = 10, prefix = "p") {
       const m = target();
       if (m !== undefined) {
         const msgs = batch(`${prefix}${n++}-`, 1, n % 2);
-        // a write to a replica that dies never answers: give up on it as a client's timeout would
-        const w = await Promise.race([c.write(m, msgs, 1000), pause(1500).then(() => undefined)]);
+        // a write to a replica that dies never answers: give up after 300 ms, as a client with a short send timeout would
+        const w = await Promise.race([c.write(m, msgs, 1000), pause(300).then(() => undefined)]);
         const outcome = w?.outcome ?? "no answer";
         outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
         if (outcome === "committed") acked.push({ at: c.clock.elapsed, on: m, body: Buffer.from(msgs[0]!.body).toString() });

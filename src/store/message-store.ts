@@ -27,36 +27,27 @@
 // serves reads and closes without throwing: a checkpoint it cannot write
 // is reported once, and the abort marker stays so the next open recovers
 // from the older one.
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { appendAtomically, isDiskFull, isErrno, type AppendOutcome, type AppendTarget } from "./append-atomic.js";
-import { CommitLog, type RawRead } from "./commit-log.js";
 import { isGap, termStartMessage } from "./gap-record.js";
 import { CommitLogFlusher } from "./commit-log-flusher.js";
 import { checkRaw } from "./append-raw.js";
-import { sweepTempFiles } from "./atomic-file.js";
-import { markClosed, openMarker, readCheckpoint, writeCheckpoint, type Checkpoint } from "./checkpoint.js";
-import { lockDataDir, type DataLock } from "./data-lock.js";
+import { markClosed, writeCheckpoint, type Checkpoint } from "./checkpoint.js";
+import type { DataLock } from "./data-lock.js";
 import { FailureLatch } from "./failure-latch.js";
-import { FdCache, openFileBudget } from "./fd-cache.js";
+import type { FdCache } from "./fd-cache.js";
 import { WriteGate } from "./write-gate.js";
 import { ConsumerOffsets } from "./consumer-offsets.js";
-import { Dispatcher } from "./dispatch.js";
-import { getMessages, type GetOptions, type GetResult } from "./get-messages.js";
-import { findByKey, lookupRecord, type KeyQueryResult, type Lookup } from "./lookup.js";
-import { Quarantine } from "./quarantine.js";
 import { clampOffsets, logRecovery } from "./recovery-log.js";
-import { KeyIndex } from "./key-index.js";
 import { FlushMode, resolveOptions, type ResolvedOptions, type StoreOptions } from "./options.js";
 import { BatchEncoder, type PutResult } from "./put-batch.js";
-import { QueueTable } from "./queue-table.js";
-import { offsetForTimestamp } from "./queries.js";
 import { encodedSize, encodeRecord } from "./record.js";
-import { recover, type RecoveryReport } from "./recovery.js";
+import type { RecoveryReport } from "./recovery.js";
+import { openParts, type StoreParts } from "./store-open.js";
+import { StoreReads } from "./store-reads.js";
 import { applyRetention } from "./retention.js";
-import { AppendRawStatus, GetStatus, LookupStatus, PutStatus, rawStatus } from "./status.js";
+import { AppendRawStatus, PutStatus, rawStatus } from "./status.js";
 import { damageCount, type StoreStats } from "./store-stats.js";
-import { TermHistory, type TermStart } from "./term-history.js";
+import type { TermHistory, TermStart } from "./term-history.js";
 import { TopicTable } from "./topic-config.js";
 import { truncateLog } from "./truncate.js";
 import type { DispatchEntry, PutMessage, StoredMessage } from "./types.js";
@@ -64,6 +55,7 @@ import { StoreTimers } from "./store-timers.js";
 import { Visibility, type ArrivalListener } from "./visibility.js";
 
 export type { StoreStats } from "./store-stats.js";
+const NO_TERMS: readonly TermStart[] = [];
 export type { ArrivalListener } from "./visibility.js";
 export type { TermStart } from "./term-history.js";
 
@@ -81,7 +73,7 @@ export interface StartTermResult {
   end: number;
 }
 
-export class MessageStore {
+export class MessageStore extends StoreReads {
   readonly offsets: ConsumerOffsets;
   readonly topics: TopicTable;
   /** What open() found and repaired. */
@@ -95,25 +87,23 @@ export class MessageStore {
   /** Newest store timestamp written to each segment by this process (retention age). */
   private readonly newestInSegment = new Map<number, number>();
   private readonly timers: StoreTimers;
-  private corruptReads = 0;
   private readonly latch: FailureLatch;
   private readonly target: AppendTarget;
   private readonly gate: WriteGate;
-  private lock: DataLock | undefined;
-  private fds: FdCache | undefined;
+  private readonly lock: DataLock;
+  private readonly fds: FdCache;
+  private readonly history: TermHistory;
+  private checkpoint: Checkpoint | undefined;
 
   private constructor(
     readonly dir: string,
     private readonly opts: ResolvedOptions,
-    private readonly log: CommitLog,
-    private readonly queues: QueueTable,
-    private readonly keys: KeyIndex,
-    dispatcher: Dispatcher,
-    recovery: RecoveryReport,
-    private readonly history: TermHistory,
-    private checkpoint: Checkpoint | undefined,
+    parts: StoreParts,
   ) {
-    this.recovery = recovery;
+    super(parts.log, parts.queues, parts.keys, opts);
+    const { log, queues, history } = parts;
+    [this.history, this.checkpoint] = [history, parts.checkpoint];
+    [this.lock, this.fds, this.recovery] = [parts.lock, parts.fds, parts.report];
     this.term = Math.max(opts.term, history.lastTerm);
     this.offsets = ConsumerOffsets.open(dir);
     this.topics = TopicTable.open(dir);
@@ -125,11 +115,11 @@ export class MessageStore {
       opts.timers,
       alone && opts.flush === FlushMode.sync ? (flushed) => this.visibility.advance(Math.min(flushed, log.maxOffset)) : undefined,
     );
-    this.target = { log, dispatcher, flusher: this.flusher };
+    this.target = { log, dispatcher: parts.dispatcher, flusher: this.flusher };
     this.latch = new FailureLatch(opts.log);
     this.gate = new WriteGate(dir, opts);
     // alone, everything recovered is visible; in a group, what was known committed at the last flush
-    const committed = alone ? log.maxOffset : Math.min(Math.max(checkpoint?.committed ?? 0, log.minOffset), log.maxOffset);
+    const committed = alone ? log.maxOffset : Math.min(Math.max(parts.checkpoint?.committed ?? 0, log.minOffset), log.maxOffset);
     this.visibility = new Visibility(committed);
     this.visibility.resetAll(queues.all());
     // recovered bytes may only be in the page cache (kill -9): open() fsyncs them
@@ -145,42 +135,19 @@ export class MessageStore {
   /** Throws DataDirLockedError (naming the holder's pid) when another store has `dir` open. */
   static async open(dir: string, options: StoreOptions = {}): Promise<MessageStore> {
     const opts = resolveOptions(options);
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const lock = await lockDataDir(dir);
-    const fds = new FdCache(openFileBudget(opts.maxOpenFiles), (n) => opts.log.warn("out of file descriptors: fewer files kept open", { maxOpenFiles: n }));
+    let parts: StoreParts | undefined;
     try {
-      sweepTempFiles([dir, path.join(dir, "config"), path.join(dir, "index")]);
-      const marker = openMarker(dir);
-      const abnormal = marker.abnormal;
-      const log = CommitLog.open(dir, opts.segmentBytes, fds);
-      const queues = QueueTable.open(dir, opts.cqEntriesPerFile, fds);
-      const keys = new KeyIndex(opts.keyIndexMaxKeys);
-      const keyIndexCovers = abnormal ? -1 : keys.load(dir);
-      const dispatcher = new Dispatcher(queues, keys);
-      const checkpoint = readCheckpoint(dir);
-      const quarantine = new Quarantine(dir, opts.now);
-      const termChanges: TermStart[] = [];
-      let history: TermHistory | undefined;
-      // the history is checked once the torn tail is cut (before a gap fill, which takes its last term)
-      const terms = (checkedFrom: number): TermHistory => (history ??= TermHistory.open(dir, log, termChanges, checkedFrom).history);
-      const report = recover({
-        log, queues, dispatcher, checkpoint, abnormal, keyIndexCovers, quarantine, now: opts.now(),
-        keepLost: !opts.replicated, termChanges, gapTerm: (from) => Math.max(opts.term, terms(from).lastTerm),
-      });
-      const h = terms(report.checkedFrom);
-      if (report.gapFilled) h.willAppend([{ term: Math.max(opts.term, h.lastTerm), start: report.gapFilled.from }]);
-      const store = new MessageStore(dir, opts, log, queues, keys, dispatcher, report, h, checkpoint);
-      store.lock = lock;
-      store.fds = fds;
-      report.clampedOffsets = clampOffsets(store.offsets, (t, q) => queues.get(t, q)?.max);
-      logRecovery(opts.log, report);
-      if (marker.error) store.gate.goReadOnly("the abort marker cannot be written", marker.error);
+      parts = await openParts(dir, opts);
+      const store = new MessageStore(dir, opts, parts);
+      parts.report.clampedOffsets = clampOffsets(store.offsets, (t, q) => parts!.queues.get(t, q)?.max);
+      logRecovery(opts.log, parts.report);
+      if (parts.markerError) store.gate.goReadOnly("the abort marker cannot be written", parts.markerError);
       await store.flush();
       store.timers.start();
       return store;
     } catch (err) {
-      fds.closeAll();
-      lock.release();
+      parts?.fds.closeAll();
+      parts?.lock.release();
       if (!isDiskFull(err)) throw err;
       // recovery writes consume-queue entries it rebuilds: it cannot finish without room
       throw new Error(`${dir}: the disk is full and recovery must write to it (${String(err)}); free some space, then start the broker again`, { cause: err });
@@ -198,7 +165,7 @@ export class MessageStore {
     const batch = this.encoder.encode(messages, this.term, now);
     let end = -1;
     if (batch.dispatch.length > 0) {
-      const out = this.append(batch.buf, batch.positions, batch.sizes, batch.dispatch, [{ term: this.term, start: this.log.maxOffset }]);
+      const out = this.append(batch.buf, batch.positions, batch.sizes, batch.dispatch, this.termBegun());
       if (!out.ok) {
         for (const r of batch.results) {
           if (r.status !== PutStatus.PUT_OK) continue;
@@ -214,49 +181,6 @@ export class MessageStore {
     }
     const failed = batch.results.find((r) => r.status !== PutStatus.PUT_OK);
     return { status: failed?.status ?? PutStatus.PUT_OK, results: batch.results, end };
-  }
-
-  /** Messages from `offset`, up to the commit offset; CORRUPT_RECORD (with `corrupt`) when the record there fails its checks. */
-  get(topic: string, queueId: number, offset: number, maxCount: number, opts?: GetOptions): GetResult {
-    const got = getMessages(this.log, this.queues.get(topic, queueId), offset, maxCount, opts, this.opts.verifyCrcOnRead);
-    if (got.status === GetStatus.CORRUPT_RECORD) this.corruptReads++;
-    return got;
-  }
-
-  /** lookup() that tells a damaged record (CORRUPT_RECORD, with `corrupt`) from a missing one. Committed or not. */
-  lookupStatus(commitLogOffset: number): Lookup {
-    const found = lookupRecord(this.log, commitLogOffset);
-    if (found.status === GetStatus.CORRUPT_RECORD) this.corruptReads++;
-    return found;
-  }
-
-  /** queryByKey() plus the damaged records the key index points at. */
-  findByKey(topic: string, key: string, max: number): KeyQueryResult {
-    const found = findByKey(this.log, this.keys, topic, key, max);
-    this.corruptReads += found.corrupt.length;
-    return found;
-  }
-
-  /** The message at a commit-log offset (a message id), if there is one and it is intact. */
-  lookup(commitLogOffset: number): StoredMessage | undefined {
-    const found = this.lookupStatus(commitLogOffset);
-    return found.status === LookupStatus.FOUND ? found.message : undefined;
-  }
-
-  /** Up to `max` intact messages of `topic` carrying `key`, newest last. */
-  queryByKey(topic: string, key: string, max: number): StoredMessage[] {
-    return this.findByKey(topic, key, max).messages;
-  }
-
-  /** The queue's [min, max) as readers see it: max stops at the commit offset. */
-  queueRange(topic: string, queueId: number): { min: number; max: number } {
-    const cq = this.queues.get(topic, queueId);
-    return cq ? { min: cq.min, max: cq.visibleMax } : { min: 0, max: 0 };
-  }
-
-  /** First queue offset whose message was stored at or after `timestamp`; the visible max if none. */
-  offsetForTimestamp(topic: string, queueId: number, timestamp: number): number {
-    return offsetForTimestamp(this.log, this.queues.get(topic, queueId), timestamp);
   }
 
   /**
@@ -282,12 +206,6 @@ export class MessageStore {
 
   // --- replication -------------------------------------------------------
 
-  get minPhysicalOffset(): number {
-    return this.log.minOffset;
-  }
-  get maxPhysicalOffset(): number {
-    return this.log.maxOffset;
-  }
   /** Everything before it has been fsynced. */
   get flushedOffset(): number {
     return this.flusher.flushed;
@@ -354,40 +272,17 @@ export class MessageStore {
     const end = this.log.layout([size], 1, positions);
     const buf = Buffer.allocUnsafe(size);
     encodeRecord(buf, 0, size, m, term, positions[0]!, 0, now);
-    const out = this.append(buf, positions, [size], [], [{ term, start: this.log.maxOffset }]);
+    const out = this.append(buf, positions, [size], [], this.termBegun());
     if (!out.ok) return { status: out.status, end: -1 };
     this.noteWritten(positions, now);
     return { status: (await this.appended(end)) ? PutStatus.PUT_OK : PutStatus.FLUSH_TIMEOUT, end };
-  }
-
-  /** Whole records from `offset`, at most maxBytes (at least one record), from one segment; see readRawChecked. */
-  readRaw(offset: number, maxBytes: number): Buffer {
-    return this.readRawChecked(offset, maxBytes).bytes;
-  }
-
-  /**
-   * readRaw that says when the record at `offset` fails its checks (CRC,
-   * own offset): `corrupt` is set and `bytes` is that record alone, which a
-   * slave's appendRaw refuses (CORRUPT). Reads of later records stop before
-   * a damaged one, so good bytes are never shipped with bad ones. A master
-   * answers such a fetch with CORRUPT_RECORD; the slave cannot get past it
-   * from this master (positions must match): it stays behind, and the
-   * record's range is in this store's recovery report (quarantine/).
-   */
-  readRawChecked(offset: number, maxBytes: number): RawRead {
-    const got = this.log.readRaw(offset, maxBytes, this.opts.verifyCrcOnRead);
-    if (got.corrupt) {
-      this.corruptReads++;
-      this.opts.log.error("commit log record failed its checks: not shipped to a slave", { ...got.corrupt });
-    }
-    return got;
   }
 
   /** Appends records read from another store's readRaw, after checking them all. */
   async appendRaw(bytes: Buffer): Promise<AppendRawResult> {
     const refused = this.refusal(this.opts.now());
     if (refused) return { status: rawStatus(refused), records: [], end: -1 };
-    const raw = checkRaw(this.log, this.queues, bytes, this.history.terms().length > 0 ? this.history.lastTerm : -1);
+    const raw = checkRaw(this.log, this.queues, bytes, this.history.empty ? -1 : this.history.lastTerm);
     if (raw.status !== AppendRawStatus.APPEND_OK || raw.records.length === 0) return { status: raw.status, records: [], end: -1 };
     const entries = raw.records.some((r) => isGap(r.flags)) ? raw.records.filter((r) => !isGap(r.flags)) : raw.records;
     const out = this.append(bytes, raw.positions, raw.sizes, entries, raw.newTerms);
@@ -462,7 +357,7 @@ export class MessageStore {
       damaged: damageCount(this.recovery), corruptReads: this.corruptReads,
       disk: this.gate.diskState,
       readOnly: this.gate.readOnly,
-      openFiles: this.fds?.openCount ?? 0,
+      openFiles: this.fds.openCount,
     };
   }
 
@@ -482,7 +377,7 @@ export class MessageStore {
     await this.latch.attempt("key index", () => this.keys.save(this.dir, this.log.maxOffset));
     this.release();
     if (durable) await this.latch.attempt("abort marker (removal)", () => markClosed(this.dir));
-    this.lock?.release();
+    this.lock.release();
   }
 
   /**
@@ -494,13 +389,13 @@ export class MessageStore {
     this.timers.stop();
     this.flusher.abandon();
     this.release();
-    this.lock?.drop();
+    this.lock.drop();
   }
 
   private release(): void {
     this.log.close();
     this.queues.close();
-    this.fds?.closeAll();
+    this.fds.closeAll();
   }
 
   private refusal(now: number): PutStatus | undefined {
@@ -513,6 +408,11 @@ export class MessageStore {
       const base = p - (p % seg);
       this.newestInSegment.set(base, Math.max(this.newestInSegment.get(base) ?? 0, storeTimestamp));
     }
+  }
+
+  /** The term a put appended now would begin, if it begins one (nothing is allocated otherwise). */
+  private termBegun(): readonly TermStart[] {
+    return this.history.isNew(this.term) ? [{ term: this.term, start: this.log.maxOffset }] : NO_TERMS;
   }
 
   /**

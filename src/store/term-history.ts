@@ -31,6 +31,17 @@ export class TermHistory {
     return this.entries.at(-1)?.term ?? 0;
   }
 
+  /** True when no record of any term is in the log. */
+  get empty(): boolean {
+    return this.entries.length === 0;
+  }
+
+  /** Whether a record of `term` appended now would begin a term. */
+  isNew(term: number): boolean {
+    const last = this.entries.at(-1);
+    return !last || term > last.term;
+  }
+
   terms(): TermStart[] {
     return this.entries.map((e) => ({ ...e }));
   }

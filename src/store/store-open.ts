@@ -1,0 +1,66 @@
+// The steps of MessageStore.open before the store object exists: take the
+// folder's lock, sweep temp files, set the abort marker, open the commit
+// log, consume queues and key index, recover (recovery.ts), and check the
+// term history against what recovery saw (term-history.ts). On a failure
+// the files and the lock are let go, and the error is passed on.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { sweepTempFiles } from "./atomic-file.js";
+import { openMarker, readCheckpoint, type Checkpoint } from "./checkpoint.js";
+import { CommitLog } from "./commit-log.js";
+import { lockDataDir, type DataLock } from "./data-lock.js";
+import { Dispatcher } from "./dispatch.js";
+import { FdCache, openFileBudget } from "./fd-cache.js";
+import { KeyIndex } from "./key-index.js";
+import type { ResolvedOptions } from "./options.js";
+import { Quarantine } from "./quarantine.js";
+import { QueueTable } from "./queue-table.js";
+import { recover, type RecoveryReport } from "./recovery.js";
+import { TermHistory, type TermStart } from "./term-history.js";
+
+export interface StoreParts {
+  lock: DataLock;
+  fds: FdCache;
+  log: CommitLog;
+  queues: QueueTable;
+  keys: KeyIndex;
+  dispatcher: Dispatcher;
+  report: RecoveryReport;
+  history: TermHistory;
+  checkpoint: Checkpoint | undefined;
+  /** Set when the abort marker could not be written (a full disk): the store opens read-only. */
+  markerError: unknown;
+}
+
+export async function openParts(dir: string, opts: ResolvedOptions): Promise<StoreParts> {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const lock = await lockDataDir(dir);
+  const fds = new FdCache(openFileBudget(opts.maxOpenFiles), (n) => opts.log.warn("out of file descriptors: fewer files kept open", { maxOpenFiles: n }));
+  try {
+    sweepTempFiles([dir, path.join(dir, "config"), path.join(dir, "index")]);
+    const marker = openMarker(dir);
+    const abnormal = marker.abnormal;
+    const log = CommitLog.open(dir, opts.segmentBytes, fds);
+    const queues = QueueTable.open(dir, opts.cqEntriesPerFile, fds);
+    const keys = new KeyIndex(opts.keyIndexMaxKeys);
+    const keyIndexCovers = abnormal ? -1 : keys.load(dir);
+    const dispatcher = new Dispatcher(queues, keys);
+    const checkpoint = readCheckpoint(dir);
+    const quarantine = new Quarantine(dir, opts.now);
+    const termChanges: TermStart[] = [];
+    let history: TermHistory | undefined;
+    // the history is checked once the torn tail is cut (before a gap fill, which takes its last term)
+    const terms = (checkedFrom: number): TermHistory => (history ??= TermHistory.open(dir, log, termChanges, checkedFrom).history);
+    const report = recover({
+      log, queues, dispatcher, checkpoint, abnormal, keyIndexCovers, quarantine, now: opts.now(),
+      keepLost: !opts.replicated, termChanges, gapTerm: (from) => Math.max(opts.term, terms(from).lastTerm),
+    });
+    const h = terms(report.checkedFrom);
+    if (report.gapFilled) h.willAppend([{ term: Math.max(opts.term, h.lastTerm), start: report.gapFilled.from }]);
+    return { lock, fds, log, queues, keys, dispatcher, report, history: h, checkpoint, markerError: marker.error };
+  } catch (err) {
+    fds.closeAll();
+    lock.release();
+    throw err;
+  }
+}

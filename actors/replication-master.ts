@@ -143,7 +143,11 @@ export class MasterDuty {
     const ends = [this.store.maxPhysicalOffset, ...[...this.followers.values()].map((f) => f.end)];
     const majority = commitOffset(ends, this.replicas);
     if (majority < this.termStart) return;
-    if (majority > this.store.commitOffset) this.store.setCommitOffset(majority);
+    if (majority > this.store.commitOffset) {
+      this.store.setCommitOffset(majority);
+      // slaves held on an idle log learn the new commit offset now, not a poll later (their consumers see it sooner)
+      this.wakeAll();
+    }
     const commit = this.store.commitOffset;
     let n = 0;
     while (n < this.waiters.length && this.waiters[n]!.end <= commit) n++;

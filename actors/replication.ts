@@ -10,7 +10,7 @@
 // producer's reply (waitCommitted, under ack=quorum).
 import { createActor, type Actor } from "xstate";
 import { askVote, handleEffects, roleMachine } from "../machines/role.js";
-import { ErrorCode, RbusError, type Role } from "../src/protocol/index.js";
+import { decodeFetchReply, ErrorCode, RbusError, type Role } from "../src/protocol/index.js";
 import { ElectionState, type MessageStore } from "../src/store/index.js";
 import type { Logger } from "../src/runtime/log.js";
 import type { Clock, GroupTransport } from "./group-transport.js";
@@ -85,12 +85,14 @@ export function startReplication(opts: ReplicationOptions): Replication {
   const publish = (e: ReplicationEvent) => {
     for (const l of listeners) l(e);
   };
-  const tickMs = Math.max(10, Math.floor(opts.electionTimeoutMs / 10));
+  // fine ticks: random election timeouts that fall on the same tick would still collide
+  const tickMs = Math.max(5, Math.floor(opts.electionTimeoutMs / 50));
   // A held fetch is answered within waitMs; one that is not answered soon after means the master is
   // paused, cut off or gone, and the next fetch finds out which (no responders: gone). Short holds keep
-  // that discovery well inside the election timeout, for a few idle fetches a second.
+  // that discovery well inside the election timeout, for a few idle fetches a second; the answer has
+  // half a base timeout for its round trip, so a slow link alone does not look like a dead master.
   const waitMs = Math.max(20, Math.min(250, Math.floor(opts.electionTimeoutMs / 4)));
-  const fetchTimeoutMs = Math.max(50, Math.min(500, Math.floor(opts.electionTimeoutMs / 4)));
+  const fetchTimeoutMs = Math.max(50, Math.min(1000, Math.floor(opts.electionTimeoutMs / 2)));
   const master = new MasterDuty(store, opts.replicas, clock);
   let actor: RoleActor;
   let transferring = false;
@@ -185,6 +187,26 @@ export function startReplication(opts: ReplicationOptions): Replication {
     }
   };
 
+  /**
+   * A replica that starts knows no master, and would wait out a whole
+   * election timeout to learn it from its pre-vote's refusals. It asks
+   * every other replica's ha.fetch once instead: the master answers with
+   * its own word (the machine follows only that), the others say nothing useful.
+   */
+  const discover = async () => {
+    const ask = { replica, term: snapshot().term, offset: store.maxPhysicalOffset, lastTerm: store.lastTerm, maxBytes: 1, waitMs: 0 };
+    const body = new TextEncoder().encode(JSON.stringify(ask));
+    await Promise.all(
+      Array.from({ length: opts.replicas }, (_, r) => r)
+        .filter((r) => r !== replica)
+        .map(async (r) => {
+          const head = await opts.transport.request(r, "ha.fetch", body, fetchTimeoutMs).then((d) => decodeFetchReply(d).head, () => undefined);
+          if (stopped || !head || head.status === "NOT_MASTER" || head.master !== r) return;
+          actor.send({ type: "MASTER_HEARD", term: head.term, master: r });
+        }),
+    );
+  };
+
   const serving = serveReplication({
     replica, store, transport: opts.transport, master, config: opts.config, log,
     term: () => snapshot().term,
@@ -208,6 +230,7 @@ export function startReplication(opts: ReplicationOptions): Replication {
   };
   actor.start();
   ticker = clock.set(tick, tickMs);
+  if (opts.failover === "auto" && opts.replicas > 1) void discover();
 
   const status = (): ReplicationStatus => {
     const c = snapshot();

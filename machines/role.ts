@@ -36,6 +36,15 @@ export const roleMachine = setup({
     count: assign(({ context, event }) => ({ elapsedMs: context.elapsedMs + tickMs(event) })),
     heard: assign({ elapsedMs: 0, masterGone: false }),
     markGone: assign({ masterGone: true }),
+    /**
+     * NATS says the master is gone: campaign after a random part of half a
+     * base timeout, not at once. Slaves whose fetches ran in step learn it
+     * in the same millisecond; campaigning together, they would split the vote.
+     */
+    campaignSoon: assign(({ context }) => ({
+      masterGone: true,
+      timeoutMs: Math.min(context.timeoutMs, context.elapsedMs + Math.floor(context.random() * (context.electionTimeoutMs / 2))),
+    })),
     pause: assign({ paused: true }),
     resume: assign({ paused: false, elapsedMs: 0 }),
     because: assign((_, params: { reason: RoleReason }) => ({ reason: params.reason })),
@@ -153,7 +162,7 @@ export const roleMachine = setup({
           { guard: "sameMaster", actions: "heard" },
         ],
         HIGHER_TERM: { guard: "newMaster", actions: [follow("higher-term"), report("slave")] },
-        MASTER_GONE: { guard: "goneNow", target: "candidate", actions: "markGone" },
+        MASTER_GONE: { guard: "goneNow", actions: "campaignSoon" },
         VOTE_REQUEST: { actions: [answer("slave"), report("slave")] },
         TRANSFER_NOW: { guard: "canTransfer", target: "candidate.voting", actions: "prepareTransfer" },
       },

@@ -34,9 +34,9 @@ bench-quick: build
 	node dist/bench/run.js --quick
 
 # Seeded faults against a cluster of processes, then the checker; docs/chaos.md
-# make chaos SEED=<n> CYCLES=<n> [DURATION=<ms>] [FAULTS=<kind,…>] [RATE=<msg/s>] [KEEP=1]
+# make chaos SEED=<n> CYCLES=<n> [DURATION=<ms>] [FAULTS=<kind,…>] [RATE=<msg/s>] [REPLICAS=3] [PRODUCERS=<n>] [GROUPS=<g,…>] [KEEP=1]
 chaos: build
-	SEED=$(SEED) CYCLES=$(CYCLES) DURATION=$(DURATION) FAULTS=$(FAULTS) RATE=$(RATE) KEEP=$(KEEP) node dist/test/chaos/main.js
+	SEED=$(SEED) CYCLES=$(CYCLES) DURATION=$(DURATION) FAULTS=$(FAULTS) RATE=$(RATE) REPLICAS=$(REPLICAS) PRODUCERS=$(PRODUCERS) GROUPS=$(GROUPS) KEEP=$(KEEP) node dist/test/chaos/main.js
 
 clean:
 	rm -rf dist

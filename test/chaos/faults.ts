@@ -4,7 +4,7 @@
 import type { DamageReport, InjectedDamage } from "./checker.js";
 import type { ChaosCluster } from "./cluster.js";
 import { logObjects, truncatedBytes } from "./damage-reports.js";
-import { describeStep, type Step } from "./schedule.js";
+import { describeStep, type BrokerFault, type Step } from "./schedule.js";
 import { cutTail, flipByte } from "./tamper.js";
 
 export interface Applied {
@@ -22,22 +22,44 @@ export interface Applied {
 
 const hold = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * The replica a broker fault hits: its index, or the master of the moment
+ * (replica 0 when no replica claims to be master, mid-election), and how
+ * the run's record names it.
+ */
+async function target(c: ChaosCluster, f: BrokerFault): Promise<{ replica: number; name: string }> {
+  if (f.replica === undefined) return { replica: 0, name: f.group };
+  if (f.replica !== "master") return { replica: f.replica, name: `${f.group}.${f.replica}` };
+  const m = await c.masterOf(f.group);
+  return m === undefined ? { replica: 0, name: `${f.group}.0 (no master found)` } : { replica: m, name: `${f.group}.${m} (the master)` };
+}
+
 export async function applyFault(c: ChaosCluster, step: Step): Promise<Applied> {
   const f = step.fault;
   const out: Applied = { step, description: describeStep(step), startedAt: Date.now(), endedAt: 0, reports: [] };
   const label = `#${step.cycle} ${f.kind}`;
+  const hit = "group" in f ? await target(c, f) : undefined;
+  if (hit && "replica" in f && f.replica !== undefined) out.note = hit.name;
   switch (f.kind) {
     case "broker-kill": {
-      await c.broker(f.group).stop("SIGKILL");
+      await c.broker(f.group, hit!.replica).stop("SIGKILL");
       await hold(f.downMs);
-      c.broker(f.group).start();
-      await c.waitBrokerUp(f.group);
+      c.broker(f.group, hit!.replica).start();
+      await c.waitBrokerUp(f.group, hit!.replica);
+      break;
+    }
+    case "broker-restart": {
+      const code = await c.broker(f.group, hit!.replica).stop("SIGTERM");
+      if (code !== 0) out.note = `${hit!.name} exited ${code} on SIGTERM`;
+      await hold(f.downMs);
+      c.broker(f.group, hit!.replica).start();
+      await c.waitBrokerUp(f.group, hit!.replica);
       break;
     }
     case "broker-pause": {
-      c.broker(f.group).signal("SIGSTOP");
+      c.broker(f.group, hit!.replica).signal("SIGSTOP");
       await hold(f.pauseMs);
-      c.broker(f.group).signal("SIGCONT");
+      c.broker(f.group, hit!.replica).signal("SIGCONT");
       break;
     }
     case "nats-restart": {
@@ -48,22 +70,22 @@ export async function applyFault(c: ChaosCluster, step: Step): Promise<Applied> 
     }
     case "torn-tail":
     case "byte-flip": {
-      const b = c.broker(f.group);
+      const b = c.broker(f.group, hit!.replica);
       const code = await b.stop("SIGTERM");
-      if (code !== 0) out.note = `${f.group} exited ${code} on SIGTERM`;
-      const dir = c.dataDir(f.group);
+      if (code !== 0) out.note = `${hit!.name} exited ${code} on SIGTERM`;
+      const dir = c.dataDir(f.group, hit!.replica);
       const broken = f.kind === "torn-tail" ? cutTail(dir, f.cutBytes) : flipByte(dir, f.at, f.xor);
       b.start();
-      await c.waitBrokerUp(f.group);
+      await c.waitBrokerUp(f.group, hit!.replica);
       if (!broken) break;
       out.injected = { group: f.group, ...broken, fault: label };
       if (f.kind === "torn-tail") {
         // The broker truncates back to the last whole record before the cut: [cut start - T, cut end) is gone.
         const t = truncatedBytes(logObjects(b.output()));
         if (t > 0) out.reports.push({ group: f.group, from: broken.from - t, to: broken.to, source: `${label}: recovery truncated ${t} bytes` });
-        out.note = `cut [${broken.from}, ${broken.to}); recovery truncated ${t} bytes`;
+        out.note = `${hit!.name}: cut [${broken.from}, ${broken.to}); recovery truncated ${t} bytes`;
       } else {
-        out.note = `flipped the byte at ${broken.from}`;
+        out.note = `${hit!.name}: flipped the byte at ${broken.from}`;
       }
       break;
     }

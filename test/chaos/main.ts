@@ -3,12 +3,16 @@
 //   CYCLES    faults to inject (default 30)
 //   DURATION  the fault phase in ms (default 3000 per cycle)
 //   FAULTS    comma-separated kinds (default all: see schedule.ts)
-//   RATE      producer messages per second (default 200)
+//   RATE      messages per second from each producer (default 200)
+//   REPLICAS  replicas per broker group (default 1; 3 runs quorum groups
+//             with failover, and the faults aim at replicas and masters)
+//   PRODUCERS producer processes (default 1, or 3 with REPLICAS > 1)
+//   GROUPS    comma-separated broker groups (default broker-a,broker-b)
 //   KEEP=1    keep the run's folder (journals, data) even when it passes
 // Exits 0 when the checker holds, 1 when it does not.
 import { freshSeed } from "./prng.js";
 import { runChaos } from "./run.js";
-import { ALL_FAULTS, parseKinds } from "./schedule.js";
+import { ALL_FAULTS, parseKinds, REPLICA_FAULTS } from "./schedule.js";
 
 const env = process.env;
 const int = (name: string, fallback: number): number => {
@@ -21,12 +25,16 @@ const int = (name: string, fallback: number): number => {
 
 const seed = int("SEED", freshSeed());
 const cycles = int("CYCLES", 30);
+const replicas = Math.max(1, int("REPLICAS", 1));
 const result = await runChaos({
   seed,
   cycles,
   durationMs: int("DURATION", cycles * 3000),
-  kinds: env.FAULTS ? parseKinds(env.FAULTS) : ALL_FAULTS,
+  kinds: env.FAULTS ? parseKinds(env.FAULTS) : replicas > 1 ? REPLICA_FAULTS : ALL_FAULTS,
   rate: int("RATE", 200),
+  replicas,
+  producers: Math.max(1, int("PRODUCERS", replicas > 1 ? 3 : 1)),
+  ...(env.GROUPS ? { groups: env.GROUPS.split(",").map((g) => g.trim()).filter(Boolean) } : {}),
   drainMs: 60_000,
   keep: env.KEEP === "1",
 });

@@ -4,6 +4,7 @@
 import type { Verdict, Violation } from "./checker.js";
 import type { Evidence } from "./collect.js";
 import type { Applied } from "./faults.js";
+import { targetName } from "./schedule.js";
 
 export interface RunSummary {
   seed: number;
@@ -29,7 +30,7 @@ function faultCounts(applied: readonly Applied[]): string {
 /** "#3 torn-tail broker-b": a fault in a few words. */
 function shortName(a: Applied): string {
   const f = a.step.fault;
-  const target = "group" in f ? ` ${f.group}` : f.kind === "consumer-kill" ? ` consumer ${f.member}` : "";
+  const target = "group" in f ? ` ${targetName(f)}` : f.kind === "consumer-kill" ? ` consumer ${f.member}` : "";
   return `#${a.step.cycle} ${f.kind}${target}`;
 }
 

@@ -24,6 +24,12 @@ export interface ChaosOptions {
   /** Producer messages per second. */
   rate?: number;
   members?: number;
+  /** Replicas per broker group (default 1). */
+  replicas?: number;
+  /** Producer processes, each sending `rate` messages per second (default 1). */
+  producers?: number;
+  /** Broker groups (default broker-a and broker-b). */
+  groups?: readonly string[];
   /** How long the live group and the audit each get to read everything. */
   drainMs?: number;
   /** Keep the run's folder even when it passes. */
@@ -45,14 +51,22 @@ const AUDIT = "chaos-audit";
 export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const print = o.print ?? ((l: string) => console.log(l));
   const members = o.members ?? 2;
-  const steps = planSchedule({ seed: o.seed, cycles: o.cycles, kinds: o.kinds, groups: GROUPS, members, durationMs: o.durationMs });
+  const replicas = o.replicas ?? 1;
+  const groups = o.groups ?? GROUPS;
+  const steps = planSchedule({ seed: o.seed, cycles: o.cycles, kinds: o.kinds, groups, members, replicas, durationMs: o.durationMs });
   const schedule = steps.map(describeStep);
-  const replay = `make chaos SEED=${o.seed} CYCLES=${o.cycles} DURATION=${o.durationMs} FAULTS=${o.kinds.join(",")}`;
-  print(`chaos: seed ${o.seed}, ${o.cycles} cycles, faults ${o.kinds.join(",")} (replay: ${replay})`);
+  const layout = [
+    replicas > 1 ? ` REPLICAS=${replicas}` : "",
+    o.producers !== undefined && o.producers !== 1 ? ` PRODUCERS=${o.producers}` : "",
+    o.groups !== undefined ? ` GROUPS=${groups.join(",")}` : "",
+    o.rate !== undefined && o.rate !== 200 ? ` RATE=${o.rate}` : "",
+  ].join("");
+  const replay = `make chaos SEED=${o.seed} CYCLES=${o.cycles} DURATION=${o.durationMs} FAULTS=${o.kinds.join(",")}${layout}`;
+  print(`chaos: seed ${o.seed}, ${o.cycles} cycles, ${groups.length} groups × ${replicas} replicas, faults ${o.kinds.join(",")} (replay: ${replay})`);
   for (const line of schedule) print(`  ${line}`);
 
   const dir = mkdtempSync(join(tmpdir(), `rbus-chaos-${o.seed}-`));
-  const c = await ChaosCluster.start({ dir, topic: TOPIC, groups: GROUPS, members, consumerGroup: LIVE, rate: o.rate ?? 200 });
+  const c = await ChaosCluster.start({ dir, topic: TOPIC, groups, members, consumerGroup: LIVE, rate: o.rate ?? 200, replicas, producers: o.producers ?? 1 });
   const applied: Applied[] = [];
   let aborted: string | undefined;
   const journals = new Map<string, string>(c.consumers.map((m) => [m.name, LIVE]));
@@ -60,7 +74,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const sources = (js: ReadonlyMap<string, string>): Sources => ({
     dir,
     journals: js,
-    brokerLogs: new Map([...c.brokers].map(([g, b]) => [g, b.lives.map((l) => l.output()).join("\n")])),
+    brokerLogs: new Map([...c.brokers].map(([g, nodes]) => [g, nodes.flatMap((b) => b.lives.map((l) => l.output())).join("\n")])),
     faults: applied,
   });
   try {
@@ -77,7 +91,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         break;
       }
     }
-    await c.producer.stop("SIGTERM");
+    await Promise.all(c.producers.map((p) => p.stop("SIGTERM")));
     const drainMs = aborted ? 2000 : (o.drainMs ?? 30_000);
     const settled = async (names: string[], group: string) => {
       const js = new Map(names.map((n) => [n, group]));
@@ -103,7 +117,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   await c.stop();
   const summary: RunSummary = { seed: o.seed, cycles: o.cycles, applied, evidence, verdicts, aborted, logs, replay };
   if (ok && !o.keep) rmSync(dir, { recursive: true, force: true });
-  else saveRun(dir, summary, journals);
+  else saveRun(dir, summary, journals, groups);
   const text = formatSummary(summary);
   print(text);
   return { ...summary, ok, schedule, text };

@@ -2,7 +2,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { mulberry32 } from "./prng.js";
-import { ALL_FAULTS, describeStep, parseKinds, planSchedule, type ScheduleOptions } from "./schedule.js";
+import { ALL_FAULTS, describeStep, parseKinds, planSchedule, REPLICA_FAULTS, type ScheduleOptions } from "./schedule.js";
 
 const base: ScheduleOptions = { seed: 42, cycles: 50, kinds: ALL_FAULTS, groups: ["broker-a", "broker-b"], members: 2, durationMs: 50_000 };
 
@@ -47,3 +47,33 @@ schedule("parseKinds refuses an unknown fault by name", () => {
   assert.throws(() => parseKinds("broker-kill,meteor"), /unknown fault "meteor"/);
 });
 schedule.run();
+
+const replicated = suite("planSchedule for replicated groups");
+replicated("a one-replica schedule draws no targets: a seed replays what it always did", () => {
+  const steps = planSchedule(base);
+  assert.ok(steps.every((s) => !("replica" in s.fault)));
+  assert.equal(steps.map(describeStep), planSchedule({ ...base, replicas: 1 }).map(describeStep));
+});
+replicated("broker faults aim at a replica by index or at the master of the moment, every one reachable", () => {
+  const steps = planSchedule({ ...base, kinds: REPLICA_FAULTS, replicas: 3, cycles: 200 });
+  const targets = new Set<string>();
+  for (const s of steps) {
+    const f = s.fault;
+    assert.ok(REPLICA_FAULTS.includes(f.kind), f.kind);
+    if (!("group" in f)) continue;
+    assert.ok(f.replica === "master" || (Number.isInteger(f.replica) && f.replica! >= 0 && f.replica! < 3), String(f.replica));
+    targets.add(String(f.replica));
+  }
+  assert.equal([...targets].sort(), ["0", "1", "2", "master"]);
+  assert.ok(steps.some((s) => s.fault.kind === "broker-restart"), "clean restarts are drawn too");
+});
+replicated("a step names its target: the master, or the replica", () => {
+  const lines = planSchedule({ ...base, kinds: ["broker-kill"], replicas: 3, cycles: 40 }).map(describeStep);
+  assert.ok(lines.some((l) => /kill -9 broker-[ab]'s master, restart after \d+ ms/.test(l)), lines.join("\n"));
+  assert.ok(lines.some((l) => /kill -9 broker-[ab]\.[0-2], restart after \d+ ms/.test(l)), lines.join("\n"));
+});
+replicated("broker-restart is a known kind, though not in the one-replica default", () => {
+  assert.equal(parseKinds("broker-restart"), ["broker-restart"]);
+  assert.not.ok(ALL_FAULTS.includes("broker-restart"));
+});
+replicated.run();

@@ -4,7 +4,7 @@
 // each with its own data folder. Ready once the group has a master that
 // every slave fetches from, and the NameServer routes to that master.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -61,33 +61,37 @@ export async function startBenchGroup(c: GroupConfig): Promise<BenchGroup> {
   const dir = mkdtempSync(join(tmpdir(), "rbus-bench-repl-"));
   const profile = process.env.RBUS_BENCH_PROFILE;
   const procs: ChildProcess[] = [];
-  const spawnNode = (args: string[], prof?: string) =>
-    killOnExit(
-      spawn(process.execPath, [...(prof && profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`, `--cpu-prof-name=${prof}.cpuprofile`] : []), cli, ...args, "--nats", server.url], {
-        stdio: "ignore",
-        env: { ...process.env, RBUS_LOG: "warn" },
-      }),
-    );
-  const stop = async () => {
+  // Each process logs (warnings and errors) to <dir>/<name>.log: kept, with the data, when the group does not come up.
+  const spawnNode = (name: string, args: string[], prof?: string) => {
+    const out = openSync(join(dir, `${name}.log`), "a");
+    const proc = spawn(process.execPath, [...(prof && profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`, `--cpu-prof-name=${prof}.cpuprofile`] : []), cli, ...args, "--nats", server.url], {
+      stdio: ["ignore", out, out],
+      env: { ...process.env, RBUS_LOG: "warn" },
+    });
+    closeSync(out);
+    procs.push(killOnExit(proc));
+  };
+  const stop = async (keep = false) => {
     await Promise.all(procs.map((p) => terminate(p)));
     await nc.close();
     await server.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (!keep) rmSync(dir, { recursive: true, force: true });
   };
+  let seen: Array<Replication | undefined> = [];
   try {
-    procs.push(spawnNode(["nameserver", "--id", "ns-bench"]));
+    spawnNode("nameserver", ["nameserver", "--id", "ns-bench"]);
     for (let i = 0; i < c.replicas; i++) {
       const args = [
         "broker", "--group", BENCH_GROUP, "--replica", String(i), "--replicas", String(c.replicas), "--ack", c.ack,
         "--election-timeout", String(c.electionTimeoutMs), "--data", join(dir, `${BENCH_GROUP}.${i}`), "--heartbeat-interval", "1000",
       ];
-      procs.push(spawnNode(args, `${c.label}-replica${i}`));
+      spawnNode(`${BENCH_GROUP}.${i}`, args, `${c.label}-replica${i}`);
     }
     const master = await waitUntil(`a master of ${BENCH_GROUP} that all ${c.replicas - 1} slaves fetch from`, async () => {
-      const all = await Promise.all(procs.slice(1).map((_, i) => replication(nc, i).catch(() => undefined)));
-      const i = all.findIndex((r) => r?.role === "master");
+      seen = await Promise.all(procs.slice(1).map((_, i) => replication(nc, i).catch(() => undefined)));
+      const i = seen.findIndex((r) => r?.role === "master");
       if (i < 0) return undefined;
-      const live = (all[i]!.followers ?? []).filter((f) => f.lastFetchAgoMs < c.electionTimeoutMs && f.lagBytes === 0);
+      const live = (seen[i]!.followers ?? []).filter((f) => f.lastFetchAgoMs < c.electionTimeoutMs && f.lagBytes === 0);
       return c.replicas === 1 || live.length === c.replicas - 1 ? i : undefined;
     }, { timeoutMs: 60_000, intervalMs: 100 });
     const admin = new Admin(nc);
@@ -95,9 +99,10 @@ export async function startBenchGroup(c: GroupConfig): Promise<BenchGroup> {
       (await admin.cluster()).brokers.some((b) => b.group === BENCH_GROUP && b.replica === master && b.role === "master" && b.liveness === "alive"),
     { timeoutMs: 30_000, intervalMs: 100 });
     const term = async () => (await replication(nc, master))?.term ?? -1;
-    return { nc, server, master, masterPid: () => procs[1 + master]!.pid!, replicaPids: () => procs.slice(1).map((p) => p.pid!), term, stop };
+    return { nc, server, master, masterPid: () => procs[1 + master]!.pid!, replicaPids: () => procs.slice(1).map((p) => p.pid!), term, stop: () => stop() };
   } catch (err) {
-    await stop();
-    throw err;
+    await stop(true);
+    const states = seen.map((r, i) => `${BENCH_GROUP}.${i}: ${r ? JSON.stringify(r) : "no answer"}`).join("\n");
+    throw new Error(`${(err as Error).message}\nlast replication statuses:\n${states}\nlogs and data kept in ${dir}`);
   }
 }

@@ -87,7 +87,7 @@ export function adminHandlers(ctx: BrokerContext, consumers: ConsumerTable) {
     heartbeat(msg: Msg): ConsumerMembers {
       assertMaster(ctx);
       const hb = decodeClientHeartbeat(parseObject(msg.data));
-      return { group: hb.group, members: consumers.heartbeat(hb, Date.now()) };
+      return { group: hb.group, members: consumers.heartbeat(hb, ctx.clock.now()) };
     },
 
     unregister(msg: Msg): ConsumerMembers {

@@ -4,6 +4,7 @@ import { notMasterError, type BrokerApi, type RbusError } from "../src/protocol/
 import type { MessageStore } from "../src/store/index.js";
 import type { Logger } from "../src/runtime/log.js";
 import type { BrokerTopics } from "./broker-topics.js";
+import type { Clock } from "./group-transport.js";
 import type { Replication } from "./replication.js";
 
 export interface BrokerContext {
@@ -16,6 +17,8 @@ export interface BrokerContext {
   /** Bytes a reply payload may take now (the server's max_payload less room for headers). */
   replyBudget(): number;
   log: Logger;
+  /** Time and timers (held pulls): real, or simulated in tests. */
+  clock: Clock;
   /** Whether this replica takes writes now (read per request: roles change). */
   isMaster(): boolean;
   /** The group's replication: role, term, commit offset. */

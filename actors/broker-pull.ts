@@ -48,13 +48,13 @@ export function pullHandler(ctx: BrokerContext) {
       const h: Hold = {
         offset: req.offset,
         wake: () => {
-          clearTimeout(timer);
+          ctx.clock.clear(timer);
           set.delete(h);
           if (set.size === 0) holds.delete(key);
           resolve();
         },
       };
-      const timer = setTimeout(h.wake, req.waitMs);
+      const timer = ctx.clock.set(h.wake, req.waitMs);
       set.add(h);
     });
 

@@ -11,6 +11,7 @@ import { natsInspector } from "../src/runtime/inspect.js";
 import type { Logger } from "../src/runtime/log.js";
 import { requestAll } from "../src/runtime/request.js";
 import { objectWith, subscribeJson } from "../src/runtime/subscribe.js";
+import type { Clock } from "./group-transport.js";
 
 export interface RegistrationOptions {
   nc: NatsConnection;
@@ -19,6 +20,8 @@ export interface RegistrationOptions {
   /** The registration as of now: role, term and topic table change over time. */
   registration: () => BrokerRegistration;
   log: Logger;
+  /** Drives the heartbeat and retry delays (real time unless simulated). */
+  clock?: Clock;
 }
 
 export type RegistrationActor = Actor<typeof registrationMachine>;
@@ -60,6 +63,7 @@ export function startRegistration(opts: RegistrationOptions): RegistrationActor 
     id: "registration",
     input: { heartbeatIntervalMs: opts.heartbeatIntervalMs, retryBaseMs: 500 },
     inspect: natsInspector(nc, `${group}-${replica}`, opts.prefix),
+    ...(opts.clock ? { clock: { setTimeout: (fn: () => void, ms: number) => opts.clock!.set(fn, ms), clearTimeout: (h: unknown) => opts.clock!.clear(h) } } : {}),
   });
 
   const hello = subscribeJson<NameServerHello>(

@@ -29,7 +29,7 @@ import { ConsumerTable } from "./consumer-table.js";
 import { serve, type Handler } from "./responder.js";
 import { natsInspector } from "../src/runtime/inspect.js";
 import { requestJson } from "../src/runtime/request.js";
-import { realClock } from "./group-transport.js";
+import { realClock, type Clock } from "./group-transport.js";
 import { natsGroupTransport } from "./nats-group-transport.js";
 import { startReplication, type AckLevel, type Failover, type Replication, type ReplicationEvent } from "./replication.js";
 
@@ -51,6 +51,12 @@ export interface BrokerOptions {
   maxMessageBytes?: number;
   /** Store settings: flush mode, segment size, retention… */
   store?: StoreOptions;
+  /**
+   * The clock and timers of everything time-driven in the replica: held
+   * pulls, the heartbeat, replication and elections, the store's flusher
+   * (unless store.timers says otherwise). Real time unless a test simulates it.
+   */
+  clock?: Clock;
   /** Replicas of the group and how a master is chosen (docs/replication.md); absent: one replica. */
   replication?: { replicas: number; failover: Failover; ack: AckLevel; electionTimeoutMs: number; readFromSlaveBytes?: number };
   log?: Logger;
@@ -78,7 +84,8 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   const heartbeatIntervalMs = opts.heartbeatIntervalMs ?? 30_000;
   // A message must fit the request that brings it and the pull reply that takes it away.
   const maxMessageBytes = Math.min(opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, maxPayload(nc) - REQUEST_HEADROOM);
-  const startedAt = Date.now();
+  const clock = opts.clock ?? realClock;
+  const startedAt = clock.now();
   const repl = opts.replication ?? { replicas: 1, failover: "auto", ack: "quorum", electionTimeoutMs: DEFAULT_ELECTION_TIMEOUT_MS };
   const replicas = repl.replicas;
 
@@ -86,6 +93,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   // properties); the broker's on the body, checked first.
   const store = await MessageStore.open(opts.dataDir, {
     maxMessageBytes: Math.min(maxMessageBytes + 256 * 1024, replyBudget(nc)),
+    ...(opts.clock ? { timers: opts.clock, now: opts.clock.now } : {}),
     ...opts.store,
     replicated: replicas > 1,
     onError: (err: unknown) => log.error("store error", { error: String(err) }),
@@ -112,7 +120,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   };
   const replication = startReplication({
     group, replica, replicas, failover: repl.failover, ack: repl.ack, electionTimeoutMs: repl.electionTimeoutMs,
-    store, transport: natsGroupTransport(nc, group, replica, log, opts.prefix), clock: realClock, log: log.child({ component: "replication" }),
+    store, transport: natsGroupTransport(nc, group, replica, log, opts.prefix), clock, log: log.child({ component: "replication" }),
     config, fetchMaxBytes: Math.max(64 * 1024, replyBudget(nc) - 4096),
     inspect: natsInspector(nc, `${group}-${replica}`, opts.prefix),
   });
@@ -127,7 +135,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     if (!nc.isClosed()) nc.publish(subj.events.role(group), encodeJson(event));
   };
   const ctx: BrokerContext = {
-    group, replica, store, topics, maxMessageBytes, log,
+    group, replica, store, topics, maxMessageBytes, log, clock,
     replyBudget: () => replyBudget(nc),
     isMaster: () => replication.writable(),
     replication, replicas, ack: repl.ack,
@@ -147,7 +155,12 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     log.debug("consumer group changed", { group: consumerGroup, members: members.length });
     nc.publish(subj.events.consumers(consumerGroup), encodeJson(event));
   });
-  const expiry = setInterval(() => consumers.expire(Date.now()), 1000);
+  let expiry: unknown;
+  const expire = () => {
+    consumers.expire(clock.now());
+    expiry = clock.set(expire, 1000);
+  };
+  expiry = clock.set(expire, 1000);
 
   const registration = (): BrokerRegistration => {
     const r = replication.status();
@@ -206,7 +219,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   ];
   const subs: Subscription[] = apis.map(([api, handler]) => serve(nc, subj.broker(group, replica, api), handler, { log }));
   await nc.flush();
-  registrationActor = startRegistration({ nc, prefix: opts.prefix, heartbeatIntervalMs, registration, log });
+  registrationActor = startRegistration({ nc, prefix: opts.prefix, heartbeatIntervalMs, registration, log, clock });
   log.info("broker started", { role: replication.role(), term: replication.term(), replicas, dataDir: opts.dataDir, topics: topics.all().length });
 
   return {
@@ -218,7 +231,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     async stop() {
       await stopRegistration(registrationActor!);
       await replication.stop();
-      clearInterval(expiry);
+      clock.clear(expiry);
       await Promise.all(subs.map((s) => s.drain()));
       pull.releaseAll();
       await store.close();

@@ -74,13 +74,14 @@ export function getMessages(
   opts: GetOptions = {}, verifyCrc = true,
 ): GetResult {
   if (!cq || cq.max === 0) return result(GetStatus.NO_MESSAGE_IN_QUEUE, [], 0, 0, 0);
-  // entries past the visible end are not committed yet: a read stops there (NO_NEW_MSG at it)
+  // entries past the visible end are not committed yet: a read there waits (NO_NEW_MSG, nextOffset stays)
   const min = cq.min;
   const max = cq.visibleMax;
+  const end = cq.max;
   if (offset < min) return result(GetStatus.OFFSET_TOO_SMALL, [], min, min, max);
-  if (offset === max) return result(GetStatus.NO_NEW_MSG, [], offset, min, max);
-  if (offset === max + 1) return result(GetStatus.OFFSET_OVERFLOW_ONE, [], max, min, max);
-  if (offset > max) return result(GetStatus.OFFSET_OVERFLOW_BADLY, [], max, min, max);
+  if (offset >= max && offset <= end) return result(GetStatus.NO_NEW_MSG, [], offset, min, max);
+  if (offset === end + 1) return result(GetStatus.OFFSET_OVERFLOW_ONE, [], end, min, max);
+  if (offset > end) return result(GetStatus.OFFSET_OVERFLOW_BADLY, [], end, min, max);
 
   const filter = opts.tagHashes;
   const maxBytes = opts.maxBytes ?? Infinity;

@@ -23,11 +23,15 @@ export type PutStatus = (typeof PutStatus)[keyof typeof PutStatus];
 export const GetStatus = {
   /** At least one message returned. */
   FOUND: "FOUND",
-  /** offset == maxOffset: the consumer is caught up (a broker holds the long poll). */
+  /**
+   * offset == maxOffset: the consumer is caught up (a broker holds the long
+   * poll); also for an offset past the commit offset whose entry exists but
+   * is not committed yet (nextOffset stays at it).
+   */
   NO_NEW_MSG: "NO_NEW_MSG",
   /** Entries were there but none matched the tag filter; nextOffset skips them. */
   NO_MATCHED_MSG: "NO_MATCHED_MSG",
-  /** offset == maxOffset + 1: one past the end (a client that committed "last consumed"). */
+  /** One past the queue's last entry (a client that committed "last consumed"). maxOffset is the visible end. */
   OFFSET_OVERFLOW_ONE: "OFFSET_OVERFLOW_ONE",
   /** offset > maxOffset + 1. nextOffset is maxOffset. */
   OFFSET_OVERFLOW_BADLY: "OFFSET_OVERFLOW_BADLY",

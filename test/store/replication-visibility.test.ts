@@ -31,6 +31,8 @@ commit("reads stop at the commit offset; setCommitOffset wakes each grown queue 
   s.setCommitOffset(r1.results[1]!.commitLogOffset + 1);
   assert.equal(bodies(s, "t", 0), ["m0"]);
   assert.equal(woken, ["t/0:1"]);
+  const ahead = s.get("t", 0, 2, 10); // a reader that got further on another replica waits here, it is not sent back
+  assert.equal([ahead.status, ahead.nextOffset, ahead.maxOffset], [GetStatus.NO_NEW_MSG, 2, 1]);
   s.setCommitOffset(r1.end);
   assert.equal(bodies(s, "t", 0), ["m0", "m1", "m2"]);
   assert.equal(bodies(s, "t", 1), ["m0", "m1"]);

@@ -353,6 +353,7 @@ export class MessageStore extends StoreReads {
     return {
       commitLogBytes: this.log.segments.reduce((s, seg) => s + seg.size, 0),
       minOffset: this.log.minOffset, maxOffset: this.log.maxOffset, flushedOffset: this.flusher.flushed,
+      commitOffset: this.visibility.offset, lastTerm: this.history.lastTerm,
       segments: this.log.segments.length, queues: this.queues.size, messages,
       indexedKeys: this.keys.size, recovery: this.recovery,
       damaged: damageCount(this.recovery), corruptReads: this.corruptReads,

@@ -50,7 +50,7 @@ export async function openParts(dir: string, opts: ResolvedOptions): Promise<Sto
     const termChanges: TermStart[] = [];
     let history: TermHistory | undefined;
     // the history is checked once the torn tail is cut (before a gap fill, which takes its last term)
-    const terms = (checkedFrom: number): TermHistory => (history ??= TermHistory.open(dir, log, termChanges, checkedFrom).history);
+    const terms = (checkedFrom: number): TermHistory => (history ??= openTerms(dir, log, termChanges, checkedFrom, opts));
     const report = recover({
       log, queues, dispatcher, checkpoint, abnormal, keyIndexCovers, quarantine, now: opts.now(),
       keepLost: !opts.replicated, termChanges, gapTerm: (from) => Math.max(opts.term, terms(from).lastTerm),
@@ -63,4 +63,10 @@ export async function openParts(dir: string, opts: ResolvedOptions): Promise<Sto
     lock.release();
     throw err;
   }
+}
+
+function openTerms(dir: string, log: CommitLog, tail: readonly TermStart[], checkedFrom: number, opts: ResolvedOptions): TermHistory {
+  const { history, rebuilt } = TermHistory.open(dir, log, tail, checkedFrom);
+  if (rebuilt) opts.log.warn("config/terms.json disagreed with the commit log: rebuilt from the record headers", { terms: history.terms().length });
+  return history;
 }

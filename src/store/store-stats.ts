@@ -6,6 +6,10 @@ export interface StoreStats {
   minOffset: number;
   maxOffset: number;
   flushedOffset: number;
+  /** Readers see records that end at or below it (replicated: what a majority holds). */
+  commitOffset: number;
+  /** Term of the log's last record (0 if empty). */
+  lastTerm: number;
   segments: number;
   queues: number;
   /** Messages reachable through consume queues. */

@@ -87,7 +87,8 @@ export class ChaosCluster {
       const { brokers } = await admin.cluster();
       return brokers.length === o.groups.length * replicas && o.groups.every((g) => brokers.some((b) => b.group === g && b.role === "master"));
     }, { timeoutMs: 20_000 });
-    await admin.createTopic({ topic: o.topic, queues: 4 });
+    // a group may hold another election right after its first (a master that lost its majority on a busy host): try again
+    await waitUntil("the topic created on every master", () => admin.createTopic({ topic: o.topic, queues: 4 }).then(() => true), { timeoutMs: 20_000, intervalMs: 250 });
     for (let i = 0; i < o.members; i++) this.consumers.push(this.consumerNode(`consumer-${i}`, o.consumerGroup).start());
     await waitUntil("every member known to every broker", async () => {
       for (const g of o.groups) if ((await this.members(g, o.consumerGroup)) !== o.members) return false;

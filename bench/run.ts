@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { startBenchCluster } from "./lib/cluster.js";
 import { progress } from "./lib/progress.js";
 import { machineFacts, markdown, writeReport, type Report, type Row } from "./lib/report.js";
+import { failover } from "./failover.js";
 import { startEchoProcess } from "./peers/nats.js";
 import { backlog } from "./scenarios/backlog.js";
 import { endToEnd } from "./scenarios/end-to-end.js";
@@ -35,6 +36,7 @@ try {
 }
 // Replicated groups run on their own processes, once the single-broker cluster is gone.
 const replicatedSection = await replicated(sizes);
+rows.push(...(await failover(quick)));
 
 const report: Report = { date: new Date().toISOString(), quick, machine: machineFacts(), rows, replicated: replicatedSection };
 const md = quick ? join(values.out, "BENCHMARKS-quick.md") : join(values.out, "BENCHMARKS.md");

@@ -71,6 +71,13 @@ export interface BrokerHandle {
   stop(): Promise<void>;
 }
 
+/**
+ * Largest chunk one fetch carries: big enough to catch up fast, small
+ * enough that a follower's acknowledgements (and so the commit offset)
+ * move in small steps under load.
+ */
+const FETCH_MAX_BYTES = 1024 * 1024;
+
 /** Default election timeout: a slave that hears nothing from its master this long (to twice this) runs for master. */
 export const DEFAULT_ELECTION_TIMEOUT_MS = 3000;
 /** RocketMQ sends a consumer to a slave when it reads further back than 40 % of memory; a fixed figure here. */
@@ -121,7 +128,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   const replication = startReplication({
     group, replica, replicas, failover: repl.failover, ack: repl.ack, electionTimeoutMs: repl.electionTimeoutMs,
     store, transport: natsGroupTransport(nc, group, replica, log, opts.prefix), clock, log: log.child({ component: "replication" }),
-    config, fetchMaxBytes: Math.max(64 * 1024, replyBudget(nc) - 4096),
+    config, fetchMaxBytes: Math.max(64 * 1024, Math.min(FETCH_MAX_BYTES, replyBudget(nc) - 4096)),
     inspect: natsInspector(nc, `${group}-${replica}`, opts.prefix),
   });
   replication.on((e) => publishRoleEvent(e));

@@ -98,12 +98,21 @@ export function startReplication(opts: ReplicationOptions): Replication {
   let transferring = false;
   let stopped = false;
   let appliedConfig = 0;
+  let lastHeard = { term: -1, master: -1, at: 0 };
+  /** When each follower's fetch was last passed to the machine (check-quorum needs one a tick at most). */
+  const fetchSeen = new Map<number, { term: number; at: number }>();
 
   const slave = new SlaveDuty({
     replica, store, transport: opts.transport, clock, log: log.child({ component: "fetch" }),
     maxBytes: opts.fetchMaxBytes ?? 4 * 1024 * 1024, waitMs, timeoutMs: fetchTimeoutMs,
     events: {
-      heard: (term, m) => actor.send({ type: "MASTER_HEARD", term, master: m }),
+      heard: (term, m) => {
+        // the machine needs to know it heard its master within a timeout, not of every answer: one event a tick
+        const now = clock.now();
+        if (term === lastHeard.term && m === lastHeard.master && now - lastHeard.at < tickMs) return;
+        lastHeard = { term, master: m, at: now };
+        actor.send({ type: "MASTER_HEARD", term, master: m });
+      },
       gone: (m, term) => actor.send({ type: "MASTER_GONE", master: m, term }),
       higherTerm: (term, m) => actor.send({ type: "HIGHER_TERM", term, master: m >= 0 ? m : null }),
       truncated: (from, to, term) => publish({ type: "truncated", from, to, term, at: clock.now() }),
@@ -212,7 +221,15 @@ export function startReplication(opts: ReplicationOptions): Replication {
     term: () => snapshot().term,
     role: () => snapshot().role,
     masterId: () => snapshot().master,
-    send: (e) => actor.send(e),
+    send: (e) => {
+      if (e.type === "FOLLOWER_FETCH") {
+        const now = clock.now();
+        const seen = fetchSeen.get(e.replica);
+        if (seen && seen.term === e.term && now - seen.at < tickMs) return;
+        fetchSeen.set(e.replica, { term: e.term, at: now });
+      }
+      actor.send(e);
+    },
     voteReply: (request) => {
       const r = askVote(actor, { ...request, local: { lastTerm: store.lastTerm, lastOffset: store.maxPhysicalOffset } });
       return { from: replica, term: r.term, granted: r.granted, preVote: r.preVote, master: r.master ?? -1 };

@@ -36,7 +36,8 @@ export async function brokerCommand(argv: string[]): Promise<void> {
   if (flush !== "async" && flush !== "sync") throw new UsageError(`--flush must be async or sync, got "${flush}"\nusage: ${usage}`);
   const diskMaxUsedRatio = ratioArg(values["disk-max-used-ratio"], "disk-max-used-ratio");
   const log = createLogger();
-  const nc = await connectNats(values.nats, `rbus-broker-${group}-${replica}`);
+  // no async stack traces: a broker makes a request per fetch, and each would cost an Error
+  const nc = await connectNats(values.nats, `rbus-broker-${group}-${replica}`, { noAsyncTraces: true });
   const broker = await startBroker({
     nc,
     cluster: values.cluster,

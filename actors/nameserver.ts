@@ -8,7 +8,7 @@ import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { createActor, type Actor } from "xstate";
 import { brokerKey, DEFAULT_NAMESERVER_TIMINGS, nameServerMachine, type NameServerTimings } from "../machines/nameserver.js";
 import type { LivenessChanged } from "../machines/liveness.js";
-import { buildClusterInfo, buildRoute } from "../machines/routes.js";
+import { buildClusterInfo, buildRoute, mastersByGroup } from "../machines/routes.js";
 import {
   decodeRegistration,
   decodeRouteRequest,
@@ -61,6 +61,11 @@ export async function startNameServer(opts: NameServerOptions): Promise<NameServ
     inspect: natsInspector(nc, id, opts.prefix),
   }).start();
   const brokers = () => Object.values(actor.getSnapshot().context.brokers);
+  /** "<replica>@<term>" of the group's master as routes show it, for the log. */
+  const masterOf = (group: string) => {
+    const m = mastersByGroup(brokers().filter((b) => b.registration.group === group && b.liveness !== "dead")).get(group);
+    return m && `${m.registration.replica}@${m.registration.term}`;
+  };
 
   const subs: Subscription[] = [
     serve(
@@ -69,7 +74,10 @@ export async function startNameServer(opts: NameServerOptions): Promise<NameServ
       (msg): RegisterAck => {
         const registration = decodeRegistration(parseObject(msg.data));
         log.debug("registration", { group: registration.group, replica: registration.replica, topics: registration.topics.length });
+        const before = masterOf(registration.group);
         actor.send({ type: "REGISTER", registration, at: Date.now() });
+        const after = masterOf(registration.group);
+        if (after !== before) log.info("group master changed", { group: registration.group, from: before ?? "none", to: after ?? "none" });
         const entry = actor.getSnapshot().context.brokers[`${registration.group}.${registration.replica}`];
         return { nameServer: id, liveness: entry?.liveness ?? "alive" };
       },

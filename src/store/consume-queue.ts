@@ -13,6 +13,7 @@ import type { FsyncFn } from "./commit-log-flusher.js";
 import type { FdCache } from "./fd-cache.js";
 import { SegmentFiles, type Segment } from "./segment-files.js";
 import { readU64 } from "./record.js";
+import { VisibleRuns } from "./visible-runs.js";
 
 export const CQ_ENTRY_BYTES = 20;
 /** RocketMQ's mappedFileSizeConsumeQueue: 300,000 entries (6 MB) per file. */
@@ -31,13 +32,8 @@ export function entryTagHash(buf: Buffer, i: number): bigint {
 export class ConsumeQueue {
   /** First logical offset that still points into the commit log. */
   min = 0;
-  /**
-   * One past the last entry readers may see (its record ends at or below the
-   * store's commit offset); moved by visibility.ts. Read it as visibleMax.
-   */
-  visible = 0;
-  /** Commit-log end of the last entry appended by this process; -1 when not known (a search finds it). */
-  lastEnd = -1;
+  /** How far readers may see (records that end at or below the store's commit offset): visibility.ts moves it. */
+  readonly vis = new VisibleRuns();
 
   private constructor(readonly topic: string, readonly queueId: number, private readonly files: SegmentFiles) {}
 
@@ -48,13 +44,13 @@ export class ConsumeQueue {
     const max = cq.files.maxOffset;
     if (max % CQ_ENTRY_BYTES !== 0) cq.files.truncateTo(max - (max % CQ_ENTRY_BYTES)); // torn entry
     cq.min = cq.firstValid(cq.files.minOffset / CQ_ENTRY_BYTES, 0);
-    cq.visible = cq.max;
+    cq.vis.all(cq.max);
     return cq;
   }
 
   /** What readers may see: [min, visibleMax). */
   get visibleMax(): number {
-    return Math.max(this.min, Math.min(this.visible, this.max));
+    return Math.max(this.min, Math.min(this.vis.visible, this.max));
   }
 
   /** One past the last entry. */
@@ -74,7 +70,7 @@ export class ConsumeQueue {
     if (this.min === max) this.min = logical;
     else if (logical > max) this.reserveTo(logical); // a rebuild, or a master's kept offsets
     this.files.write(logical * CQ_ENTRY_BYTES, buf, 0, count * CQ_ENTRY_BYTES);
-    this.lastEnd = entryOffset(buf, count - 1) + entrySize(buf, count - 1);
+    this.vis.appended(max, logical + count, entryOffset(buf, count - 1) + entrySize(buf, count - 1));
   }
 
   /**
@@ -82,7 +78,7 @@ export class ConsumeQueue {
    * (again), and every file but the last stays full.
    */
   reserveTo(logical: number): void {
-    this.lastEnd = -1;
+    this.vis.forget();
     const zeros = Buffer.alloc(Math.min(logical - this.max, 4096) * CQ_ENTRY_BYTES);
     while (this.max < logical) {
       const n = Math.min(logical - this.max, zeros.length / CQ_ENTRY_BYTES);
@@ -121,8 +117,8 @@ export class ConsumeQueue {
     this.files.truncateTo(0);
     this.files.removeFirst(); // an empty file at 0 would be a short one before the rebuilt files
     this.files.truncateTo(at * CQ_ENTRY_BYTES);
-    this.min = this.visible = at;
-    this.lastEnd = -1;
+    this.min = at;
+    this.vis.forget(at);
   }
 
   /** Entries [from, from + count) clamped to what exists, in one buffer. */
@@ -159,16 +155,15 @@ export class ConsumeQueue {
     if (logical >= this.max) return;
     this.files.truncateTo(logical * CQ_ENTRY_BYTES);
     if (this.min > logical) this.min = logical;
-    if (this.visible > logical) this.visible = logical;
-    this.lastEnd = -1;
+    this.vis.forget(logical);
   }
 
   /**
    * First entry in [from, max) that is not a hole and whose record ends past
    * `clOffset`; max if none. Entries at or after it are not yet committed.
    */
-  firstEndingAfter(from: number, clOffset: number): number {
-    return this.search(from, (offset, size) => offset + size > clOffset);
+  firstEndingAfter(from: number, clOffset: number, to = this.max): number {
+    return this.search(from, (offset, size) => offset + size > clOffset, to);
   }
 
   /**
@@ -201,10 +196,10 @@ export class ConsumeQueue {
   }
 
   /** First entry in [from, max) that is not a hole and meets `past` (false for a prefix of the entries, true after); max if none. */
-  private search(from: number, past: (offset: number, size: number) => boolean): number {
+  private search(from: number, past: (offset: number, size: number) => boolean, to = this.max): number {
     let lo = from;
-    let hi = this.max;
-    let best = this.max;
+    let hi = to;
+    let best = to;
     while (lo < hi) {
       const mid = Math.floor((lo + hi) / 2);
       const j = this.nextEntry(mid, hi);

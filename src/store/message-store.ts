@@ -121,7 +121,7 @@ export class MessageStore extends StoreReads {
     // alone, everything recovered is visible; in a group, what was known committed at the last flush
     const committed = alone ? log.maxOffset : Math.min(Math.max(parts.checkpoint?.committed ?? 0, log.minOffset), log.maxOffset);
     this.visibility = new Visibility(committed);
-    if (alone) for (const cq of queues.all()) cq.visible = cq.max;
+    if (alone) for (const cq of queues.all()) cq.vis.all(cq.max);
     else this.visibility.resetAll(queues.all());
     // recovered bytes may only be in the page cache (kill -9): open() fsyncs them
     this.flusher.flushed = 0;

@@ -1,12 +1,12 @@
 // The commit offset and what it lets readers see. Consumers read only
 // records that END at or below the commit offset (in a replicated group:
 // what a majority holds; alone: what is appended, or fsynced under sync
-// flush). Each consume queue keeps how far it is visible (`visible`); the
-// queues that grew since the last advance wait in a small set, and an
+// flush). Each consume queue keeps how far it is visible (visible-runs.ts);
+// the queues that grew since the last advance wait in a small set, and an
 // advance releases those now covered: one comparison per queue when its
-// last entry is covered (the usual case), a binary search over its entries
-// when the commit offset falls inside what it gained. Nothing is done per
-// message.
+// last entry is covered (the usual case), whole append runs from memory
+// otherwise, and a binary search only inside the run the commit offset
+// falls in. Nothing is done per message.
 import type { ConsumeQueue } from "./consume-queue.js";
 
 export type ArrivalListener = (topic: string, queueId: number, maxOffset: number) => void;
@@ -44,18 +44,18 @@ export class Visibility {
   /** Recomputes every queue against the commit offset (at open, where recovery changed queues without us). */
   resetAll(queues: Iterable<ConsumeQueue>): void {
     for (const cq of queues) {
-      cq.visible = cq.min;
+      cq.vis.forget(cq.min);
       this.pending.add(cq);
     }
     this.release(false);
   }
 
   private release(wake = true): void {
+    const commit = this.commit;
     for (const cq of this.pending) {
       const before = cq.visibleMax;
-      if (cq.lastEnd >= 0 && cq.lastEnd <= this.commit) cq.visible = cq.max;
-      else cq.visible = cq.firstEndingAfter(Math.max(cq.visible, cq.min), this.commit);
-      if (cq.visible >= cq.max) this.pending.delete(cq);
+      cq.vis.advance(commit, cq.max, (from, to) => cq.firstEndingAfter(Math.max(from, cq.min), commit, to));
+      if (cq.vis.visible >= cq.max) this.pending.delete(cq);
       const now = cq.visibleMax;
       if (wake && now > before) for (const l of this.listeners) l(cq.topic, cq.queueId, now);
     }

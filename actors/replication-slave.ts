@@ -51,6 +51,8 @@ export class SlaveDuty {
   /** The master's log end, by its last answer: what lag is measured against. */
   masterEnd = 0;
   lastHeardAt = 0;
+  /** Where the master's records were last refused (-1: they pass). */
+  private refusedAt = -1;
 
   constructor(private readonly opts: SlaveOptions) {}
 
@@ -137,9 +139,13 @@ export class SlaveDuty {
     if (bytes.byteLength > 0) {
       const res = await store.appendRaw(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       if (res.status !== AppendRawStatus.APPEND_OK) {
-        log.error("records from the master refused", { status: res.status, at: store.maxPhysicalOffset });
+        // said once per offset: the fetch is retried every 200 ms and would repeat it
+        const at = store.maxPhysicalOffset;
+        if (at !== this.refusedAt) log.error("records from the master refused; this replica stays behind until they pass", { status: res.status, at });
+        this.refusedAt = at;
         return false;
       }
+      this.refusedAt = -1;
     }
     store.setCommitOffset(Math.min(head.commit, store.maxPhysicalOffset));
     return true;

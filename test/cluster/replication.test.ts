@@ -101,6 +101,27 @@ test("elects one master; slaves hold every acknowledged message byte for byte", 
   assert.equal(refused.code, "NOT_MASTER");
 });
 
+test("topic configs and consumer offsets committed on the master reach the slaves; the role machine shows on rbus.inspect", async (c: Ctx) => {
+  const roles: string[] = [];
+  const sub = c.nc.subscribe(subj.inspectAll, {
+    callback: (_e, m) => {
+      const e = decodeJson(m.data) as { machine: string; node: string; state: unknown };
+      if (e.machine === "role") roles.push(`${e.node} ${JSON.stringify(e.state)}`);
+    },
+  });
+  const m = await waitUntil("a master", () => master(c), { timeoutMs: 10_000 });
+  await waitUntil("the master's role machine on rbus.inspect", () => roles.some((r) => r === `${GROUP}-${m.replica} "master"`));
+  const upsert = { topic: "ledger", readQueues: 2, writeQueues: 2, perm: "rw" };
+  await c.nc.request(subj.broker(GROUP, m.replica, "topic.upsert"), encodeJson(upsert), { timeout: 5000 });
+  assert.ok((await send(c.nc, m.replica, "x")).ok);
+  await c.nc.request(subj.broker(GROUP, m.replica, "offset.commit"), encodeJson({ group: "billing", entries: [{ topic: "orders", queueId: 0, offset: 1 }] }), { timeout: 5000 });
+  for (const b of c.replicas.filter((r) => r !== m)) {
+    await waitUntil(`replica ${b!.replica} has the topic and the offset`, () =>
+      b!.store.topics.get("ledger")?.readQueues === 2 && b!.store.offsets.get("billing", "orders", 0) === 1);
+  }
+  sub.unsubscribe();
+});
+
 test("the master stops: another is elected with every acknowledged message, and the old one rejoins as slave", async (c: Ctx) => {
   const m = await waitUntil("a master", () => master(c), { timeoutMs: 10_000 });
   for (let i = 0; i < 10; i++) assert.ok((await send(c.nc, m.replica, `a${i}`)).ok);

@@ -47,6 +47,7 @@ import { StoreReads } from "./store-reads.js";
 import { applyRetention } from "./retention.js";
 import { AppendRawStatus, PutStatus, rawStatus } from "./status.js";
 import { damageCount, type StoreStats } from "./store-stats.js";
+import type { ConsumeQueue } from "./consume-queue.js";
 import type { TermHistory, TermStart } from "./term-history.js";
 import { TopicTable } from "./topic-config.js";
 import { truncateLog } from "./truncate.js";
@@ -176,7 +177,8 @@ export class MessageStore extends StoreReads {
       }
       end = batch.end;
       this.noteWritten(batch.positions, now);
-      if (!(await this.appended(end))) {
+      const flushed = this.appended(end, out.grown);
+      if (flushed !== true && !(await flushed)) {
         for (const r of batch.results) if (r.status === PutStatus.PUT_OK) r.status = PutStatus.FLUSH_TIMEOUT;
       }
     }
@@ -276,7 +278,8 @@ export class MessageStore extends StoreReads {
     const out = this.append(buf, positions, [size], [], this.termBegun());
     if (!out.ok) return { status: out.status, end: -1 };
     this.noteWritten(positions, now);
-    return { status: (await this.appended(end)) ? PutStatus.PUT_OK : PutStatus.FLUSH_TIMEOUT, end };
+    const flushed = this.appended(end, out.grown);
+    return { status: flushed === true || (await flushed) ? PutStatus.PUT_OK : PutStatus.FLUSH_TIMEOUT, end };
   }
 
   /** Appends records read from another store's readRaw, after checking them all. */
@@ -289,8 +292,9 @@ export class MessageStore extends StoreReads {
     const out = this.append(bytes, raw.positions, raw.sizes, entries, raw.newTerms);
     if (!out.ok) return { status: rawStatus(out.status), records: [], end: -1 };
     this.noteWritten(raw.positions, raw.records.at(-1)!.storeTimestamp);
-    const flushed = await this.appended(raw.end);
-    return { status: flushed ? AppendRawStatus.APPEND_OK : AppendRawStatus.FLUSH_TIMEOUT, records: raw.records, end: raw.end };
+    const flushed = this.appended(raw.end, out.grown);
+    const ok = flushed === true || (await flushed);
+    return { status: ok ? AppendRawStatus.APPEND_OK : AppendRawStatus.FLUSH_TIMEOUT, records: raw.records, end: raw.end };
   }
 
   /**
@@ -439,15 +443,22 @@ export class MessageStore extends StoreReads {
       return out;
     }
     this.gate.appended(out.bytes);
-    this.visibility.grew(out.grown);
     return out;
   }
 
-  /** Steps 4–7: onAppended, the flush per policy, and (alone) the commit offset. False: the sync flush timed out. */
-  private async appended(end: number): Promise<boolean> {
-    for (const l of this.appendedListeners) l(end);
-    if (this.opts.flush === FlushMode.sync) return this.flusher.waitFor(end); // alone: onFlushed commits
-    if (!this.opts.replicated) this.visibility.advance(this.log.maxOffset);
-    return true;
+  /**
+   * Steps 4–5: onAppended and the flush per policy (alone, the commit
+   * follows: right after the append under async flush, in onFlushed under
+   * sync). False: the sync flush timed out. Synchronous unless it waits for
+   * an fsync (an async flush adds no promise to a put).
+   */
+  private appended(end: number, grown: Set<ConsumeQueue>): true | Promise<boolean> {
+    const sync = this.opts.flush === FlushMode.sync;
+    const waits = this.opts.replicated || sync;
+    if (waits) this.visibility.grew(grown); // before the listeners: one may move the commit offset
+    if (this.appendedListeners.size > 0) for (const l of this.appendedListeners) l(end);
+    // alone under async flush the commit follows at once: no queue waits in the set
+    if (!waits) this.visibility.commitAll(grown, this.log.maxOffset);
+    return sync ? this.flusher.waitFor(end) : true; // alone, sync: onFlushed commits
   }
 }

@@ -36,6 +36,18 @@ export class Visibility {
     if (this.pending.size > 0) this.release();
   }
 
+  /**
+   * A store alone under async flush: the commit follows each append, so the
+   * queues it grew are visible to their end at once (nothing waits in the set).
+   */
+  commitAll(grown: Iterable<ConsumeQueue>, to: number): void {
+    if (to > this.commit) this.commit = to;
+    for (const cq of grown) {
+      cq.vis.all(cq.max);
+      if (this.listeners.size > 0) for (const l of this.listeners) l(cq.topic, cq.queueId, cq.visibleMax);
+    }
+  }
+
   /** After a truncation below the commit offset: the queues were cut already (truncateLogical clamps `visible`). */
   clampTo(offset: number): void {
     if (offset < this.commit) this.commit = offset;
@@ -57,7 +69,7 @@ export class Visibility {
       cq.vis.advance(commit, cq.max, (from, to) => cq.firstEndingAfter(Math.max(from, cq.min), commit, to));
       if (cq.vis.visible >= cq.max) this.pending.delete(cq);
       const now = cq.visibleMax;
-      if (wake && now > before) for (const l of this.listeners) l(cq.topic, cq.queueId, now);
+      if (wake && now > before && this.listeners.size > 0) for (const l of this.listeners) l(cq.topic, cq.queueId, now);
     }
   }
 }

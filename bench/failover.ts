@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { DEFAULT_ELECTION_TIMEOUT_MS } from "../src/cli/replication-args.js";
-import { subjects, type TopicConfig } from "../src/protocol/index.js";
+import { subjects, type RoleEvent, type TopicConfig } from "../src/protocol/index.js";
 import { connectNats } from "../src/runtime/nats.js";
 import { requestJson } from "../src/runtime/request.js";
 import { startNatsServer } from "../test/harness/nats-server.js";
@@ -31,7 +31,7 @@ export async function failoverTimes(kills: number, electionTimeoutMs: number): P
   const server = await startNatsServer({ jetstream: false });
   const nc = await connectNats(server.url, "rbus-bench-failover", { noAsyncTraces: true });
   const dir = mkdtempSync(join(tmpdir(), "rbus-bench-failover-"));
-  const g = await ReplicaGroup.start({ server, nc, dir, electionTimeoutMs, flush: "async", logLevel: "warn", nameServers: 1 });
+  const g = await ReplicaGroup.start({ server, nc, dir, electionTimeoutMs, flush: "async", logLevel: process.env.FAILOVER_LOG ?? "warn", nameServers: 1 });
   const times: number[] = [];
   try {
     const m = await g.waitMaster();
@@ -42,12 +42,16 @@ export async function failoverTimes(kills: number, electionTimeoutMs: number): P
       for (let i = 0; i < g.size; i++) if (i !== master.replica) await g.waitInSync(i, 30_000);
       await waitUntil("the master takes sends", () => sendTo(nc, g.group, master.replica, TOPIC, "warm").then((r) => r.status === "SEND_OK"), { timeoutMs: 10_000 });
       const survivors = [...Array(g.size).keys()].filter((i) => i !== master.replica);
+      const seen = g.roleEvents.length;
+      const wallAt = Date.now();
       const killedAt = performance.now();
       const killed = g.kill(master.replica);
       const ms = await firstAck(g, survivors, killedAt);
       await killed;
       times.push(ms);
-      progress(`(h) election timeout ${electionTimeoutMs} ms: kill ${k + 1}/${kills} of replica ${master.replica}: a survivor acknowledged after ${ms.toFixed(0)} ms`);
+      // a slow one says why: the elections and role changes since the kill, as the replicas published them
+      const story = ms > 2 * electionTimeoutMs ? `; since the kill: ${storyOf(g.roleEvents.slice(seen), wallAt)}` : "";
+      progress(`(h) election timeout ${electionTimeoutMs} ms: kill ${k + 1}/${kills} of replica ${master.replica}: a survivor acknowledged after ${ms.toFixed(0)} ms${story}`);
       await g.restart(master.replica);
     }
   } finally {
@@ -57,6 +61,15 @@ export async function failoverTimes(kills: number, electionTimeoutMs: number): P
     rmSync(dir, { recursive: true, force: true });
   }
   return times;
+}
+
+/** "+412 ms 1 election started (pre-vote) term 5, …": role events in a few words, times from the kill. */
+function storyOf(events: readonly RoleEvent[], since: number): string {
+  return events.map((e) => {
+    const what = e.type === "election" ? `election ${e.outcome}${e.preVote ? " (pre-vote)" : ""} ${e.votes}/${e.needed}`
+      : e.type === "role" ? `${e.role} (${e.reason})` : `truncated ${e.from}→${e.to}`;
+    return `+${e.at - since} ms ${e.replica} ${what} term ${e.term}`;
+  }).join(", ");
 }
 
 /** Probes every survivor every 10 ms (probes overlap: a slow answer does not delay the next); resolves at the first SEND_OK. */

@@ -103,8 +103,11 @@ export class MessageStore extends StoreReads {
   ) {
     super(parts.log, parts.queues, parts.keys, opts);
     const { log, queues, history } = parts;
-    [this.history, this.checkpoint] = [history, parts.checkpoint];
-    [this.lock, this.fds, this.recovery] = [parts.lock, parts.fds, parts.report];
+    this.history = history;
+    this.checkpoint = parts.checkpoint;
+    this.lock = parts.lock;
+    this.fds = parts.fds;
+    this.recovery = parts.report;
     this.term = Math.max(opts.term, history.lastTerm);
     this.offsets = ConsumerOffsets.open(dir);
     this.topics = TopicTable.open(dir);
@@ -224,7 +227,8 @@ export class MessageStore extends StoreReads {
    * maxPhysicalOffset] (it never goes back, but by truncateTo), and wakes
    * arrival listeners for the queues whose entries it makes visible. A
    * slave passes at most the end of what it appended from its current
-   * master (its own tail beyond may not be the master's).
+   * master (its own tail beyond may not be the master's). Under sync flush
+   * a master counts its own flushedOffset toward the majority, not its end.
    */
   setCommitOffset(offset: number): void {
     this.visibility.advance(Math.min(offset, this.log.maxOffset));
@@ -240,7 +244,7 @@ export class MessageStore extends StoreReads {
     return this.history.terms();
   }
 
-  /** Offset of the term's first record here, undefined if this log holds none. */
+  /** Where the term begins here (the log's end when its first record was appended), undefined if this log holds none. */
   termStart(term: number): number | undefined {
     return this.history.termStart(term);
   }

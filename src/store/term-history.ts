@@ -46,7 +46,7 @@ export class TermHistory {
     return this.entries.map((e) => ({ ...e }));
   }
 
-  /** Offset of the term's first record, undefined if this log holds no record of it. */
+  /** Where the term begins (see above), undefined if this log holds no record of it. */
   termStart(term: number): number | undefined {
     return this.entries.find((e) => e.term === term)?.start;
   }
@@ -85,12 +85,17 @@ export class TermHistory {
     if (added) this.persist();
   }
 
-  /** Forgets terms starting at or after `offset` (a truncation, or an append that was rolled back). */
-  dropFrom(offset: number): boolean {
+  /** Forgets terms starting at or after `offset` (an append that was rolled back; the file may keep them). */
+  dropFrom(offset: number): void {
+    this.entries = this.entries.filter((e) => e.start < offset);
+  }
+
+  /** A truncation at `offset`: the file loses the terms from there first, then this history does. */
+  cutAt(offset: number): void {
     const keep = this.entries.filter((e) => e.start < offset);
-    if (keep.length === this.entries.length) return false;
+    if (keep.length === this.entries.length) return;
+    write(this.file, keep);
     this.entries = keep;
-    return true;
   }
 
   /** After retention: terms wholly below the log's start are gone. */
@@ -101,7 +106,7 @@ export class TermHistory {
   }
 
   persist(): void {
-    writeFileAtomic(this.file, JSON.stringify({ v: 1, terms: this.entries.map((e) => [e.term, e.start]) }));
+    write(this.file, this.entries);
   }
 
   /**
@@ -122,6 +127,10 @@ export class TermHistory {
     if (saved || scanned.length > 0) history.persist();
     return { history, rebuilt: saved !== undefined };
   }
+}
+
+function write(file: string, entries: readonly TermStart[]): void {
+  writeFileAtomic(file, JSON.stringify({ v: 1, terms: entries.map((e) => [e.term, e.start]) }));
 }
 
 function readSaved(file: string): TermStart[] | undefined {

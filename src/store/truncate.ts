@@ -11,6 +11,8 @@
 //    other records);
 // 3. the commit log, then every consume queue, is cut; the commit offset
 //    and what readers see go no further than the cut.
+// A write that fails in step 1 throws before anything is cut (the files it
+// did write only claim less than the log holds, which recovery accepts).
 import type { Checkpoint } from "./checkpoint.js";
 import { writeCheckpointSync } from "./checkpoint.js";
 import type { CommitLogFlusher } from "./commit-log-flusher.js";
@@ -51,7 +53,7 @@ export function truncateLog(t: TruncateTarget, at: number, last: Checkpoint | un
   };
   writeCheckpointSync(t.dir, cp);
   queues.persistManifestSync(cp.dispatched, (cq) => cq.cutFor(offset));
-  if (t.history.dropFrom(offset)) t.history.persist();
+  t.history.cutAt(offset);
 
   log.scan(offset, (buf, at, pos) => {
     if (isGap(recordFlags(buf, at))) return;

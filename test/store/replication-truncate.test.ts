@@ -6,6 +6,7 @@ import { MAX_QUEUE_SKIP } from "../../src/store/append-raw.js";
 import { MessageStore } from "../../src/store/message-store.js";
 import { encodedSize, encodeRecord } from "../../src/store/record.js";
 import { AppendRawStatus, GetStatus } from "../../src/store/status.js";
+import { failFs } from "./fault-fs.js";
 import { commitLogFiles, many, msg, removeDir, tempDir } from "./helpers.js";
 
 let a = "";
@@ -52,6 +53,26 @@ cut("the commit offset and what readers see go back to the cut; cut records' key
   s.setCommitOffset(again.end);
   assert.equal(woken, [11]);
   assert.is(s.get("t", 0, 10, 1).messages[0]?.body.toString(), "again");
+  await s.close();
+});
+
+cut("a truncation whose state files cannot be written throws before it cuts anything", async () => {
+  const s = await open(a, true);
+  await s.put(many("t", 0, 5));
+  await s.startTerm(2);
+  const tail = await s.put(many("t", 0, 5, "x"));
+  const [end, terms] = [s.maxPhysicalOffset, s.terms()];
+  const restore = failFs("renameSync", "EIO", (_n, _from, to) => String(to).endsWith("terms.json"));
+  try {
+    assert.throws(() => s.truncateTo(s.termStart(2)!), /EIO/);
+  } finally {
+    restore();
+  }
+  assert.equal([s.maxPhysicalOffset, s.terms()], [end, terms], "log and term history as they were");
+  s.truncateTo(tail.results[0]!.commitLogOffset);
+  assert.equal(s.terms(), terms, "a cut inside term 2 keeps it");
+  s.truncateTo(s.termStart(2)!);
+  assert.equal(s.lastTerm, 0);
   await s.close();
 });
 

@@ -128,7 +128,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   const replication = startReplication({
     group, replica, replicas, failover: repl.failover, ack: repl.ack, electionTimeoutMs: repl.electionTimeoutMs,
     store, transport: natsGroupTransport(nc, group, replica, log, opts.prefix), clock, log: log.child({ component: "replication" }),
-    config, fetchMaxBytes: Math.max(64 * 1024, Math.min(FETCH_MAX_BYTES, replyBudget(nc) - 4096)),
+    config, syncFlush: opts.store?.flush === "sync", fetchMaxBytes: Math.max(64 * 1024, Math.min(FETCH_MAX_BYTES, replyBudget(nc) - 4096)),
     inspect: natsInspector(nc, `${group}-${replica}`, opts.prefix),
   });
   replication.on((e) => publishRoleEvent(e));

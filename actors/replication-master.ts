@@ -45,6 +45,8 @@ export class MasterDuty {
     private readonly store: MessageStore,
     private readonly replicas: number,
     private readonly clock: Clock,
+    /** What this replica itself holds: its log end, or under sync flush what is on its disk. */
+    private readonly ownEnd: () => number = () => store.maxPhysicalOffset,
   ) {
     this.unsubscribe = store.onAppended(() => this.wakeAll());
   }
@@ -71,6 +73,8 @@ export class MasterDuty {
 
   /** Resolves once `end` is committed, or when this replica stops being master, or after timeoutMs. */
   waitCommitted(end: number, timeoutMs: number): Promise<CommitOutcome> {
+    // the followers may have acknowledged before this replica's own fsync finished
+    this.advance();
     if (end <= this.store.commitOffset) return Promise.resolve("committed");
     if (!this.active) return Promise.resolve("not-master");
     return new Promise((resolve) => {
@@ -140,7 +144,7 @@ export class MasterDuty {
 
   private advance(): void {
     if (!this.active) return;
-    const ends = [this.store.maxPhysicalOffset, ...[...this.followers.values()].map((f) => f.end)];
+    const ends = [this.ownEnd(), ...[...this.followers.values()].map((f) => f.end)];
     const majority = commitOffset(ends, this.replicas);
     if (majority < this.termStart) return;
     if (majority > this.store.commitOffset) {

@@ -122,8 +122,7 @@ export class SlaveDuty {
     this.masterEnd = head.end;
     if (head.configVersion > 0) events.configChanged(head.configVersion);
     if (head.status === FetchStatus.truncate) {
-      const mine = store.endOffsetForTerm(head.divergedTerm ?? 0);
-      const to = Math.min(head.truncateTo ?? 0, mine);
+      const to = store.truncationPoint(head.divergedTerm ?? 0, head.truncateTo ?? 0);
       const from = store.maxPhysicalOffset;
       store.truncateTo(to);
       log.warn("log diverged from the master's: truncated", { from, to, term: head.term, divergedTerm: head.divergedTerm });

@@ -36,6 +36,8 @@ export interface ReplicationOptions {
   log: Logger;
   /** Topic configs and consumer offsets, copied from master to slaves. */
   config?: ConfigSource;
+  /** The store fsyncs before each put resolves: count only what is on this replica's disk toward the majority. */
+  syncFlush?: boolean;
   /** Largest chunk of log one fetch carries (default 4 MiB, at most what one message on the bus may carry). */
   fetchMaxBytes?: number;
   /** An inspector for the role machine (rbus.inspect.<node>). */
@@ -93,7 +95,7 @@ export function startReplication(opts: ReplicationOptions): Replication {
   // half a base timeout for its round trip, so a slow link alone does not look like a dead master.
   const waitMs = Math.max(20, Math.min(250, Math.floor(opts.electionTimeoutMs / 4)));
   const fetchTimeoutMs = Math.max(50, Math.min(1000, Math.floor(opts.electionTimeoutMs / 2)));
-  const master = new MasterDuty(store, opts.replicas, clock);
+  const master = new MasterDuty(store, opts.replicas, clock, opts.syncFlush ? () => store.flushedOffset : undefined);
   let actor: RoleActor;
   let transferring = false;
   let stopped = false;
@@ -141,7 +143,15 @@ export function startReplication(opts: ReplicationOptions): Replication {
   });
   const unhandle = handleEffects(actor, {
     // term and vote on disk before any answer or request that depends on them leaves
-    persist: (e) => election.save(e.term, e.votedFor),
+    persist: (e) => {
+      if (opts.replicas > 1) return election.save(e.term, e.votedFor);
+      // a group of one needs no durable vote (nobody else votes): a full disk must not stop it serving
+      try {
+        election.save(e.term, e.votedFor);
+      } catch (err) {
+        log.warn("the election state cannot be saved; a single replica goes on without it", { error: String(err) });
+      }
+    },
     requestVotes: (e) => {
       publish({ type: "election", outcome: "started", term: e.term, preVote: e.preVote, transfer: e.transfer, votes: 1, at: clock.now() });
       const request = { from: replica, term: e.term, preVote: e.preVote, transfer: e.transfer, lastTerm: store.lastTerm, lastOffset: store.maxPhysicalOffset };
@@ -175,6 +185,12 @@ export function startReplication(opts: ReplicationOptions): Replication {
         // Raft's no-op: a record of the new term, so the older tail commits with it.
         // A group of one commits on its own append and needs none.
         const { end } = opts.replicas > 1 && store.lastTerm < term ? await store.startTerm(term) : (store.setTerm(term), { end: store.maxPhysicalOffset });
+        if (end < 0) {
+          // the term-start record could not be written (a full disk): let a replica that can take over
+          log.error("cannot start the term (the term-start record was refused); stepping down", { term });
+          actor.send({ type: "STEP_DOWN" });
+          return;
+        }
         if (snapshot().role === "master" && snapshot().term === term) {
           master.activate(end);
           announce(term);

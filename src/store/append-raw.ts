@@ -42,6 +42,9 @@ export function checkRaw(log: CommitLog, queues: QueueTable, bytes: Buffer, last
   const next = new Map<string, number>();
   let pos = log.maxOffset;
   let at = 0;
+  let lastTopic = "";
+  let lastQueue = -1;
+  let lastKey = "";
   const fail = (status: AppendRawStatus): CheckedRaw => ({ status, records: [], positions: [], sizes: [], end: log.maxOffset, newTerms: [] });
   while (at < bytes.length) {
     if (checkRecord(bytes, at, bytes.length) !== RecordStatus.OK) return fail(AppendRawStatus.CORRUPT);
@@ -49,7 +52,7 @@ export function checkRaw(log: CommitLog, queues: QueueTable, bytes: Buffer, last
     if (size > log.segmentBytes) return fail(AppendRawStatus.CORRUPT);
     const expected = placeRecord(pos, size, log.segmentBytes);
     if (recordPhysicalOffset(bytes, at) !== expected) return fail(AppendRawStatus.OFFSET_MISMATCH);
-    const m = decodeRecord(bytes, at);
+    const m = decodeRecord(bytes, at, { properties: false });
     if (!isTopicName(m.topic)) return fail(AppendRawStatus.CORRUPT);
     if (m.term < term && !legacyGap(m.flags)) return fail(AppendRawStatus.OFFSET_MISMATCH);
     if (m.term > term) {
@@ -57,7 +60,13 @@ export function checkRaw(log: CommitLog, queues: QueueTable, bytes: Buffer, last
       term = m.term;
     }
     if (!isGap(m.flags)) {
-      const qkey = `${m.topic}/${m.queueId}`;
+      // chunks hold runs of one queue: its key is built once per run, not once per record
+      if (m.topic !== lastTopic || m.queueId !== lastQueue) {
+        lastTopic = m.topic;
+        lastQueue = m.queueId;
+        lastKey = `${m.topic}/${m.queueId}`;
+      }
+      const qkey = lastKey;
       const cq = queues.get(m.topic, m.queueId);
       const queueNext = next.get(qkey) ?? cq?.max ?? 0;
       const hasEntries = next.has(qkey) || (cq !== undefined && cq.max > cq.min);

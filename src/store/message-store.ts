@@ -62,7 +62,7 @@ export type { TermStart } from "./term-history.js";
 
 export interface AppendRawResult {
   status: AppendRawStatus;
-  /** The appended records, decoded (bodies are slices of the input). */
+  /** The appended records, decoded for indexing (bodies are slices of the input; properties are not decoded). */
   records: StoredMessage[];
   /** Commit-log end after them; -1 when nothing was appended. */
   end: number;

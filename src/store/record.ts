@@ -156,7 +156,14 @@ export function decodeDispatch(buf: Buffer, at: number, offset: number, keysOnly
 }
 
 /** Decodes a record that checkRecord passed. The body is a slice of `buf`, not a copy. */
-export function decodeRecord(buf: Buffer, at: number): StoredMessage {
+const NO_PROPERTIES: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+/**
+ * The record at `at`. With `properties: false` its properties are skipped
+ * (an empty, frozen object): what indexing needs, without a string per
+ * property (a slave checking a fetched chunk).
+ */
+export function decodeRecord(buf: Buffer, at: number, opts?: { properties: false }): StoredMessage {
   const size = buf.readUInt32BE(at);
   let o = at + HEADER_BYTES;
   let len = buf.readUInt16BE(o);
@@ -169,7 +176,8 @@ export function decodeRecord(buf: Buffer, at: number): StoredMessage {
   o += 2 + len;
   const propsEnd = o + 4 + buf.readUInt32BE(o);
   o += 4;
-  const properties: Record<string, string> = {};
+  const properties: Record<string, string> = opts ? NO_PROPERTIES : {};
+  if (opts) o = propsEnd;
   while (o < propsEnd) {
     len = buf.readUInt16BE(o);
     const k = buf.toString("utf8", o + 2, (o += 2 + len));

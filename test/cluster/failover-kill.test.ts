@@ -17,7 +17,7 @@ it("a new master takes sends within 2 s, nothing acknowledged is lost, the old m
   const g = ctx.group;
   await createTopic(ctx, TOPIC, QUEUES);
   const old = await g.waitMaster();
-  const load = startLoad(await startProducer(ctx), { topic: TOPIC, workers: 4 });
+  const load = startLoad(await startProducer(ctx), { topic: TOPIC, workers: 4, loads: ctx.loads });
   await waitUntil("300 sends acknowledged before the kill", () => load.acked.length >= 300, { timeoutMs: 20_000 });
 
   const killedAt = Date.now();

@@ -29,7 +29,7 @@ async function cutTheMaster(ctx: FailoverCtx, mode: CutMode): Promise<void> {
   const g = ctx.group;
   await createTopic(ctx, TOPIC, QUEUES);
   const old = await g.waitMaster();
-  const load = startLoad(await startProducer(ctx), { topic: TOPIC, workers: 4 });
+  const load = startLoad(await startProducer(ctx), { topic: TOPIC, workers: 4, loads: ctx.loads });
   await waitUntil("200 sends acknowledged before the cut", () => load.acked.length >= 200, { timeoutMs: 20_000 });
 
   // Sends straight to the old master with a long timeout, across the cut: whatever it answers, even after the heal, is seen.

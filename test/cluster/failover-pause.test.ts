@@ -18,7 +18,7 @@ it("the paused master steps down when resumed, one master per term, nothing ackn
   await createTopic(ctx, TOPIC, QUEUES);
   const watch = watchRoles(g);
   const old = await g.waitMaster();
-  const load = startLoad(await startProducer(ctx), { topic: TOPIC, workers: 4 });
+  const load = startLoad(await startProducer(ctx), { topic: TOPIC, workers: 4, loads: ctx.loads });
   await waitUntil("200 sends acknowledged before the pause", () => load.acked.length >= 200, { timeoutMs: 20_000 });
 
   g.pause(old.replica);

@@ -18,7 +18,7 @@ it("one slave killed: the master commits on 2 of 3; the slave, restarted, catche
   await createTopic(ctx, TOPIC, QUEUES);
   const m = await g.waitMaster();
   const slave = [0, 1, 2].find((i) => i !== m.replica)!;
-  const load = startLoad(await startProducer(ctx), { topic: TOPIC, workers: 4 });
+  const load = startLoad(await startProducer(ctx), { topic: TOPIC, workers: 4, loads: ctx.loads });
   await waitUntil("200 sends acknowledged", () => load.acked.length >= 200, { timeoutMs: 20_000 });
 
   await g.kill(slave);

@@ -29,8 +29,12 @@ export interface Load {
   stop(): Promise<void>;
 }
 
-/** `workers` loops, each one send in flight at a time, binary bodies (every byte value) so that "byte for byte" means it. */
-export function startLoad(producer: Producer, o: { topic: string; workers?: number }): Load {
+/**
+ * `workers` loops, each one send in flight at a time, binary bodies (every
+ * byte value) so that "byte for byte" means it. `loads`, when given, gets
+ * the load, so that a suite can stop it after a test that failed midway.
+ */
+export function startLoad(producer: Producer, o: { topic: string; workers?: number; loads?: Load[] }): Load {
   const acked: AckedSend[] = [];
   const failures = new Map<string, number>();
   let stopping = false;
@@ -44,11 +48,13 @@ export function startLoad(producer: Producer, o: { topic: string; workers?: numb
       } catch (err) {
         const code = err instanceof RbusError ? err.code : String(err);
         failures.set(code, (failures.get(code) ?? 0) + 1);
+        // a send that fails at once (a closed producer) must not turn the loop into a spin that starves the event loop
+        await new Promise((r) => setTimeout(r, 20));
       }
     }
   };
   const loops = Array.from({ length: o.workers ?? 4 }, (_, w) => loop(w));
-  return {
+  const load: Load = {
     acked,
     failures,
     ackedSince: (t) => acked.filter((a) => a.at > t).length,
@@ -57,6 +63,8 @@ export function startLoad(producer: Producer, o: { topic: string; workers?: numb
       await Promise.all(loops);
     },
   };
+  o.loads?.push(load);
+  return load;
 }
 
 export interface StoredCheck {

@@ -12,6 +12,7 @@ import { subjects, type TopicConfig } from "../../src/protocol/index.js";
 import { connectNats } from "../../src/runtime/nats.js";
 import { requestJson } from "../../src/runtime/request.js";
 import { startNatsServer, type NatsServer } from "./nats-server.js";
+import type { Load } from "./acked-load.js";
 import { ReplicaGroup, type ReplicaGroupOptions } from "./replica-group.js";
 import { waitUntil } from "./wait.js";
 
@@ -22,6 +23,8 @@ export interface FailoverCtx {
   group: ReplicaGroup;
   /** Closed after the test when a test set it. */
   producer?: Producer;
+  /** Loads started on the producer (startLoad's `loads`): stopped after the test, before the producer closes. */
+  loads: Load[];
 }
 
 export type GroupSettings = Omit<ReplicaGroupOptions, "server" | "nc" | "dir">;
@@ -34,9 +37,11 @@ export function failoverSuite(name: string, settings: GroupSettings = {}) {
     ctx.server = await startNatsServer({ jetstream: false });
     ctx.nc = await connectNats(ctx.server.url, "failover-test");
     ctx.dir = mkdtempSync(join(tmpdir(), "rbus-failover-"));
+    ctx.loads = [];
     ctx.group = await ReplicaGroup.start({ ...settings, server: ctx.server, nc: ctx.nc, dir: ctx.dir });
   });
   test.after.each(async (ctx) => {
+    await Promise.all(ctx.loads.map((l) => l.stop()));
     await ctx.producer?.close().catch(() => undefined);
     ctx.producer = undefined;
     await ctx.group?.close();

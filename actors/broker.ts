@@ -13,6 +13,8 @@ import {
   type ConsumerMembers,
   type ConfigSnapshot,
   type RoleEvent,
+  ErrorCode,
+  RbusError,
 } from "../src/protocol/index.js";
 import { MessageStore, type StoreOptions } from "../src/store/index.js";
 import { silentLogger, type Logger } from "../src/runtime/log.js";
@@ -195,7 +197,9 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   const admin = adminHandlers(ctx, consumers);
   const status = (msg: { data: Uint8Array }) => {
     parseObject(msg.data);
-    const reg = registrationActor!.getSnapshot();
+    // served a moment before the registration loop exists
+    if (!registrationActor) throw new RbusError(ErrorCode.BROKER_BUSY, `${group}.${replica} is starting; ask again in a moment`);
+    const reg = registrationActor.getSnapshot();
     return {
       ...registration(),
       registration: reg.value,

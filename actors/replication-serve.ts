@@ -67,7 +67,8 @@ export function serveReplication(opts: ServeOptions) {
     const diverged = master.divergence(req, head());
     if (diverged) return encodeFetchReply(diverged);
     master.acknowledge(req.replica, req.offset);
-    await master.hold(req.offset, req.waitMs);
+    // a slave that does not know the commit offset yet learns it now: its consumers wait for it
+    if (req.commit === undefined || req.commit >= store.commitOffset) await master.hold(req.offset, req.waitMs);
     if (!master.isActive) return encodeFetchReply({ ...head(), status: FetchStatus.notMaster });
     const bytes = req.offset < store.maxPhysicalOffset ? store.readRaw(req.offset, req.maxBytes) : undefined;
     return encodeFetchReply({ ...head(), status: FetchStatus.ok }, bytes);

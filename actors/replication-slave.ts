@@ -87,7 +87,7 @@ export class SlaveDuty {
     while (gen === this.generation) {
       const req: FetchRequest = {
         replica: this.opts.replica, term: this.term, offset: store.maxPhysicalOffset, lastTerm: store.lastTerm,
-        maxBytes: this.opts.maxBytes, waitMs: this.opts.waitMs,
+        maxBytes: this.opts.maxBytes, waitMs: this.opts.waitMs, commit: store.commitOffset,
       };
       let data: Uint8Array;
       try {

@@ -13,7 +13,7 @@ import { askVote, handleEffects, roleMachine } from "../machines/role.js";
 import { decodeFetchReply, ErrorCode, RbusError, type Role } from "../src/protocol/index.js";
 import { ElectionState, type MessageStore } from "../src/store/index.js";
 import type { Logger } from "../src/runtime/log.js";
-import type { Clock, GroupTransport } from "./group-transport.js";
+import { isGone, type Clock, type GroupTransport } from "./group-transport.js";
 import { MasterDuty, type CommitOutcome } from "./replication-master.js";
 import { serveReplication, type ConfigSource } from "./replication-serve.js";
 import { SlaveDuty } from "./replication-slave.js";
@@ -88,7 +88,7 @@ export function startReplication(opts: ReplicationOptions): Replication {
     for (const l of listeners) l(e);
   };
   // fine ticks: random election timeouts that fall on the same tick would still collide
-  const tickMs = Math.max(5, Math.floor(opts.electionTimeoutMs / 50));
+  const tickMs = Math.max(5, Math.floor(opts.electionTimeoutMs / 100));
   // A held fetch is answered within waitMs; one that is not answered soon after means the master is
   // paused, cut off or gone, and the next fetch finds out which (no responders: gone). Short holds keep
   // that discovery well inside the election timeout, for a few idle fetches a second; the answer has
@@ -204,12 +204,24 @@ export function startReplication(opts: ReplicationOptions): Replication {
     });
   };
 
-  /** Tells every other replica that this one is master of `term`, so that each starts fetching at once. */
+  /**
+   * Tells every other replica that this one is master of `term`, so that
+   * each starts fetching at once; repeated until that replica has fetched
+   * (it may still be starting), or this term's mastership ends. A slave
+   * that never heard would campaign and depose a healthy master.
+   */
   const announce = (term: number) => {
     const body = new TextEncoder().encode(JSON.stringify({ term, master: replica }));
-    for (let r = 0; r < opts.replicas; r++) {
-      if (r !== replica) opts.transport.request(r, "ha.begin", body, opts.electionTimeoutMs).catch(() => undefined);
-    }
+    const until = clock.now() + 4 * opts.electionTimeoutMs;
+    const still = () => !stopped && snapshot().role === "master" && snapshot().term === term && clock.now() < until;
+    const tell = (r: number) => {
+      if (!still() || fetchSeen.get(r)?.term === term) return;
+      opts.transport.request(r, "ha.begin", body, fetchTimeoutMs).then(
+        () => undefined,
+        () => clock.set(() => tell(r), Math.max(50, tickMs * 5)),
+      );
+    };
+    for (let r = 0; r < opts.replicas; r++) if (r !== replica) tell(r);
   };
 
   /**
@@ -232,6 +244,28 @@ export function startReplication(opts: ReplicationOptions): Replication {
     );
   };
 
+  /**
+   * Someone asks for a pre-vote while this replica still hears its master:
+   * it may know something we do not yet (our own fetch may be waiting on a
+   * master that died holding it). One fetch that may not be held finds out
+   * at once: no responders means the master is gone, and our next answer
+   * is yes instead of a fetch timeout later.
+   */
+  let probing = false;
+  const probeMaster = async () => {
+    const { role, term, master: m } = snapshot();
+    if (probing || role !== "slave" || m === null || m === replica) return;
+    probing = true;
+    const ask = { replica, term, offset: store.maxPhysicalOffset, lastTerm: store.lastTerm, maxBytes: 1, waitMs: 0 };
+    try {
+      await opts.transport.request(m, "ha.fetch", new TextEncoder().encode(JSON.stringify(ask)), fetchTimeoutMs);
+    } catch (err) {
+      if (isGone(err) && !stopped) actor.send({ type: "MASTER_GONE", master: m, term });
+    } finally {
+      probing = false;
+    }
+  };
+
   const serving = serveReplication({
     replica, store, transport: opts.transport, master, config: opts.config, log,
     term: () => snapshot().term,
@@ -248,11 +282,20 @@ export function startReplication(opts: ReplicationOptions): Replication {
     },
     voteReply: (request) => {
       const r = askVote(actor, { ...request, local: { lastTerm: store.lastTerm, lastOffset: store.maxPhysicalOffset } });
+      if (request.preVote && !r.granted) void probeMaster();
       return { from: replica, term: r.term, granted: r.granted, preVote: r.preVote, master: r.master ?? -1 };
     },
   });
 
-  const unwatch = opts.transport.onConnection((up) => actor.send({ type: up ? "RECONNECTED" : "DISCONNECTED" }));
+  let lastRole: Extract<ReplicationEvent, { type: "role" }> | undefined;
+  listeners.add((e) => {
+    if (e.type === "role") lastRole = e;
+  });
+  const unwatch = opts.transport.onConnection((up) => {
+    actor.send({ type: up ? "RECONNECTED" : "DISCONNECTED" });
+    // a role change made while cut off was published into a dead connection: say it again
+    if (up && lastRole) publish({ ...lastRole, at: clock.now() });
+  });
   let last = clock.now();
   let ticker: unknown;
   const tick = () => {

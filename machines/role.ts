@@ -25,6 +25,13 @@ const ev = <T extends RoleEvent["type"]>(event: RoleEvent, _type: T) => event as
 const tickMs = (event: RoleEvent) => (event.type === "TICK" ? event.elapsedMs : 0);
 const leased = (c: RoleContext) => c.master !== null && !c.masterGone && c.elapsedMs < c.electionTimeoutMs;
 const fresh = (c: RoleContext) => ({ elapsedMs: 0, timeoutMs: randomTimeout(c.electionTimeoutMs, c.random) });
+/**
+ * A campaign's own timeout. When NATS said the master is gone, a split vote
+ * is retried after [base/4, base/2), not a whole base or two: nobody else
+ * can be master, so waiting longer only delays the group.
+ */
+const campaignClock = (c: RoleContext) =>
+  c.masterGone ? { elapsedMs: 0, timeoutMs: randomTimeout(Math.max(1, Math.floor(c.electionTimeoutMs / 4)), c.random) } : fresh(c);
 const follow = (reason: RoleReason) => ({ type: "follow", params: { reason } }) as const;
 const report = (role: PublicRole) => ({ type: "report", params: { role } }) as const;
 const answer = (role: Role) => ({ type: "answerVote", params: { role } }) as const;
@@ -71,13 +78,13 @@ export const roleMachine = setup({
     prepareTransfer: assign(({ context, event }) => ({ term: Math.max(context.term, ev(event, "TRANSFER_NOW").term), transfer: true })),
     startPreVote: enqueueActions(({ context, enqueue }) => {
       const campaign = { term: context.term + 1, preVote: true, transfer: false };
-      enqueue.assign({ ...fresh(context), master: null, campaign, transfer: false, granted: [context.replica], rejected: [], hint: null });
+      enqueue.assign({ ...campaignClock(context), master: null, campaign, transfer: false, granted: [context.replica], rejected: [], hint: null });
       if (context.replicas > 1) enqueue.emit({ type: "requestVotes", ...campaign });
     }),
     startVote: enqueueActions(({ context, enqueue }) => {
       const term = context.term + 1;
       const campaign = { term, preVote: false, transfer: context.transfer };
-      enqueue.assign({ ...fresh(context), term, votedFor: context.replica, master: null, campaign, granted: [context.replica], rejected: [], hint: null });
+      enqueue.assign({ ...campaignClock(context), term, votedFor: context.replica, master: null, campaign, granted: [context.replica], rejected: [], hint: null });
       enqueue.emit({ type: "persist", term, votedFor: context.replica });
       if (context.replicas > 1) enqueue.emit({ type: "requestVotes", ...campaign });
     }),

@@ -18,6 +18,8 @@ export interface FetchRequest {
   maxBytes: number;
   /** How long the master may hold the request when there is nothing new. */
   waitMs: number;
+  /** The commit offset the asker knows: a master with a newer one answers at once instead of holding. */
+  commit?: number;
 }
 
 export const FetchStatus = { ok: "OK", truncate: "TRUNCATE", notMaster: "NOT_MASTER", reset: "RESET" } as const;
@@ -64,6 +66,7 @@ export function decodeFetchRequest(data: Uint8Array): FetchRequest {
     lastTerm: int(o, "lastTerm"),
     maxBytes: int(o, "maxBytes", 1, 64 * 1024 * 1024),
     waitMs: int(o, "waitMs", 0, 60_000),
+    ...(o.commit === undefined ? {} : { commit: int(o, "commit") }),
   };
 }
 

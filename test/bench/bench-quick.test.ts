@@ -15,7 +15,7 @@ const test = suite("make bench-quick");
 test("runs every scenario and writes JSON and Markdown with figures", async () => {
   const out = mkdtempSync(join(tmpdir(), "rbus-bench-test-"));
   try {
-    const proc = spawn(process.execPath, [script, "--quick", "--out", out], { stdio: ["ignore", "pipe", "pipe"], timeout: 180_000 });
+    const proc = spawn(process.execPath, [script, "--quick", "--out", out], { stdio: ["ignore", "pipe", "pipe"], timeout: 300_000 });
     let stderr = "";
     proc.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
     proc.stdout.resume();
@@ -24,7 +24,9 @@ test("runs every scenario and writes JSON and Markdown with figures", async () =
     assert.match(stderr, /\(a\) 100 B/, "it shows progress");
     const report = JSON.parse(readFileSync(join(out, "benchmarks-quick.json"), "utf8")) as Report;
     const scenarios = new Set(report.rows.map((r) => r.scenario.slice(0, 3)));
-    assert.equal([...scenarios].sort(), ["(a)", "(b)", "(c)", "(d)", "(e)", "(f)"]);
+    assert.equal([...scenarios].sort(), ["(a)", "(b)", "(c)", "(d)", "(e)", "(f)", "(h)"]);
+    // (g), the replicated groups, is a section of its own
+    assert.ok(report.replicated, "the replicated-groups section");
     for (const row of report.rows) {
       assert.ok(Number.isFinite(row.rocketbus) && row.rocketbus > 0, `${row.scenario} ${row.metric}: ${row.rocketbus}`);
       assert.ok(row.jetstream === undefined || (Number.isFinite(row.jetstream) && row.jetstream > 0), `${row.scenario} JetStream`);
@@ -33,6 +35,7 @@ test("runs every scenario and writes JSON and Markdown with figures", async () =
     const md = readFileSync(join(out, "BENCHMARKS-quick.md"), "utf8");
     assert.match(md, /\| \(a\) produce, 100 B \| throughput \(msgs\/s\) \|/);
     assert.match(md, /÷ JetStream/);
+    assert.match(md, /Replicated groups/);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

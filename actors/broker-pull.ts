@@ -125,8 +125,7 @@ function reply(ctx: BrokerContext, req: PullRequest, got: GetResult): Uint8Array
   const s = status(got, req);
   const budget = ctx.replyBudget();
   let nextOffset = s === PullStatus.NO_NEW_MSG ? req.offset : got.nextOffset;
-  const firstAt = got.records[0] ? recordPhysicalOffset(got.records[0], 0) : got.messages[0]?.commitLogOffset;
-  const moveTo = readFrom(ctx, firstAt ?? ctx.store.maxPhysicalOffset);
+  const moveTo = readFrom(ctx, ...readSpan(ctx, got));
   if (req.format === "binary") {
     const first = got.records[0];
     // The store returns at least one record even past maxBytes: alone, it may still not fit.
@@ -153,6 +152,21 @@ function reply(ctx: BrokerContext, req: PullRequest, got: GetResult): Uint8Array
     data = encodeJson(body());
   }
   return data;
+}
+
+/** Where the records a read returned start and end in the commit log (the log end for an empty read). */
+function readSpan(ctx: BrokerContext, got: GetResult): [number, number] {
+  const end = ctx.store.maxPhysicalOffset;
+  const { records, messages } = got;
+  if (records.length > 0) {
+    const last = records.at(-1)!;
+    return [recordPhysicalOffset(records[0]!, 0), recordPhysicalOffset(last, 0) + last.length];
+  }
+  if (messages.length > 0) {
+    const last = messages.at(-1)!;
+    return [messages[0]!.commitLogOffset, last.commitLogOffset + last.size];
+  }
+  return [end, end];
 }
 
 function recordTooLarge(req: PullRequest, m: { queueOffset: number; commitLogOffset: number }, bytes: number, budget: number) {

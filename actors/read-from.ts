@@ -11,10 +11,12 @@ const FRESH_FETCH_MS = 5000;
 
 /**
  * The address to name in the reply's readFrom, or undefined to stay.
- * `readAt` is the commit-log offset of the first message read (or the log
- * end when the read found nothing).
+ * `readAt` is the commit-log offset of the first message read, `readTo`
+ * where the last one ends (both the log end when the read found nothing):
+ * the master judges how far behind the read starts, a slave how close to
+ * the end the consumer will be after it.
  */
-export function readFrom(ctx: BrokerContext, readAt: number): string | undefined {
+export function readFrom(ctx: BrokerContext, readAt: number, readTo: number): string | undefined {
   if (ctx.replicas === 1) return undefined;
   const repl = ctx.replication;
   const limit = ctx.readFromSlaveBytes;
@@ -29,7 +31,7 @@ export function readFrom(ctx: BrokerContext, readAt: number): string | undefined
   }
   const master = repl.master();
   if (master === null || master === ctx.replica) return undefined;
-  const caughtUp = end - readAt < limit / 2;
+  const caughtUp = end - readTo < limit / 2;
   const lagging = repl.lagBytes() > limit / 2;
   return caughtUp || lagging ? ctx.address(master) : undefined;
 }

@@ -4,11 +4,17 @@
 // template topic TBW102, with 4 queues per group, as RocketMQ does: the
 // broker creates the topic on the first message. Routes are refreshed in
 // the background every refreshMs, and at once after a failure.
+//
+// A route in which no group has a master for now (every group electing, as
+// after a NATS restart) still gives sends somewhere to wait: the queues of
+// its masterless groups. Their batches go through the producer's retry
+// path, which fetches the route again until a master is back or the
+// budget is spent, instead of failing at once.
 import { AUTO_CREATE_TOPIC, ErrorCode, RbusError, type RouteData } from "../protocol/index.js";
 import type { Logger } from "../runtime/log.js";
 import type { Lane } from "./batcher.js";
-import { writableQueues, type MessageQueue, type RouteCache } from "./route-cache.js";
-
+import { masterlessQueues, writableQueues, type MessageQueue, type RouteCache } from "./route-cache.js";
+import { backoffMs, isRetriable, sleep } from "./send-retry.js";
 
 /** RocketMQ's defaultTopicQueueNums. */
 export const AUTO_CREATE_QUEUES = 4;
@@ -19,7 +25,11 @@ export interface TopicInfo {
   queues: MessageQueue[];
   /** The lane of each queue's group, parallel to `queues`: the hot path's only lookup. */
   lanes: Lane[];
-  /** Lanes for messages that must stay on their queue, by group. */
+  /** Writable queues of groups with no master in this route now; used only when `queues` is empty. */
+  masterless: MessageQueue[];
+  /** The lane of each masterless queue's group, parallel to `masterless`. */
+  masterlessLanes: Lane[];
+  /** Lanes for messages that must stay on their queue, by group (masterless groups too). */
   pinned: Map<string, Lane>;
   /** Refresh in the background after this time. */
   expiresAt: number;
@@ -72,13 +82,16 @@ export class Lanes {
 
   topicInfo(route: RouteData, autoCreated: boolean, expiresAt: number): TopicInfo {
     const queues = writableQueues(route);
+    const masterless = masterlessQueues(route);
     const pinned = new Map<string, Lane>();
-    for (const q of queues) if (!pinned.has(q.group)) pinned.set(q.group, this.get(route.topic, q.group, true));
+    for (const q of [...queues, ...masterless]) if (!pinned.has(q.group)) pinned.set(q.group, this.get(route.topic, q.group, true));
     return {
       topic: route.topic,
       route,
       queues,
       lanes: queues.map((q) => this.get(route.topic, q.group, false)),
+      masterless,
+      masterlessLanes: masterless.map((q) => this.get(route.topic, q.group, false)),
       pinned,
       expiresAt,
       autoCreated,
@@ -122,6 +135,24 @@ export class PublishRoutes {
   get(topic: string): Promise<TopicInfo> {
     const info = this.cached(topic, Date.now());
     return info !== undefined ? Promise.resolve(info) : this.load(topic);
+  }
+
+  /**
+   * get(), asking again after a backoff while no NameServer answers (NO_RESPONDERS
+   * or TIMEOUT: NATS is restarting, or the NameServers are not back on it yet),
+   * until `endsAt`. Only a topic without a route yet waits here.
+   */
+  async getWithin(topic: string, endsAt: number): Promise<TopicInfo> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.get(topic);
+      } catch (err) {
+        const wait = backoffMs(attempt);
+        if (!isRetriable(err) || Date.now() + wait >= endsAt) throw err;
+        this.opts.log.debug("no route yet; asking again", { topic, error: String(err), waitMs: wait });
+        await sleep(wait);
+      }
+    }
   }
 
   /** A send succeeded. On a borrowed route the broker has now created the topic: ask for its own route. */

@@ -9,7 +9,11 @@
 // Both retry along one path (`deliver`, decisions in send-retry.ts): a
 // replica that is not master names the master and the attempt goes there at
 // once; a group with no master for now is retried after a route refresh,
-// elsewhere when the message may move, until retryBudgetMs is spent.
+// elsewhere when the message may move, until retryBudgetMs is spent. When
+// no group has a master (all of them electing, as after a NATS restart),
+// sendAsync still batches the message, on a masterless group's queue, and
+// the batch waits on that path; a topic whose route no NameServer gives yet
+// is asked for again within the same budget.
 //
 // Every send and send.batch carries its deadline (Rbus-Deadline): a broker
 // that gets to it after the producer stopped waiting drops it unstored, so
@@ -176,9 +180,11 @@ export class Producer {
   /** Sends one message and waits for the broker to store it. */
   async send<A>(msg: Message, opts?: SendOptions<A>): Promise<SendResult> {
     this.running();
-    const entry = prepare(msg, this.limit, Date.now(), this.limitSource);
+    const began = Date.now();
+    const entry = prepare(msg, this.limit, began, this.limitSource);
     let queueId = -1;
-    return this.deliver(await this.publish.get(entry.topic), {
+    const info = await this.publish.getWithin(entry.topic, began + this.retryBudgetMs);
+    return this.deliver(info, began, {
       topic: entry.topic,
       api: "send",
       pinned: opts?.selector !== undefined || msg.queueId !== undefined,
@@ -212,9 +218,15 @@ export class Producer {
       return Promise.reject(err);
     }
     const info = this.publish.cached(entry.topic, now);
-    if (info === undefined || opts !== undefined || entry.queueId >= 0) return this.sendAsyncSlow(batcher, entry, msg, opts);
+    if (info === undefined || opts !== undefined || entry.queueId >= 0) return this.sendAsyncSlow(batcher, entry, now, msg, opts);
     const at = this.rr.next(info.queues, this.faults);
-    if (at < 0) return Promise.reject(noWritableQueue(info));
+    if (at < 0) {
+      try {
+        return batcher.add(this.masterlessLane(info, entry), entry);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     entry.queueId = info.queues[at]!.queueId;
     return batcher.add(info.lanes[at]!, entry);
   }
@@ -254,9 +266,9 @@ export class Producer {
    * The message counts against `writable` while its route loads, and close()
    * waits until it reaches the batcher.
    */
-  private sendAsyncSlow<A>(batcher: Batcher, entry: PreparedEntry, msg: Message, opts?: SendOptions<A>): Promise<SendResult> {
+  private sendAsyncSlow<A>(batcher: Batcher, entry: PreparedEntry, began: number, msg: Message, opts?: SendOptions<A>): Promise<SendResult> {
     batcher.reserve();
-    const routed = this.publish.get(entry.topic).then(
+    const routed = this.publish.getWithin(entry.topic, began + this.retryBudgetMs).then(
       (info) => {
         let lane: Lane;
         try {
@@ -266,9 +278,11 @@ export class Producer {
             lane = info.pinned.get(pinned.group)!;
           } else {
             const at = this.rr.next(info.queues, this.faults);
-            if (at < 0) throw noWritableQueue(info);
-            entry.queueId = info.queues[at]!.queueId;
-            lane = info.lanes[at]!;
+            if (at < 0) lane = this.masterlessLane(info, entry);
+            else {
+              entry.queueId = info.queues[at]!.queueId;
+              lane = info.lanes[at]!;
+            }
           }
         } catch (err) {
           batcher.unreserve();
@@ -291,7 +305,7 @@ export class Producer {
   private sendBatch(batch: Batch): Promise<BatchSendResult> {
     const { topic, pinned } = batch.lane;
     let group = batch.lane.group;
-    return this.deliver(this.publish.peek(topic)!, {
+    return this.deliver(this.publish.peek(topic)!, Date.now(), {
       topic,
       api: "send.batch",
       pinned,
@@ -314,8 +328,8 @@ export class Producer {
    * route again and try another group (or, pinned or alone, the same one
    * after a backoff), until the time budget is spent.
    */
-  private async deliver<T>(first: TopicInfo, d: Delivery<T>): Promise<T> {
-    const endsAt = Date.now() + this.retryBudgetMs;
+  private async deliver<T>(first: TopicInfo, began: number, d: Delivery<T>): Promise<T> {
+    const endsAt = began + this.retryBudgetMs;
     const budget = { endsAt, retries: this.retries };
     const tried: string[] = [];
     let info = first;
@@ -398,6 +412,19 @@ export class Producer {
     if (moved) this.log.debug("queued batches moved off a group that was shut out", { group, batches: moved });
   }
 
+  /**
+   * No group of the route has a master now: a queue of a group that has
+   * none yet, so that the batch waits for one along the retry path (which
+   * moves it to whichever group comes back first). Throws when the topic
+   * is not writable at all.
+   */
+  private masterlessLane(info: TopicInfo, entry: PreparedEntry): Lane {
+    const at = this.rr.next(info.masterless);
+    if (at < 0) throw noWritableQueue(info);
+    entry.queueId = info.masterless[at]!.queueId;
+    return info.masterlessLanes[at]!;
+  }
+
   private nextQueue(info: TopicInfo, avoid: string | undefined): MessageQueue {
     const at = this.rr.next(info.queues, this.faults, avoid);
     if (at < 0) throw noWritableQueue(info);
@@ -407,19 +434,21 @@ export class Producer {
   /** The queue a selector or a pinned queueId asks for, checked against the route; undefined for round-robin. */
   private pinnedQueue<A>(info: TopicInfo, entry: PreparedEntry, msg: Message, opts?: SendOptions<A>): MessageQueue | undefined {
     if (opts?.selector) {
-      const want = opts.selector(info.queues, msg, opts.arg as A);
-      const q = info.queues.find((x) => x.group === want?.group && x.queueId === want.queueId);
+      // With no master anywhere, the choice among all writable queues: the one it makes once every group is back.
+      const queues = info.queues.length > 0 ? info.queues : info.masterless;
+      const want = opts.selector(queues, msg, opts.arg as A);
+      const q = queues.find((x) => x.group === want?.group && x.queueId === want.queueId);
       if (!q) throw new BadRequestError(`the selector chose ${JSON.stringify(want)}, which is not a writable queue of "${info.topic}"`);
       return q;
     }
     if (msg.queueId === undefined) return undefined;
     const group = opts?.group;
-    const q = info.queues.find((x) => x.queueId === msg.queueId && (group === undefined || x.group === group));
+    const match = (x: MessageQueue) => x.queueId === msg.queueId && (group === undefined || x.group === group);
+    // A queue whose group has no master for now (a failover) is still its queue: the send waits for the master.
+    const q = info.queues.find(match) ?? info.masterless.find(match);
     if (q) return q;
-    if (group !== undefined && !info.queues.some((x) => x.group === group)) throw noMaster(info.topic, group);
-    // The queue exists but its group has no master in the route for now (a failover): retried.
-    const masterless = info.route.queues.find((x) => x.writeQueues > msg.queueId! && (group === undefined || x.group === group));
-    if (masterless && !info.queues.some((x) => x.group === masterless.group)) throw noMaster(info.topic, masterless.group);
+    const known = (x: MessageQueue) => x.group === group;
+    if (group !== undefined && !info.queues.some(known) && !info.masterless.some(known)) throw noMaster(info.topic, group);
     throw new BadRequestError(`topic "${info.topic}" has no writable queue ${msg.queueId}${group ? ` in group ${group}` : ""}`);
   }
 

@@ -97,10 +97,23 @@ export class RouteCache {
 
 /** Queues a producer may write to, in a stable order: group by group, queue id by queue id. */
 export function writableQueues(route: RouteData): MessageQueue[] {
+  return writable(route, true);
+}
+
+/**
+ * Writable queues of the groups that have no master in the route now (an
+ * election, or replicas not registered again after a NATS restart): where a
+ * send waits for the next master, within its retry budget.
+ */
+export function masterlessQueues(route: RouteData): MessageQueue[] {
+  return writable(route, false);
+}
+
+function writable(route: RouteData, withMaster: boolean): MessageQueue[] {
   const out: MessageQueue[] = [];
   for (const q of route.queues) {
     if (q.perm !== "rw" && q.perm !== "w") continue;
-    if (!masterOf(route.groups.find((g) => g.group === q.group))) continue;
+    if ((masterOf(route.groups.find((g) => g.group === q.group)) !== undefined) !== withMaster) continue;
     for (let i = 0; i < q.writeQueues; i++) out.push({ topic: route.topic, group: q.group, queueId: i });
   }
   return out;

@@ -45,6 +45,9 @@ export const MAX_HINT_HOPS = 3;
 /** Backoff before retrying the same group: 50, 100, 200, then 400 ms. */
 const BACKOFF_MS = [50, 100, 200, 400] as const;
 
+/** The backoff before the next try after `n` failed ones in a row. */
+export const backoffMs = (n: number): number => BACKOFF_MS[Math.min(n, BACKOFF_MS.length - 1)]!;
+
 export type RetryStep =
   | { kind: "give-up" }
   /** Retry at once at this address (the master a NOT_MASTER named). */
@@ -71,7 +74,7 @@ export function retryStep(err: unknown, s: AttemptState, budget: RetryBudget): R
   if (s.hintAddress !== undefined && s.hintAddress !== s.address && s.hops < MAX_HINT_HOPS) {
     return { kind: "master", address: s.hintAddress };
   }
-  const backoff = BACKOFF_MS[Math.min(s.refreshes, BACKOFF_MS.length - 1)]!;
+  const backoff = backoffMs(s.refreshes);
   return { kind: "refresh", backoffMs: Math.min(backoff, Math.max(0, budget.endsAt - s.now)) };
 }
 

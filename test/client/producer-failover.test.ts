@@ -7,7 +7,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { startNameServer, type NameServerHandle } from "../../actors/nameserver.js";
-import { Producer, type ProducerOptions } from "../../src/client/producer.js";
+import { Producer, selectByKey, type ProducerOptions } from "../../src/client/producer.js";
 import { decodeJson, decodeMsgId, ErrorCode, RbusError, subjects, type RouteData, type SendResult } from "../../src/protocol/index.js";
 import { requestJson } from "../../src/runtime/request.js";
 import { startNatsServer, type NatsServer } from "../harness/nats-server.js";
@@ -134,6 +134,55 @@ test("a master gone for 1.5 s (no responders until the new master registers): se
   assert.ok(took >= 1500 && took < 5000, `sends waited out the failover (${took} ms)`);
   assert.is(ctx.replicas[2]!.count("send") + ctx.replicas[2]!.count("send.batch") > 0, true);
   assert.is(ctx.replicas[0]!.requests.length, 0, "nothing reached the dead master");
+});
+
+test("no group has a master in the route (every replica electing): sendAsync, pinned and ordered sends wait for one", async (ctx) => {
+  for (const r of ctx.replicas) await r.register("candidate", 2);
+  for (const r of ctx.replicas) await r.up();
+  await waitUntil("the route names no master", async () => {
+    const route = await requestJson<RouteData>(ctx.nc, subj.ns.route, { topic: TOPIC }).catch(() => undefined);
+    return route !== undefined && route.groups[0]!.replicas.every((r) => r.role !== "master");
+  });
+  const p = await producer(ctx, { sendTimeoutMs: 500 });
+  const failures: string[] = [];
+  const watch = (s: Promise<SendResult>) => s.catch((err: unknown) => void failures.push(String(err)));
+  const started = Date.now();
+  const sends = [
+    p.send({ topic: TOPIC, body: "sync" }),
+    p.sendAsync({ topic: TOPIC, body: "first" }), // no route cached yet: the slow path
+    ...Array.from({ length: 20 }, (_, i) => p.sendAsync({ topic: TOPIC, body: `a${i}` })), // the masterless route cached
+    p.sendAsync({ topic: TOPIC, body: "pinned", queueId: 2 }),
+    p.sendAsync({ topic: TOPIC, body: "ordered", keys: "k1" }, { selector: selectByKey }),
+  ].map(watch);
+  // the length of the election: the scenario, not a wait for state
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal(failures, [], "nothing failed while no master was known");
+  await group(ctx, 2, 1);
+  const results = await Promise.all(sends);
+  assert.equal(failures, []);
+  assert.ok(results.every((r) => r?.status === "SEND_OK"), "every send acknowledged");
+  assert.ok(Date.now() - started >= 1000, "they waited for the master");
+  assert.is(results[results.length - 2]!.queueId, 2, "the pinned message kept its queue");
+  assert.is(ctx.replicas[1]!.count("send") + ctx.replicas[1]!.count("send.batch") > 0, true);
+});
+
+test("no NameServer answers yet (NATS restarting): the first send of a topic asks again within the budget", async (ctx) => {
+  await group(ctx, 1);
+  for (const r of ctx.replicas) await r.up();
+  await ctx.ns.stop();
+  const p = await producer(ctx, { sendTimeoutMs: 500 });
+  const failures: string[] = [];
+  const sends = [p.send({ topic: TOPIC, body: "sync" }), p.sendAsync({ topic: TOPIC, body: "async" })].map((s) =>
+    s.catch((err: unknown) => void failures.push(String(err))),
+  );
+  // the NameServers' absence: the scenario, not a wait for state
+  await new Promise((r) => setTimeout(r, 800));
+  assert.equal(failures, [], "nothing failed while no NameServer answered");
+  ctx.ns = await startNameServer({ nc: ctx.nc, id: "ns-2" });
+  await group(ctx, 1);
+  const results = await Promise.all(sends);
+  assert.equal(failures, []);
+  assert.ok(results.every((r) => r?.status === "SEND_OK"), "both acknowledged");
 });
 
 test("a group down for longer than the budget: the send fails with the last error and its attempts", async (ctx) => {

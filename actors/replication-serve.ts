@@ -48,6 +48,8 @@ export interface ServeOptions {
 }
 
 const EMPTY = new Uint8Array(0);
+/** How long a fetch from a slave that has not heard the latest commit offset may be held. */
+const COMMIT_NEWS_WAIT_MS = 5;
 
 export function serveReplication(opts: ServeOptions) {
   const { store, transport, master } = opts;
@@ -67,8 +69,11 @@ export function serveReplication(opts: ServeOptions) {
     const diverged = master.divergence(req, head());
     if (diverged) return encodeFetchReply(diverged);
     master.acknowledge(req.replica, req.offset);
-    // a slave that does not know the commit offset yet learns it now: its consumers wait for it
-    if (req.commit === undefined || req.commit >= store.commitOffset) await master.hold(req.offset, req.waitMs);
+    // A slave that does not know the commit offset yet learns it soon: its consumers wait for it.
+    // Soon, not at once: under load the next append comes within the short wait and carries it,
+    // which saves a round trip per batch.
+    const behind = req.commit !== undefined && req.commit < store.commitOffset;
+    await master.hold(req.offset, behind ? Math.min(req.waitMs, COMMIT_NEWS_WAIT_MS) : req.waitMs);
     if (!master.isActive) return encodeFetchReply({ ...head(), status: FetchStatus.notMaster });
     const bytes = req.offset < store.maxPhysicalOffset ? store.readRaw(req.offset, req.maxBytes) : undefined;
     return encodeFetchReply({ ...head(), status: FetchStatus.ok }, bytes);

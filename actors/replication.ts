@@ -298,9 +298,15 @@ export function startReplication(opts: ReplicationOptions): Replication {
   });
   let last = clock.now();
   let ticker: unknown;
+  // A tick that comes very late means this process was not running (SIGSTOP, a stalled host), not
+  // that its master was silent: the messages that waited meanwhile are handled before this timer. So a
+  // tick counts for at most a quarter of the election timeout, as one replica's own pause must not
+  // start an election against a master that is fine (a paused master still steps down: the higher
+  // terms it finds waiting depose it, and check-quorum follows within a timeout).
+  const maxTickMs = Math.max(tickMs, Math.floor(opts.electionTimeoutMs / 4));
   const tick = () => {
     const now = clock.now();
-    actor.send({ type: "TICK", elapsedMs: now - last });
+    actor.send({ type: "TICK", elapsedMs: Math.min(now - last, maxTickMs) });
     last = now;
     if (!stopped) ticker = clock.set(tick, tickMs);
   };

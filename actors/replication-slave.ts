@@ -38,6 +38,13 @@ export interface SlaveOptions {
   waitMs: number;
   /** How long to wait for an answer beyond waitMs. */
   timeoutMs: number;
+  /**
+   * Show readers all this replica holds, not only what the master says is
+   * committed: under manual failover the master never changes, so a
+   * slave's log is always a prefix of the one log there is, and a slave
+   * serves it whole while the master is down (as RocketMQ's slaves do).
+   */
+  visibleToEnd?: boolean;
   events: SlaveEvents;
 }
 
@@ -146,7 +153,7 @@ export class SlaveDuty {
       }
       this.refusedAt = -1;
     }
-    store.setCommitOffset(Math.min(head.commit, store.maxPhysicalOffset));
+    store.setCommitOffset(this.opts.visibleToEnd ? store.maxPhysicalOffset : Math.min(head.commit, store.maxPhysicalOffset));
     return true;
   }
 }

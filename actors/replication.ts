@@ -106,7 +106,7 @@ export function startReplication(opts: ReplicationOptions): Replication {
 
   const slave = new SlaveDuty({
     replica, store, transport: opts.transport, clock, log: log.child({ component: "fetch" }),
-    maxBytes: opts.fetchMaxBytes ?? 4 * 1024 * 1024, waitMs, timeoutMs: fetchTimeoutMs,
+    maxBytes: opts.fetchMaxBytes ?? 4 * 1024 * 1024, waitMs, timeoutMs: fetchTimeoutMs, visibleToEnd: opts.failover === "manual",
     events: {
       heard: (term, m) => {
         // the machine needs to know it heard its master within a timeout, not of every answer: one event a tick

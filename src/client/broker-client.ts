@@ -110,6 +110,11 @@ export interface BrokerClientOptions {
   timeoutMs?: number;
 }
 
+/** The group has no master to answer now (gone, or none named). */
+function isMasterless(err: unknown): boolean {
+  return isCode(err, ErrorCode.NO_RESPONDERS) || isCode(err, ErrorCode.TIMEOUT) || isCode(err, ErrorCode.NOT_MASTER);
+}
+
 export class BrokerClient {
   readonly subj;
   private readonly timeoutMs: number;
@@ -134,6 +139,13 @@ export class BrokerClient {
       throw new RbusError(ErrorCode.NO_RESPONDERS, `broker group ${group} has no master serving ${topic}`);
     }
     return address;
+  }
+
+  /** A slave of `group` the route lists as not dead, if any. */
+  private async liveSlave(topic: string, group: string): Promise<string | undefined> {
+    const route = await this.routes.get(topic).catch(() => undefined);
+    const replicas = route?.groups.find((g) => g.group === group)?.replicas ?? [];
+    return replicas.find((r) => r.role !== "master" && r.liveness === "alive")?.address ?? replicas.find((r) => r.role !== "master" && r.liveness !== "dead")?.address;
   }
 
   /** The replica `q` is read from now: a slave a pull reply named, else undefined (the master). */
@@ -196,7 +208,14 @@ export class BrokerClient {
       r = await this.request(slave, "pull", req, timeoutMs, decode).catch(() => undefined);
       if (r === undefined) this.readFrom.delete(key); // the slave failed: back to the master, now
     }
-    r ??= await this.toMaster(q.topic, q.group, "pull", req, decode, timeoutMs);
+    r ??= await this.toMaster(q.topic, q.group, "pull", req, decode, timeoutMs).catch(async (err: unknown) => {
+      // No master answers (RocketMQ before 4.5 with its master down, or an election under way):
+      // read on from a slave, as RocketMQ's findBrokerAddressInSubscribe does. A slave serves only
+      // what was committed, so nothing read there can vanish.
+      const slave = isMasterless(err) ? await this.liveSlave(q.topic, q.group) : undefined;
+      if (slave === undefined) throw err;
+      return this.request(slave, "pull", req, timeoutMs, decode);
+    });
     if (r.readFrom !== undefined) {
       const master = await this.address(q.topic, q.group).catch(() => undefined);
       if (r.readFrom === master) this.readFrom.delete(key);

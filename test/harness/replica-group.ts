@@ -38,6 +38,8 @@ export interface ReplicaGroupOptions {
   group?: string;
   replicas?: number;
   electionTimeoutMs?: number;
+  /** manual: replica 0 stays master, no election (no --election-timeout is passed). */
+  failover?: "auto" | "manual";
   heartbeatMs?: number;
   ack?: "quorum" | "leader";
   flush?: "sync" | "async";
@@ -95,7 +97,8 @@ export class ReplicaGroup {
       const nats = this.proxies.get(i)?.url ?? url;
       const args = [
         "broker", "--nats", nats, "--group", this.group, "--replica", String(i), "--replicas", String(this.size),
-        "--data", this.dataDir(i), "--election-timeout", String(o.electionTimeoutMs ?? 1000),
+        "--data", this.dataDir(i),
+        ...(o.failover === "manual" ? ["--failover", "manual"] : ["--election-timeout", String(o.electionTimeoutMs ?? 1000)]),
         "--heartbeat-interval", String(o.heartbeatMs ?? 1000), "--ack", o.ack ?? "quorum", "--flush", o.flush ?? "sync",
         ...(o.brokerArgs ?? []),
       ];

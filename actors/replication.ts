@@ -10,73 +10,17 @@
 // producer's reply (waitCommitted, under ack=quorum).
 import { createActor, type Actor } from "xstate";
 import { askVote, handleEffects, roleMachine } from "../machines/role.js";
-import { decodeFetchReply, ErrorCode, RbusError, type Role } from "../src/protocol/index.js";
-import { ElectionState, type MessageStore } from "../src/store/index.js";
-import type { Logger } from "../src/runtime/log.js";
-import { isGone, type Clock, type GroupTransport } from "./group-transport.js";
-import { MasterDuty, type CommitOutcome } from "./replication-master.js";
-import { serveReplication, type ConfigSource } from "./replication-serve.js";
+import type { Role } from "../src/protocol/index.js";
+import { ElectionState } from "../src/store/index.js";
+import { MasterDuty } from "./replication-master.js";
+import { MasterDiscovery } from "./replication-discovery.js";
+import { serveReplication } from "./replication-serve.js";
+import { transferMastership } from "./replication-transfer.js";
+import type { Replication, ReplicationEvent, ReplicationOptions, ReplicationStatus } from "./replication-types.js";
 import { SlaveDuty } from "./replication-slave.js";
 import { syncConfig } from "./replication-config.js";
 
-export type Failover = "auto" | "manual";
-export type AckLevel = "quorum" | "leader";
-
-export interface ReplicationOptions {
-  group: string;
-  replica: number;
-  replicas: number;
-  failover: Failover;
-  ack: AckLevel;
-  electionTimeoutMs: number;
-  store: MessageStore;
-  transport: GroupTransport;
-  clock: Clock;
-  random?: () => number;
-  log: Logger;
-  /** Topic configs and consumer offsets, copied from master to slaves. */
-  config?: ConfigSource;
-  /** The store fsyncs before each put resolves: count only what is on this replica's disk toward the majority. */
-  syncFlush?: boolean;
-  /** Largest chunk of log one fetch carries (default 4 MiB, at most what one message on the bus may carry). */
-  fetchMaxBytes?: number;
-  /** An inspector for the role machine (rbus.inspect.<node>). */
-  inspect?: Parameters<typeof createActor>[1] extends infer O ? (O extends { inspect?: infer I } ? I : never) : never;
-}
-
-export type ReplicationEvent =
-  | { type: "role"; role: Role; term: number; master: number | null; reason: string; at: number }
-  | { type: "truncated"; from: number; to: number; term: number; at: number }
-  | { type: "election"; outcome: "started" | "won"; term: number; preVote: boolean; transfer: boolean; votes: number; at: number };
-
-export interface ReplicationStatus {
-  role: Role;
-  term: number;
-  master: number | null;
-  failover: Failover;
-  ack: AckLevel;
-  replicas: number;
-  commit: number;
-  end: number;
-  /** On a slave: how far its log is behind the master's, by the master's last answer. */
-  lagBytes: number;
-  followers: Array<{ replica: number; end: number; lagBytes: number; lastFetchAgoMs: number }>;
-}
-
-export interface Replication {
-  role(): Role;
-  term(): number;
-  master(): number | null;
-  /** Whether sends may be taken now (master, and not handing over). */
-  writable(): boolean;
-  waitCommitted(end: number, timeoutMs: number): Promise<CommitOutcome>;
-  status(): ReplicationStatus;
-  on(listener: (e: ReplicationEvent) => void): () => void;
-  transferTo(replica: number | undefined, timeoutMs: number): Promise<{ ok: boolean; master: number | null; term: number }>;
-  /** The slave's lag behind its master in bytes (0 on the master). */
-  lagBytes(): number;
-  stop(): Promise<void>;
-}
+export type { AckLevel, Failover, Replication, ReplicationEvent, ReplicationOptions, ReplicationStatus } from "./replication-types.js";
 
 type RoleActor = Actor<typeof roleMachine>;
 
@@ -193,7 +137,7 @@ export function startReplication(opts: ReplicationOptions): Replication {
         }
         if (snapshot().role === "master" && snapshot().term === term) {
           master.activate(end);
-          announce(term);
+          discovery.announce(term);
         }
         return;
       }
@@ -204,67 +148,14 @@ export function startReplication(opts: ReplicationOptions): Replication {
     });
   };
 
-  /**
-   * Tells every other replica that this one is master of `term`, so that
-   * each starts fetching at once; repeated until that replica has fetched
-   * (it may still be starting), or this term's mastership ends. A slave
-   * that never heard would campaign and depose a healthy master.
-   */
-  const announce = (term: number) => {
-    const body = new TextEncoder().encode(JSON.stringify({ term, master: replica }));
-    const until = clock.now() + 4 * opts.electionTimeoutMs;
-    const still = () => !stopped && snapshot().role === "master" && snapshot().term === term && clock.now() < until;
-    const tell = (r: number) => {
-      if (!still() || fetchSeen.get(r)?.term === term) return;
-      opts.transport.request(r, "ha.begin", body, fetchTimeoutMs).then(
-        () => undefined,
-        () => clock.set(() => tell(r), Math.max(50, tickMs * 5)),
-      );
-    };
-    for (let r = 0; r < opts.replicas; r++) if (r !== replica) tell(r);
-  };
-
-  /**
-   * A replica that starts knows no master, and would wait out a whole
-   * election timeout to learn it from its pre-vote's refusals. It asks
-   * every other replica's ha.fetch once instead: the master answers with
-   * its own word (the machine follows only that), the others say nothing useful.
-   */
-  const discover = async () => {
-    const ask = { replica, term: snapshot().term, offset: store.maxPhysicalOffset, lastTerm: store.lastTerm, maxBytes: 1, waitMs: 0 };
-    const body = new TextEncoder().encode(JSON.stringify(ask));
-    await Promise.all(
-      Array.from({ length: opts.replicas }, (_, r) => r)
-        .filter((r) => r !== replica)
-        .map(async (r) => {
-          const head = await opts.transport.request(r, "ha.fetch", body, fetchTimeoutMs).then((d) => decodeFetchReply(d).head, () => undefined);
-          if (stopped || !head || head.status === "NOT_MASTER" || head.master !== r) return;
-          actor.send({ type: "MASTER_HEARD", term: head.term, master: r });
-        }),
-    );
-  };
-
-  /**
-   * Someone asks for a pre-vote while this replica still hears its master:
-   * it may know something we do not yet (our own fetch may be waiting on a
-   * master that died holding it). One fetch that may not be held finds out
-   * at once: no responders means the master is gone, and our next answer
-   * is yes instead of a fetch timeout later.
-   */
-  let probing = false;
-  const probeMaster = async () => {
-    const { role, term, master: m } = snapshot();
-    if (probing || role !== "slave" || m === null || m === replica) return;
-    probing = true;
-    const ask = { replica, term, offset: store.maxPhysicalOffset, lastTerm: store.lastTerm, maxBytes: 1, waitMs: 0 };
-    try {
-      await opts.transport.request(m, "ha.fetch", new TextEncoder().encode(JSON.stringify(ask)), fetchTimeoutMs);
-    } catch (err) {
-      if (isGone(err) && !stopped) actor.send({ type: "MASTER_GONE", master: m, term });
-    } finally {
-      probing = false;
-    }
-  };
+  const discovery = new MasterDiscovery({
+    replica, replicas: opts.replicas, store, transport: opts.transport, clock, electionTimeoutMs: opts.electionTimeoutMs,
+    requestTimeoutMs: fetchTimeoutMs, retryMs: Math.max(50, tickMs * 5),
+    view: () => snapshot(),
+    fetched: (r, term) => fetchSeen.get(r)?.term === term,
+    stopped: () => stopped,
+    send: (e) => actor.send(e),
+  });
 
   const serving = serveReplication({
     replica, store, transport: opts.transport, master, config: opts.config, log,
@@ -282,7 +173,7 @@ export function startReplication(opts: ReplicationOptions): Replication {
     },
     voteReply: (request) => {
       const r = askVote(actor, { ...request, local: { lastTerm: store.lastTerm, lastOffset: store.maxPhysicalOffset } });
-      if (request.preVote && !r.granted) void probeMaster();
+      if (request.preVote && !r.granted) void discovery.probeMaster();
       return { from: replica, term: r.term, granted: r.granted, preVote: r.preVote, master: r.master ?? -1 };
     },
   });
@@ -312,7 +203,7 @@ export function startReplication(opts: ReplicationOptions): Replication {
   };
   actor.start();
   ticker = clock.set(tick, tickMs);
-  if (opts.failover === "auto" && opts.replicas > 1) void discover();
+  if (opts.failover === "auto" && opts.replicas > 1) void discovery.discover();
 
   const status = (): ReplicationStatus => {
     const c = snapshot();
@@ -339,29 +230,11 @@ export function startReplication(opts: ReplicationOptions): Replication {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    async transferTo(target, timeoutMs) {
-      const c = snapshot();
-      if (c.role !== "master") throw new RbusError(ErrorCode.NOT_MASTER, `replica ${replica} is not the master of ${opts.group}`);
-      const to = target ?? bestFollower(status());
-      if (to === undefined || to === replica || to < 0 || to >= opts.replicas) {
-        throw new RbusError(ErrorCode.BAD_REQUEST, `no replica ${to ?? "(none caught up)"} to hand ${opts.group} over to: pick one of 0..${opts.replicas - 1} other than ${replica}`);
-      }
-      transferring = true;
-      const deadline = clock.now() + timeoutMs;
-      try {
-        // no new sends are taken; the target catches up with everything acknowledged so far
-        while (!master.caughtUp(to)) {
-          if (clock.now() > deadline || snapshot().role !== "master") return { ok: false, master: snapshot().master, term: snapshot().term };
-          await sleep(clock, 10);
-        }
-        await opts.transport.request(to, "ha.transfer", new TextEncoder().encode(JSON.stringify({ term: c.term })), Math.max(100, deadline - clock.now()));
-        // done once another replica is master and has announced itself (ha.begin)
-        while ((snapshot().role === "master" || snapshot().master === null) && clock.now() < deadline) await sleep(clock, 10);
-        return { ok: snapshot().role !== "master", master: snapshot().master, term: snapshot().term };
-      } finally {
-        transferring = false;
-      }
-    },
+    transferTo: (target, timeoutMs) =>
+      transferMastership({
+        group: opts.group, replica, replicas: opts.replicas, clock, transport: opts.transport, master,
+        view: () => snapshot(), status, pauseWrites: (on) => (transferring = on),
+      }, target, timeoutMs),
     async stop() {
       stopped = true;
       clock.clear(ticker);
@@ -374,13 +247,4 @@ export function startReplication(opts: ReplicationOptions): Replication {
       actor.stop();
     },
   };
-}
-
-function sleep(clock: Clock, ms: number): Promise<void> {
-  return new Promise((resolve) => clock.set(() => resolve(), ms));
-}
-
-function bestFollower(s: ReplicationStatus): number | undefined {
-  const sorted = [...s.followers].sort((a, b) => a.lagBytes - b.lagBytes || a.lastFetchAgoMs - b.lastFetchAgoMs);
-  return sorted[0]?.replica;
 }

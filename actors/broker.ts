@@ -133,16 +133,16 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     config, syncFlush: opts.store?.flush === "sync", fetchMaxBytes: Math.max(64 * 1024, Math.min(FETCH_MAX_BYTES, replyBudget(nc) - 4096)),
     inspect: natsInspector(nc, `${group}-${replica}`, opts.prefix),
   });
-  replication.on((e) => publishRoleEvent(e));
   const publishRoleEvent = (e: ReplicationEvent) => {
     if (e.type === "role") registrationActor?.send({ type: "ROLE_CHANGED" });
     const base = { group, replica, term: e.term, at: Date.now() };
     let event: RoleEvent | undefined;
-    if (e.type === "role") event = { ...base, type: "role", role: e.role, master: e.master, reason: e.reason as never, commit: store.commitOffset, end: store.maxPhysicalOffset };
+    if (e.type === "role") event = { ...base, type: "role", role: e.role, master: e.master, reason: e.reason, commit: store.commitOffset, end: store.maxPhysicalOffset };
     else if (e.type === "truncated") event = { ...base, type: "truncated", from: e.from, to: e.to };
     else event = { ...base, type: "election", outcome: e.outcome, preVote: e.preVote, votes: e.votes, needed: Math.floor(replicas / 2) + 1 };
     if (!nc.isClosed()) nc.publish(subj.events.role(group), encodeJson(event));
   };
+  replication.on(publishRoleEvent);
   const ctx: BrokerContext = {
     group, replica, store, topics, maxMessageBytes, log, clock,
     replyBudget: () => replyBudget(nc),

@@ -2,7 +2,7 @@
 // events for transcripts and rbus.events.role.<g>, and the status a
 // replica reports.
 import type { createActor } from "xstate";
-import type { Role } from "../src/protocol/index.js";
+import type { Role, RoleReason } from "../src/protocol/index.js";
 import type { MessageStore } from "../src/store/index.js";
 import type { Logger } from "../src/runtime/log.js";
 import type { Clock, GroupTransport } from "./group-transport.js";
@@ -35,7 +35,7 @@ export interface ReplicationOptions {
 }
 
 export type ReplicationEvent =
-  | { type: "role"; role: Role; term: number; master: number | null; reason: string; at: number }
+  | { type: "role"; role: Role; term: number; master: number | null; reason: RoleReason; at: number }
   | { type: "truncated"; from: number; to: number; term: number; at: number }
   | { type: "election"; outcome: "started" | "won"; term: number; preVote: boolean; transfer: boolean; votes: number; at: number };
 

@@ -10,7 +10,7 @@
 // producer's reply (waitCommitted, under ack=quorum).
 import { createActor, type Actor } from "xstate";
 import { askVote, handleEffects, roleMachine } from "../machines/role.js";
-import type { Role } from "../src/protocol/index.js";
+import type { Role, RoleReason } from "../src/protocol/index.js";
 import { ElectionState } from "../src/store/index.js";
 import { MasterDuty } from "./replication-master.js";
 import { MasterDiscovery } from "./replication-discovery.js";
@@ -119,7 +119,7 @@ export function startReplication(opts: ReplicationOptions): Replication {
   });
 
   let roleChange = Promise.resolve();
-  const onRole = (role: Role, term: number, m: number | null, reason: string) => {
+  const onRole = (role: Role, term: number, m: number | null, reason: RoleReason) => {
     roleChange = roleChange.then(async () => {
       if (stopped) return;
       log.info("role changed", { role, term, master: m, reason });

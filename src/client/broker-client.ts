@@ -141,11 +141,11 @@ export class BrokerClient {
     return address;
   }
 
-  /** A slave of `group` the route lists as not dead, if any. */
-  private async liveSlave(topic: string, group: string): Promise<string | undefined> {
+  /** The slaves of `group` the route lists as not dead, alive ones first. */
+  private async slaves(topic: string, group: string): Promise<string[]> {
     const route = await this.routes.get(topic).catch(() => undefined);
-    const replicas = route?.groups.find((g) => g.group === group)?.replicas ?? [];
-    return replicas.find((r) => r.role !== "master" && r.liveness === "alive")?.address ?? replicas.find((r) => r.role !== "master" && r.liveness !== "dead")?.address;
+    const replicas = (route?.groups.find((g) => g.group === group)?.replicas ?? []).filter((r) => r.role !== "master" && r.liveness !== "dead");
+    return [...replicas.filter((r) => r.liveness === "alive"), ...replicas.filter((r) => r.liveness !== "alive")].map((r) => r.address);
   }
 
   /** The replica `q` is read from now: a slave a pull reply named, else undefined (the master). */
@@ -212,9 +212,14 @@ export class BrokerClient {
       // No master answers (RocketMQ before 4.5 with its master down, or an election under way):
       // read on from a slave, as RocketMQ's findBrokerAddressInSubscribe does. A slave serves only
       // what was committed, so nothing read there can vanish.
-      const slave = isMasterless(err) ? await this.liveSlave(q.topic, q.group) : undefined;
-      if (slave === undefined) throw err;
-      return this.request(slave, "pull", req, timeoutMs, decode);
+      if (!isMasterless(err)) throw err;
+      // alive ones first; one that no longer answers (a dead old master the route still lists) costs
+      // only an instant "no responders"
+      for (const slave of await this.slaves(q.topic, q.group)) {
+        const got = await this.request(slave, "pull", req, timeoutMs, decode).catch((e: unknown) => (isMasterless(e) ? undefined : Promise.reject(e)));
+        if (got !== undefined) return got;
+      }
+      throw err;
     });
     if (r.readFrom !== undefined) {
       const master = await this.address(q.topic, q.group).catch(() => undefined);

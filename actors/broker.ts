@@ -73,6 +73,13 @@ export interface BrokerHandle {
   stop(): Promise<void>;
 }
 
+/** A replica's role actor on rbus.inspect carries its term and master: a new term is news even when the state is not. */
+function roleSummary(machine: string, context: unknown): Record<string, unknown> | undefined {
+  if (machine !== "role") return undefined;
+  const c = context as { term: number; master: number | null };
+  return { term: c.term, master: c.master };
+}
+
 /**
  * Largest chunk one fetch carries: big enough to catch up fast, small
  * enough that a follower's acknowledgements (and so the commit offset)
@@ -131,7 +138,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     group, replica, replicas, failover: repl.failover, ack: repl.ack, electionTimeoutMs: repl.electionTimeoutMs,
     store, transport: natsGroupTransport(nc, group, replica, log, opts.prefix), clock, log: log.child({ component: "replication" }),
     config, syncFlush: opts.store?.flush === "sync", fetchMaxBytes: Math.max(64 * 1024, Math.min(FETCH_MAX_BYTES, replyBudget(nc) - 4096)),
-    inspect: natsInspector(nc, `${group}-${replica}`, opts.prefix),
+    inspect: natsInspector(nc, `${group}-${replica}`, opts.prefix, roleSummary),
   });
   const publishRoleEvent = (e: ReplicationEvent) => {
     if (e.type === "role") registrationActor?.send({ type: "ROLE_CHANGED" });

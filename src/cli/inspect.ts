@@ -19,7 +19,8 @@ export async function inspectCommand(argv: string[]): Promise<void> {
     (e) => {
       if (values.json) return console.log(JSON.stringify(e));
       const time = new Date(e.at).toISOString().slice(11, 23);
-      console.log(`${time}  ${e.node.padEnd(12)} ${e.actor.padEnd(24)} ${JSON.stringify(e.state).padEnd(28)} ${e.status === "active" ? "" : e.status + " "}on ${e.event}`);
+      const context = e.context ? ` (${Object.entries(e.context).map(([k, v]) => `${k} ${String(v)}`).join(", ")})` : "";
+      console.log(`${time}  ${e.node.padEnd(12)} ${e.actor.padEnd(24)} ${JSON.stringify(e.state).padEnd(28)} ${e.status === "active" ? "" : e.status + " "}on ${e.event}${context}`);
     },
     { log: clientLogger({ command: "inspect" }), decode: isInspectEvent, loud: true },
   );

@@ -20,7 +20,12 @@ export interface InspectEvent {
   /** The event that led there. */
   event: string;
   at: number;
+  /** What of the actor's context a reader needs beside its state (a replica's term and master), when its node says. */
+  context?: Record<string, unknown>;
 }
+
+/** Picks what of an actor's context goes with its state; undefined: none. A change in it is published like a change of state. */
+export type ContextSummary = (machine: string, context: unknown) => Record<string, unknown> | undefined;
 
 const inspectEventFields = objectWith<InspectEvent>("node", "actor", "machine", "status", "event");
 
@@ -37,16 +42,17 @@ interface Inspectable {
   logic?: { id?: string };
 }
 
-export function natsInspector(nc: NatsConnection, node: string, prefix?: string): (e: InspectionEvent) => void {
+export function natsInspector(nc: NatsConnection, node: string, prefix?: string, summary?: ContextSummary): (e: InspectionEvent) => void {
   // Client ids may hold characters a subject token cannot.
   const subject = subjects(prefix).inspect(node.replace(/[^A-Za-z0-9_-]/g, "_"));
   const last = new Map<string, string>();
   return (e) => {
     if (e.type !== "@xstate.snapshot") return;
-    const snap = e.snapshot as { value?: unknown; status?: string };
+    const snap = e.snapshot as { value?: unknown; status?: string; context?: unknown };
     if (snap.value === undefined) return; // not a state machine (promise actors and the like)
     const ref = e.actorRef as unknown as Inspectable;
-    const key = JSON.stringify([snap.value, snap.status]);
+    const context = summary?.(ref.logic?.id ?? ref.id, snap.context);
+    const key = JSON.stringify([snap.value, snap.status, context]);
     if (last.get(ref.sessionId) === key) return;
     if (snap.status === "active") last.set(ref.sessionId, key);
     else last.delete(ref.sessionId);
@@ -58,6 +64,7 @@ export function natsInspector(nc: NatsConnection, node: string, prefix?: string)
       status: snap.status ?? "active",
       event: e.event.type,
       at: Date.now(),
+      ...(context ? { context } : {}),
     };
     try {
       nc.publish(subject, encodeJson(event));

@@ -105,12 +105,15 @@ test("topic configs and consumer offsets committed on the master reach the slave
   const roles: string[] = [];
   const sub = c.nc.subscribe(subj.inspectAll, {
     callback: (_e, m) => {
-      const e = decodeJson(m.data) as { machine: string; node: string; state: unknown };
-      if (e.machine === "role") roles.push(`${e.node} ${JSON.stringify(e.state)}`);
+      const e = decodeJson(m.data) as { machine: string; node: string; state: unknown; context?: { term: number; master: number | null } };
+      if (e.machine === "role") roles.push(`${e.node} ${JSON.stringify(e.state)} t${e.context?.term} m${e.context?.master}`);
     },
   });
   const m = await waitUntil("a master", () => master(c), { timeoutMs: 10_000 });
-  await waitUntil("the master's role machine on rbus.inspect", () => roles.some((r) => r === `${GROUP}-${m.replica} "master"`));
+  const seen = `${GROUP}-${m.replica} "master" t${m.replication.term()} m${m.replica}`;
+  await waitUntil("the master's role machine on rbus.inspect, with its term", () => roles.some((r) => r === seen));
+  const slave = c.replicas.find((b) => b !== m)!;
+  await waitUntil("a slave's role machine names its master", () => roles.some((r) => r === `${GROUP}-${slave.replica} "slave" t${m.replication.term()} m${m.replica}`));
   const upsert = { topic: "ledger", readQueues: 2, writeQueues: 2, perm: "rw" };
   await c.nc.request(subj.broker(GROUP, m.replica, "topic.upsert"), encodeJson(upsert), { timeout: 5000 });
   assert.ok((await send(c.nc, m.replica, "x")).ok);

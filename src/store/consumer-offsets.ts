@@ -9,21 +9,46 @@ import { readJsonFile, writeFileAtomic, writeFileAtomicAsync } from "./atomic-fi
 /** group -> topic -> queueId -> next offset to consume. */
 export type OffsetTable = Record<string, Record<string, Record<string, number>>>;
 
+/**
+ * Group and topic names are chosen by clients: every level of the table is
+ * an object without a prototype, so that a group named `__proto__` or
+ * `constructor` is a key like any other, never Object.prototype.
+ */
+function bare<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
+/** A table read from a file or the wire, rebuilt without prototypes (and without entries that are not offsets). */
+function rebuild(raw: unknown): OffsetTable {
+  const table = bare<Record<string, Record<string, number>>>();
+  if (typeof raw !== "object" || raw === null) return table;
+  for (const [group, byTopic] of Object.entries(raw)) {
+    if (typeof byTopic !== "object" || byTopic === null) continue;
+    const topics = (table[group] = bare<Record<string, number>>());
+    for (const [topic, byQueue] of Object.entries(byTopic as object)) {
+      if (typeof byQueue !== "object" || byQueue === null) continue;
+      const queues = (topics[topic] = bare<number>());
+      for (const [q, offset] of Object.entries(byQueue as object)) if (Number.isSafeInteger(offset)) queues[q] = offset as number;
+    }
+  }
+  return table;
+}
+
 export class ConsumerOffsets {
-  private table: OffsetTable = {};
+  private table: OffsetTable = bare();
   private dirty = false;
 
   constructor(private readonly file: string) {}
 
   static open(dir: string): ConsumerOffsets {
     const offsets = new ConsumerOffsets(path.join(dir, "config", "consumerOffsets.json"));
-    offsets.table = readJsonFile<OffsetTable>(offsets.file) ?? {};
+    offsets.table = rebuild(readJsonFile<unknown>(offsets.file));
     return offsets;
   }
 
   commit(group: string, topic: string, queueId: number, offset: number): void {
-    const byTopic = (this.table[group] ??= {});
-    const byQueue = (byTopic[topic] ??= {});
+    const byTopic = (this.table[group] ??= bare());
+    const byQueue = (byTopic[topic] ??= bare());
     if (byQueue[queueId] === offset) return;
     byQueue[queueId] = offset;
     this.dirty = true;
@@ -36,7 +61,7 @@ export class ConsumerOffsets {
 
   /** Every queue's offset for (group, topic). */
   forTopic(group: string, topic: string): ReadonlyMap<number, number> {
-    const byQueue = this.table[group]?.[topic] ?? {};
+    const byQueue = this.table[group]?.[topic] ?? bare<number>();
     return new Map(Object.entries(byQueue).map(([q, o]) => [Number(q), o]));
   }
 
@@ -91,7 +116,7 @@ export class ConsumerOffsets {
 
   /** Replaces the table (a slave applying its master's snapshot). */
   load(table: OffsetTable): void {
-    this.table = structuredClone(table);
+    this.table = rebuild(table);
     this.dirty = true;
   }
 

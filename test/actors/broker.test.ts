@@ -56,6 +56,20 @@ test("send with headers, pull it back as JSON with tags, keys and properties", a
   assert.ok(m.storedAt >= m.bornAt - 1000);
 });
 
+test("a consumer group named __proto__ commits like any other and breaks nothing", async ({ c }) => {
+  // it once set Object.prototype.<topic>: untagged sends then answered INTERNAL, untagged pulls BAD_REQUEST
+  assert.is((await sendRaw(c.nc, "first", { [Header.topic]: "orders", [Header.queue]: "0" })).status, "SEND_OK");
+  for (const group of ["__proto__", "constructor", "toString"]) {
+    const ok = await ask<{ ok: boolean }>(c.nc, "offset.commit", { group, topic: "orders", queueId: 0, offset: 1 });
+    assert.is(ok.ok, true, `${group}: ${JSON.stringify(ok)}`);
+    const q = await ask<OffsetQueryReply>(c.nc, "offset.query", { group, topic: "orders", queueId: 0 });
+    assert.is(q.queues[0]!.offset, 1, group);
+  }
+  assert.is((await sendRaw(c.nc, "after", { [Header.topic]: "orders", [Header.queue]: "0" })).status, "SEND_OK");
+  const pulled = await ask<PullReply>(c.nc, "pull", { group: "g", topic: "orders", queueId: 0, offset: 0, max: 10 });
+  assert.equal(pulled.messages.map((m) => m.body), ["first", "after"]);
+});
+
 test("auto-created topics reach the NameServer's routes at once", async ({ c }) => {
   await sendRaw(c.nc, "x", { [Header.topic]: "fresh" });
   const route = await waitUntil("route for fresh", () =>

@@ -26,6 +26,27 @@ offsets("commit, get, and persist with temp-then-rename", () => {
   assert.is(ConsumerOffsets.open(dir).get("g2", "t", 0), 1);
 });
 
+offsets("groups and topics named like Object.prototype's members are keys like any other", () => {
+  const o = ConsumerOffsets.open(dir);
+  for (const name of ["__proto__", "constructor", "prototype", "toString", "hasOwnProperty"]) {
+    o.commit(name, name, 0, 3);
+    o.commit("g", name, 1, 4);
+  }
+  assert.is(({} as Record<string, unknown>).orders, undefined, "Object.prototype untouched");
+  assert.is(Object.getPrototypeOf({}), Object.prototype);
+  assert.is(o.get("__proto__", "__proto__", 0), 3);
+  assert.is(o.get("constructor", "constructor", 0), 3);
+  assert.equal([...o.forTopic("g", "toString")], [[1, 4]]);
+  assert.is(o.get("never", "__proto__", 0), undefined);
+  o.persist();
+  const back = ConsumerOffsets.open(dir);
+  assert.is(back.get("__proto__", "__proto__", 0), 3, "it survives the file");
+  const copy = ConsumerOffsets.open(path.join(dir, "copy"));
+  copy.load(JSON.parse(JSON.stringify(back.snapshot())));
+  assert.is(copy.get("__proto__", "__proto__", 0), 3, "and a slave's copy from the wire");
+  assert.ok(copy.groups().includes("__proto__"));
+});
+
 offsets("snapshot is a copy; load replaces the table", () => {
   const o = ConsumerOffsets.open(dir);
   o.commit("g", "t", 0, 3);

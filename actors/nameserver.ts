@@ -10,6 +10,7 @@ import { brokerKey, DEFAULT_NAMESERVER_TIMINGS, nameServerMachine, type NameServ
 import type { LivenessChanged } from "../machines/liveness.js";
 import { buildClusterInfo, buildRoute, mastersByGroup } from "../machines/routes.js";
 import {
+  BadRequestError,
   decodeRegistration,
   decodeRouteRequest,
   decodeUnregister,
@@ -73,6 +74,12 @@ export async function startNameServer(opts: NameServerOptions): Promise<NameServ
       subj.ns.register,
       (msg): RegisterAck => {
         const registration = decodeRegistration(parseObject(msg.data));
+        // Producers and consumers send to the address a route gives: it must be the replica's own
+        // subject prefix, never a sink elsewhere or a wildcard.
+        const own = subj.brokerBase(registration.group, registration.replica);
+        if (registration.address !== own) {
+          throw new BadRequestError(`"address" must be ${own}, the subject prefix of ${registration.group}.${registration.replica}; got "${registration.address}"`);
+        }
         log.debug("registration", { group: registration.group, replica: registration.replica, topics: registration.topics.length });
         const before = masterOf(registration.group);
         actor.send({ type: "REGISTER", registration, at: Date.now() });

@@ -69,6 +69,11 @@ test("malformed requests on every NameServer subject get BAD_REQUEST, and servin
     [subj.ns.register, JSON.stringify({ ...registration(), replica: "zero" }), 2],
     [subj.ns.register, JSON.stringify({ ...registration(), group: "a.b" }), 2],
     [subj.ns.register, JSON.stringify({ ...registration(), topics: [{ topic: "t", readQueues: -1 }] }), 2],
+    // an address is the replica's own subject prefix: never a sink elsewhere, a wildcard or spaces
+    [subj.ns.register, JSON.stringify({ ...registration(), address: "evil.sink" }), 2],
+    [subj.ns.register, JSON.stringify({ ...registration(), address: "x.>" }), 2],
+    [subj.ns.register, JSON.stringify({ ...registration(), address: "a b >" }), 2],
+    [subj.ns.register, JSON.stringify({ ...registration(), address: "rbus.broker.broker-b.0" }), 2],
     [subj.ns.unregister, "{", 2],
     [subj.ns.unregister, JSON.stringify({ group: "broker-a" }), 2],
     [subj.ns.route, "\u0000\u0001", 1],

@@ -108,10 +108,10 @@ test("sends made during a restart are retried and succeed once the cluster is ba
       await p.catch(() => undefined);
     }
   })();
-  // the load before the fault and the outage's length: the scenario, not waits for state
-  await new Promise((r) => setTimeout(r, 200));
+  await waitUntil("sends of both kinds acknowledged before the fault", () => acked.length >= 20);
   await ctx.server.crash();
   const crashedAt = Date.now();
+  // the outage's length: the fault's schedule, not a wait for state
   await new Promise((r) => setTimeout(r, DOWN_MS));
   await ctx.server.start();
   const elected = await waitUntil("both groups elected a master after the restart", () => {

@@ -1,7 +1,6 @@
 import { startBroker } from "../../actors/broker.js";
-import { connectNats } from "../runtime/nats.js";
 import { createLogger } from "../runtime/log.js";
-import { intArg, natsOption, parse, prefixOption, required, untilSignal, UsageError } from "./args.js";
+import { intArg, connectFromFlags, natsOption, parse, prefixOption, required, untilSignal, UsageError } from "./args.js";
 import { replicationArgs, replicationOptions } from "./replication-args.js";
 
 const usage =
@@ -37,7 +36,7 @@ export async function brokerCommand(argv: string[]): Promise<void> {
   const diskMaxUsedRatio = ratioArg(values["disk-max-used-ratio"], "disk-max-used-ratio");
   const log = createLogger();
   // no async stack traces: a broker makes a request per fetch, and each would cost an Error
-  const nc = await connectNats(values.nats, `rbus-broker-${group}-${replica}`, { noAsyncTraces: true });
+  const nc = await connectFromFlags(values, `rbus-broker-${group}-${replica}`, { noAsyncTraces: true });
   const broker = await startBroker({
     nc,
     cluster: values.cluster,

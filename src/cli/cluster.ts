@@ -9,7 +9,7 @@ const usage = "rbus cluster --nats <url> [--json]";
 
 export async function clusterCommand(argv: string[]): Promise<void> {
   const { values } = parse(argv, { ...natsOption, ...prefixOption, json: { type: "boolean", default: false } }, usage);
-  await withNats(values.nats, async (nc) => {
+  await withNats(values, async (nc) => {
     const admin = new Admin(nc, { prefix: values.prefix });
     const nameServers = await admin.nameServers();
     if (nameServers.length === 0) {

@@ -1,9 +1,9 @@
 import type { NatsConnection } from "@nats-io/transport-node";
-import { connectNats } from "../runtime/nats.js";
+import { connectFromFlags } from "./args.js";
 
-/** Runs `fn` with a NATS connection that is closed afterwards, whatever happens. */
-export async function withNats<T>(url: string, fn: (nc: NatsConnection) => Promise<T>): Promise<T> {
-  const nc = await connectNats(url, "rbus-cli");
+/** Runs `fn` with a NATS connection from the command's flags that is closed afterwards, whatever happens. */
+export async function withNats<T>(values: Parameters<typeof connectFromFlags>[0], fn: (nc: NatsConnection) => Promise<T>): Promise<T> {
+  const nc = await connectFromFlags(values, "rbus-cli");
   try {
     return await fn(nc);
   } finally {

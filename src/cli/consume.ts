@@ -3,9 +3,8 @@
 // exactly what it printed; without, it runs until SIGINT/SIGTERM.
 import type { ConsumedMessage } from "../client/broker-client.js";
 import { PullConsumer } from "../client/pull-consumer.js";
-import { connectNats } from "../runtime/nats.js";
 import { clientLogger } from "../runtime/log.js";
-import { intArg, natsOption, parse, prefixOption, required, untilSignal, UsageError } from "./args.js";
+import { intArg, connectFromFlags, natsOption, parse, prefixOption, required, untilSignal, UsageError } from "./args.js";
 
 const usage =
   "rbus consume --nats <url> --topic <t> --group <g> [--tags <expr>] [--count <n>] [--from first|last|<ms since epoch>] [--broadcast]";
@@ -58,7 +57,7 @@ export async function consumeCommand(argv: string[]): Promise<void> {
   const group = required(values.group, "group", usage);
   const count = intArg(values.count, "count");
   const from = fromArg(values.from);
-  const nc = await connectNats(values.nats, `rbus-consume-${group}`);
+  const nc = await connectFromFlags(values, `rbus-consume-${group}`);
   const consumer = new PullConsumer(nc, {
     group,
     prefix: values.prefix,

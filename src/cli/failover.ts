@@ -28,7 +28,7 @@ export async function failoverCommand(argv: string[]): Promise<void> {
   const group = required(values.group, "group", usage);
   const to = intArg(values.to, "to");
   const timeoutMs = intArg(values.timeout, "timeout")!;
-  await withNats(values.nats, async (nc) => {
+  await withNats(values, async (nc) => {
     const { brokers } = await new Admin(nc, { prefix: values.prefix }).cluster();
     const master = pickFailover(brokers.filter((b) => b.group === group), group, to, brokers);
     if (master.replica === to) {

@@ -3,15 +3,14 @@ import { subjects } from "../protocol/index.js";
 import { isInspectEvent, type InspectEvent } from "../runtime/inspect.js";
 import { clientLogger } from "../runtime/log.js";
 import { subscribeJson } from "../runtime/subscribe.js";
-import { connectNats } from "../runtime/nats.js";
-import { natsOption, parse, prefixOption, untilSignal } from "./args.js";
+import { connectFromFlags, natsOption, parse, prefixOption, untilSignal } from "./args.js";
 
 const usage = "rbus inspect [--node <id>] [--json]";
 
 export async function inspectCommand(argv: string[]): Promise<void> {
   const { values } = parse(argv, { ...natsOption, ...prefixOption, node: { type: "string" }, json: { type: "boolean", default: false } }, usage);
   const subj = subjects(values.prefix);
-  const nc = await connectNats(values.nats, "rbus-inspect");
+  const nc = await connectFromFlags(values, "rbus-inspect");
   const subject = values.node ? subj.inspect(values.node) : subj.inspectAll;
   subscribeJson<InspectEvent>(
     nc,

@@ -24,7 +24,11 @@ const commands: Record<string, [() => Promise<Command>, string]> = {
 
 function help(): string {
   const lines = Object.entries(commands).map(([name, [, what]]) => `  ${name.padEnd(14)}${what}`);
-  return `usage: rbus <command> [options]\n\ncommands:\n${lines.join("\n")}\n\nEvery command takes --nats <url> (default $NATS_URL or nats://127.0.0.1:4222).`;
+  return `usage: rbus <command> [options]\n\ncommands:\n${lines.join("\n")}\n\n` +
+    `Every command that talks to NATS takes --nats <url> (default $NATS_URL or nats://127.0.0.1:4222) and its user's\n` +
+    `credentials: --nkey <seed file>, --creds <file>, --user/--password or --token, --tls-ca/--tls-cert/--tls-key and\n` +
+    `--inbox-prefix, or the nats CLI's variables NATS_NKEY, NATS_CREDS, NATS_USER, NATS_PASSWORD, NATS_TOKEN, NATS_CA,\n` +
+    `NATS_CERT, NATS_KEY, NATS_INBOX_PREFIX. See docs/security.md.`;
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -1,8 +1,7 @@
 import { hostname } from "node:os";
 import { startNameServer } from "../../actors/nameserver.js";
-import { connectNats } from "../runtime/nats.js";
 import { createLogger } from "../runtime/log.js";
-import { intArg, natsOption, parse, prefixOption, untilSignal } from "./args.js";
+import { intArg, connectFromFlags, natsOption, parse, prefixOption, untilSignal } from "./args.js";
 
 const usage =
   "rbus nameserver --nats <url> [--id <name>] [--scan-interval <ms>] [--suspect-after <ms>] [--dead-after <ms>] [--forget-after <ms>]";
@@ -30,7 +29,7 @@ export async function nameserverCommand(argv: string[]): Promise<void> {
       forgetAfterMs: intArg(values["forget-after"], "forget-after"),
     }).filter(([, v]) => v !== undefined),
   );
-  const nc = await connectNats(values.nats, `rbus-nameserver-${id}`);
+  const nc = await connectFromFlags(values, `rbus-nameserver-${id}`);
   const ns = await startNameServer({ nc, id, prefix: values.prefix, timings, log: createLogger() });
   untilSignal(async () => {
     await ns.stop();

@@ -24,7 +24,7 @@ export async function progressCommand(argv: string[]): Promise<void> {
   const group = positionals[0];
   if (!group || positionals.length > 1) throw new UsageError(`give exactly one consumer group\nusage: ${usage}`);
   const topic = required(values.topic, "topic", usage);
-  await withNats(values.nats, async (nc) => {
+  await withNats(values, async (nc) => {
     const routes = new RouteCache(nc, { prefix: values.prefix });
     const brokers = new BrokerClient(nc, routes, { prefix: values.prefix });
     const route = await routes.get(topic);

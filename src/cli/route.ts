@@ -9,7 +9,7 @@ export async function routeCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, { ...natsOption, ...prefixOption, json: { type: "boolean", default: false } }, usage);
   const topic = positionals[0];
   if (!topic) throw new UsageError(`usage: ${usage}`);
-  await withNats(values.nats, async (nc) => {
+  await withNats(values, async (nc) => {
     const route = await new Admin(nc, { prefix: values.prefix }).route(topic);
     if (values.json) return console.log(JSON.stringify(route, null, 2));
     console.log(`route of ${route.topic} (from ${route.nameServer}):`);

@@ -1,8 +1,7 @@
 // rbus send: one message (prints its SendResult) or --count copies through
 // sendAsync (prints a summary). Body "-" reads stdin.
 import { Producer, type Message } from "../client/producer.js";
-import { connectNats } from "../runtime/nats.js";
-import { intArg, natsOption, parse, prefixOption, required, UsageError } from "./args.js";
+import { intArg, connectFromFlags, natsOption, parse, prefixOption, required, UsageError } from "./args.js";
 
 const usage =
   "rbus send --nats <url> --topic <t> [--tag <tag>] [--key <key> ...] [--property k=v ...] [--queue <id>] [--group <g>] [--count N] [--timeout <ms>] <body | ->";
@@ -54,7 +53,7 @@ export async function sendCommand(argv: string[]): Promise<void> {
   const count = intArg(values.count, "count");
   const opts = values.group ? { group: values.group } : undefined;
 
-  const nc = await connectNats(values.nats, "rbus-send");
+  const nc = await connectFromFlags(values, "rbus-send");
   const producer = new Producer(nc, { prefix: values.prefix, sendTimeoutMs: intArg(values.timeout, "timeout") ?? 3000 });
   await producer.start();
   try {

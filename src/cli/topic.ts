@@ -21,7 +21,7 @@ export async function topicCommand(argv: string[]): Promise<void> {
     usage,
   );
   const action = positionals[0];
-  await withNats(values.nats, async (nc) => {
+  await withNats(values, async (nc) => {
     const admin = new Admin(nc, { prefix: values.prefix });
     if (action === "create") {
       const perm = values.perm as Perm;

@@ -46,6 +46,20 @@ export const ErrorCode = {
   DISK_FULL: "DISK_FULL",
   /** The request's deadline (Rbus-Deadline) passed before the broker acted on it; nothing was stored. */
   DEADLINE_EXCEEDED: "DEADLINE_EXCEEDED",
+  /**
+   * A configured limit was hit (held pulls, reply bytes in flight, topics,
+   * queues, group members, registered brokers, registrations per second).
+   * `details`: {limit (its name), max, and what was asked where it helps}.
+   * Nothing was changed; retry later or raise the limit (see `status`).
+   */
+  LIMIT_EXCEEDED: "LIMIT_EXCEEDED",
+  /**
+   * Refused for who sent it, whatever NATS's permissions allowed: a
+   * registration its own address does not confirm, an unregister from
+   * another process than the one registered, a request whose payload names
+   * another consumer group than its subject. Nothing was changed.
+   */
+  FORBIDDEN: "FORBIDDEN",
   /** A bug or an I/O failure on the node; its log says more. Nothing was stored. */
   INTERNAL: "INTERNAL",
 } as const;

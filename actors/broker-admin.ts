@@ -18,6 +18,7 @@ import {
   type WireMessage,
 } from "../src/protocol/index.js";
 import { LookupStatus } from "../src/store/index.js";
+import { scopedGroup } from "./group-scope.js";
 import { assertMaster, type BrokerContext } from "./broker-context.js";
 import { corruptDetails, corruptRecordError } from "./corrupt-record.js";
 import type { ConsumerTable } from "./consumer-table.js";
@@ -87,12 +88,13 @@ export function adminHandlers(ctx: BrokerContext, consumers: ConsumerTable) {
     heartbeat(msg: Msg): ConsumerMembers {
       assertMaster(ctx);
       const hb = decodeClientHeartbeat(parseObject(msg.data));
+      scopedGroup(msg, hb.group);
       return { group: hb.group, members: consumers.heartbeat(hb, ctx.clock.now()) };
     },
 
     unregister(msg: Msg): ConsumerMembers {
       const o = parseObject(msg.data);
-      const group = name(o, "group");
+      const group = scopedGroup(msg, name(o, "group"));
       return { group, members: consumers.unregister(group, name(o, "clientId")) };
     },
   };

@@ -1,6 +1,6 @@
 // What the broker's request handlers share: the replica's identity, its
 // store and topic table. Handlers read it; only broker.ts builds it.
-import { notMasterError, type BrokerApi, type RbusError } from "../src/protocol/index.js";
+import { notMasterError, type BrokerApi, type RbusError, type ScopedApi } from "../src/protocol/index.js";
 import type { MessageStore } from "../src/store/index.js";
 import type { Logger } from "../src/runtime/log.js";
 import type { BrokerTopics } from "./broker-topics.js";
@@ -34,7 +34,7 @@ export interface BrokerContext {
   /** A consumer this many log bytes behind the end is sent to a slave (RocketMQ: 40 % of memory). */
   readFromSlaveBytes: number;
   /** On a slave: passes a request on to the master (a consumer's offset commit). Rejects when no master answers. */
-  forwardToMaster(api: BrokerApi, data: Uint8Array): Promise<void>;
+  forwardToMaster(api: BrokerApi | ScopedApi, data: Uint8Array): Promise<void>;
   /** The topic table or consumer offsets changed: the slaves copy them. */
   configChanged(): void;
 }

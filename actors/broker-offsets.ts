@@ -7,10 +7,12 @@ import {
   ErrorCode,
   parseObject,
   RbusError,
+  scopedApi,
   type OffsetQueryReply,
   type QueueProgress,
 } from "../src/protocol/index.js";
 import type { BrokerContext } from "./broker-context.js";
+import { scopedGroup } from "./group-scope.js";
 
 export function offsetHandlers(ctx: BrokerContext) {
   const progress = (group: string, topic: string, queueId: number): QueueProgress => {
@@ -21,6 +23,7 @@ export function offsetHandlers(ctx: BrokerContext) {
   return {
     async commit(msg: Msg): Promise<{ ok: true; committed: number }> {
       const { group, entries } = decodeOffsetCommit(parseObject(msg.data));
+      scopedGroup(msg, group);
       for (const e of entries) {
         const config = ctx.topics.forRead(e.topic, e.queueId);
         const { max } = ctx.store.queueRange(e.topic, e.queueId);
@@ -32,7 +35,7 @@ export function offsetHandlers(ctx: BrokerContext) {
       ctx.configChanged();
       // a consumer reading from a slave commits there: the master must have it for the next failover or rebalance
       if (!ctx.isMaster() && ctx.replicas > 1) {
-        await ctx.forwardToMaster("offset.commit", msg.data).catch((err) => ctx.log.debug("offset commit not passed on to the master", { error: String(err) }));
+        await ctx.forwardToMaster(scopedApi("offset.commit", group), msg.data).catch((err) => ctx.log.debug("offset commit not passed on to the master", { error: String(err) }));
       }
       return { ok: true, committed: entries.length };
     },

@@ -8,7 +8,9 @@ import {
   encodeJson,
   parseObject,
   subjects,
+  isGroupScoped,
   type BrokerApi,
+  type BrokerIdentity,
   type BrokerRegistration,
   type ConsumerMembers,
   type ConfigSnapshot,
@@ -30,6 +32,7 @@ import { BrokerTopics } from "./broker-topics.js";
 import { ConsumerTable } from "./consumer-table.js";
 import { serve, type Handler } from "./responder.js";
 import { natsInspector } from "../src/runtime/inspect.js";
+import { newSession, sessionFingerprint } from "../src/protocol/session.js";
 import { requestJson } from "../src/runtime/request.js";
 import { realClock, type Clock } from "./group-transport.js";
 import { natsGroupTransport } from "./nats-group-transport.js";
@@ -102,6 +105,8 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   const maxMessageBytes = Math.min(opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, maxPayload(nc) - REQUEST_HEADROOM);
   const clock = opts.clock ?? realClock;
   const startedAt = clock.now();
+  // This process's secret: sent only to NameServers, shown only as its fingerprint.
+  const session = newSession();
   const repl = opts.replication ?? { replicas: 1, failover: "auto", ack: "quorum", electionTimeoutMs: DEFAULT_ELECTION_TIMEOUT_MS };
   const replicas = repl.replicas;
 
@@ -229,15 +234,17 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     ["client.heartbeat", admin.heartbeat],
     ["client.unregister", admin.unregister],
     ["status", status],
+    ["identity", (): BrokerIdentity => ({ group, replica, fingerprint: sessionFingerprint(session), startedAt })],
     ["failover", async (msg) => {
       const o = parseObject(msg.data);
       const to = o.to === undefined ? undefined : Number(o.to);
       return replication.transferTo(to, Math.max(5000, 2 * repl.electionTimeoutMs));
     }],
   ];
-  const subs: Subscription[] = apis.map(([api, handler]) => serve(nc, subj.broker(group, replica, api), handler, { log }));
+  const subject = (api: BrokerApi) => (isGroupScoped(api) ? subj.brokerScoped(group, replica, api) : subj.broker(group, replica, api));
+  const subs: Subscription[] = apis.map(([api, handler]) => serve(nc, subject(api), handler, { log }));
   await nc.flush();
-  registrationActor = startRegistration({ nc, prefix: opts.prefix, heartbeatIntervalMs, registration, log, clock });
+  registrationActor = startRegistration({ nc, prefix: opts.prefix, heartbeatIntervalMs, registration, session, log, clock });
   log.info("broker started", { role: replication.role(), term: replication.term(), replicas, dataDir: opts.dataDir, topics: topics.all().length });
 
   return {

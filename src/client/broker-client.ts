@@ -20,6 +20,8 @@ import {
   RbusError,
   subjects,
   type BrokerApi,
+  scopedApi,
+  type ScopedApi,
   type ClientHeartbeat,
   type ConsumerMembers,
   type OffsetQueryReply,
@@ -153,7 +155,7 @@ export class BrokerClient {
     return this.readFrom.get(queueKey(q));
   }
 
-  private async request<T>(address: string, api: BrokerApi, body: unknown, timeoutMs: number, decode: Decode<T>): Promise<T> {
+  private async request<T>(address: string, api: BrokerApi | ScopedApi, body: unknown, timeoutMs: number, decode: Decode<T>): Promise<T> {
     const subject = this.subj.brokerApi(address, api);
     let msg: Msg;
     try {
@@ -169,7 +171,7 @@ export class BrokerClient {
    * NOT_MASTER names, at once; after no answer (or NOT_MASTER naming no
    * one), once more if the route, fetched again, names another master.
    */
-  private async toMaster<T>(topic: string, group: string, api: BrokerApi, body: unknown, decode: Decode<T>, timeoutMs = this.timeoutMs): Promise<T> {
+  private async toMaster<T>(topic: string, group: string, api: BrokerApi | ScopedApi, body: unknown, decode: Decode<T>, timeoutMs = this.timeoutMs): Promise<T> {
     let address = await this.address(topic, group);
     let refreshed = false;
     for (let hops = 0; ; ) {
@@ -268,22 +270,22 @@ export class BrokerClient {
     await Promise.all(
       [...bySlave].map(async ([slave, list]) => {
         try {
-          await this.request(slave, "offset.commit", { group: consumerGroup, entries: list }, this.timeoutMs, json);
+          await this.request(slave, scopedApi("offset.commit", consumerGroup), { group: consumerGroup, entries: list }, this.timeoutMs, json);
         } catch {
           for (const e of list) this.readFrom.delete(queueKey({ topic: e.topic, group, queueId: e.queueId }));
           toMaster.push(...list);
         }
       }),
     );
-    if (toMaster.length > 0) await this.toMaster(toMaster[0]!.topic, group, "offset.commit", { group: consumerGroup, entries: toMaster }, json);
+    if (toMaster.length > 0) await this.toMaster(toMaster[0]!.topic, group, scopedApi("offset.commit", consumerGroup), { group: consumerGroup, entries: toMaster }, json);
   }
 
   /** A heartbeat to the master of `group` (following it). */
   heartbeat(topic: string, group: string, hb: ClientHeartbeat): Promise<ConsumerMembers> {
-    return this.toMaster<ConsumerMembers>(topic, group, "client.heartbeat", hb, json);
+    return this.toMaster<ConsumerMembers>(topic, group, scopedApi("client.heartbeat", hb.group), hb, json);
   }
 
   unregister(topic: string, group: string, clientId: string, consumerGroup: string): Promise<ConsumerMembers> {
-    return this.toMaster<ConsumerMembers>(topic, group, "client.unregister", { clientId, group: consumerGroup }, json);
+    return this.toMaster<ConsumerMembers>(topic, group, scopedApi("client.unregister", consumerGroup), { clientId, group: consumerGroup }, json);
   }
 }

@@ -23,8 +23,31 @@ export const BrokerApi = {
   haBegin: "ha.begin",
   /** Admin, on the master: hand mastership to another replica ({to?}). */
   failover: "failover",
+  /** Who the replica is: {group, replica, fingerprint, startedAt}; NameServers check registrations against it. */
+  identity: "identity",
 } as const;
 export type BrokerApi = (typeof BrokerApi)[keyof typeof BrokerApi];
+
+/**
+ * APIs whose subject ends in the consumer group they act for:
+ * rbus.broker.<group>.<replica>.offset.commit.<consumerGroup>. NATS
+ * permissions cannot look inside a payload, so a right that depends on the
+ * consumer group (only billing's members commit billing's offsets) must be
+ * in the subject. The broker refuses a payload naming another group.
+ */
+export const GroupScopedApis = [BrokerApi.offsetCommit, BrokerApi.clientHeartbeat, BrokerApi.clientUnregister] as const;
+export type GroupScopedApi = (typeof GroupScopedApis)[number];
+/** A group-scoped API with its consumer group, as a replica's address takes it. */
+export type ScopedApi = `${GroupScopedApi}.${string}`;
+
+export function isGroupScoped(api: string): api is GroupScopedApi {
+  return (GroupScopedApis as readonly string[]).includes(api);
+}
+
+/** "offset.commit.billing": the API for one consumer group. */
+export function scopedApi(api: GroupScopedApi, consumerGroup: string): ScopedApi {
+  return `${api}.${token("consumer group", consumerGroup)}`;
+}
 
 const TOKEN = /^[A-Za-z0-9_-]+$/;
 
@@ -60,10 +83,12 @@ export function subjects(prefix = "rbus") {
     },
     /** rbus.broker.<group>.<replica>: the prefix a replica registers as its address. */
     brokerBase: (group: string, replica: number) => `${p}.broker.${token("group", group)}.${replica}`,
-    broker: (group: string, replica: number, api: BrokerApi) =>
+    broker: (group: string, replica: number, api: BrokerApi | ScopedApi) =>
       `${p}.broker.${token("group", group)}.${replica}.${api}`,
     /** A replica's API from the address it registered (a route's `address`). */
-    brokerApi: (address: string, api: BrokerApi) => `${address}.${api}`,
+    brokerApi: (address: string, api: BrokerApi | ScopedApi) => `${address}.${api}`,
+    /** What a replica subscribes to for a group-scoped API: every consumer group's subject. */
+    brokerScoped: (group: string, replica: number, api: GroupScopedApi) => `${p}.broker.${token("group", group)}.${replica}.${api}.*`,
     vote: (group: string) => `${p}.broker.${token("group", group)}.vote`,
     events: {
       all: `${p}.events.>`,

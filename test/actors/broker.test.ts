@@ -8,6 +8,7 @@ import {
   encodeMsgId,
   encodeJson,
   Header,
+  scopedApi,
   subjects,
   type OffsetQueryReply,
   type PullReply,
@@ -60,7 +61,7 @@ test("a consumer group named __proto__ commits like any other and breaks nothing
   // it once set Object.prototype.<topic>: untagged sends then answered INTERNAL, untagged pulls BAD_REQUEST
   assert.is((await sendRaw(c.nc, "first", { [Header.topic]: "orders", [Header.queue]: "0" })).status, "SEND_OK");
   for (const group of ["__proto__", "constructor", "toString"]) {
-    const ok = await ask<{ ok: boolean }>(c.nc, "offset.commit", { group, topic: "orders", queueId: 0, offset: 1 });
+    const ok = await ask<{ ok: boolean }>(c.nc, scopedApi("offset.commit", group), { group, topic: "orders", queueId: 0, offset: 1 });
     assert.is(ok.ok, true, `${group}: ${JSON.stringify(ok)}`);
     const q = await ask<OffsetQueryReply>(c.nc, "offset.query", { group, topic: "orders", queueId: 0 });
     assert.is(q.queues[0]!.offset, 1, group);
@@ -135,13 +136,13 @@ test("tag filtering in the consume queue", async ({ c }) => {
 
 test("offsets: commit, query per queue and per topic, by timestamp", async ({ c }) => {
   for (let i = 0; i < 5; i++) await sendRaw(c.nc, `${i}`, { [Header.topic]: "off", [Header.queue]: "1" });
-  const ok = await ask(c.nc, "offset.commit", { group: "g", topic: "off", queueId: 1, offset: 3 });
+  const ok = await ask(c.nc, scopedApi("offset.commit", "g"), { group: "g", topic: "off", queueId: 1, offset: 3 });
   assert.is(ok.ok, true);
   const one = await ask<OffsetQueryReply>(c.nc, "offset.query", { group: "g", topic: "off", queueId: 1 });
   assert.equal(one.queues, [{ queueId: 1, offset: 3, minOffset: 0, maxOffset: 5 }]);
   const all = await ask<OffsetQueryReply>(c.nc, "offset.query", { group: "g", topic: "off" });
   assert.equal(all.queues.map((q) => q.offset), [-1, 3, -1, -1]);
-  const many = await ask(c.nc, "offset.commit", { group: "g", entries: [{ topic: "off", queueId: 0, offset: 0 }, { topic: "off", queueId: 1, offset: 5 }] });
+  const many = await ask(c.nc, scopedApi("offset.commit", "g"), { group: "g", entries: [{ topic: "off", queueId: 0, offset: 0 }, { topic: "off", queueId: 1, offset: 5 }] });
   assert.is(many.committed, 2);
   const ts = await ask<OffsetQueryReply>(c.nc, "offset.query", { topic: "off", queueId: 1, timestamp: 0 });
   assert.is(ts.offset, 0);
@@ -157,11 +158,11 @@ test("consumer heartbeats build group membership and announce changes", async ({
       brokers.add(event.broker);
     },
   });
-  const a = await ask<{ members: string[] }>(c.nc, "client.heartbeat", { clientId: "c-2", group: "cg", mode: "clustering", topics: ["t"] });
-  const b = await ask<{ members: string[] }>(c.nc, "client.heartbeat", { clientId: "c-1", group: "cg", mode: "clustering", topics: ["t"], ttlMs: 200 });
+  const a = await ask<{ members: string[] }>(c.nc, scopedApi("client.heartbeat", "cg"), { clientId: "c-2", group: "cg", mode: "clustering", topics: ["t"] });
+  const b = await ask<{ members: string[] }>(c.nc, scopedApi("client.heartbeat", "cg"), { clientId: "c-1", group: "cg", mode: "clustering", topics: ["t"], ttlMs: 200 });
   assert.equal(a.members, ["c-2"]);
   assert.equal(b.members, ["c-1", "c-2"]);
-  const left = await ask<{ members: string[] }>(c.nc, "client.unregister", { clientId: "c-2", group: "cg" });
+  const left = await ask<{ members: string[] }>(c.nc, scopedApi("client.unregister", "cg"), { clientId: "c-2", group: "cg" });
   assert.equal(left.members, ["c-1"]);
   await waitUntil("c-1 expired", () => seen.some((m) => m.length === 0));
   assert.equal(seen, [["c-2"], ["c-1", "c-2"], ["c-1"], []]);
@@ -182,12 +183,16 @@ test("bad input gets typed errors and the broker keeps serving", async ({ c }) =
     [ask(c.nc, "pull", { group: "g", topic: "ok", queueId: 0, offset: 7 }), "OFFSET_OUT_OF_RANGE"],
     [ask(c.nc, "pull", { group: "g", topic: "nope", queueId: 0, offset: 0 }), "TOPIC_NOT_EXIST"],
     [ask(c.nc, "pull", { group: "g", topic: "ok", queueId: 0, offset: 0, max: 5000 }), "BAD_REQUEST"],
-    [ask(c.nc, "offset.commit", { group: "g", topic: "ok", queueId: 0, offset: 99 }), "OFFSET_OUT_OF_RANGE"],
+    [ask(c.nc, scopedApi("offset.commit", "g"), { group: "g", topic: "ok", queueId: 0, offset: 99 }), "OFFSET_OUT_OF_RANGE"],
     [ask(c.nc, "offset.query", { group: "g" }), "BAD_REQUEST"],
     [ask(c.nc, "topic.upsert", { topic: "t", readQueues: "4" }), "BAD_REQUEST"],
     [ask(c.nc, "message", { msgId: "garbage" }), "BAD_REQUEST"],
     [ask(c.nc, "message", { msgId: "broker-a:00000000ffffffff" }), "NOT_FOUND"],
-    [ask(c.nc, "client.heartbeat", { clientId: "c", group: "g", mode: "sideways", topics: [] }), "BAD_REQUEST"],
+    [ask(c.nc, scopedApi("client.heartbeat", "g"), { clientId: "c", group: "g", mode: "sideways", topics: [] }), "BAD_REQUEST"],
+    // the subject names the consumer group NATS permissions grant; the payload may not name another
+    [ask(c.nc, scopedApi("offset.commit", "billing"), { group: "shipping", topic: "ok", queueId: 0, offset: 0 }), "FORBIDDEN"],
+    [ask(c.nc, scopedApi("client.heartbeat", "billing"), { clientId: "c", group: "shipping", mode: "clustering", topics: [] }), "FORBIDDEN"],
+    [ask(c.nc, scopedApi("client.unregister", "billing"), { clientId: "c", group: "shipping" }), "FORBIDDEN"],
   ];
   for (const [p, code] of cases) assert.is((await p).error?.code, code);
   const batchHeaders = headers();

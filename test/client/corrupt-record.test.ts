@@ -33,7 +33,7 @@ class FakeBroker {
       const progress = queueId === 0 ? { offset: this.committed, maxOffset: END } : { offset: -1, maxOffset: 0 };
       m.respond(encodeJson({ topic: TOPIC, queues: [{ queueId, minOffset: 0, ...progress }] }));
     });
-    on("offset.commit", (m) => {
+    on("offset.commit.*", (m) => {
       const req = decodeJson(m.data) as { entries: Array<{ offset: number }> };
       const req0 = req.entries.filter((e) => (e as { queueId?: number }).queueId === 0);
       this.committed = Math.max(this.committed, ...req0.map((e) => e.offset));
@@ -42,8 +42,8 @@ class FakeBroker {
     on("pull", (m) => this.pull(m, decodeJson(m.data) as PullRequest));
     // The group has one member: whoever asks.
     const members = (m: Msg) => m.respond(encodeJson({ group: "g", members: [(decodeJson(m.data) as { clientId: string }).clientId] }));
-    on("client.heartbeat", members);
-    on("client.unregister", (m) => m.respond(encodeJson({ group: "g", members: [] })));
+    on("client.heartbeat.*", members);
+    on("client.unregister.*", (m) => m.respond(encodeJson({ group: "g", members: [] })));
   }
 
   private pull(m: Msg, req: PullRequest): void {

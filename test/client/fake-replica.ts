@@ -12,6 +12,7 @@ import {
   encodeJson,
   encodeMsgId,
   Header,
+  isGroupScoped,
   notMasterError,
   PullStatus,
   SendStatus,
@@ -88,7 +89,7 @@ export class FakeReplica {
     ];
     for (const [api, handle] of apis) {
       this.subs.push(
-        this.nc.subscribe(subj.brokerApi(this.address, api), {
+        this.nc.subscribe(isGroupScoped(api) ? `${subj.brokerApi(this.address, api)}.*` : subj.brokerApi(this.address, api), {
           callback: (_, m) => {
             this.requests.push({ api, body: api === "send" || api === "send.batch" ? m.data.byteLength : decodeJson(m.data) });
             handle(m);

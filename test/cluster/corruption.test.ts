@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
-import { decodeJson, decodeMsgId, encodeJson, Header, isErrorEnvelope, subjects, type PullReply, type SendResult, type StoreEvent } from "../../src/protocol/index.js";
+import { decodeJson, decodeMsgId, encodeJson, Header, isErrorEnvelope, scopedApi, subjects, type PullReply, type SendResult, type StoreEvent } from "../../src/protocol/index.js";
 import { startNatsServer, type NatsServer } from "../harness/nats-server.js";
 import { spawnRbus, type RbusProcess } from "../harness/processes.js";
 import { waitUntil } from "../harness/wait.js";
@@ -163,7 +163,7 @@ test("case 2: a corrupt record covered by the checkpoint is reported at its offs
 test("case 3: a group committed past a cut tail sees the next message: the cut offsets are not reused", async () => {
   await send(0, 10);
   const commit = encodeJson({ group: "g", topic: TOPIC, queueId: 0, offset: 10 });
-  await nc.request(subj.broker("broker-a", 0, "offset.commit"), commit, { timeout: 5000 });
+  await nc.request(subj.broker("broker-a", 0, scopedApi("offset.commit", "g")), commit, { timeout: 5000 });
   await stopBroker();
   cutTail(3);
   broker = await startBroker();
@@ -183,7 +183,7 @@ test("case 3: a group committed past a cut tail sees the next message: the cut o
 
 test("committed offsets past a queue rebuilt from a shorter log are clamped, logged and published", async () => {
   await send(0, 10);
-  await nc.request(subj.broker("broker-a", 0, "offset.commit"), encodeJson({ group: "g", topic: TOPIC, queueId: 0, offset: 10 }), { timeout: 5000 });
+  await nc.request(subj.broker("broker-a", 0, scopedApi("offset.commit", "g")), encodeJson({ group: "g", topic: TOPIC, queueId: 0, offset: 10 }), { timeout: 5000 });
   await stopBroker();
   cutTail(3);
   fs.rmSync(path.join(dir, "consumequeue"), { recursive: true });

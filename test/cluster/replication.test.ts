@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
 import { startBroker, type BrokerHandle } from "../../actors/broker.js";
 import { startNameServer, type NameServerHandle } from "../../actors/nameserver.js";
-import { decodeJson, encodeJson, Header, subjects, type PullReply } from "../../src/protocol/index.js";
+import { decodeJson, encodeJson, Header, scopedApi, subjects, type PullReply } from "../../src/protocol/index.js";
 import { startNatsServer, type NatsServer } from "../harness/nats-server.js";
 import { waitUntil } from "../harness/wait.js";
 
@@ -117,7 +117,7 @@ test("topic configs and consumer offsets committed on the master reach the slave
   const upsert = { topic: "ledger", readQueues: 2, writeQueues: 2, perm: "rw" };
   await c.nc.request(subj.broker(GROUP, m.replica, "topic.upsert"), encodeJson(upsert), { timeout: 5000 });
   assert.ok((await send(c.nc, m.replica, "x")).ok);
-  await c.nc.request(subj.broker(GROUP, m.replica, "offset.commit"), encodeJson({ group: "billing", entries: [{ topic: "orders", queueId: 0, offset: 1 }] }), { timeout: 5000 });
+  await c.nc.request(subj.broker(GROUP, m.replica, scopedApi("offset.commit", "billing")), encodeJson({ group: "billing", entries: [{ topic: "orders", queueId: 0, offset: 1 }] }), { timeout: 5000 });
   for (const b of c.replicas.filter((r) => r !== m)) {
     await waitUntil(`replica ${b!.replica} has the topic and the offset`, () =>
       b!.store.topics.get("ledger")?.readQueues === 2 && b!.store.offsets.get("billing", "orders", 0) === 1);

@@ -34,6 +34,7 @@ export interface StoreParts {
 
 export async function openParts(dir: string, opts: ResolvedOptions): Promise<StoreParts> {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  privateFolder(dir, opts);
   const lock = await lockDataDir(dir);
   const fds = new FdCache(openFileBudget(opts.maxOpenFiles), (n) => opts.log.warn("out of file descriptors: fewer files kept open", { maxOpenFiles: n }));
   try {
@@ -69,4 +70,16 @@ function openTerms(dir: string, log: CommitLog, tail: readonly TermStart[], chec
   const { history, rebuilt } = TermHistory.open(dir, log, tail, checkedFrom);
   if (rebuilt) opts.log.warn("config/terms.json disagreed with the commit log: rebuilt from the record headers", { terms: history.terms().length });
   return history;
+}
+
+/**
+ * A folder made before files were private (or by hand, under umask 022)
+ * keeps its mode: closing the folder itself to others closes everything
+ * beneath it, whatever the older files' modes.
+ */
+function privateFolder(dir: string, opts: ResolvedOptions): void {
+  const mode = fs.statSync(dir).mode & 0o777;
+  if ((mode & 0o077) === 0) return;
+  fs.chmodSync(dir, 0o700);
+  opts.log.info("data folder was readable by others: made private (0700)", { dir, was: mode.toString(8) });
 }

@@ -62,4 +62,13 @@ lock("the folder is created 0700 and its files 0600", async () => {
   for (const d of ["commitlog", "consumequeue", "config"]) assert.is(fs.statSync(path.join(dir, d)).mode & 0o777, 0o700, d);
 });
 
+lock("a folder left open to others (an older version, umask 022) is made private at open", async () => {
+  const dir = path.join(root, "data");
+  fs.mkdirSync(dir, { mode: 0o755 });
+  fs.chmodSync(dir, 0o755);
+  const s = await MessageStore.open(dir);
+  await s.close();
+  assert.is(fs.statSync(dir).mode & 0o777, 0o700);
+});
+
 lock.run();

@@ -55,8 +55,9 @@ export function spawnNode(script: string, args: string[], env: Record<string, st
 export async function runRbus(
   args: string[],
   timeoutMs = 30_000,
+  env: Record<string, string> = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const proc = spawn(process.execPath, [cli, ...args], { stdio: ["ignore", "pipe", "pipe"], timeout: timeoutMs });
+  const proc = spawn(process.execPath, [cli, ...args], { stdio: ["ignore", "pipe", "pipe"], timeout: timeoutMs, env: { ...process.env, ...env } });
   let stdout = "";
   let stderr = "";
   proc.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));

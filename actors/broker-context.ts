@@ -5,6 +5,8 @@ import type { MessageStore } from "../src/store/index.js";
 import type { Logger } from "../src/runtime/log.js";
 import type { BrokerTopics } from "./broker-topics.js";
 import type { Clock } from "./group-transport.js";
+import type { BrokerLimits } from "./limits.js";
+import type { ReplyPacer } from "./reply-pacer.js";
 import type { Replication } from "./replication.js";
 
 export interface BrokerContext {
@@ -16,6 +18,10 @@ export interface BrokerContext {
   maxMessageBytes: number;
   /** Bytes a reply payload may take now (the server's max_payload less room for headers). */
   replyBudget(): number;
+  /** What clients may make this broker hold (limits.ts). */
+  limits: BrokerLimits;
+  /** Reply bytes being built and sent: replies from stored messages wait their turn past the cap. */
+  pacer: ReplyPacer;
   log: Logger;
   /** Time and timers (held pulls): real, or simulated in tests. */
   clock: Clock;

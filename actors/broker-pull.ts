@@ -20,18 +20,29 @@ import { decodeRecord, recordPhysicalOffset } from "../src/store/record.js";
 import type { BrokerContext } from "./broker-context.js";
 import { corruptRecordError } from "./corrupt-record.js";
 import { readFrom } from "./read-from.js";
+import { limitExceeded } from "./limits.js";
 import { fittingPrefix, tooLargeForReply } from "./reply-limits.js";
 import { RawReply } from "./responder.js";
 import { toWireMessage } from "./wire-message.js";
 
+/** A pull held until a message lands at or after `offset` (or its wait ends). */
 interface Hold {
   offset: number;
   wake: () => void;
 }
 
+/** Who holds a pull: its reply inbox less the last token (one NATS connection's request inbox). */
+function clientOf(reply: string): string {
+  const dot = reply.lastIndexOf(".");
+  return dot > 0 ? reply.slice(0, dot) : reply;
+}
+
 export function pullHandler(ctx: BrokerContext) {
   const holds = new Map<string, Set<Hold>>();
   const holdKey = (topic: string, queueId: number) => `${topic}\u0000${queueId}`;
+  const byClient = new Map<string, number>();
+  let held = 0;
+  const { limits, pacer } = ctx;
 
   const unsubscribe = ctx.store.onArrived((topic, queueId, maxOffset) => {
     const waiting = holds.get(holdKey(topic, queueId));
@@ -39,18 +50,37 @@ export function pullHandler(ctx: BrokerContext) {
     for (const h of waiting) if (h.offset < maxOffset) h.wake();
   });
 
+  /** Refuses a hold past the broker's or the client's limit. */
+  const admit = (client: string) => {
+    if (held >= limits.maxHeldPulls) throw limitExceeded("maxHeldPulls", limits.maxHeldPulls, `${held} pulls are held on this broker`, { held });
+    const mine = byClient.get(client) ?? 0;
+    if (mine >= limits.maxHeldPullsPerClient) {
+      throw limitExceeded("maxHeldPullsPerClient", limits.maxHeldPullsPerClient, `${mine} pulls are held for this client`, { held: mine, client });
+    }
+    byClient.set(client, mine + 1);
+    held++;
+  };
+  const release = (client: string) => {
+    held--;
+    const mine = byClient.get(client)! - 1;
+    if (mine === 0) byClient.delete(client);
+    else byClient.set(client, mine);
+  };
+
   /** Resolves when a message lands at or after `offset`, or after `waitMs`. */
-  const hold = (req: PullRequest) =>
+  const hold = (req: PullRequest, client: string) =>
     new Promise<void>((resolve) => {
+      admit(client);
       const key = holdKey(req.topic, req.queueId);
-      const set = holds.get(key) ?? new Set<Hold>();
-      holds.set(key, set);
+      let set = holds.get(key);
+      if (!set) holds.set(key, (set = new Set<Hold>()));
       const h: Hold = {
         offset: req.offset,
         wake: () => {
           ctx.clock.clear(timer);
           set.delete(h);
           if (set.size === 0) holds.delete(key);
+          release(client);
           resolve();
         },
       };
@@ -65,24 +95,38 @@ export function pullHandler(ctx: BrokerContext) {
       maxBytes: ctx.replyBudget(),
     });
 
+  /** Reads and builds the reply (counted against the reply bytes in flight); undefined: nothing yet, hold it. */
+  const attempt = (req: PullRequest, tagHashes: Set<bigint> | undefined, mayHold: boolean): Uint8Array | RawReply | undefined => {
+    const got = read(req, tagHashes);
+    if (mayHold && isEmpty(got, req)) return undefined;
+    const out = reply(ctx, req, got);
+    pacer.spend(out instanceof RawReply ? out.data.byteLength : out.byteLength);
+    return out;
+  };
+
   return {
     async pull(msg: Msg): Promise<Uint8Array | RawReply> {
       const req = decodePull(parseObject(msg.data));
       ctx.topics.forRead(req.topic, req.queueId);
       const tags = parseTagExpression(req.tags);
       const tagHashes = tags ? new Set(tags.map(tagHash)) : undefined;
-      let got = read(req, tagHashes);
-      if (isEmpty(got, req) && req.waitMs > 0) {
-        await hold(req);
-        got = read(req, tagHashes);
-      }
-      return reply(ctx, req, got);
+      // a pull nobody waits for (no reply subject) is never held
+      const mayHold = req.waitMs > 0 && !!msg.reply;
+      // attempt() at once when replies have room, else in turn once the bus confirms what was sent
+      const first = pacer.idle() ? attempt(req, tagHashes, mayHold) : await pacer.later(() => attempt(req, tagHashes, mayHold));
+      if (first) return first;
+      await hold(req, clientOf(msg.reply!));
+      return (pacer.idle() ? attempt(req, tagHashes, false) : await pacer.later(() => attempt(req, tagHashes, false)))!;
     },
     /** Pulls held now, waiting for messages (in status). */
     held(): number {
-      let n = 0;
-      for (const set of holds.values()) n += set.size;
-      return n;
+      return held;
+    },
+    /** The most pulls one client holds now (in status). */
+    heldTopClient(): number {
+      let top = 0;
+      for (const n of byClient.values()) if (n > top) top = n;
+      return top;
     },
     /** Answers every held pull now (on shutdown). */
     releaseAll() {

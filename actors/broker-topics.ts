@@ -4,6 +4,7 @@
 import { AUTO_CREATE_TOPIC, DEFAULT_QUEUES, ErrorCode, RbusError, type Perm, type TopicConfig } from "../src/protocol/index.js";
 import type { Logger } from "../src/runtime/log.js";
 import type { TopicTable } from "../src/store/index.js";
+import { limitExceeded, type BrokerLimits } from "./limits.js";
 
 const canWrite = (p: Perm) => p === "rw" || p === "w";
 const canRead = (p: Perm) => p === "rw" || p === "r";
@@ -15,6 +16,7 @@ export class BrokerTopics {
     /** Called after the table changed, so the broker registers it at once. */
     private readonly changed: () => void,
     log: Logger,
+    private readonly limits: Pick<BrokerLimits, "maxTopics" | "maxQueuesPerTopic">,
   ) {
     if (!autoCreate || table.get(AUTO_CREATE_TOPIC)) return;
     try {
@@ -35,6 +37,7 @@ export class BrokerTopics {
 
   /** Stores the config (topics.json is written first); a full disk answers DISK_FULL, nothing changed. */
   upsert(config: TopicConfig): TopicConfig {
+    this.checkLimits(config);
     try {
       this.table.put(config);
     } catch (err) {
@@ -44,6 +47,25 @@ export class BrokerTopics {
     }
     this.changed();
     return config;
+  }
+
+  /** Refuses a new topic past maxTopics, or more queues than maxQueuesPerTopic; topics already stored stay. */
+  private checkLimits(config: TopicConfig): void {
+    const { maxTopics, maxQueuesPerTopic } = this.limits;
+    const queues = Math.max(config.readQueues, config.writeQueues);
+    if (queues > maxQueuesPerTopic) {
+      throw limitExceeded("maxQueuesPerTopic", maxQueuesPerTopic, `topic "${config.topic}" asks for ${queues} queues`, { topic: config.topic, queues });
+    }
+    if (this.table.get(config.topic)) return;
+    const topics = this.table.all().length;
+    if (topics >= maxTopics) throw limitExceeded("maxTopics", maxTopics, `${topics} topics exist on this broker`, { topic: config.topic, topics });
+  }
+
+  /** The most queues one topic has here (in status). */
+  queuesTop(): number {
+    let top = 0;
+    for (const t of this.table.all()) top = Math.max(top, t.readQueues, t.writeQueues);
+    return top;
   }
 
   /** The topic's config for a write to `queueId` (undefined: the broker picks), creating it if allowed. */

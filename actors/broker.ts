@@ -30,6 +30,8 @@ import { sendHandlers } from "./broker-send.js";
 import { publishRecoveryEvents } from "./store-events.js";
 import { BrokerTopics } from "./broker-topics.js";
 import { ConsumerTable } from "./consumer-table.js";
+import { limitsStatus, resolveLimits, type BrokerLimits } from "./limits.js";
+import { ReplyPacer } from "./reply-pacer.js";
 import { serve, type Handler } from "./responder.js";
 import { natsInspector } from "../src/runtime/inspect.js";
 import { newSession, sessionFingerprint } from "../src/protocol/session.js";
@@ -52,8 +54,10 @@ export interface BrokerOptions {
   prefix?: string;
   heartbeatIntervalMs?: number;
   autoCreateTopic?: boolean;
-  /** Largest message body accepted (default 4 MiB). */
+  /** Largest message body accepted (default 4 MiB; never more than the bus's max_payload less 4 KiB). */
   maxMessageBytes?: number;
+  /** What clients may make the broker hold (actors/limits.ts; defaults in DEFAULT_LIMITS). */
+  limits?: Partial<BrokerLimits>;
   /** Store settings: flush mode, segment size, retention… */
   store?: StoreOptions;
   /**
@@ -104,6 +108,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   // A message must fit the request that brings it and the pull reply that takes it away.
   const maxMessageBytes = Math.min(opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, maxPayload(nc) - REQUEST_HEADROOM);
   const clock = opts.clock ?? realClock;
+  const limits = resolveLimits(opts.limits);
   const startedAt = clock.now();
   // This process's secret: sent only to NameServers, shown only as its fingerprint.
   const session = newSession();
@@ -129,7 +134,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   const topics = new BrokerTopics(store.topics, opts.autoCreateTopic ?? true, () => {
     configVersion++;
     registrationActor?.send({ type: "TOPICS_CHANGED" });
-  }, log);
+  }, log, limits);
   const config = {
     version: () => configVersion,
     snapshot: (): ConfigSnapshot => ({ version: configVersion, topics: store.topics.snapshot(), offsets: store.offsets.snapshot() }),
@@ -158,6 +163,8 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   const ctx: BrokerContext = {
     group, replica, store, topics, maxMessageBytes, log, clock,
     replyBudget: () => replyBudget(nc),
+    limits,
+    pacer: new ReplyPacer(limits.maxReplyBytesInFlight, () => nc.flush()),
     isMaster: () => replication.writable(),
     replication, replicas, ack: repl.ack,
     commitTimeoutMs: Math.max(2 * repl.electionTimeoutMs, 3000),
@@ -175,7 +182,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     const event: ConsumerMembers = { group: consumerGroup, members, broker: subj.brokerBase(group, replica) };
     log.debug("consumer group changed", { group: consumerGroup, members: members.length });
     nc.publish(subj.events.consumers(consumerGroup), encodeJson(event));
-  });
+  }, limits, clock);
   let expiry: unknown;
   const expire = () => {
     consumers.expire(clock.now());
@@ -219,7 +226,18 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
       store: store.stats(),
       pullsHeld: pull.held(),
       replication: replication.status(),
-      consumerGroups: consumers.groupNames().map((g) => ({ group: g, members: consumers.members(g) })),
+      // bounded: the first groups and members (counts in full), however many clients joined
+      consumerGroups: consumers.summary(),
+      limits: limitsStatus(limits, {
+        heldPulls: pull.held(),
+        heldPullsTopClient: pull.heldTopClient(),
+        replyBytesInFlight: ctx.pacer.bytesInFlight(),
+        topics: topics.all().length,
+        queuesTopTopic: topics.queuesTop(),
+        consumerGroups: consumers.groupCount(),
+        groupMembersTop: consumers.largestGroup(),
+        members: consumers.size(),
+      }, maxMessageBytes, maxPayload(nc)),
     };
   };
   const apis: Array<[BrokerApi, Handler]> = [
@@ -257,6 +275,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
       await stopRegistration(registrationActor!);
       await replication.stop();
       clock.clear(expiry);
+      consumers.close();
       await Promise.all(subs.map((s) => s.drain()));
       pull.releaseAll();
       await store.close();

@@ -2,59 +2,176 @@
 // client.heartbeat (RocketMQ's ConsumerManager). Members expire after their
 // ttl without a heartbeat; every change is reported so that the group's
 // members can rebalance at once instead of at their next periodic check.
+//
+// A heartbeat's cost does not grow with its group: each group keeps its
+// member list sorted and shared (copied only when a member joins or
+// leaves, not per heartbeat), and change events go out at once up to a
+// burst of EVENT_BURST, then at most one per EVENT_INTERVAL_MS carrying the
+// latest list. 10,000 members joining one by one used to sort and publish
+// the whole list 10,000 times.
 import type { ClientHeartbeat } from "../src/protocol/index.js";
-
-interface Member {
-  heartbeat: ClientHeartbeat;
-  expiresAt: number;
-}
+import type { Clock } from "./group-transport.js";
+import { limitExceeded, type BrokerLimits } from "./limits.js";
 
 export const DEFAULT_MEMBER_TTL_MS = 30_000;
+/** Membership events of one group that go out at once, back to back… */
+export const EVENT_BURST = 8;
+/** …after which they are this far apart; changes in between go out together at its end. */
+export const EVENT_INTERVAL_MS = 100;
+
+interface Group {
+  /** clientId → when it expires without another heartbeat. */
+  expiry: Map<string, number>;
+  /** Sorted ids, never changed in place: a reply or event may still hold it. */
+  sorted: readonly string[];
+  /** Events the group may send at once now (a token bucket: one more per EVENT_INTERVAL_MS, up to EVENT_BURST)… */
+  tokens: number;
+  /** …as of this time. */
+  tokensAt: number;
+  pending: unknown;
+}
+
+export type MemberLimits = Pick<BrokerLimits, "maxConsumerGroups" | "maxGroupMembers" | "maxMembers">;
 
 export class ConsumerTable {
-  private readonly groups = new Map<string, Map<string, Member>>();
+  private readonly groups = new Map<string, Group>();
+  private total = 0;
 
-  constructor(private readonly onChange: (group: string, members: string[]) => void) {}
+  constructor(
+    private readonly onChange: (group: string, members: string[]) => void,
+    private readonly limits: MemberLimits,
+    private readonly clock: Clock,
+  ) {}
 
   members(group: string): string[] {
-    return [...(this.groups.get(group)?.keys() ?? [])].sort();
+    return (this.groups.get(group)?.sorted ?? []) as string[];
   }
 
   groupNames(): string[] {
     return [...this.groups.keys()].sort();
   }
 
+  /** Members of every group together (in status). */
+  size(): number {
+    return this.total;
+  }
+
+  /** Groups with members (in status). */
+  groupCount(): number {
+    return this.groups.size;
+  }
+
+  /** The largest group's member count (in status). */
+  largestGroup(): number {
+    let top = 0;
+    for (const g of this.groups.values()) top = Math.max(top, g.expiry.size);
+    return top;
+  }
+
+  /** Records the member (LIMIT_EXCEEDED past a limit, nothing changed); the group's members, sorted. */
   heartbeat(hb: ClientHeartbeat, now: number): string[] {
+    const expiresAt = now + (hb.ttlMs ?? DEFAULT_MEMBER_TTL_MS);
     let group = this.groups.get(hb.group);
-    if (!group) this.groups.set(hb.group, (group = new Map()));
-    const isNew = !group.has(hb.clientId);
-    group.set(hb.clientId, { heartbeat: hb, expiresAt: now + (hb.ttlMs ?? DEFAULT_MEMBER_TTL_MS) });
-    const members = this.members(hb.group);
-    if (isNew) this.onChange(hb.group, members);
-    return members;
+    if (group?.expiry.has(hb.clientId)) {
+      group.expiry.set(hb.clientId, expiresAt);
+      return group.sorted as string[];
+    }
+    this.admit(hb, group);
+    if (!group) this.groups.set(hb.group, (group = { expiry: new Map(), sorted: [], tokens: EVENT_BURST, tokensAt: now, pending: undefined }));
+    group.expiry.set(hb.clientId, expiresAt);
+    this.total++;
+    const at = insertionPoint(group.sorted, hb.clientId);
+    const sorted = group.sorted.slice();
+    sorted.splice(at, 0, hb.clientId);
+    group.sorted = sorted;
+    this.changed(hb.group, group);
+    return group.sorted as string[];
   }
 
   unregister(group: string, clientId: string): string[] {
     const g = this.groups.get(group);
-    if (g?.delete(clientId)) {
-      if (g.size === 0) this.groups.delete(group);
-      this.onChange(group, this.members(group));
-    }
-    return this.members(group);
+    if (!g?.expiry.delete(clientId)) return this.members(group);
+    this.total--;
+    g.sorted = g.sorted.filter((id) => id !== clientId);
+    this.changed(group, g);
+    return g.sorted as string[];
   }
 
   /** Drops members whose ttl has passed. */
   expire(now: number): void {
     for (const [name, g] of this.groups) {
-      let changed = false;
-      for (const [id, m] of g) {
-        if (m.expiresAt <= now) {
-          g.delete(id);
-          changed = true;
-        }
-      }
-      if (g.size === 0) this.groups.delete(name);
-      if (changed) this.onChange(name, this.members(name));
+      const before = g.expiry.size;
+      for (const [id, at] of g.expiry) if (at <= now) g.expiry.delete(id);
+      if (g.expiry.size === before) continue;
+      this.total -= before - g.expiry.size;
+      g.sorted = g.sorted.filter((id) => g.expiry.has(id));
+      this.changed(name, g);
     }
   }
+
+  /**
+   * The groups for status, bounded whatever clients did: the first `maxGroups`
+   * by name, each with its first `maxListed` members and its member count.
+   */
+  summary(maxGroups = 100, maxListed = 100): Array<{ group: string; count: number; members: string[] }> {
+    return this.groupNames()
+      .slice(0, maxGroups)
+      .map((name) => {
+        const g = this.groups.get(name)!;
+        return { group: name, count: g.expiry.size, members: g.sorted.slice(0, maxListed) };
+      });
+  }
+
+  /** Stops pending events (on shutdown). */
+  close(): void {
+    for (const g of this.groups.values()) if (g.pending !== undefined) this.clock.clear(g.pending);
+  }
+
+  private admit(hb: ClientHeartbeat, group: Group | undefined): void {
+    const { maxConsumerGroups, maxGroupMembers, maxMembers } = this.limits;
+    if (!group && this.groups.size >= maxConsumerGroups) {
+      throw limitExceeded("maxConsumerGroups", maxConsumerGroups, `${this.groups.size} consumer groups have members here`, { group: hb.group });
+    }
+    if (group && group.expiry.size >= maxGroupMembers) {
+      throw limitExceeded("maxGroupMembers", maxGroupMembers, `consumer group "${hb.group}" has ${group.expiry.size} members`, { group: hb.group });
+    }
+    if (this.total >= maxMembers) throw limitExceeded("maxMembers", maxMembers, `${this.total} consumers are members here`, { group: hb.group });
+  }
+
+  /** Reports the group's members now, or at the end of its event interval; an emptied group goes once reported. */
+  private changed(name: string, g: Group): void {
+    if (g.pending !== undefined) return;
+    const now = this.clock.now();
+    const earned = Math.floor((now - g.tokensAt) / EVENT_INTERVAL_MS);
+    if (earned > 0) {
+      g.tokens = Math.min(EVENT_BURST, g.tokens + earned);
+      g.tokensAt = g.tokens === EVENT_BURST ? now : g.tokensAt + earned * EVENT_INTERVAL_MS;
+    }
+    if (g.tokens > 0) {
+      g.tokens--;
+      return this.emit(name, g);
+    }
+    g.pending = this.clock.set(() => {
+      g.pending = undefined;
+      g.tokensAt = this.clock.now();
+      this.emit(name, g);
+    }, g.tokensAt + EVENT_INTERVAL_MS - now);
+  }
+
+  private emit(name: string, g: Group): void {
+    if (g.expiry.size === 0 && this.groups.get(name) === g) this.groups.delete(name);
+    this.onChange(name, g.sorted as string[]);
+  }
+}
+
+/** Where `id` goes in the sorted `ids` (binary search). */
+function insertionPoint(ids: readonly string[], id: string): number {
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ids[mid]! < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -2,11 +2,12 @@ import { startBroker } from "../../actors/broker.js";
 import { createLogger } from "../runtime/log.js";
 import { intArg, connectFromFlags, natsOption, parse, prefixOption, required, untilSignal, UsageError } from "./args.js";
 import { replicationArgs, replicationOptions } from "./replication-args.js";
+import { limitArgs, limitOptions, limitUsage } from "./limit-args.js";
 
 const usage =
   "rbus broker --nats <url> --group <name> --replica <i> --data <dir> [--replicas <N>] [--failover auto|manual] [--election-timeout <ms>]" +
   " [--ack quorum|leader] [--read-from-slave-bytes <n>] [--cluster <name>] [--heartbeat-interval <ms>] [--flush async|sync]" +
-  " [--max-message-bytes <n>] [--no-auto-create-topic] [--max-open-files <n>] [--disk-max-used-ratio <0..1>] [--disk-min-free-bytes <n>]";
+  " [--max-message-bytes <n>] [--no-auto-create-topic] [--max-open-files <n>] [--disk-max-used-ratio <0..1>] [--disk-min-free-bytes <n>] " + limitUsage;
 
 export async function brokerCommand(argv: string[]): Promise<void> {
   const { values } = parse(
@@ -25,6 +26,7 @@ export async function brokerCommand(argv: string[]): Promise<void> {
       "max-open-files": { type: "string" },
       "disk-max-used-ratio": { type: "string" },
       "disk-min-free-bytes": { type: "string" },
+      ...limitOptions,
     },
     usage,
   );
@@ -47,6 +49,7 @@ export async function brokerCommand(argv: string[]): Promise<void> {
     heartbeatIntervalMs: intArg(values["heartbeat-interval"], "heartbeat-interval"),
     autoCreateTopic: !values["no-auto-create-topic"],
     maxMessageBytes: intArg(values["max-message-bytes"], "max-message-bytes"),
+    limits: usageOf(() => limitArgs(values)),
     replication,
     store: {
       flush,

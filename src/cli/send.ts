@@ -1,6 +1,7 @@
 // rbus send: one message (prints its SendResult) or --count copies through
 // sendAsync (prints a summary). Body "-" reads stdin.
 import { Producer, type Message } from "../client/producer.js";
+import { setProperty } from "../protocol/index.js";
 import { intArg, connectFromFlags, natsOption, parse, prefixOption, required, UsageError } from "./args.js";
 
 const usage =
@@ -18,7 +19,7 @@ function properties(pairs: string[] | undefined): Record<string, string> | undef
   for (const p of pairs) {
     const eq = p.indexOf("=");
     if (eq <= 0) throw new UsageError(`--property takes name=value, got "${p}"\nusage: ${usage}`);
-    out[p.slice(0, eq)] = p.slice(eq + 1);
+    setProperty(out, p.slice(0, eq), p.slice(eq + 1));
   }
   return out;
 }

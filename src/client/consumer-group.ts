@@ -15,6 +15,7 @@ import type { BrokerClient } from "./broker-client.js";
 import { natsInspector } from "../runtime/inspect.js";
 import { subscribeJson } from "../runtime/subscribe.js";
 import { readableQueues, type MessageQueue, type RouteCache } from "./route-cache.js";
+import { nameTable } from "../protocol/validate.js";
 
 export interface GroupMembershipOptions {
   nc: NatsConnection;
@@ -107,7 +108,7 @@ export class GroupMembership {
   }
 
   private async refresh(): Promise<RefreshResult> {
-    const topics: Record<string, MessageQueue[]> = {};
+    const topics = nameTable<MessageQueue[]>();
     for (const topic of this.opts.topics()) topics[topic] = readableQueues(await this.opts.routes.fetch(topic));
     const members = await this.heartbeatRound();
     return members ? { topics, members } : { topics };

@@ -79,6 +79,15 @@ export function object(v: unknown, what: string): Json {
 }
 
 /**
+ * A table keyed by names someone else chose (groups, topics, client ids):
+ * no prototype, so "__proto__" or "constructor" is a key like any other, and
+ * JSON.stringify writes it as one.
+ */
+export function nameTable<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
+/**
  * Sets a user-supplied property on a plain object: a key named "__proto__"
  * becomes an own property (data), never the object's prototype.
  */

@@ -4,6 +4,7 @@
 // store's periodic flush and on close. snapshot()/load() let replication
 // ship the table to slaves.
 import * as path from "node:path";
+import { nameTable } from "../protocol/validate.js";
 import { readJsonFile, writeFileAtomic, writeFileAtomicAsync } from "./atomic-file.js";
 
 /** group -> topic -> queueId -> next offset to consume. */
@@ -14,9 +15,7 @@ export type OffsetTable = Record<string, Record<string, Record<string, number>>>
  * an object without a prototype, so that a group named `__proto__` or
  * `constructor` is a key like any other, never Object.prototype.
  */
-function bare<T>(): Record<string, T> {
-  return Object.create(null) as Record<string, T>;
-}
+const bare = nameTable;
 
 /** A table read from a file or the wire, rebuilt without prototypes (and without entries that are not offsets). */
 function rebuild(raw: unknown): OffsetTable {

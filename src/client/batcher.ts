@@ -17,7 +17,6 @@
 // The batcher knows nothing of NATS: `transport` sends a batch.
 import { encodeMsgId, ErrorCode, RbusError, type BatchSendResult, type SendResult } from "../protocol/index.js";
 import type { PreparedEntry } from "./producer-message.js";
-import { nameTable } from "../protocol/validate.js";
 
 export interface BatchLimits {
   /** While batches are in flight, wait at most this long for more messages after a batch's first (ms). */
@@ -158,9 +157,8 @@ export class Batcher {
 
   /** Batches in flight and ready, per broker group. */
   groups(): Record<string, { inFlight: number; ready: number }> {
-    const out = nameTable<{ inFlight: number; ready: number }>();
-    for (const [g, p] of this.pipes) if (p.inFlight > 0 || p.ready.length > 0) out[g] = { inFlight: p.inFlight, ready: p.ready.length };
-    return out;
+    // fromEntries defines keys: a group named "__proto__" is a key like any other
+    return Object.fromEntries([...this.pipes].filter(([, p]) => p.inFlight > 0 || p.ready.length > 0).map(([g, p]) => [g, { inFlight: p.inFlight, ready: p.ready.length }]));
   }
 
   /**

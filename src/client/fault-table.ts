@@ -3,7 +3,6 @@
 // queue selection for a while; once every group is out, sends still go
 // somewhere (the group that comes back first) rather than nowhere.
 // Time is injected, so tests move it by hand.
-import { nameTable } from "../protocol/validate.js";
 
 /** RocketMQ's MQFaultStrategy tables: a send this slow (ms) … */
 export const LATENCY_STEPS = [50, 100, 550, 1000, 2000, 3000, 15_000] as const;
@@ -85,8 +84,7 @@ export class FaultTable {
   /** Groups that are out now, with the ms left: for logs and tests. */
   snapshot(): Record<string, number> {
     const now = this.now();
-    const out = nameTable<number>();
-    for (const [g, t] of this.until) if (t > now) out[g] = t - now;
-    return out;
+    // fromEntries defines keys: a group named "__proto__" is a key like any other
+    return Object.fromEntries([...this.until].filter(([, t]) => t > now).map(([g, t]) => [g, t - now]));
   }
 }

@@ -19,6 +19,8 @@ const commands: Record<string, [() => Promise<Command>, string]> = {
   message: [async () => (await import("./message.js")).messageCommand, "look a message up by id or key"],
   inspect: [async () => (await import("./inspect.js")).inspectCommand, "watch the nodes' state machines change, live"],
   store: [async () => (await import("./store.js")).storeCommand, "verify a data folder offline: store verify --data <dir> (exit 1 on damage)"],
+  auth: [async () => (await import("../auth/command.js")).authCommand, "write NATS users and permissions for every process of cluster.json: auth init"],
+  tls: [async () => (await import("../auth/command.js")).tlsCommand, "write a local CA and certificates for nats-server and clients: tls init"],
   "run-cluster": [async () => (await import("../cluster/run.js")).runClusterCommand, "run nats-server, NameServers and brokers as a local cluster"],
 };
 

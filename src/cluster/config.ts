@@ -22,7 +22,15 @@ export interface ClusterConfig {
     electionTimeoutMs?: number;
   };
   nameServer: { scanIntervalMs: number; suspectAfterMs: number; deadAfterMs: number; forgetAfterMs: number };
+  /** The consumer groups `rbus auth init` makes a user for (absent: DEFAULT_CONSUMER_GROUPS). */
+  consumerGroups?: string[];
+  /** The producer users `rbus auth init` makes (absent: one named "producer"). */
+  producers?: string[];
 }
+
+/** The tour's consumer group (`rbus consume --group billing`). */
+export const DEFAULT_CONSUMER_GROUPS = ["billing"];
+export const DEFAULT_PRODUCERS = ["producer"];
 
 export function loadClusterConfig(file: string): ClusterConfig {
   let raw: string;
@@ -58,6 +66,12 @@ function checkConfig(c: ClusterConfig, file: string): void {
       if (!(err instanceof UsageError)) throw err;
       fail(`group "${g.name}": ${err.message.replace(/--([a-z-]+)/g, (_, f: string) => configKey[f] ?? `--${f}`)}`);
     }
+  }
+  for (const key of ["consumerGroups", "producers"] as const) {
+    const names = c[key];
+    if (names === undefined) continue;
+    if (!Array.isArray(names)) fail(`"${key}" must be a list of names`);
+    for (const n of names) if (!isSubjectToken(n)) fail(`${key} name "${n}" must be letters, digits, '-' or '_'`);
   }
   const ns = c.nameServer;
   if (!(ns.suspectAfterMs < ns.deadAfterMs)) fail(`nameServer.suspectAfterMs must be below deadAfterMs`);

@@ -1,0 +1,127 @@
+// What each kind of Rocketbus process may publish and subscribe to on NATS,
+// written once as data. `rbus auth init` turns these rules into one NATS
+// user per process (users.ts), filling in the names: the NameServer's id,
+// the broker's group and replica, the consumer's group. NATS permissions
+// cannot look inside payloads, so every right that depends on a name has
+// that name in the subject (docs/protocol.md, docs/security.md).
+//
+// Placeholders: {p} the subject prefix, {user} the user's own name, {g} and
+// {r} a broker's group and replica, {cg} a consumer's group, {node} every
+// server node's inspect name (NameServer ids, `<g>-<r>`), {stream} the
+// events stream. Every user also subscribes to its own inbox
+// `_INBOX.{user}.>` and nothing else's, so no one reads another's replies.
+
+export const Role = {
+  nameserver: "nameserver",
+  broker: "broker",
+  producer: "producer",
+  consumer: "consumer",
+  admin: "admin",
+  dashboard: "dashboard",
+} as const;
+export type Role = (typeof Role)[keyof typeof Role];
+
+export interface RoleRule {
+  /** In words, for nats.conf, docs/security.md and `rbus auth init`. */
+  rights: string;
+  publish: readonly string[];
+  /** Published subjects refused even when `publish` allows them. */
+  denyPublish?: readonly string[];
+  subscribe: readonly string[];
+  /** A responder: may answer each request it receives, once, on its reply subject. */
+  responds: boolean;
+}
+
+/** JetStream API reads of one stream: info, get, and ordered (ephemeral) consumers. */
+const streamReads = [
+  "$JS.API.INFO",
+  "$JS.API.STREAM.INFO.{stream}",
+  "$JS.API.STREAM.MSG.GET.{stream}",
+  "$JS.API.DIRECT.GET.{stream}",
+  "$JS.API.DIRECT.GET.{stream}.>",
+  "$JS.API.CONSUMER.CREATE.{stream}",
+  "$JS.API.CONSUMER.CREATE.{stream}.>",
+  "$JS.API.CONSUMER.INFO.{stream}.>",
+  "$JS.API.CONSUMER.DELETE.{stream}.>",
+  "$JS.API.CONSUMER.MSG.NEXT.{stream}.>",
+] as const;
+
+export const ROLES: Record<Role, RoleRule> = {
+  nameserver: {
+    rights:
+      "serves rbus.ns.> (register, unregister, route, cluster, info); announces itself on rbus.ns.hello; " +
+      "publishes liveness events and its own inspect stream; asks a broker replica's identity to check a registration",
+    publish: ["{p}.ns.hello", "{p}.events.liveness.>", "{p}.inspect.{user}", "{p}.broker.*.*.identity"],
+    subscribe: ["{p}.ns.>"],
+    responds: true,
+  },
+  broker: {
+    rights:
+      "serves its own replica's API rbus.broker.<g>.<r>.> and its group's vote; registers and unregisters with " +
+      "the NameServers; replicates, votes and passes offset commits on within its own group only; publishes " +
+      "consumer, store and role events and its own inspect stream",
+    publish: [
+      "{p}.ns.register",
+      "{p}.ns.unregister",
+      "{p}.broker.{g}.*.ha.>",
+      "{p}.broker.{g}.vote",
+      "{p}.broker.{g}.*.offset.commit.*",
+      "{p}.events.consumers.*",
+      "{p}.events.store.{g}.{r}",
+      "{p}.events.role.{g}",
+      "{p}.inspect.{user}",
+    ],
+    subscribe: ["{p}.broker.{g}.{r}.>", "{p}.broker.{g}.vote", "{p}.ns.hello"],
+    responds: true,
+  },
+  producer: {
+    rights: "asks routes; sends (send, send.batch) to any broker replica; publishes its own inspect events; subscribes to nothing but its inbox",
+    publish: ["{p}.ns.route", "{p}.broker.*.*.send", "{p}.broker.*.*.send.batch", "{p}.inspect.*"],
+    denyPublish: ["{p}.inspect.{node}"],
+    subscribe: [],
+    responds: false,
+  },
+  consumer: {
+    rights:
+      "asks routes; pulls, queries offsets and looks messages up on any broker; commits offsets, heartbeats and " +
+      "unregisters only for its own consumer group; hears its own group's membership events",
+    publish: [
+      "{p}.ns.route",
+      "{p}.broker.*.*.pull",
+      "{p}.broker.*.*.offset.query",
+      "{p}.broker.*.*.message",
+      "{p}.broker.*.*.offset.commit.{cg}",
+      "{p}.broker.*.*.client.heartbeat.{cg}",
+      "{p}.broker.*.*.client.unregister.{cg}",
+      "{p}.inspect.*",
+    ],
+    denyPublish: ["{p}.inspect.{node}"],
+    subscribe: ["{p}.events.consumers.{cg}"],
+    responds: false,
+  },
+  admin: {
+    rights:
+      "publishes anything in the account: topic.upsert, offset commits for any group, failover, status, the " +
+      "JetStream API; reads events and inspect streams; answers no request (it cannot pose as a node)",
+    publish: [">"],
+    subscribe: ["{p}.events.>", "{p}.inspect.>"],
+    responds: false,
+  },
+  dashboard: {
+    rights:
+      "read-only: events, inspect streams, routes, the cluster table, broker status, topic lists, offsets, " +
+      "message lookups, and the events stream's history",
+    publish: [
+      "{p}.ns.route",
+      "{p}.ns.cluster",
+      "{p}.ns.info",
+      "{p}.broker.*.*.status",
+      "{p}.broker.*.*.topic.list",
+      "{p}.broker.*.*.offset.query",
+      "{p}.broker.*.*.message",
+      ...streamReads,
+    ],
+    subscribe: ["{p}.events.>", "{p}.inspect.>"],
+    responds: false,
+  },
+};

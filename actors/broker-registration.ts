@@ -6,7 +6,9 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { createActor, fromPromise, waitFor, type Actor } from "xstate";
 import { registrationMachine } from "../machines/broker-registration.js";
-import { RbusError, subjects, type BrokerRegistration, type NameServerHello, type RegisterAck, type UnregisterAck } from "../src/protocol/index.js";
+import { encodeJson, MAX_REGISTRATION_PAGES, RbusError, subjects, type BrokerRegistration, type NameServerHello, type RegisterAck, type RegistrationRequest, type UnregisterAck } from "../src/protocol/index.js";
+import { pageRegistration } from "../machines/registration-pages.js";
+import { maxPayload, REQUEST_HEADROOM } from "./reply-limits.js";
 import { natsInspector } from "../src/runtime/inspect.js";
 import type { Logger } from "../src/runtime/log.js";
 import { requestAll } from "../src/runtime/request.js";
@@ -19,6 +21,8 @@ export interface RegistrationOptions {
   heartbeatIntervalMs: number;
   /** The registration as of now: role, term and topic table change over time. */
   registration: () => BrokerRegistration;
+  /** The process's secret session: in every register and unregister, nowhere else. */
+  session: string;
   log: Logger;
   /** Drives the heartbeat and retry delays (real time unless simulated). */
   clock?: Clock;
@@ -40,10 +44,34 @@ export function startRegistration(opts: RegistrationOptions): RegistrationActor 
     return out;
   };
 
+  let seq = 0;
+  /**
+   * The registration's pages (one unless the topic table is larger than the
+   * connection's max_payload); all but the last are published without a
+   * reply, in order, and the NameServers acknowledge the last.
+   */
+  const send = async (): Promise<Array<RegisterAck | RbusError>> => {
+    const req: RegistrationRequest = { ...opts.registration(), session: opts.session, seq: seq++ };
+    const budget = maxPayload(nc) - REQUEST_HEADROOM;
+    const paged = pageRegistration(req, budget);
+    if (paged.type === "too-large" || paged.pages.length > MAX_REGISTRATION_PAGES) {
+      const bytes = paged.type === "too-large" ? paged.bytes : paged.pages.length;
+      log.error("the registration cannot be sent: it does not fit the bus's max_payload even in pages; NameServers will not route to this replica", {
+        ...(paged.type === "too-large" ? { bytes, budget } : { pages: bytes, maxPages: MAX_REGISTRATION_PAGES }),
+        topics: req.topics.length,
+      });
+      return [];
+    }
+    const pages = paged.pages;
+    if (pages.length > 1) log.debug("registration sent in pages", { pages: pages.length, topics: req.topics.length });
+    for (const page of pages.slice(0, -1)) nc.publish(subj.ns.register, encodeJson(page));
+    return requestAll<RegisterAck>(nc, subj.ns.register, pages[pages.length - 1]);
+  };
+
   const machine = registrationMachine.provide({
     actors: {
       register: fromPromise(async () => {
-        const replies = await requestAll<RegisterAck>(nc, subj.ns.register, opts.registration());
+        const replies = await send();
         const nameServers = acks(replies, "registration")
           .map((a) => a.nameServer)
           .filter((id): id is string => typeof id === "string");
@@ -53,7 +81,7 @@ export function startRegistration(opts: RegistrationOptions): RegistrationActor 
       }),
       unregister: fromPromise(async () => {
         const { group, replica } = opts.registration();
-        const replies = await requestAll<UnregisterAck>(nc, subj.ns.unregister, { group, replica }, { maxWaitMs: 1000 });
+        const replies = await requestAll<UnregisterAck>(nc, subj.ns.unregister, { group, replica, session: opts.session }, { maxWaitMs: 1000 });
         return { answered: acks(replies, "unregister").length };
       }),
     },

@@ -4,14 +4,15 @@
 // On start and after every reconnect a NameServer says hello
 // (rbus.ns.hello) and every broker registers at once, instead of the table
 // waiting a heartbeat interval; while disconnected, its liveness clocks stop.
+// Registrations and unregisters pass the checks of ns-admission.ts first:
+// a NameServer trusts no message for being on rbus.ns.register.
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { createActor, type Actor } from "xstate";
 import { brokerKey, DEFAULT_NAMESERVER_TIMINGS, nameServerMachine, type NameServerTimings } from "../machines/nameserver.js";
 import type { LivenessChanged } from "../machines/liveness.js";
 import { buildClusterInfo, buildRoute, mastersByGroup } from "../machines/routes.js";
 import {
-  BadRequestError,
-  decodeRegistration,
+  decodeRegistrationRequest,
   decodeRouteRequest,
   decodeUnregister,
   encodeJson,
@@ -22,18 +23,24 @@ import {
   type LivenessEvent,
   type NameServerHello,
   type NameServerInfo,
+  type NameServerLimits,
   type RegisterAck,
   type UnregisterAck,
 } from "../src/protocol/index.js";
 import { natsInspector } from "../src/runtime/inspect.js";
 import { silentLogger, type Logger } from "../src/runtime/log.js";
 import { serve } from "./responder.js";
+import { Admission, DEFAULT_NAMESERVER_LIMITS } from "./ns-admission.js";
+import { Refusals } from "./ns-refusals.js";
+import { natsProbe, Sessions } from "./ns-sessions.js";
 
 export interface NameServerOptions {
   nc: NatsConnection;
   id: string;
   prefix?: string;
   timings?: Partial<NameServerTimings>;
+  /** Broker cap, registration rate, identity probes (DEFAULT_NAMESERVER_LIMITS). */
+  limits?: Partial<NameServerLimits>;
   log?: Logger;
 }
 
@@ -48,9 +55,24 @@ export async function startNameServer(opts: NameServerOptions): Promise<NameServ
   const log = (opts.log ?? silentLogger).child({ node: id });
   const subj = subjects(opts.prefix);
   const timings = { ...DEFAULT_NAMESERVER_TIMINGS, ...opts.timings };
+  const limits = { ...DEFAULT_NAMESERVER_LIMITS, ...opts.limits };
   const startedAt = Date.now();
+  let stopped = false;
+  const prober = natsProbe(nc, limits.probeTimeoutMs);
+  const refusals = new Refusals(log);
+  const table = () => actor.getSnapshot().context;
+  const admission = new Admission({
+    subj,
+    limits,
+    sessions: new Sessions(prober.probe, limits.maxProbes),
+    refusals,
+    size: () => table().brokers.size,
+    known: (key) => table().brokers.get(key)?.registration,
+    now: Date.now,
+  });
 
   const publishLiveness = (_: unknown, change: LivenessChanged) => {
+    if (change.to === "removed") admission.forget(brokerKey(change.group, change.replica));
     const event: LivenessEvent = { ...change, type: "liveness", nameServer: id, at: Date.now() };
     const level = change.to === "alive" && change.from === "unknown" ? "debug" : "info";
     log[level]("broker liveness", { group: change.group, replica: change.replica, from: change.from, to: change.to });
@@ -61,32 +83,33 @@ export async function startNameServer(opts: NameServerOptions): Promise<NameServ
     input: { id, timings },
     inspect: natsInspector(nc, id, opts.prefix),
   }).start();
-  const brokers = () => Object.values(actor.getSnapshot().context.brokers);
+  const brokers = () => table().brokers.values();
   /** "<replica>@<term>" of the group's master as routes show it, for the log. */
   const masterOf = (group: string) => {
-    const m = mastersByGroup(brokers().filter((b) => b.registration.group === group && b.liveness !== "dead")).get(group);
+    const replicas = [...(table().groups.get(group)?.values() ?? [])].filter((b) => b.liveness !== "dead");
+    const m = mastersByGroup(replicas).get(group);
     return m && `${m.registration.replica}@${m.registration.term}`;
+  };
+  const apply = (admitted: Awaited<ReturnType<Admission["register"]>>): RegisterAck => {
+    if (admitted === undefined || stopped) return { nameServer: id, liveness: "alive" };
+    const { registration, fingerprint, restarted } = admitted;
+    const { group, replica } = registration;
+    log.debug("registration", { group, replica, topics: registration.topics.length });
+    if (restarted) log.info("replica restarted: its new session is verified", { group, replica, fingerprint });
+    const before = masterOf(group);
+    actor.send({ type: "REGISTER", registration, fingerprint, at: Date.now() });
+    const after = masterOf(group);
+    if (after !== before) log.info("group master changed", { group, from: before ?? "none", to: after ?? "none" });
+    return { nameServer: id, liveness: table().brokers.get(brokerKey(group, replica))?.liveness ?? "alive" };
   };
 
   const subs: Subscription[] = [
     serve(
       nc,
       subj.ns.register,
-      (msg): RegisterAck => {
-        const registration = decodeRegistration(parseObject(msg.data));
-        // Producers and consumers send to the address a route gives: it must be the replica's own
-        // subject prefix, never a sink elsewhere or a wildcard.
-        const own = subj.brokerBase(registration.group, registration.replica);
-        if (registration.address !== own) {
-          throw new BadRequestError(`"address" must be ${own}, the subject prefix of ${registration.group}.${registration.replica}; got "${registration.address}"`);
-        }
-        log.debug("registration", { group: registration.group, replica: registration.replica, topics: registration.topics.length });
-        const before = masterOf(registration.group);
-        actor.send({ type: "REGISTER", registration, at: Date.now() });
-        const after = masterOf(registration.group);
-        if (after !== before) log.info("group master changed", { group: registration.group, from: before ?? "none", to: after ?? "none" });
-        const entry = actor.getSnapshot().context.brokers[`${registration.group}.${registration.replica}`];
-        return { nameServer: id, liveness: entry?.liveness ?? "alive" };
+      (msg) => {
+        const admitted = admission.register(decodeRegistrationRequest(parseObject(msg.data)));
+        return admitted instanceof Promise ? admitted.then(apply) : apply(admitted);
       },
       { log },
     ),
@@ -94,10 +117,12 @@ export async function startNameServer(opts: NameServerOptions): Promise<NameServ
       nc,
       subj.ns.unregister,
       (msg): UnregisterAck => {
-        const { group, replica } = decodeUnregister(parseObject(msg.data));
-        const before = brokers().length;
-        actor.send({ type: "UNREGISTER", group, replica });
-        return { nameServer: id, removed: brokers().length < before };
+        const req = decodeUnregister(parseObject(msg.data));
+        const entry = table().brokers.get(brokerKey(req.group, req.replica));
+        if (!entry) return { nameServer: id, removed: false };
+        admission.unregister(req);
+        actor.send({ type: "UNREGISTER", group: req.group, replica: req.replica });
+        return { nameServer: id, removed: !table().brokers.has(brokerKey(req.group, req.replica)) };
       },
       { log },
     ),
@@ -126,14 +151,18 @@ export async function startNameServer(opts: NameServerOptions): Promise<NameServ
       subj.ns.info,
       (msg): NameServerInfo => {
         parseObject(msg.data);
-        const all = brokers();
         const liveness = { alive: 0, suspect: 0, dead: 0 };
-        const lastHeartbeatAt: Record<string, number> = {};
-        for (const b of all) {
+        const lastHeartbeatAt: Record<string, number> = Object.create(null);
+        let count = 0;
+        for (const b of brokers()) {
+          count++;
           liveness[b.liveness]++;
           lastHeartbeatAt[brokerKey(b.registration.group, b.registration.replica)] = b.lastHeartbeatAt;
         }
-        return { nameServer: id, startedAt, brokers: all.length, liveness, ...timingsMs(timings), lastHeartbeatAt };
+        return {
+          nameServer: id, startedAt, brokers: count, liveness, ...timingsMs(timings), lastHeartbeatAt,
+          limits, refused: { ...refusals.counts },
+        };
       },
       { log },
     ),
@@ -156,13 +185,15 @@ export async function startNameServer(opts: NameServerOptions): Promise<NameServ
   })();
   await nc.flush();
   hello();
-  log.info("nameserver started", { ...timings });
+  log.info("nameserver started", { ...timings, ...limits });
 
   return {
     id,
     actor,
     async stop() {
+      stopped = true;
       for (const s of subs) s.unsubscribe();
+      prober.stop();
       actor.stop();
       log.info("nameserver stopped");
     },

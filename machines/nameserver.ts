@@ -5,6 +5,11 @@
 // (`publishLiveness`) that the actor file provides. While the NameServer
 // is disconnected from NATS (DISCONNECTED … RECONNECTED) its liveness
 // actors are paused: the silence is its own, not the brokers'.
+//
+// The table is a Map changed in place, with an index by group: a
+// registration costs the same with ten brokers registered or ten thousand
+// (copying the table per heartbeat made a flood of fake registrations
+// quadratic). Nothing outside the actor keeps a snapshot of it.
 import { enqueueActions, setup, type ActorRefFrom } from "xstate";
 import type { BrokerRegistration, Liveness } from "../src/protocol/types.js";
 import { livenessMachine, type LivenessChanged } from "./liveness.js";
@@ -29,20 +34,25 @@ export interface BrokerEntry {
   liveness: Liveness;
   registeredAt: number;
   lastHeartbeatAt: number;
+  /** The verified session's fingerprint (the actor checks sessions before REGISTER). */
+  fingerprint: string;
   ref: ActorRefFrom<typeof livenessMachine>;
 }
 
 export interface NameServerContext {
   id: string;
   timings: NameServerTimings;
-  brokers: Record<string, BrokerEntry>;
+  /** "<group>.<replica>" → entry. */
+  brokers: Map<string, BrokerEntry>;
+  /** group → its replicas' entries, by replica id. */
+  groups: Map<string, Map<number, BrokerEntry>>;
   /** False between DISCONNECTED and RECONNECTED. */
   connected: boolean;
 }
 
 export type NameServerEvent =
   /** `at` is the wall-clock receive time, kept for display only. */
-  | { type: "REGISTER"; registration: BrokerRegistration; at: number }
+  | { type: "REGISTER"; registration: BrokerRegistration; fingerprint: string; at: number }
   | { type: "UNREGISTER"; group: string; replica: number }
   /** The NATS connection dropped, or came back. */
   | { type: "DISCONNECTED" }
@@ -50,6 +60,22 @@ export type NameServerEvent =
   | LivenessChanged;
 
 export const brokerKey = (group: string, replica: number) => `${group}.${replica}`;
+
+function put(c: NameServerContext, key: string, entry: BrokerEntry): void {
+  c.brokers.set(key, entry);
+  const { group, replica } = entry.registration;
+  let replicas = c.groups.get(group);
+  if (!replicas) c.groups.set(group, (replicas = new Map()));
+  replicas.set(replica, entry);
+}
+
+function remove(c: NameServerContext, key: string, entry: BrokerEntry): void {
+  c.brokers.delete(key);
+  const { group, replica } = entry.registration;
+  const replicas = c.groups.get(group);
+  replicas?.delete(replica);
+  if (replicas?.size === 0) c.groups.delete(group);
+}
 
 export const nameServerMachine = setup({
   types: {
@@ -66,65 +92,53 @@ export const nameServerMachine = setup({
     publishLiveness: (_, _change: LivenessChanged) => {},
     register: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== "REGISTER") return;
-      const { registration: reg, at } = event;
+      const { registration: reg, fingerprint, at } = event;
       const key = brokerKey(reg.group, reg.replica);
-      const known = context.brokers[key];
+      const known = context.brokers.get(key);
       if (known) {
-        enqueue.assign({
-          brokers: { ...context.brokers, [key]: { ...known, registration: reg, lastHeartbeatAt: at } },
-        });
+        // A new session here is the replica restarted: the actor verified it.
+        put(context, key, { ...known, registration: reg, fingerprint, lastHeartbeatAt: at });
         enqueue.sendTo(known.ref, { type: "HEARTBEAT" });
         return;
       }
-      enqueue.assign({
-        brokers: ({ context: c, spawn }) => ({
-          ...c.brokers,
-          [key]: {
-            registration: reg,
-            liveness: "alive",
-            registeredAt: at,
-            lastHeartbeatAt: at,
-            ref: spawn("liveness", {
-              id: `liveness-${key}`,
-              input: { group: reg.group, replica: reg.replica, ...c.timings },
-            }),
-          },
-        }),
+      enqueue.assign(({ context: c, spawn }) => {
+        const ref = spawn("liveness", { id: `liveness-${key}`, input: { group: reg.group, replica: reg.replica, ...c.timings } });
+        put(c, key, { registration: reg, liveness: "alive", registeredAt: at, lastHeartbeatAt: at, fingerprint, ref });
+        return {};
       });
     }),
     unregister: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== "UNREGISTER") return;
-      const entry = context.brokers[brokerKey(event.group, event.replica)];
+      const entry = context.brokers.get(brokerKey(event.group, event.replica));
       if (entry) enqueue.sendTo(entry.ref, { type: "UNREGISTER" });
     }),
     applyLiveness: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== "LIVENESS_CHANGED") return;
       const key = brokerKey(event.group, event.replica);
-      const entry = context.brokers[key];
+      const entry = context.brokers.get(key);
       if (!entry) return;
       if (event.to === "removed") {
-        const { [key]: _gone, ...rest } = context.brokers;
+        remove(context, key, entry);
         enqueue.stopChild(entry.ref);
-        enqueue.assign({ brokers: rest });
       } else {
-        enqueue.assign({ brokers: { ...context.brokers, [key]: { ...entry, liveness: event.to } } });
+        put(context, key, { ...entry, liveness: event.to });
       }
     }),
     connection: enqueueActions(({ context, event, enqueue }) => {
       const connected = event.type === "RECONNECTED";
       if (connected === context.connected) return;
       enqueue.assign({ connected });
-      for (const entry of Object.values(context.brokers)) enqueue.sendTo(entry.ref, { type: connected ? "RESUME" : "PAUSE" });
+      for (const entry of context.brokers.values()) enqueue.sendTo(entry.ref, { type: connected ? "RESUME" : "PAUSE" });
     }),
     scan: enqueueActions(({ context, enqueue }) => {
-      for (const entry of Object.values(context.brokers)) {
+      for (const entry of context.brokers.values()) {
         enqueue.sendTo(entry.ref, { type: "TICK", elapsedMs: context.timings.scanIntervalMs });
       }
     }),
   },
 }).createMachine({
   id: "nameserver",
-  context: ({ input }) => ({ id: input.id, timings: input.timings, brokers: {}, connected: true }),
+  context: ({ input }) => ({ id: input.id, timings: input.timings, brokers: new Map(), groups: new Map(), connected: true }),
   initial: "serving",
   states: {
     serving: {

@@ -90,6 +90,7 @@ export function brokerInfo(b: BrokerEntry, master?: BrokerEntry): BrokerInfo {
     registeredAt: b.registeredAt,
     lastHeartbeatAt: b.lastHeartbeatAt,
     topics: r.topics.length,
+    fingerprint: b.fingerprint,
   };
   if (info.role !== r.role) info.claimedRole = r.role;
   if (r.replicas !== undefined) info.replicas = r.replicas;

@@ -1,7 +1,18 @@
 // Decoders for the control-plane requests a NameServer receives.
 
 import { BadRequestError } from "./errors.js";
-import { Perm, Role, type BrokerRegistration, type FollowerStatus, type TopicConfig, type UnregisterRequest, type RouteRequest } from "./types.js";
+import { isSession } from "./session.js";
+import {
+  Perm,
+  Role,
+  type BrokerIdentity,
+  type BrokerRegistration,
+  type FollowerStatus,
+  type RegistrationRequest,
+  type RouteRequest,
+  type TopicConfig,
+  type UnregisterRequest,
+} from "./types.js";
 import { array, int, name, object, oneOf, optInt, str, type Json } from "./validate.js";
 
 const PERMS = Object.values(Perm);
@@ -62,8 +73,38 @@ export function decodeRegistration(o: Json): BrokerRegistration {
   return reg;
 }
 
+/** Pages one registration may be split into (each under max_payload). */
+export const MAX_REGISTRATION_PAGES = 1000;
+
+function session(o: Json): string {
+  if (!isSession(o.session)) throw new BadRequestError('"session" must be the replica\'s session: 32 to 128 lowercase hex characters');
+  return o.session;
+}
+
+/** A registration with its session, and its page of the topic table when split. */
+export function decodeRegistrationRequest(o: Json): RegistrationRequest {
+  const req: RegistrationRequest = { ...decodeRegistration(o), session: session(o) };
+  const seq = optInt(o, "seq");
+  const pages = optInt(o, "pages", 1, MAX_REGISTRATION_PAGES);
+  const page = optInt(o, "page", 0, (pages ?? 1) - 1);
+  if (seq !== undefined) req.seq = seq;
+  if (pages !== undefined && pages > 1) {
+    if (seq === undefined) throw new BadRequestError('a registration in pages must carry "seq"');
+    req.pages = pages;
+    req.page = page ?? 0;
+  }
+  return req;
+}
+
 export function decodeUnregister(o: Json): UnregisterRequest {
-  return { group: name(o, "group"), replica: int(o, "replica", 0, MAX_REPLICA) };
+  return { group: name(o, "group"), replica: int(o, "replica", 0, MAX_REPLICA), session: session(o) };
+}
+
+/** A replica's answer on `identity`; throws for anything else. */
+export function decodeIdentity(o: Json): BrokerIdentity {
+  const fingerprint = str(o, "fingerprint");
+  if (!/^[0-9a-f]{16}$/.test(fingerprint)) throw new BadRequestError('"fingerprint" must be 16 lowercase hex characters');
+  return { group: name(o, "group"), replica: int(o, "replica", 0, MAX_REPLICA), fingerprint, startedAt: int(o, "startedAt") };
 }
 
 export function decodeRouteRequest(o: Json): RouteRequest {

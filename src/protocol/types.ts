@@ -63,6 +63,30 @@ export interface BrokerRegistration {
   followers?: FollowerStatus[];
 }
 
+/**
+ * A registration as it travels: the replica's state, its process's secret
+ * session, and, when the topic table does not fit one message, which page
+ * of it this is (every page carries every other field).
+ */
+export interface RegistrationRequest extends BrokerRegistration {
+  session: string;
+  /** Numbers the registrations of one session; the pages of one registration share it. */
+  seq?: number;
+  /** 0-based page of the topic table; absent: the only page. */
+  page?: number;
+  /** Pages in this registration (absent: 1). */
+  pages?: number;
+}
+
+/** What a replica answers on rbus.broker.<g>.<r>.identity: who it is, never its session. */
+export interface BrokerIdentity {
+  group: string;
+  replica: number;
+  /** First 16 hex characters of sha256(session). */
+  fingerprint: string;
+  startedAt: number;
+}
+
 export interface RegisterAck {
   nameServer: string;
   liveness: Liveness;
@@ -71,6 +95,8 @@ export interface RegisterAck {
 export interface UnregisterRequest {
   group: string;
   replica: number;
+  /** The session the replica registered with: nobody else may unregister it. */
+  session: string;
 }
 
 export interface UnregisterAck {
@@ -130,6 +156,8 @@ export interface BrokerInfo {
   registeredAt: number;
   lastHeartbeatAt: number;
   topics: number;
+  /** The verified session's fingerprint (first 16 hex of its sha256). */
+  fingerprint?: string;
   replicas?: number;
   commitOffset?: number;
   end?: number;
@@ -158,6 +186,23 @@ export interface NameServerInfo {
   deadAfterMs: number;
   /** When this NameServer last heard each replica ("broker-a.0" → ms since the epoch). */
   lastHeartbeatAt?: Record<string, number>;
+  /** The NameServer's registration limits. */
+  limits?: NameServerLimits;
+  /** Registrations and unregisters refused since start, by reason. */
+  refused?: { forbidden: number; limited: number };
+}
+
+/** Defences of a NameServer's broker table (docs/protocol.md, "What a NameServer checks"). */
+export interface NameServerLimits {
+  /** Broker replicas in the table at most. */
+  maxBrokers: number;
+  /** Registrations per replica: a token bucket of this many… */
+  registrationBurst: number;
+  /** …refilled at this rate per second. */
+  registrationsPerSecond: number;
+  /** Identity probes in flight at once, over all replicas. */
+  maxProbes: number;
+  probeTimeoutMs: number;
 }
 
 /** Published on rbus.events.liveness.<group>.<replica> by every NameServer. */

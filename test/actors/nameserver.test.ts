@@ -4,9 +4,9 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { startNameServer, type NameServerHandle } from "../../actors/nameserver.js";
 import { startBroker, type BrokerHandle } from "../../actors/broker.js";
 import { decodeJson, subjects, type RegisterAck, type RouteData } from "../../src/protocol/index.js";
-import { requestAll, requestJson } from "../../src/runtime/request.js";
+import { requestJson } from "../../src/runtime/request.js";
 import { startNatsServer, type NatsServer } from "../harness/nats-server.js";
-import { fourQueues, registration as registrationFor } from "../harness/registration.js";
+import { fourQueues, registerFake, registration as registrationFor } from "../harness/registration.js";
 import { waitUntil } from "../harness/wait.js";
 import { collectLiveness } from "../harness/events.js";
 
@@ -47,7 +47,7 @@ async function ask(nc: NatsConnection, subject: string, payload: string) {
 }
 
 test("every NameServer acknowledges a registration; one answers a route query", async ({ nc }) => {
-  const acks = await requestAll<RegisterAck>(nc, subj.ns.register, registration());
+  const acks = await registerFake(nc, registration());
   assert.equal(acks.map((a) => (a as RegisterAck).nameServer).sort(), ["ns-1", "ns-2"]);
   const routes = await ask(nc, subj.ns.route, JSON.stringify({ topic: "orders" }));
   assert.is(routes.length, 1, "route queries go to one NameServer of the queue group");
@@ -91,7 +91,7 @@ test("malformed requests on every NameServer subject get BAD_REQUEST, and servin
       assert.ok(e.error?.message.length, "the error says what is wrong");
     }
   }
-  const acks = await requestAll(nc, subj.ns.register, registration());
+  const acks = await registerFake(nc, registration());
   assert.is(acks.length, 2, "both NameServers still serve");
   const route = await requestJson<RouteData>(nc, subj.ns.route, { topic: "orders" });
   assert.is(route.topic, "orders");
@@ -99,7 +99,7 @@ test("malformed requests on every NameServer subject get BAD_REQUEST, and servin
 
 test("a silent broker goes suspect, then dead, leaves the routes, and comes back", async ({ nc }) => {
   const log = collectLiveness(nc);
-  await requestAll(nc, subj.ns.register, registration("broker-a"));
+  await registerFake(nc, registration("broker-a"));
   await waitUntil("broker-a dead in both NameServers", () =>
     ["ns-1", "ns-2"].every((ns) => log.has(ns, "broker-a.0", "suspect->dead")),
   );
@@ -112,7 +112,7 @@ test("a silent broker goes suspect, then dead, leaves the routes, and comes back
   }
   const [reply] = await ask(nc, subj.ns.route, JSON.stringify({ topic: "orders" }));
   assert.is((reply as { error: { code: string } }).error.code, "TOPIC_NOT_EXIST", "no live broker serves the topic");
-  await requestAll(nc, subj.ns.register, registration("broker-a"));
+  await registerFake(nc, registration("broker-a"));
   await waitUntil("broker-a alive again", () => ["ns-1", "ns-2"].every((ns) => log.has(ns, "broker-a.0", "dead->alive")));
   const route = await requestJson<RouteData>(nc, subj.ns.route, { topic: "orders" });
   assert.equal(route.groups.map((g) => g.group), ["broker-a"]);
@@ -131,7 +131,7 @@ test("a broker actor registers with every NameServer and unregisters at once on 
   await broker.stop();
   await waitUntil("removed from both", () => ["ns-1", "ns-2"].every((ns) => log.has(ns, "broker-a.0", "alive->removed")));
   assert.not.ok(log.lines().some((l) => l.includes("suspect")), "a clean stop never looks like a failure");
-  for (const ns of ctx.nameServers) assert.equal(Object.keys(ns.actor.getSnapshot().context.brokers), []);
+  for (const ns of ctx.nameServers) assert.equal([...ns.actor.getSnapshot().context.brokers.keys()], []);
 });
 
 test("a broker registers again by itself when the NATS connection comes back", async (ctx) => {
@@ -140,7 +140,7 @@ test("a broker registers again by itself when the NATS connection comes back", a
   const broker = await startBroker({ nc, group: "broker-a", replica: 0, dataDir: "/unused", heartbeatIntervalMs: 600_000 });
   ctx.brokers.push(broker);
   const ns = ctx.nameServers[0]!;
-  const heartbeat = () => ns.actor.getSnapshot().context.brokers["broker-a.0"]?.lastHeartbeatAt;
+  const heartbeat = () => ns.actor.getSnapshot().context.brokers.get("broker-a.0")?.lastHeartbeatAt;
   const first = await waitUntil("first registration", heartbeat);
   try {
     await ctx.server.restart();
@@ -159,7 +159,7 @@ test("a NameServer that starts says hello, and a running broker registers with i
   await waitUntil("known to both", () => broker.registration.getSnapshot().context.known.length === 2);
   const late = await startNameServer({ nc: ctx.nc, id: "ns-3", timings: fast });
   ctx.nameServers.push(late);
-  await waitUntil("ns-3 has the broker", () => late.actor.getSnapshot().context.brokers["broker-a.0"], { timeoutMs: 3000 });
+  await waitUntil("ns-3 has the broker", () => late.actor.getSnapshot().context.brokers.get("broker-a.0"), { timeoutMs: 3000 });
   assert.equal(broker.registration.getSnapshot().context.known, ["ns-1", "ns-2", "ns-3"]);
 });
 
@@ -169,9 +169,9 @@ test("garbage on rbus.ns.hello is dropped; the broker still hears the next hello
   await waitUntil("registered", () => broker.registration.getSnapshot().matches("registered"));
   for (const junk of ["not json {", "[]", "{\"nameServer\":7}", "null"]) ctx.nc.publish(subj.ns.hello, junk);
   const ns = ctx.nameServers[0]!;
-  const before = ns.actor.getSnapshot().context.brokers["broker-a.0"]!.lastHeartbeatAt;
+  const before = ns.actor.getSnapshot().context.brokers.get("broker-a.0")!.lastHeartbeatAt;
   ctx.nc.publish(subj.ns.hello, JSON.stringify({ nameServer: "ns-1", at: Date.now() }));
-  await waitUntil("registered again after the hello", () => ns.actor.getSnapshot().context.brokers["broker-a.0"]!.lastHeartbeatAt > before);
+  await waitUntil("registered again after the hello", () => ns.actor.getSnapshot().context.brokers.get("broker-a.0")!.lastHeartbeatAt > before);
 });
 
 test.run();

@@ -10,10 +10,9 @@ import { PullConsumer, type CorruptRecord } from "../../src/client/pull-consumer
 import { PushConsumer } from "../../src/client/push-consumer.js";
 import type { MessageQueue } from "../../src/client/route-cache.js";
 import { decodeJson, encodeJson, ErrorCode, Header, PullStatus, RbusError, subjects, type PullRequest } from "../../src/protocol/index.js";
-import { requestAll } from "../../src/runtime/request.js";
 import { encodedSize, encodeRecord } from "../../src/store/record.js";
 import { startNatsServer, type NatsServer } from "../harness/nats-server.js";
-import { fourQueues, registration } from "../harness/registration.js";
+import { fourQueues, registration, registerFake } from "../harness/registration.js";
 import { waitUntil } from "../harness/wait.js";
 
 const subj = subjects();
@@ -87,7 +86,7 @@ test.before.each(async (ctx) => {
   ctx.nc = await connect({ servers: ctx.server.url });
   ctx.ns = await startNameServer({ nc: ctx.nc, id: "ns-test" });
   ctx.broker = new FakeBroker(ctx.nc);
-  await requestAll(ctx.nc, subj.ns.register, registration(GROUP, fourQueues(TOPIC), 600_000));
+  await registerFake(ctx.nc, registration(GROUP, fourQueues(TOPIC), 600_000));
 });
 test.after.each(async (ctx) => {
   await ctx.ns.stop();

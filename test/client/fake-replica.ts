@@ -24,7 +24,7 @@ import {
   type SendResult,
   type TopicConfig,
 } from "../../src/protocol/index.js";
-import { requestAll } from "../../src/runtime/request.js";
+import { registerFake, testSession } from "../harness/registration.js";
 import { encodedSize, encodeRecord } from "../../src/store/record.js";
 
 const subj = subjects();
@@ -75,7 +75,7 @@ export class FakeReplica {
       cluster: "c", group: this.group, replica: this.replica, role, term, address: this.address,
       heartbeatIntervalMs: 30_000, topics: this.topics, startedAt: 1,
     };
-    await requestAll(this.nc, subj.ns.register, reg);
+    await registerFake(this.nc, { ...reg, session: testSession(this.group, this.replica) });
   }
 
   async up(): Promise<void> {

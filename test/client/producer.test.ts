@@ -16,9 +16,9 @@ import {
   type RouteData,
   type SendResult,
 } from "../../src/protocol/index.js";
-import { requestAll, requestJson } from "../../src/runtime/request.js";
+import { requestJson } from "../../src/runtime/request.js";
 import { startTestCluster, type TestCluster } from "../harness/broker.js";
-import { fourQueues, registration as registrationFor } from "../harness/registration.js";
+import { fourQueues, registerFake, registration as registrationFor } from "../harness/registration.js";
 import { waitUntil } from "../harness/wait.js";
 
 const subj = subjects();
@@ -80,7 +80,7 @@ async function fakeGroup(nc: NatsConnection, group: string, topic: string, behav
     });
   }
   await nc.flush();
-  await requestAll(nc, subj.ns.register, registration);
+  await registerFake(nc, registration);
   return { requests: () => requests };
 }
 

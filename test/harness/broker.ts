@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { waitFor } from "xstate";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { startBroker, type BrokerHandle, type BrokerOptions } from "../../actors/broker.js";
 import { startNameServer, type NameServerHandle } from "../../actors/nameserver.js";
@@ -41,6 +42,9 @@ export async function startTestCluster(groups: string[] = ["broker-a"], opts: Te
     async addBroker(group, more = {}) {
       const b = await startBroker({ nc, group, replica: 0, dataDir: join(dir, group), heartbeatIntervalMs: 1000, ...opts.broker, ...more });
       brokers.push(b);
+      // The NameServer routes to a replica once it has checked its identity: a moment after start.
+      const key = `${group}.${more.replica ?? opts.broker?.replica ?? 0}`;
+      await waitFor(nameServer.actor, (s) => s.context.brokers.has(key), { timeout: 3000 }).catch(() => undefined);
       return b;
     },
     async stop() {

@@ -32,8 +32,8 @@ function start() {
   });
   const actor = createActor(machine, { clock, input: { id: "ns-test", timings } }).start();
   const register = (group?: string, replica?: number) =>
-    actor.send({ type: "REGISTER", registration: registration(group, replica), at: clock.now() });
-  const liveness = (key = "broker-a.0") => actor.getSnapshot().context.brokers[key]?.liveness;
+    actor.send({ type: "REGISTER", registration: registration(group, replica), fingerprint: "f", at: clock.now() });
+  const liveness = (key = "broker-a.0") => actor.getSnapshot().context.brokers.get(key)?.liveness;
   /** Moves the clock in whole seconds, one scan at a time. */
   const advance = (seconds: number) => {
     for (let i = 0; i < seconds; i++) clock.increment(1000);
@@ -104,7 +104,7 @@ test("a scan longer than the dead threshold goes straight from alive to dead", (
   const machine = nameServerMachine.provide({ actions: { publishLiveness: (_, c: LivenessChanged) => void seen.push(c) } });
   const wide = { scanIntervalMs: 200_000, suspectAfterMs: 45_000, deadAfterMs: 120_000, forgetAfterMs: 1_000_000 };
   const actor = createActor(machine, { clock, input: { id: "ns", timings: wide } }).start();
-  actor.send({ type: "REGISTER", registration: registration(), at: 0 });
+  actor.send({ type: "REGISTER", registration: registration(), fingerprint: "f", at: 0 });
   clock.increment(200_000);
   clock.increment(200_000);
   assert.equal(seen.map((c) => `${c.from}->${c.to}`), ["unknown->alive", "alive->dead"]);
@@ -116,7 +116,7 @@ test("a clean unregister removes the broker at once", () => {
   t.register("broker-b", 0);
   t.actor.send({ type: "UNREGISTER", group: "broker-a", replica: 0 });
   assert.is(t.liveness(), undefined);
-  assert.ok(t.actor.getSnapshot().context.brokers[brokerKey("broker-b", 0)]);
+  assert.ok(t.actor.getSnapshot().context.brokers.get(brokerKey("broker-b", 0)));
   assert.equal(t.changes.slice(-1), ["0s broker-a.0 alive->removed"]);
 });
 
@@ -124,7 +124,7 @@ test("an unregister of an unknown broker changes nothing", () => {
   const t = start();
   t.register();
   t.actor.send({ type: "UNREGISTER", group: "nobody", replica: 3 });
-  assert.equal(Object.keys(t.actor.getSnapshot().context.brokers), ["broker-a.0"]);
+  assert.equal([...t.actor.getSnapshot().context.brokers.keys()], ["broker-a.0"]);
 });
 
 test("a dead broker is forgotten after forgetAfter of silence", () => {

@@ -26,6 +26,7 @@ function entry(
       ...more,
     },
     liveness,
+    fingerprint: "0123456789abcdef",
     registeredAt: 1,
     lastHeartbeatAt: 2,
     ref: undefined as never,

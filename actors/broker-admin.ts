@@ -8,6 +8,7 @@ import {
   encodeJson,
   ErrorCode,
   name,
+  topicName,
   optInt,
   parseObject,
   RbusError,
@@ -78,7 +79,7 @@ export function adminHandlers(ctx: BrokerContext, consumers: ConsumerTable) {
         if (found.status === LookupStatus.NOT_FOUND) throw new RbusError(ErrorCode.NOT_FOUND, `no message ${o.msgId} (removed by retention, or never stored)`);
         return fitted(ctx, { messages: [toWireMessage(ctx.group, found.message)] });
       }
-      const topic = name(o, "topic");
+      const topic = topicName(o, "topic");
       const found = ctx.store.findByKey(topic, str(o, "key"), optInt(o, "max", 1, 1000) ?? 32);
       const reply: MessageLookupReply = { messages: found.messages.map((m) => toWireMessage(ctx.group, m)) };
       if (found.corrupt.length > 0) reply.corrupt = found.corrupt.map(corruptDetails);

@@ -11,7 +11,7 @@ import {
   encodeMsgId,
   ErrorCode,
   Header,
-  isSubjectToken,
+  isTopicName,
   RbusError,
   SendStatus,
   setProperty,
@@ -31,7 +31,7 @@ function header(h: MsgHdrs | undefined, name: string): string | undefined {
 function topicOf(h: MsgHdrs | undefined): string {
   const topic = header(h, Header.topic);
   if (!topic) throw new BadRequestError(`the ${Header.topic} header is required`);
-  if (!isSubjectToken(topic)) throw new BadRequestError(`topic "${topic}" must be letters, digits, '-' or '_' (at most 128)`);
+  if (!isTopicName(topic)) throw new BadRequestError(`topic "${topic}" must be letters, digits, '-', '_', '%' or '|' (at most 127)`);
   return topic;
 }
 

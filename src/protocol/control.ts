@@ -13,7 +13,7 @@ import {
   type TopicConfig,
   type UnregisterRequest,
 } from "./types.js";
-import { array, int, name, object, oneOf, optInt, str, type Json } from "./validate.js";
+import { array, int, name, object, topicName, oneOf, optInt, str, type Json } from "./validate.js";
 
 const PERMS = Object.values(Perm);
 const ROLES = Object.values(Role);
@@ -25,7 +25,7 @@ export const MAX_REPLICA = 1000;
 export function decodeTopicConfig(v: unknown): TopicConfig {
   const o = object(v, "topic config");
   return {
-    topic: name(o, "topic"),
+    topic: topicName(o, "topic"),
     readQueues: int(o, "readQueues", 0, MAX_QUEUES),
     writeQueues: int(o, "writeQueues", 0, MAX_QUEUES),
     perm: oneOf(o, "perm", PERMS),
@@ -108,7 +108,7 @@ export function decodeIdentity(o: Json): BrokerIdentity {
 }
 
 export function decodeRouteRequest(o: Json): RouteRequest {
-  return { topic: name(o, "topic") };
+  return { topic: topicName(o, "topic") };
 }
 
 /** On rbus.ns.hello: a NameServer that (re)joined the bus asks every broker to register again. */

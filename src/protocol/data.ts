@@ -2,7 +2,7 @@
 import { BadRequestError } from "./errors.js";
 import { isSubjectToken } from "./subjects.js";
 import type { ClientHeartbeat, OffsetCommitRequest, PullRequest } from "./messages.js";
-import { array, int, name, object, oneOf, optInt, optStr, type Json } from "./validate.js";
+import { array, int, name, object, topicName, oneOf, optInt, optStr, type Json } from "./validate.js";
 
 export const MAX_PULL = 1024;
 export const MAX_WAIT_MS = 30_000;
@@ -11,7 +11,7 @@ export function decodePull(o: Json): PullRequest {
   if (typeof o.offset === "number" && o.offset < 0) throw new BadRequestError(`"offset" must be 0 or more, got ${o.offset}`);
   const req: PullRequest = {
     group: name(o, "group"),
-    topic: name(o, "topic"),
+    topic: topicName(o, "topic"),
     queueId: int(o, "queueId", 0, 65535),
     offset: int(o, "offset"),
     max: optInt(o, "max", 1, MAX_PULL) ?? 32,
@@ -25,7 +25,7 @@ export function decodePull(o: Json): PullRequest {
 
 function offsetEntry(v: unknown) {
   const e = object(v, "an offset entry");
-  return { topic: name(e, "topic"), queueId: int(e, "queueId", 0, 65535), offset: int(e, "offset") };
+  return { topic: topicName(e, "topic"), queueId: int(e, "queueId", 0, 65535), offset: int(e, "offset") };
 }
 
 /** One entry or many: {group, topic, queueId, offset} or {group, entries: [...]}. */
@@ -41,7 +41,7 @@ export type OffsetQuery =
   | { kind: "timestamp"; topic: string; queueId: number; timestamp: number };
 
 export function decodeOffsetQuery(o: Json): OffsetQuery {
-  const topic = name(o, "topic");
+  const topic = topicName(o, "topic");
   if (o.timestamp !== undefined) return { kind: "timestamp", topic, queueId: int(o, "queueId", 0, 65535), timestamp: int(o, "timestamp") };
   const group = name(o, "group");
   if (o.queueId === undefined) return { kind: "topic", group, topic };

@@ -56,6 +56,17 @@ export function isSubjectToken(s: unknown): s is string {
   return typeof s === "string" && s.length > 0 && s.length <= 128 && TOKEN.test(s);
 }
 
+/**
+ * A topic name, as RocketMQ's Validators check it: letters, digits, '-',
+ * '_', and '%' and '|' for system topics (%RETRY%<group>), at most 127.
+ * Topics never appear in a subject, so they may hold what tokens may not.
+ * The protocol edge and the store check the same rule.
+ */
+export function isTopicName(s: unknown): s is string {
+  return typeof s === "string" && s.length > 0 && s.length <= 127 && TOPIC.test(s);
+}
+const TOPIC = /^[%|A-Za-z0-9_-]+$/;
+
 function token(kind: string, s: string): string {
   if (!isSubjectToken(s)) {
     throw new TypeError(`${kind} "${s}" is not a valid subject token (letters, digits, '-' and '_' only)`);

@@ -1,7 +1,7 @@
 // Small checks that turn untrusted JSON into typed values or a BadRequestError.
 
 import { BadRequestError } from "./errors.js";
-import { isSubjectToken } from "./subjects.js";
+import { isSubjectToken, isTopicName } from "./subjects.js";
 
 export type Json = Record<string, unknown>;
 
@@ -38,6 +38,12 @@ export function name(o: Json, key: string): string {
   if (!isSubjectToken(v)) {
     throw new BadRequestError(`"${key}" must be a name of letters, digits, '-' or '_' (at most 128)`);
   }
+  return v;
+}
+
+export function topicName(o: Json, key: string): string {
+  const v = o[key];
+  if (!isTopicName(v)) throw new BadRequestError(`"${key}" must be a topic name: letters, digits, '-', '_', '%' or '|' (at most 127)`);
   return v;
 }
 

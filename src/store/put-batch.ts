@@ -9,6 +9,7 @@ import type { QueueTable } from "./queue-table.js";
 import { encodedSize, encodeRecord } from "./record.js";
 import { PutStatus } from "./status.js";
 import type { DispatchEntry, PutMessage } from "./types.js";
+import { isTopicName } from "../protocol/subjects.js";
 
 export interface PutMessageResult {
   status: PutStatus;
@@ -39,12 +40,11 @@ export interface EncodedBatch {
 }
 
 /** RocketMQ's topic rule (TopicValidator); it also keeps topics safe as directory names. */
-const TOPIC = /^[%|a-zA-Z0-9_-]{1,127}$/;
 const MAX_QUEUE_ID = 0x7fffffff;
 
 /** The encoded size, or why the message cannot be stored. */
 export function checkMessage(m: PutMessage, maxMessageBytes: number): number | PutStatus {
-  if (typeof m.topic !== "string" || !TOPIC.test(m.topic) || isReservedTopic(m.topic)) return PutStatus.MESSAGE_ILLEGAL;
+  if (!isTopicName(m.topic) || isReservedTopic(m.topic)) return PutStatus.MESSAGE_ILLEGAL;
   if (!Number.isInteger(m.queueId) || m.queueId < 0 || m.queueId > MAX_QUEUE_ID) return PutStatus.MESSAGE_ILLEGAL;
   if (!(m.body instanceof Uint8Array)) return PutStatus.MESSAGE_ILLEGAL;
   if (m.flags !== undefined && isGap(m.flags)) return PutStatus.MESSAGE_ILLEGAL; // recovery's alone
@@ -53,9 +53,8 @@ export function checkMessage(m: PutMessage, maxMessageBytes: number): number | P
   return size > maxMessageBytes ? PutStatus.MESSAGE_TOO_LARGE : size;
 }
 
-export function isTopicName(topic: string): boolean {
-  return TOPIC.test(topic);
-}
+/** The topic rule the protocol edge checks too. */
+export { isTopicName };
 
 export class BatchEncoder {
   private scratch = Buffer.allocUnsafe(1 << 20);

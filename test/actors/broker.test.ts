@@ -71,6 +71,40 @@ test("a consumer group named __proto__ commits like any other and breaks nothing
   assert.equal(pulled.messages.map((m) => m.body), ["first", "after"]);
 });
 
+test("topics, keys, properties and members named like Object's own fields are ordinary names", async ({ c }) => {
+  const names = ["__proto__", "constructor", "prototype", "toString", "hasOwnProperty"];
+  for (const topic of names) {
+    const r = await sendRaw(c.nc, `in ${topic}`, { [Header.topic]: topic, [Header.queue]: "0", [Header.keys]: topic, [Header.tags]: topic, constructor: "c", toString: "s" });
+    assert.is(r.status, "SEND_OK", `${topic}: ${JSON.stringify(r)}`);
+  }
+  for (const topic of names) {
+    const pulled = await ask<PullReply>(c.nc, "pull", { group: "constructor", topic, queueId: 0, offset: 0, max: 10, tags: topic });
+    assert.equal(pulled.messages.map((m) => m.body), [`in ${topic}`], topic);
+    assert.equal({ ...pulled.messages[0]!.properties }, { constructor: "c", toString: "s" }, topic);
+    const found = await ask<{ messages: Array<{ body: string }> }>(c.nc, "message", { topic, key: topic });
+    assert.equal(found.messages.map((m) => m.body), [`in ${topic}`], `lookup by key in ${topic}`);
+    const members = await ask<{ members: string[] }>(c.nc, scopedApi("client.heartbeat", topic), { clientId: topic, group: topic, mode: "clustering", topics: [topic] });
+    assert.equal(members.members, [topic], `members of ${topic}`);
+  }
+  const listed = await ask<{ topics: Array<{ topic: string }> }>(c.nc, "topic.list", {});
+  for (const topic of names) assert.ok(listed.topics.some((t) => t.topic === topic), `${topic} listed`);
+  // an ordinary topic is untouched by all of it
+  assert.is((await sendRaw(c.nc, "plain", { [Header.topic]: "orders" })).status, "SEND_OK");
+  const route = await requestJson<RouteData>(c.nc, subj.ns.route, { topic: "__proto__" }, 3000);
+  assert.ok(route.queues.length > 0, "the NameServer routes __proto__ like any topic");
+});
+
+test("the protocol edge and the store check one topic rule (RocketMQ's: '%' and '|' allowed, at most 127)", async ({ c }) => {
+  assert.is((await sendRaw(c.nc, "retry", { [Header.topic]: "%RETRY%billing" })).status, "SEND_OK");
+  assert.is((await sendRaw(c.nc, "long", { [Header.topic]: "t".repeat(127) })).status, "SEND_OK");
+  for (const topic of ["t".repeat(128), "a.b", "a b", "%RBUS_TERM%"]) {
+    const r = await sendRaw(c.nc, "x", { [Header.topic]: topic });
+    assert.is(r.error?.code, "BAD_REQUEST", `${topic}: ${JSON.stringify(r)}`);
+  }
+  const pulled = await ask<PullReply>(c.nc, "pull", { group: "g", topic: "%RETRY%billing", queueId: 0, offset: 0, max: 10 });
+  assert.ok(pulled.status === "FOUND" || pulled.status === "NO_NEW_MSG", JSON.stringify(pulled));
+});
+
 test("auto-created topics reach the NameServer's routes at once", async ({ c }) => {
   await sendRaw(c.nc, "x", { [Header.topic]: "fresh" });
   const route = await waitUntil("route for fresh", () =>

@@ -22,8 +22,9 @@ typecheck: setup
 test: build
 	$(BIN)/uvu dist/test '\.test\.js$$'
 
+# Secure by default (a NATS user per node); `make run-cluster AUTH=off` opens the bus.
 run-cluster: build
-	node dist/src/cli/main.js run-cluster
+	node dist/src/cli/main.js run-cluster $(if $(filter off,$(AUTH)),--no-auth)
 
 # Rocketbus against JetStream and bare NATS in one run → docs/BENCHMARKS.md
 bench: build

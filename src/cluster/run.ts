@@ -2,9 +2,11 @@
 // nats.conf, then one process per NameServer and broker replica, each with
 // its own log file, so that any one can be killed alone. Ctrl-C stops
 // brokers first (they unregister), then NameServers, then nats-server.
+// Secure by default: every node connects as its own NATS user (nkey seed
+// and inbox prefix from `rbus auth init`); --no-auth opens the bus.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Admin } from "../client/admin.js";
 import { parse } from "../cli/args.js";
@@ -12,12 +14,14 @@ import { table } from "../cli/table.js";
 import { connectNats } from "../runtime/nats.js";
 import type { BrokerInfo } from "../protocol/index.js";
 import { loadClusterConfig, replicationFlags, type ClusterConfig } from "./config.js";
+import { brokerUser } from "../auth/users.js";
+import { clusterCredentials, natsAuthOf, nodeFlags, type ClusterCredentials } from "./credentials.js";
 import { ensureEventsStream } from "./events-stream.js";
 import { killOnExit, startNatsProcess, terminate } from "./processes.js";
 import { waitForCluster } from "./ready.js";
 
 const cli = fileURLToPath(new URL("../cli/main.js", import.meta.url));
-const usage = "rbus run-cluster [--config cluster.json]";
+const usage = "rbus run-cluster [--config cluster.json] [--no-auth]";
 
 interface Node {
   name: string;
@@ -29,8 +33,10 @@ interface Node {
 const say = (line: string) => process.stdout.write(line + "\n");
 
 export async function runClusterCommand(argv: string[]): Promise<void> {
-  const { values } = parse(argv, { config: { type: "string", default: "cluster.json" } }, usage);
+  const { values } = parse(argv, { config: { type: "string", default: "cluster.json" }, "no-auth": { type: "boolean", default: false } }, usage);
   const config = loadClusterConfig(values.config);
+  const creds = clusterCredentials(config, values.config, { noAuth: values["no-auth"] });
+  sayCredentials(creds);
   const logs = resolve(config.dataDir, "logs");
   mkdirSync(logs, { recursive: true });
   const nodes: Node[] = [];
@@ -62,15 +68,16 @@ export async function runClusterCommand(argv: string[]): Promise<void> {
     // The port the server listens on (nats.conf may say -1: any free port).
     const url = withPort(config.nats.url, nats.port);
 
-    const nc = await connectNats(url, "rbus-run-cluster");
+    const nc = await connectNats(url, "rbus-run-cluster", { auth: natsAuthOf(creds, "admin") });
     const stream = await ensureEventsStream(nc, config.prefix);
     say(`event history: JetStream stream on ${config.prefix}.events.> (${stream})`);
 
     // All at once: replicas of a group find each other by subject, in any order.
-    for (const id of config.nameServers) nodes.push(spawnNode(config, url, logs, "nameserver", id, nameServerArgs(config, id)));
+    for (const id of config.nameServers) nodes.push(spawnNode(config, url, logs, "nameserver", id, [...nameServerArgs(config, id), ...nodeFlags(creds, id)]));
     for (const g of config.groups) {
       for (let r = 0; r < g.replicas; r++) {
-        nodes.push(spawnNode(config, url, logs, "broker", `${g.name}.${r}`, brokerArgs(config, g.name, r, g.replicas)));
+        const args = [...brokerArgs(config, g.name, r, g.replicas), ...nodeFlags(creds, brokerUser(g.name, r))];
+        nodes.push(spawnNode(config, url, logs, "broker", `${g.name}.${r}`, args));
       }
     }
     for (const n of nodes.slice(1)) watch(n);
@@ -80,7 +87,7 @@ export async function runClusterCommand(argv: string[]): Promise<void> {
     const expected = { nameServers: config.nameServers.length, groups: config.groups };
     const brokers = await waitForCluster(new Admin(nc, { prefix: config.prefix }), expected, logs);
     await nc.close();
-    printWhere(config, url, nodes, brokers);
+    printWhere(config, url, nodes, brokers, creds);
   } catch (err) {
     await stopAll();
     throw err;
@@ -127,7 +134,46 @@ function withPort(url: string, port: number): string {
   return u.toString().replace(/\/$/, "");
 }
 
-function printWhere(c: ClusterConfig, url: string, nodes: Node[], brokers: BrokerInfo[]): void {
+const OPEN_WARNING = [
+  "",
+  "!!! AUTHENTICATION IS OFF: the bus is OPEN. Anyone who can reach NATS can publish and",
+  "!!! subscribe to everything: read every message, pose as a broker or NameServer,",
+  "!!! commit any group's offsets, change any topic. For quick experiments only.",
+  "",
+];
+
+function sayCredentials(creds: ClusterCredentials): void {
+  if (creds.open) {
+    say(OPEN_WARNING.join("\n").replace("OFF:", `OFF (${creds.open}):`));
+    return;
+  }
+  const how = creds.generated ? "written by rbus auth init" : "kept";
+  say(`authentication on: one NATS user per node, ${creds.users.length} users in ${shown(creds.accountsFile!)} (${how})`);
+}
+
+const shown = (path: string) => (relative(process.cwd(), path).startsWith("..") ? path : relative(process.cwd(), path));
+
+/** How a user's commands connect: rbus reads the nats CLI's variables. */
+function exportLine(creds: ClusterCredentials, user: string): string {
+  const a = natsAuthOf(creds, user);
+  return `export NATS_NKEY=${shown(a.nkey!)} NATS_INBOX_PREFIX=${a.inboxPrefix}`;
+}
+
+/** Who the tour's commands run as, and how a node's own credentials look. */
+function printCredentials(creds: ClusterCredentials): void {
+  if (creds.open) {
+    say(OPEN_WARNING.join("\n"));
+    return;
+  }
+  const producer = natsAuthOf(creds, "producer");
+  say(`\ncredentials: each node connects with its own seed file, in ${shown(dirname(creds.accountsFile!))} (secrets: mode 0600).`);
+  say(`  rbus and the nats CLI read NATS_NKEY and NATS_INBOX_PREFIX, or take --nkey <file> --inbox-prefix _INBOX.<user>;`);
+  say(`  the tour below runs as admin. Narrower users, e.g. a producer that may only send:`);
+  say(`  npx rbus send --nkey ${shown(producer.nkey!)} --inbox-prefix ${producer.inboxPrefix} --topic orders 'hello'`);
+  say(`  \`rbus auth init\` lists every user; docs/security.md says what each may do.`);
+}
+
+function printWhere(c: ClusterConfig, url: string, nodes: Node[], brokers: BrokerInfo[], creds: ClusterCredentials): void {
   const role = (n: Node) => brokers.find((b) => `${b.group}.${b.replica}` === n.name);
   say("\nRocketbus is running.\n");
   say(`  NATS         ${url}`);
@@ -138,13 +184,16 @@ function printWhere(c: ClusterConfig, url: string, nodes: Node[], brokers: Broke
     const b = role(n);
     return [n.name, n.kind, b?.role ?? "", b ? `${b.term}` : "", String(n.proc.pid), n.log];
   })));
+  printCredentials(creds);
+  const dashboard = creds.open ? "" : `--nkey ${shown(natsAuthOf(creds, "dashboard").nkey!)} --inbox-prefix _INBOX.dashboard `;
   const tries: Array<[string, string]> = [
+    ...(creds.open ? [] : [[exportLine(creds, "admin"), ""] as [string, string]]),
     ["npx rbus cluster", "role, term, liveness and lag of every replica"],
     ["npx rbus send --topic orders 'hello'", "creates the topic on first send"],
     ["npx rbus consume --topic orders --group billing --from first --count 1", ""],
     ["kill -9 <pid of broker-a's master>", "another replica takes over; rbus cluster shows it"],
     ["npx rbus failover --group broker-a", "hand mastership over cleanly"],
-    [`nats sub '${c.prefix}.events.>'`, "liveness and role changes as they happen"],
+    [`nats ${dashboard}sub '${c.prefix}.events.>'`, creds.open ? "liveness and role changes as they happen" : ""],
   ];
   const width = Math.max(...tries.filter(([, why]) => why).map(([cmd]) => cmd.length)) + 2;
   say("");

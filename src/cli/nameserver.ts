@@ -4,7 +4,8 @@ import { createLogger } from "../runtime/log.js";
 import { intArg, connectFromFlags, natsOption, parse, prefixOption, untilSignal } from "./args.js";
 
 const usage =
-  "rbus nameserver --nats <url> [--id <name>] [--scan-interval <ms>] [--suspect-after <ms>] [--dead-after <ms>] [--forget-after <ms>]";
+  "rbus nameserver --nats <url> [--id <name>] [--scan-interval <ms>] [--suspect-after <ms>] [--dead-after <ms>] [--forget-after <ms>]\n" +
+  "      [--max-brokers <n>] [--registrations-per-second <n>] [--registration-burst <n>] [--probe-timeout <ms>]";
 
 export async function nameserverCommand(argv: string[]): Promise<void> {
   const { values } = parse(
@@ -17,6 +18,10 @@ export async function nameserverCommand(argv: string[]): Promise<void> {
       "suspect-after": { type: "string" },
       "dead-after": { type: "string" },
       "forget-after": { type: "string" },
+      "max-brokers": { type: "string" },
+      "registrations-per-second": { type: "string" },
+      "registration-burst": { type: "string" },
+      "probe-timeout": { type: "string" },
     },
     usage,
   );
@@ -29,8 +34,16 @@ export async function nameserverCommand(argv: string[]): Promise<void> {
       forgetAfterMs: intArg(values["forget-after"], "forget-after"),
     }).filter(([, v]) => v !== undefined),
   );
+  const limits = Object.fromEntries(
+    Object.entries({
+      maxBrokers: intArg(values["max-brokers"], "max-brokers"),
+      registrationsPerSecond: intArg(values["registrations-per-second"], "registrations-per-second"),
+      registrationBurst: intArg(values["registration-burst"], "registration-burst"),
+      probeTimeoutMs: intArg(values["probe-timeout"], "probe-timeout"),
+    }).filter(([, v]) => v !== undefined),
+  );
   const nc = await connectFromFlags(values, `rbus-nameserver-${id}`);
-  const ns = await startNameServer({ nc, id, prefix: values.prefix, timings, log: createLogger() });
+  const ns = await startNameServer({ nc, id, prefix: values.prefix, timings, limits, log: createLogger() });
   untilSignal(async () => {
     await ns.stop();
     await nc.drain();

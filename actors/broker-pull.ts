@@ -104,6 +104,24 @@ export function pullHandler(ctx: BrokerContext) {
     return out;
   };
 
+  /**
+   * The reply last built after a hold, kept for the rest of this turn of the
+   * event loop: pulls woken together by one append asking the same (usually
+   * consumers of several groups at a queue's end) share one encoding.
+   */
+  let shared: { key: string; out: Uint8Array | RawReply } | undefined;
+  const afterHold = (req: PullRequest, tagHashes: Set<bigint> | undefined): Uint8Array | RawReply => {
+    const key = `${req.topic}\u0000${req.queueId}\u0000${req.offset}\u0000${req.max}\u0000${req.format}\u0000${req.tags ?? ""}`;
+    if (shared?.key !== key) {
+      const out = reply(ctx, req, read(req, tagHashes));
+      if (!shared) setImmediate(() => (shared = undefined));
+      shared = { key, out };
+    }
+    const out = shared.out;
+    pacer.spend(out instanceof RawReply ? out.data.byteLength : out.byteLength);
+    return out;
+  };
+
   return {
     async pull(msg: Msg): Promise<Uint8Array | RawReply> {
       const req = decodePull(parseObject(msg.data));
@@ -116,7 +134,7 @@ export function pullHandler(ctx: BrokerContext) {
       const first = pacer.idle() ? attempt(req, tagHashes, mayHold) : await pacer.later(() => attempt(req, tagHashes, mayHold));
       if (first) return first;
       await hold(req, clientOf(msg.reply!));
-      return (pacer.idle() ? attempt(req, tagHashes, false) : await pacer.later(() => attempt(req, tagHashes, false)))!;
+      return pacer.idle() ? afterHold(req, tagHashes) : pacer.later(() => afterHold(req, tagHashes));
     },
     /** Pulls held now, waiting for messages (in status). */
     held(): number {

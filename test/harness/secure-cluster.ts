@@ -22,8 +22,13 @@ export interface SecureCluster {
   stop(): Promise<void>;
 }
 
+/**
+ * RBUS_TEST_OPEN_BUS=1 runs every secured suite on an open bus instead (as
+ * `--no-auth`): each refusal the suites expect then fails, which shows the
+ * permissions, not something else, refuse the attacks.
+ */
 export async function startSecureCluster(opts: SecureNatsOptions = {}): Promise<SecureCluster> {
-  const nats = await startSecureNats(opts);
+  const nats = await startSecureNats(process.env.RBUS_TEST_OPEN_BUS === "1" ? { ...opts, open: true } : opts);
   const dir = mkdtempSync(join(tmpdir(), "rbus-secure-brokers-"));
   const conns: NatsConnection[] = [];
   const connect = async (user: string) => {
@@ -72,4 +77,15 @@ export function violations(nc: NatsConnection): string[] {
     }
   })();
   return seen;
+}
+
+/** Whether a request failed because NATS refused its subject (a publish permissions violation). */
+export async function refusedByNats(request: Promise<unknown>): Promise<boolean> {
+  try {
+    await request;
+    return false;
+  } catch (err) {
+    const e = err as Error & { cause?: unknown };
+    return e instanceof PermissionViolationError || e.cause instanceof PermissionViolationError || /permissions violation/i.test(e.message);
+  }
 }

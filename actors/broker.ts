@@ -6,6 +6,8 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import {
   encodeJson,
+  MAX_REPLICA,
+  optInt,
   parseObject,
   subjects,
   isGroupScoped,
@@ -255,7 +257,8 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     ["identity", (): BrokerIdentity => ({ group, replica, fingerprint: sessionFingerprint(session), startedAt })],
     ["failover", async (msg) => {
       const o = parseObject(msg.data);
-      const to = o.to === undefined ? undefined : Number(o.to);
+      // an integer replica id or nothing: Number() would take "x" (NaN) or a deeply nested array (stack overflow)
+      const to = optInt(o, "to", 0, MAX_REPLICA);
       return replication.transferTo(to, Math.max(5000, 2 * repl.electionTimeoutMs));
     }],
   ];

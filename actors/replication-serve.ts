@@ -4,6 +4,7 @@
 // ha.begin (a new master announces itself) and the group's vote subject. Every replica serves all of them whatever its
 // role, so a slave that asks the wrong replica learns the right one.
 import {
+  BadRequestError,
   decodeFetchRequest,
   decodeVoteReply,
   decodeVoteRequest,
@@ -48,6 +49,13 @@ export interface ServeOptions {
 }
 
 const EMPTY = new Uint8Array(0);
+/**
+ * How far past its own term a replica follows a request's term. Pre-votes
+ * keep a cut-off replica's term still, so a real group is never this far
+ * ahead; a forged term near 2^53 would leave the group no next term to
+ * elect in (2^53 + 1 is not a JavaScript integer), unable to ever elect again.
+ */
+export const MAX_TERM_LEAD = 1_000_000;
 /** How long a fetch from a slave that has not heard the latest commit offset may be held. */
 const COMMIT_NEWS_WAIT_MS = 5;
 
@@ -59,8 +67,14 @@ export function serveReplication(opts: ServeOptions) {
     minOffset: store.minPhysicalOffset, configVersion: opts.config?.version() ?? 0,
   });
 
+  const near = (term: number): number => {
+    if (term > opts.term() + MAX_TERM_LEAD) throw new BadRequestError(`term ${term} is more than ${MAX_TERM_LEAD} past this replica's term ${opts.term()}`);
+    return term;
+  };
+
   const fetch = async (data: Uint8Array): Promise<Uint8Array> => {
     const req = decodeFetchRequest(data);
+    near(req.term);
     if (req.term > opts.term()) opts.send({ type: "HIGHER_TERM", term: req.term, master: null });
     if (opts.role() !== "master" || !master.isActive || req.term < opts.term()) {
       return encodeFetchReply({ ...head(), status: FetchStatus.notMaster });
@@ -86,14 +100,14 @@ export function serveReplication(opts: ServeOptions) {
       return encodeJson(opts.config.snapshot());
     }),
     transport.serve("ha.transfer", (data) => {
-      const term = int(parseObject(data), "term");
+      const term = near(int(parseObject(data), "term"));
       opts.send({ type: "TRANSFER_NOW", term });
       return encodeJson({ ok: true });
     }),
     // a new master announces itself (KRaft's BeginQuorumEpoch): slaves follow it without waiting for a timeout
     transport.serve("ha.begin", (data) => {
       const o = parseObject(data);
-      const term = int(o, "term");
+      const term = near(int(o, "term"));
       const m = int(o, "master", 0, 1000);
       if (term >= opts.term() && m !== opts.replica) opts.send({ type: "MASTER_HEARD", term, master: m });
       return encodeJson({ ok: true, term: opts.term() });
@@ -101,6 +115,7 @@ export function serveReplication(opts: ServeOptions) {
     transport.serveVotes((data) => {
       const request = decodeVoteRequest(data);
       if (request.from === opts.replica) return EMPTY;
+      near(request.term);
       return encodeJson(opts.voteReply(request));
     }),
   ];

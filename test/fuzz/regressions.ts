@@ -1,0 +1,41 @@
+// What the fuzz found, each kept as a fixed request: it must get a typed
+// error or a valid answer, and the cluster must serve afterwards.
+import { waitUntil } from "../harness/wait.js";
+import { GROUP, type FuzzCluster } from "./cluster.js";
+import { DEPTH } from "./hostile.js";
+import { Payload } from "./payload.js";
+
+export interface Regression {
+  name: string;
+  subject: string;
+  /** The request, aimed where it did harm (the group's master, for a hand-over). */
+  payload: (c: FuzzCluster) => Promise<Payload>;
+  /** A further check once the request was answered. */
+  after?: (c: FuzzCluster) => Promise<void>;
+}
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const atMaster = (text: string) => async (c: FuzzCluster) => Payload.json(text, "regression", true).with({ replica: (await c.group.waitMaster()).replica });
+const toAll = (text: string) => async () => Payload.json(text, "regression", false);
+
+/** The group elects a master again and takes a send: a forged term must not leave it without a next term. */
+async function electsAgain(c: FuzzCluster): Promise<void> {
+  await waitUntil("the group elects a master that takes a send", async () => {
+    const m = await c.group.master();
+    return m !== undefined && c.sends(GROUP, m.replica);
+  }, { timeoutMs: 20_000 });
+  const terms = (await c.group.statuses()).map((s) => s?.term ?? -1);
+  if (Math.max(...terms) >= MAX_SAFE) throw new Error(`a replica holds term ${Math.max(...terms)}, past which no election can run: ${terms.join(", ")}`);
+}
+
+export const REGRESSIONS: Regression[] = [
+  // found by seed 1: Number() on a 10,000-deep array overflowed the stack (INTERNAL)
+  { name: "failover with a deeply nested `to` is refused", subject: "failover", payload: atMaster(`{"to":${"[".repeat(DEPTH)}${"]".repeat(DEPTH)}}`) },
+  // Number("x") is NaN, which passed the range check: the master paused its writes for the whole hand-over timeout
+  { name: 'failover with `to: "x"` is refused at once', subject: "failover", payload: atMaster('{"to":"x"}') },
+  { name: "failover with a fractional `to` is refused", subject: "failover", payload: atMaster('{"to":1.5}') },
+  // found by seed 1: a vote (or ha.begin, ha.transfer, ha.fetch) at term 2^53 - 1 left replicas campaigning for 2^53, which every other replica refuses
+  { name: "a vote at term 2^53 - 1 leaves the group able to elect", subject: "vote", payload: toAll(`{"from":7,"term":${MAX_SAFE},"preVote":false,"transfer":false,"lastTerm":${MAX_SAFE},"lastOffset":1000000000}`), after: electsAgain },
+  { name: "ha.begin at term 2^53 - 1 leaves the group able to elect", subject: "ha.begin", payload: async () => Payload.json(`{"term":${MAX_SAFE},"master":1}`, "regression", false).with({ replica: 2 }), after: electsAgain },
+  { name: "ha.transfer at term 2^53 - 1 leaves the group able to elect", subject: "ha.transfer", payload: async () => Payload.json(`{"term":${MAX_SAFE}}`, "regression", false).with({ replica: 0 }), after: electsAgain },
+];

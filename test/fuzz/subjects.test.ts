@@ -1,0 +1,114 @@
+// Hostile payloads on every request subject the nodes answer (table.ts),
+// against real processes: each request gets a typed error or a valid
+// answer within its deadline, every node stays up and answers its status,
+// and afterwards a normal send and pull still work with every message
+// acknowledged before and during the fuzz still readable.
+//
+// FUZZ_SEED=<n> replays a run, FUZZ_RUNS=<n> runs per subject (default 12),
+// FUZZ_SUBJECT=<name,…> only those subjects, FUZZ_SHRINK=1 lets fast-check
+// shrink a failure (slower; by default it reports the payload as it failed).
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import fc from "fast-check";
+import { waitUntil } from "../harness/wait.js";
+import { BROKER, FuzzCluster, GROUP, REPLICAS } from "./cluster.js";
+import { Ledger } from "./ledger.js";
+import { Payload } from "./payload.js";
+import { REGRESSIONS } from "./regressions.js";
+import { SUBJECTS, type SubjectCase } from "./table.js";
+import { ask, judge } from "./verdict.js";
+
+const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const RUNS = Number(process.env.FUZZ_RUNS ?? 12);
+const ONLY = process.env.FUZZ_SUBJECT?.split(",");
+const SHRINK = process.env.FUZZ_SHRINK === "1";
+console.log(`fuzz: seed ${SEED}, ${RUNS} runs per subject; replay with FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS}`);
+
+interface Ctx {
+  cluster: FuzzCluster;
+  ledger: Ledger;
+  skipped: string[];
+  runs: number;
+}
+
+/** The subject's payloads, each sent to a replica of the group or on a consumer group's subject where that matters. */
+function targeted(c: SubjectCase): fc.Arbitrary<Payload> {
+  return fc.tuple(c.payload, fc.integer({ min: 0, max: REPLICAS - 1 }), fc.constantFrom("same", "same", "same", "cg-2", "__proto__")).map(([p, replica, scope]) => {
+    const named = (p.parsed() as { group?: unknown } | undefined)?.group;
+    const own = typeof named === "string" && /^[A-Za-z0-9_-]{1,128}$/.test(named) ? named : "cg-1";
+    return p.with({ replica, scope: scope === "same" ? own : scope });
+  });
+}
+
+/** One request, judged; throws with the reason, and the last words of any node it killed. */
+async function exchange(ctx: Ctx, c: SubjectCase, p: Payload): Promise<void> {
+  const { cluster } = ctx;
+  ctx.runs++;
+  const replies = await ask(cluster.nc, { subject: cluster.subject(c, p), payload: p, answer: c.answer ?? "json", holdMs: c.holdMs?.(p) ?? 0, many: c.many ?? false });
+  for (const r of replies) {
+    const why = judge(r, { payload: p, answer: c.answer ?? "json" });
+    if (why) throw new Error(why);
+  }
+  const dead = cluster.nodes(c).filter((n) => !n.alive());
+  if (dead.length) throw new Error(`${dead.map((n) => n.name).join(", ")} died:\n${dead.map((n) => n.output().trim().split("\n").slice(-8).join("\n")).join("\n")}`);
+}
+
+const test = suite<Ctx>("every request subject answers hostile payloads and the cluster goes on serving");
+
+test.before(async (ctx) => {
+  ctx.cluster = await FuzzCluster.start();
+  ctx.ledger = new Ledger(ctx.cluster.nc, [{ group: BROKER, replicas: 1 }, { group: GROUP, replicas: REPLICAS }]);
+  await waitUntil("a first acknowledged send to both groups", () => ctx.ledger.sendOnce(), { timeoutMs: 15_000 });
+  ctx.ledger.start();
+  ctx.skipped = [];
+  ctx.runs = 0;
+});
+
+test.after.each(async (ctx) => {
+  const revived = await ctx.cluster.revive();
+  if (revived.length) console.log(`revived after the last subject:\n${revived.join("\n")}`);
+});
+
+test.after(async (ctx) => {
+  await ctx.ledger?.stop();
+  if (ctx.skipped.length) console.log(`fuzz: skipped (nobody serves them here): ${ctx.skipped.join(", ")}`);
+  await ctx.cluster?.close();
+});
+
+for (const c of SUBJECTS.filter((s) => !ONLY || ONLY.includes(s.name))) {
+  test(`${c.name}: a typed error or a valid answer, and the node stays up`, async (ctx) => {
+    if (c.optional && !(await ctx.cluster.answers(ctx.cluster.subject(c, new Payload(new Uint8Array(), "probe", false))))) {
+      ctx.skipped.push(c.name);
+      return;
+    }
+    await fc.assert(fc.asyncProperty(targeted(c), (p) => exchange(ctx, c, p)), { seed: SEED, numRuns: RUNS, endOnFailure: !SHRINK, includeErrorInReport: true });
+    assert.is(await ctx.cluster.unanswering(), undefined, `every node answers its status after ${c.name}`);
+  });
+}
+
+for (const r of REGRESSIONS) {
+  test(`regression: ${r.name}`, async (ctx) => {
+    const c = SUBJECTS.find((s) => s.name === r.subject)!;
+    await exchange(ctx, c, await r.payload(ctx.cluster));
+    if (r.after) await r.after(ctx.cluster);
+    assert.is(await ctx.cluster.unanswering(), undefined, "every node answers its status");
+  });
+}
+
+test("afterwards a normal send and pull work, and every acknowledged message is still there", async (ctx) => {
+  const { cluster, ledger } = ctx;
+  await ledger.stop();
+  const why = async (err: Error) => {
+    const refused = JSON.stringify(Object.fromEntries(ledger.refused));
+    throw new Error(`${err.message}\nrefused sends: ${refused}\n${JSON.stringify(await cluster.group.statuses())}\n${cluster.group.tail(12)}`);
+  };
+  await waitUntil("a normal send acknowledged by both groups", () => ledger.sendOnce(), { timeoutMs: 20_000 }).catch(why);
+  const m = await cluster.group.waitMaster({ timeoutMs: 20_000 }).catch(why);
+  for (const [g, r] of [[BROKER, 0], [GROUP, m.replica]] as const) {
+    const missing = await ledger.missing(g, r);
+    assert.equal(missing, [], `${g}: every acknowledged message reads back (${ledger.acked.get(g)!.length} acknowledged)`);
+  }
+  console.log(`fuzz: ${ctx.runs} requests, ${ledger.total()} messages acknowledged meanwhile, refusals ${JSON.stringify(Object.fromEntries(ledger.refused))}`);
+});
+
+test.run();

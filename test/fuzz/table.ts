@@ -1,0 +1,134 @@
+// Every request subject the nodes answer, with the shape of its request
+// (src/protocol/types.ts, messages.ts, replication.ts). Adding a subject
+// is one line here. `node` says who answers: the NameServer, the
+// single-replica broker (data plane), a replica of the replicated group
+// (its replication APIs, by replica id), or every replica of the group
+// (the vote subject).
+import fc from "fast-check";
+import { BrokerApi, MAX_PULL, MAX_QUEUES, MAX_REPLICA, MAX_WAIT_MS } from "../../src/protocol/index.js";
+import { jsonRequest, jsonRequests, Payload } from "./payload.js";
+import { batchPayload, sendPayload } from "./send-payloads.js";
+import { boolK, enumK, intK, nameK, offsetK, strK, type Kind, type Shape } from "./shape.js";
+
+export type Node = "ns" | "broker" | "replica" | "group";
+export type Answer = "json" | "binary";
+
+export interface SubjectCase {
+  name: string;
+  node: Node;
+  /** A NameServer subject's key in subjects().ns, or the broker API. */
+  api: string;
+  payload: fc.Arbitrary<Payload>;
+  /** json: a valid answer is a JSON object; binary: any bytes (a frame, records). */
+  answer?: Answer;
+  /** How long the node may legitimately hold this request (a long poll, a hand-over). */
+  holdMs?: (p: Payload) => number;
+  /** Every listener answers: collect them all. */
+  many?: boolean;
+  /** The subject ends in the request's consumer group (when the broker serves it that way). */
+  scoped?: boolean;
+  /** Served only by newer brokers: skipped, with a note, when nobody answers it. */
+  optional?: boolean;
+}
+
+/** Names the fuzz tries as valid: the topics and groups that exist, and table-breaking ones that are legal tokens. */
+export const TOPIC = "fz";
+const topic = nameK(TOPIC, TOPIC, "fz2", "TBW102", "__proto__", "constructor", "prototype", "n".repeat(128));
+const consumerGroup = nameK("cg-1", "cg-2", "__proto__", "constructor", "hasOwnProperty");
+const brokerGroup = nameK("ghost-1", "ghost-2", "__proto__", "constructor");
+const queueId = intK(0, 65_535, [0, 3]);
+const term = intK(0, Number.MAX_SAFE_INTEGER, [0, 60]);
+const topicConfig: Kind = { t: "object", shape: [
+  { key: "topic", kind: topic }, { key: "readQueues", kind: intK(0, MAX_QUEUES, [1, 8]) },
+  { key: "writeQueues", kind: intK(0, MAX_QUEUES, [1, 8]) }, { key: "perm", kind: enumK("rw", "r", "w", "none") },
+] };
+const offsetEntry: Kind = { t: "object", shape: [{ key: "topic", kind: topic }, { key: "queueId", kind: queueId }, { key: "offset", kind: offsetK() }] };
+
+const waitOf = (p: Payload, max: number) => {
+  const w = (p.parsed() as { waitMs?: unknown } | undefined)?.waitMs;
+  return typeof w === "number" && w >= 0 && w <= max ? w : 0;
+};
+
+/** A ghost broker's registration; the address is lenient: whether it must match is the NameServer's own check. */
+const registration: fc.Arbitrary<Payload> = jsonRequest([
+    { key: "cluster", kind: nameK("DefaultCluster", "__proto__") }, { key: "group", kind: brokerGroup },
+    { key: "replica", kind: intK(0, MAX_REPLICA, [0, 2]) }, { key: "role", kind: enumK("master", "slave", "candidate") },
+    { key: "term", kind: term }, { key: "address", kind: strK("rbus.broker.ghost-1.0", "rbus.broker.fuzz-a.0", "evil.sink", "x.>", "a b >"), lenient: true },
+    { key: "heartbeatIntervalMs", kind: intK(1, Number.MAX_SAFE_INTEGER, [1000, 30_000]) },
+    { key: "topics", kind: { t: "array", item: topicConfig, maxLength: 100_000 } }, { key: "startedAt", kind: offsetK([1, 1e12]) },
+    { key: "replicas", kind: intK(1, MAX_REPLICA + 1, [1, 3]), optional: true }, { key: "commitOffset", kind: offsetK(), optional: true },
+    { key: "end", kind: offsetK(), optional: true }, { key: "masterReplica", kind: intK(-1, MAX_REPLICA, [-1, 2]), optional: true },
+    { key: "session", kind: strK("00112233445566778899aabbccddeeff"), optional: true, lenient: true },
+]);
+
+export const SUBJECTS: SubjectCase[] = [
+  { name: "ns.register", node: "ns", api: "register", payload: registration },
+  { name: "ns.unregister", node: "ns", api: "unregister", payload: jsonRequest([{ key: "group", kind: brokerGroup }, { key: "replica", kind: intK(0, MAX_REPLICA, [0, 2]) }, { key: "session", kind: strK("00112233445566778899aabbccddeeff"), optional: true, lenient: true }]) },
+  { name: "ns.route", node: "ns", api: "route", payload: jsonRequest([{ key: "topic", kind: topic }]) },
+  { name: "ns.cluster", node: "ns", api: "cluster", payload: jsonRequest([]) },
+  { name: "ns.info", node: "ns", api: "info", payload: jsonRequest([]) },
+  { name: "send", node: "broker", api: BrokerApi.send, payload: sendPayload },
+  { name: "send.batch", node: "broker", api: BrokerApi.sendBatch, payload: batchPayload, answer: "binary" },
+  {
+    name: "pull", node: "broker", api: BrokerApi.pull, answer: "binary", holdMs: (p) => waitOf(p, MAX_WAIT_MS),
+    payload: jsonRequest([
+      { key: "group", kind: consumerGroup }, { key: "topic", kind: topic }, { key: "queueId", kind: queueId }, { key: "offset", kind: offsetK() },
+      { key: "max", kind: intK(1, MAX_PULL, [1, 32]), optional: true }, { key: "waitMs", kind: intK(0, MAX_WAIT_MS, [0, 50], true), optional: true },
+      { key: "tags", kind: strK("*", "tagA", "tagA || tagB", " || ", "*||*"), optional: true }, { key: "format", kind: enumK("json", "binary"), optional: true },
+    ]),
+  },
+  {
+    name: "offset.commit", node: "broker", api: BrokerApi.offsetCommit, scoped: true,
+    payload: jsonRequests(
+      [{ key: "group", kind: consumerGroup }, { key: "topic", kind: topic }, { key: "queueId", kind: queueId }, { key: "offset", kind: offsetK([0, 5]) }],
+      [{ key: "group", kind: consumerGroup }, { key: "entries", kind: { t: "array", item: offsetEntry, maxLength: 100_000 } }],
+    ),
+  },
+  {
+    name: "offset.query", node: "broker", api: BrokerApi.offsetQuery,
+    payload: jsonRequests(
+      [{ key: "group", kind: consumerGroup }, { key: "topic", kind: topic }, { key: "queueId", kind: queueId }],
+      [{ key: "group", kind: consumerGroup }, { key: "topic", kind: topic }],
+      [{ key: "topic", kind: topic }, { key: "queueId", kind: queueId }, { key: "timestamp", kind: offsetK([0, 2e12]) }],
+    ),
+  },
+  { name: "topic.upsert", node: "broker", api: BrokerApi.topicUpsert, payload: jsonRequest((topicConfig as { shape: Shape }).shape) },
+  { name: "topic.list", node: "broker", api: BrokerApi.topicList, payload: jsonRequest([]) },
+  {
+    name: "client.heartbeat", node: "broker", api: BrokerApi.clientHeartbeat, scoped: true,
+    payload: jsonRequest([
+      { key: "clientId", kind: nameK("c-1", "c-2", "__proto__", "constructor") }, { key: "group", kind: consumerGroup },
+      { key: "mode", kind: enumK("clustering", "broadcasting") }, { key: "topics", kind: { t: "array", item: topic, maxLength: 100_000 } },
+      { key: "ttlMs", kind: intK(100, 600_000, [100, 2000]), optional: true },
+    ]),
+  },
+  { name: "client.unregister", node: "broker", api: BrokerApi.clientUnregister, scoped: true, payload: jsonRequest([{ key: "group", kind: consumerGroup }, { key: "clientId", kind: nameK("c-1", "c-2", "__proto__") }]) },
+  { name: "status", node: "broker", api: BrokerApi.status, payload: jsonRequest([]) },
+  {
+    name: "message", node: "broker", api: BrokerApi.message,
+    payload: jsonRequests(
+      [{ key: "msgId", kind: { t: "str", valid: fc.integer({ min: 0, max: 4096 }).map((o) => `fuzz-a:${o.toString(16).padStart(16, "0")}`) } }],
+      [{ key: "topic", kind: topic }, { key: "key", kind: strK("k1", "__proto__", "a b") }, { key: "max", kind: intK(1, 1000, [1, 32]), optional: true }],
+    ),
+  },
+  { name: "identity", node: "broker", api: "identity", optional: true, payload: jsonRequest([]) },
+  {
+    name: "ha.fetch", node: "replica", api: BrokerApi.haFetch, answer: "binary", holdMs: (p) => waitOf(p, 60_000),
+    payload: jsonRequest([
+      { key: "replica", kind: intK(0, MAX_REPLICA, [0, 2]) }, { key: "term", kind: term }, { key: "offset", kind: offsetK([0, 4096]) },
+      { key: "lastTerm", kind: term }, { key: "maxBytes", kind: intK(1, 64 * 1024 * 1024, [1, 65_536]) },
+      { key: "waitMs", kind: intK(0, 60_000, [0, 20], true) }, { key: "commit", kind: offsetK([0, 4096]), optional: true },
+    ]),
+  },
+  { name: "ha.config", node: "replica", api: BrokerApi.haConfig, payload: jsonRequest([]) },
+  { name: "ha.transfer", node: "replica", api: BrokerApi.haTransfer, payload: jsonRequest([{ key: "term", kind: term }]) },
+  { name: "ha.begin", node: "replica", api: BrokerApi.haBegin, payload: jsonRequest([{ key: "term", kind: term }, { key: "master", kind: intK(0, MAX_REPLICA, [0, 2]) }]) },
+  { name: "failover", node: "replica", api: BrokerApi.failover, holdMs: () => 6000, payload: jsonRequest([{ key: "to", kind: intK(0, 2, [0, 2]), optional: true }]) },
+  {
+    name: "vote", node: "group", api: "vote", many: true,
+    payload: jsonRequest([
+      { key: "from", kind: intK(0, MAX_REPLICA, [0, 3]) }, { key: "term", kind: term }, { key: "preVote", kind: boolK },
+      { key: "transfer", kind: boolK }, { key: "lastTerm", kind: term }, { key: "lastOffset", kind: offsetK([0, 4096]) },
+    ]),
+  },
+];

@@ -100,6 +100,10 @@ export class Admission {
       this.d.sessions.forget(key);
       throw this.limited("brokers", this.d.limits.maxBrokers, `this NameServer holds ${this.d.limits.maxBrokers} broker replicas, its limit`, fields);
     }
+    if ((req.page ?? 0) > 0 && !this.pages.holds(key, req.seq)) {
+      // Its first page was refused (over the rate) or lost: the whole registration must come again.
+      throw new BadRequestError(`page ${req.page} of registration ${req.seq} came without its first page; register again`);
+    }
     const { session: _secret, seq: _seq, page: _page, pages: _pages, ...registration } = req;
     const topics = this.pages.add(key, req);
     if (topics !== undefined) return { registration: { ...registration, topics }, fingerprint: fields.fingerprint as string, restarted };

@@ -71,6 +71,11 @@ export class PageCollector {
     return p.parts.flatMap((t) => t ?? []);
   }
 
+  /** Whether the pages of registration `seq` are being collected (its first page came). */
+  holds(key: string, seq: number | undefined): boolean {
+    return this.pending.get(key)?.seq === seq;
+  }
+
   forget(key: string): void {
     this.pending.delete(key);
   }

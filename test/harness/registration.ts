@@ -37,7 +37,11 @@ export async function answerIdentity(nc: NatsConnection, reg: RegistrationReques
   if (set.has(key)) return;
   set.add(key);
   const identity = { group: reg.group, replica: reg.replica, fingerprint: sessionFingerprint(reg.session), startedAt: reg.startedAt };
-  nc.subscribe(subjects().brokerApi(reg.address, "identity"), { callback: (_, m) => m.respond(encodeJson(identity)) });
+  nc.subscribe(subjects().brokerApi(reg.address, "identity"), {
+    callback: (err, m) => {
+      if (!err) m.respond(encodeJson(identity)); // err: NATS refused the subscription
+    },
+  });
   await nc.flush();
 }
 

@@ -95,7 +95,8 @@ export function serveReplication(opts: ServeOptions) {
 
   const unserve = [
     transport.serve("ha.fetch", fetch),
-    transport.serve("ha.config", () => {
+    transport.serve("ha.config", (data) => {
+      parseObject(data);
       if (!opts.config) return encodeJson({ version: 0, topics: [], offsets: {} });
       return encodeJson(opts.config.snapshot());
     }),

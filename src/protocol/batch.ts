@@ -101,6 +101,8 @@ export function decodeBatch(data: Uint8Array): BatchEntry[] {
     need(12);
     const queueId = buf.readInt32BE(o);
     const bornTimestamp = buf.readDoubleBE(o + 4);
+    // the record keeps it as a u64 of ms: NaN, Infinity or 2^64 cannot be written there
+    if (!Number.isSafeInteger(bornTimestamp) || bornTimestamp < 0) bad(`message ${i}: bornTimestamp ${bornTimestamp} is not a time in ms since the epoch`);
     o += 12;
     const tags = str();
     const keys = str();

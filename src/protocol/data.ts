@@ -2,7 +2,7 @@
 import { BadRequestError } from "./errors.js";
 import { isSubjectToken } from "./subjects.js";
 import type { ClientHeartbeat, OffsetCommitRequest, PullRequest } from "./messages.js";
-import { array, int, name, object, topicName, oneOf, optInt, optStr, type Json } from "./validate.js";
+import { array, describe, int, name, object, topicName, oneOf, optInt, optStr, type Json } from "./validate.js";
 
 export const MAX_PULL = 1024;
 export const MAX_WAIT_MS = 30_000;
@@ -54,7 +54,7 @@ export function decodeClientHeartbeat(o: Json): ClientHeartbeat {
     group: name(o, "group"),
     mode: oneOf(o, "mode", ["clustering", "broadcasting"] as const),
     topics: array(o, "topics").map((t) => {
-      if (!isSubjectToken(t)) throw new BadRequestError(`"topics" must list topic names, got ${JSON.stringify(t)}`);
+      if (!isSubjectToken(t)) throw new BadRequestError(`"topics" must list topic names, got ${describe(t)}`);
       return t;
     }),
   };

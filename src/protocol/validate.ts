@@ -79,6 +79,19 @@ export function array(o: Json, key: string): unknown[] {
   return v;
 }
 
+/**
+ * A short account of an untrusted value for an error message. Never
+ * JSON.stringify the value itself: 10,000 nested arrays overflow the stack,
+ * and a 6 MB string would travel back in the reply.
+ */
+export function describe(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v.length > 64 ? `${v.slice(0, 64)}…` : v);
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (v === null) return "null";
+  if (typeof v === "object") return "an object";
+  return String(v);
+}
+
 export function object(v: unknown, what: string): Json {
   if (typeof v !== "object" || v === null || Array.isArray(v)) throw new BadRequestError(`${what} must be an object`);
   return v as Json;

@@ -1,5 +1,6 @@
 // What the fuzz found, each kept as a fixed request: it must get a typed
 // error or a valid answer, and the cluster must serve afterwards.
+import { encodeBatch, Header, type BatchEntry } from "../../src/protocol/index.js";
 import { waitUntil } from "../harness/wait.js";
 import { GROUP, type FuzzCluster } from "./cluster.js";
 import { DEPTH } from "./hostile.js";
@@ -28,6 +29,8 @@ async function electsAgain(c: FuzzCluster): Promise<void> {
   if (Math.max(...terms) >= MAX_SAFE) throw new Error(`a replica holds term ${Math.max(...terms)}, past which no election can run: ${terms.join(", ")}`);
 }
 
+const batch = (entry: BatchEntry) => async () => new Payload(encodeBatch([entry]), "regression", true, [[Header.topic, "fz"]]);
+
 export const REGRESSIONS: Regression[] = [
   // found by seed 1: Number() on a 10,000-deep array overflowed the stack (INTERNAL)
   { name: "failover with a deeply nested `to` is refused", subject: "failover", payload: atMaster(`{"to":${"[".repeat(DEPTH)}${"]".repeat(DEPTH)}}`) },
@@ -38,4 +41,14 @@ export const REGRESSIONS: Regression[] = [
   { name: "a vote at term 2^53 - 1 leaves the group able to elect", subject: "vote", payload: toAll(`{"from":7,"term":${MAX_SAFE},"preVote":false,"transfer":false,"lastTerm":${MAX_SAFE},"lastOffset":1000000000}`), after: electsAgain },
   { name: "ha.begin at term 2^53 - 1 leaves the group able to elect", subject: "ha.begin", payload: async () => Payload.json(`{"term":${MAX_SAFE},"master":1}`, "regression", false).with({ replica: 2 }), after: electsAgain },
   { name: "ha.transfer at term 2^53 - 1 leaves the group able to elect", subject: "ha.transfer", payload: async () => Payload.json(`{"term":${MAX_SAFE}}`, "regression", false).with({ replica: 0 }), after: electsAgain },
+  // found by seed 558207265: the record's u64 write threw on 2^64 (INTERNAL); NaN and Infinity the same way
+  { name: "send.batch with bornTimestamp 2^64 is refused", subject: "send.batch", payload: batch({ queueId: 0, bornTimestamp: 2 ** 64, body: new Uint8Array(1) }) },
+  { name: "send.batch with bornTimestamp Infinity is refused", subject: "send.batch", payload: batch({ queueId: 0, bornTimestamp: Infinity, body: new Uint8Array(1) }) },
+  // found by seed 558207265: the error message stringified the bad topic, 10,000 levels deep: stack overflow (INTERNAL)
+  {
+    name: "client.heartbeat with a 10,000-deep topic is refused", subject: "client.heartbeat",
+    payload: async () => Payload.json(`{"clientId":"c-1","group":"cg-1","mode":"clustering","topics":[${'{"a":'.repeat(DEPTH)}1${"}".repeat(DEPTH)}]}`, "regression", true),
+  },
+  // found by seed 558207265: answered a payload that is not JSON instead of refusing it as every other subject does
+  { name: "ha.config refuses a payload that is not JSON", subject: "ha.config", payload: async () => Payload.json('{"a":}', "regression", true) },
 ];

@@ -140,6 +140,7 @@ export const batchPayload: fc.Arbitrary<Payload> = fc
   .map(([entries, d, topic]) => {
     const { data, refuse } = damaged(encodeBatch(entries), d);
     const badQueue = entries.some((e) => e.queueId < -1 || e.queueId >= 1024);
-    const invalid = refuse || entries.length === 0 || !isSubjectToken(topic) || (d.how === "none" && badQueue);
+    const badBorn = entries.some((e) => !Number.isSafeInteger(e.bornTimestamp) || e.bornTimestamp < 0);
+    const invalid = refuse || entries.length === 0 || !isSubjectToken(topic) || (d.how === "none" && (badQueue || badBorn));
     return new Payload(data, `batch of ${entries.length} (${d.how}): ${JSON.stringify(entries.map((e) => ({ q: e.queueId, born: String(e.bornTimestamp) })))}`, invalid, [[Header.topic, topic]]);
   });

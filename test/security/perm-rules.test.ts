@@ -1,0 +1,109 @@
+// The role rules filled in for a cluster's names, without a server: each
+// node may publish and subscribe to the subjects its code really uses
+// (built by src/protocol/subjects.ts) and not to another's; `rbus auth
+// init` is idempotent and keeps its secrets private.
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { authInit } from "../../src/auth/init.js";
+import { clusterUsers, permissionsOf, type AuthUser } from "../../src/auth/users.js";
+import { scopedApi, subjects } from "../../src/protocol/index.js";
+import { TEST_CLUSTER } from "../harness/secure-nats.js";
+
+const subj = subjects();
+const c = TEST_CLUSTER;
+
+/** NATS subject matching: `*` one token, `>` one or more at the end. */
+function matches(pattern: string, subject: string): boolean {
+  const p = pattern.split(".");
+  const s = subject.split(".");
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] === ">") return s.length > i;
+    if (i >= s.length || (p[i] !== "*" && p[i] !== s[i])) return false;
+  }
+  return p.length === s.length;
+}
+
+const user = (name: string): AuthUser => clusterUsers(c).find((u) => u.name === name)!;
+const canPublish = (name: string, subject: string) => {
+  const p = permissionsOf(user(name), c).publish;
+  return p.allow.some((a) => matches(a, subject)) && !p.deny.some((d) => matches(d, subject));
+};
+const canSubscribe = (name: string, subject: string) => permissionsOf(user(name), c).subscribe.allow.some((a) => matches(a, subject));
+
+const rules = suite("role rules for a cluster's names");
+
+rules("a broker replica: its own API, its group's replication and votes, registration; nothing of group b", () => {
+  for (const s of [subj.broker("broker-a", 0, "pull"), subj.broker("broker-a", 0, scopedApi("offset.commit", "billing")), subj.vote("broker-a"), subj.ns.hello]) {
+    assert.ok(canSubscribe("broker-a-0", s), s);
+  }
+  for (const s of [subj.ns.register, subj.ns.unregister, subj.broker("broker-a", 1, "ha.fetch"), subj.vote("broker-a"),
+    subj.broker("broker-a", 1, scopedApi("offset.commit", "audit")), subj.events.role("broker-a"), subj.events.store("broker-a", 0),
+    subj.events.consumers("billing"), subj.inspect("broker-a-0")]) {
+    assert.ok(canPublish("broker-a-0", s), s);
+  }
+  for (const s of [subj.broker("broker-b", 0, "pull"), subj.vote("broker-b"), subj.ns.route]) assert.not.ok(canSubscribe("broker-a-0", s), s);
+  for (const s of [subj.broker("broker-b", 0, "ha.fetch"), subj.vote("broker-b"), subj.events.role("broker-b"), subj.inspect("ns-1"), subj.broker("broker-a", 1, "topic.upsert")]) {
+    assert.not.ok(canPublish("broker-a-0", s), s);
+  }
+});
+
+rules("a NameServer serves rbus.ns.> and checks identities; it answers no broker API", () => {
+  for (const s of [subj.ns.register, subj.ns.route, subj.ns.info, subj.ns.hello]) assert.ok(canSubscribe("ns-1", s), s);
+  for (const s of [subj.ns.hello, subj.events.liveness("broker-a", 0), subj.broker("broker-b", 2, "identity"), subj.inspect("ns-1")]) assert.ok(canPublish("ns-1", s), s);
+  assert.not.ok(canSubscribe("ns-1", subj.broker("broker-a", 0, "pull")));
+  assert.not.ok(canPublish("ns-1", subj.broker("broker-a", 0, "topic.upsert")));
+  assert.ok(permissionsOf(user("ns-1"), c).allowResponses);
+});
+
+rules("clients: producers send, consumers act for their own group, the dashboard reads, none answers", () => {
+  assert.ok(canPublish("producer", subj.broker("broker-b", 0, "send.batch")));
+  assert.not.ok(canPublish("producer", subj.broker("broker-b", 0, "pull")));
+  assert.ok(canPublish("consumer-billing", subj.broker("broker-b", 0, scopedApi("client.heartbeat", "billing"))));
+  assert.not.ok(canPublish("consumer-billing", subj.broker("broker-b", 0, scopedApi("client.heartbeat", "audit"))));
+  assert.ok(canSubscribe("consumer-billing", subj.events.consumers("billing")));
+  assert.not.ok(canSubscribe("consumer-billing", subj.events.consumers("audit")));
+  assert.ok(canPublish("consumer-billing", subj.inspect("billing-host-1")), "a client's own inspect stream");
+  assert.not.ok(canPublish("consumer-billing", subj.inspect("broker-a-0")), "not a node's");
+  assert.ok(canPublish("dashboard", subj.broker("broker-a", 0, "status")) && canPublish("dashboard", `$JS.API.STREAM.INFO.${subj.eventsStream}`));
+  assert.not.ok(canPublish("dashboard", subj.broker("broker-a", 0, "failover")));
+  assert.ok(canPublish("admin", subj.broker("broker-a", 0, "failover")) && canPublish("admin", "$JS.API.STREAM.CREATE.X"));
+  for (const name of ["producer", "consumer-billing", "dashboard", "admin"]) {
+    assert.not.ok(permissionsOf(user(name), c).allowResponses, name);
+    assert.not.ok(canSubscribe(name, subj.broker("broker-a", 0, "send")), name);
+    assert.ok(canSubscribe(name, `_INBOX.${name}.abc.1`) && !canSubscribe(name, "_INBOX.other.abc.1"), name);
+  }
+});
+
+rules("two processes may not share a name", () => {
+  assert.throws(() => clusterUsers({ ...c, nameServers: ["broker-a-0"] }), /two users would be named "broker-a-0"/);
+  assert.throws(() => clusterUsers({ ...c, producers: ["admin"] }), /two users would be named "admin"/);
+});
+
+rules.run();
+
+const init = suite("rbus auth init's files");
+
+init("a second run changes nothing: same seeds, same accounts.conf; seeds 0600 in a 0700 folder", () => {
+  const dir = mkdtempSync(join(tmpdir(), "rbus-auth-"));
+  try {
+    const first = authInit(c, dir, "cluster.json");
+    const conf = readFileSync(first.accountsFile, "utf8");
+    const seeds = first.users.map((u) => readFileSync(u.seedFile, "utf8"));
+    const again = authInit(c, dir, "cluster.json");
+    assert.ok(first.changed);
+    assert.not.ok(again.changed);
+    assert.is(readFileSync(again.accountsFile, "utf8"), conf);
+    assert.equal(again.users.map((u) => readFileSync(u.seedFile, "utf8")), seeds);
+    assert.is(statSync(dir).mode & 0o777, 0o700);
+    for (const u of first.users) assert.is(statSync(u.seedFile).mode & 0o777, 0o600, u.name);
+    for (const seed of seeds) assert.not.ok(conf.includes(seed.trim()), "no seed in the server's config");
+    assert.is(new Set(seeds).size, seeds.length, "a seed per user");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+init.run();

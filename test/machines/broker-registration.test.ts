@@ -81,6 +81,13 @@ test("a changed topic table registers at once, also while a registration is in f
   assert.is(t.calls.register, 3);
 });
 
+test("many topic changes while a registration is in flight make one more registration, not one each", async () => {
+  const t = start([1]);
+  for (let i = 0; i < 100; i++) t.actor.send({ type: "TOPICS_CHANGED" });
+  await t.settle("registered");
+  assert.is(t.calls.register, 2);
+});
+
 test("a connection restored while a registration is in flight registers again", async () => {
   const t = start([1]);
   t.actor.send({ type: "RECONNECTED" });

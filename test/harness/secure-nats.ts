@@ -44,6 +44,8 @@ export interface SecureNats {
   /** The same as rbus flags. */
   flags(user: string): string[];
   connect(user: string): Promise<NatsConnection>;
+  /** What nats-server logged so far. */
+  log(): string;
   stop(): Promise<void>;
 }
 
@@ -92,7 +94,8 @@ export async function startSecureNats(opts: SecureNatsOptions = {}): Promise<Sec
   const tls = opts.tls ? tlsInit(join(dir, "tls")).files : undefined;
   const configFile = join(dir, "nats.conf");
   writeFileSync(configFile, testNatsConf(dir, { port: -1, accountsFile, ...(tls ? { tls } : {}) }));
-  const { proc, port } = await startNatsProcess(configFile);
+  let log = "";
+  const { proc, port } = await startNatsProcess(configFile, (chunk) => (log += chunk));
   const url = `nats://127.0.0.1:${port}`;
   const find = (user: string) => {
     const c = users.find((u) => u.name === user);
@@ -112,6 +115,7 @@ export async function startSecureNats(opts: SecureNatsOptions = {}): Promise<Sec
     }),
     flags: (user) => [...credentialFlags(find(user)), ...(tls ? ["--tls-ca", tls.ca, "--tls-cert", tls.clientCert, "--tls-key", tls.clientKey] : [])],
     connect: (user) => connectNats(url, `test-${user}`, { auth: server.auth(user) }),
+    log: () => log,
     async stop() {
       await terminate(proc);
       rmSync(dir, { recursive: true, force: true });

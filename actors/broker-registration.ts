@@ -65,7 +65,9 @@ export function startRegistration(opts: RegistrationOptions): RegistrationActor 
     const pages = paged.pages;
     if (pages.length > 1) log.debug("registration sent in pages", { pages: pages.length, topics: req.topics.length });
     for (const page of pages.slice(0, -1)) nc.publish(subj.ns.register, encodeJson(page));
-    return requestAll<RegisterAck>(nc, subj.ns.register, pages[pages.length - 1]);
+    // Every NameServer gets the registration; collecting acks may end once the known ones answered.
+    const enough = actor.getSnapshot().context.known.length;
+    return requestAll<RegisterAck>(nc, subj.ns.register, pages[pages.length - 1], { enough });
   };
 
   const machine = registrationMachine.provide({

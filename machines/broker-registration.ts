@@ -15,10 +15,11 @@
 // pending, or until the backoff reaches the heartbeat interval, when the
 // ones still silent are forgotten (stopped for good; a hello brings them back).
 //
-// Topic changes while a registration is in flight are folded into one
-// registration sent when it ends: a thousand topics created in a row cost
-// a few registrations, not a thousand (each as large as the topic table,
-// and each counted against the NameServers' rate limit).
+// A topic change registers at once; more topic changes while that
+// registration is in flight are folded into one registration sent when it
+// ends: a thousand topics created in a row cost a few registrations, not a
+// thousand (each as large as the topic table, and each counted against
+// the NameServers' rate limit).
 import { assign, fromPromise, setup } from "xstate";
 
 export interface RegistrationInput {
@@ -36,7 +37,9 @@ export interface RegistrationContext extends RegistrationInput {
   known: string[];
   /** Known NameServers that have not acknowledged since the last reconnect or hello. */
   pending: string[];
-  /** The topic table changed while a registration was in flight: send another when it ends. */
+  /** The registration in flight went out for a topic change. */
+  forTopics: boolean;
+  /** The topic table changed again while it was in flight: send another when it ends. */
   dirty: boolean;
 }
 
@@ -85,6 +88,7 @@ export const registrationMachine = setup({
   },
   guards: {
     dirty: ({ context }) => context.dirty,
+    forTopics: ({ context }) => context.forTopics,
     someoneAnswered: ({ event }) => output(event).nameServers.length > 0,
     /** Some pending NameServer did not answer, and retrying is still sooner than the next heartbeat. */
     stillPending: ({ context, event }) =>
@@ -103,6 +107,8 @@ export const registrationMachine = setup({
     failed: assign(({ context }) => ({ answered: 0, failures: context.failures + 1 })),
     markDirty: assign({ dirty: true }),
     clean: assign({ dirty: false }),
+    topicRound: assign({ forTopics: true, dirty: false }),
+    ended: assign({ forTopics: false }),
     /** The connection is back: every known NameServer must hear from us again, and the backoff starts over. */
     reconnected: assign(({ context }) => ({ failures: 0, pending: context.known })),
     hello: assign(({ context, event }) => {
@@ -112,7 +118,7 @@ export const registrationMachine = setup({
   },
 }).createMachine({
   id: "registration",
-  context: ({ input }) => ({ ...input, answered: 0, failures: 0, known: [], pending: [], dirty: false }),
+  context: ({ input }) => ({ ...input, answered: 0, failures: 0, known: [], pending: [], forTopics: false, dirty: false }),
   initial: "registering",
   on: {
     STOP: ".unregistering",
@@ -123,23 +129,24 @@ export const registrationMachine = setup({
         src: "register",
         onDone: [
           { guard: "dirty", target: "registering", reenter: true, actions: "clean" },
-          { guard: "stillPending", target: "retrying", actions: "partly" },
-          { guard: "someoneAnswered", target: "registered", actions: "succeeded" },
-          { target: "retrying", actions: "failed" },
+          { guard: "stillPending", target: "retrying", actions: ["partly", "ended"] },
+          { guard: "someoneAnswered", target: "registered", actions: ["succeeded", "ended"] },
+          { target: "retrying", actions: ["failed", "ended"] },
         ],
         onError: [
           { guard: "dirty", target: "registering", reenter: true, actions: "clean" },
-          { target: "retrying", actions: "failed" },
+          { target: "retrying", actions: ["failed", "ended"] },
         ],
       },
       on: {
-        // A registration in flight carries the old table: another follows it.
-        TOPICS_CHANGED: { actions: "markDirty" },
+        // A registration in flight carries the old table: a fresh one goes at once, and
+        // further changes while that one is in flight wait for it to end.
+        TOPICS_CHANGED: [{ guard: "forTopics", actions: "markDirty" }, { target: "registering", reenter: true, actions: "topicRound" }],
         // A role change must reach the NameServers at once; a registration that went out
         // before the connection dropped may be lost: send a fresh one now.
-        ROLE_CHANGED: { target: "registering", reenter: true, actions: "clean" },
-        RECONNECTED: { target: "registering", reenter: true, actions: ["reconnected", "clean"] },
-        REREGISTER: { target: "registering", reenter: true, actions: ["hello", "clean"] },
+        ROLE_CHANGED: { target: "registering", reenter: true, actions: ["clean", "ended"] },
+        RECONNECTED: { target: "registering", reenter: true, actions: ["reconnected", "clean", "ended"] },
+        REREGISTER: { target: "registering", reenter: true, actions: ["hello", "clean", "ended"] },
       },
     },
     registered: {
@@ -147,7 +154,7 @@ export const registrationMachine = setup({
       on: {
         RECONNECTED: { target: "registering", actions: "reconnected" },
         REREGISTER: { target: "registering", actions: "hello" },
-        TOPICS_CHANGED: "registering",
+        TOPICS_CHANGED: { target: "registering", actions: "topicRound" },
         ROLE_CHANGED: "registering",
       },
     },
@@ -156,7 +163,7 @@ export const registrationMachine = setup({
       on: {
         RECONNECTED: { target: "registering", actions: "reconnected" },
         REREGISTER: { target: "registering", actions: "hello" },
-        TOPICS_CHANGED: "registering",
+        TOPICS_CHANGED: { target: "registering", actions: "topicRound" },
         ROLE_CHANGED: "registering",
       },
     },

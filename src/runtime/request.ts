@@ -40,6 +40,8 @@ export interface RequestAllOptions {
   stallMs?: number;
   /** Stop collecting after this long in any case. */
   maxWaitMs?: number;
+  /** Stop collecting once this many replies came (the listeners known to be there); 0: no such limit. */
+  enough?: number;
 }
 
 /**
@@ -67,6 +69,7 @@ export async function requestAll<T>(
         if (err instanceof RbusError) out.push(err);
         else throw err;
       }
+      if (opts.enough && out.length >= opts.enough) break;
     }
   } catch (err) {
     const e = natsError(err, subject);

@@ -81,11 +81,12 @@ test("a changed topic table registers at once, also while a registration is in f
   assert.is(t.calls.register, 3);
 });
 
-test("many topic changes while a registration is in flight make one more registration, not one each", async () => {
+test("a topic change registers at once; a hundred more while that is in flight make one more registration", async () => {
   const t = start([1]);
   for (let i = 0; i < 100; i++) t.actor.send({ type: "TOPICS_CHANGED" });
   await t.settle("registered");
-  assert.is(t.calls.register, 2);
+  // the first at start, one fresh at the first change, one for the other 99
+  assert.is(t.calls.register, 3);
 });
 
 test("a connection restored while a registration is in flight registers again", async () => {

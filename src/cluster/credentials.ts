@@ -43,8 +43,11 @@ function find(creds: ClusterCredentials, user: string): Credentials {
 /** The flags a node's command line gets to connect as `user` (none on an open bus). */
 export const nodeFlags = (creds: ClusterCredentials, user: string): string[] => (creds.open ? [] : credentialFlags(find(creds, user)));
 
+/** How the launcher connects as `user`; TLS files from NATS_CA/NATS_CERT/NATS_KEY, which its nodes inherit too. */
 export function natsAuthOf(creds: ClusterCredentials, user: string): NatsAuth {
-  if (creds.open) return {};
+  const env = (name: string) => (process.env[name] ? process.env[name] : undefined);
+  const tls = Object.fromEntries(Object.entries({ tlsCa: env("NATS_CA"), tlsCert: env("NATS_CERT"), tlsKey: env("NATS_KEY") }).filter(([, v]) => v));
+  if (creds.open) return tls;
   const u = find(creds, user);
-  return { nkey: u.seedFile, inboxPrefix: u.inboxPrefix };
+  return { nkey: u.seedFile, inboxPrefix: u.inboxPrefix, ...tls };
 }

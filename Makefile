@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BIN := node_modules/.bin
 export npm_config_update_notifier := false
 
-.PHONY: setup build typecheck test run-cluster bench bench-quick chaos clean
+.PHONY: setup build typecheck test run-cluster bench bench-quick chaos fuzz clean
 
 # npm ci when the lock file is newer than the install.
 node_modules/.install-stamp: package.json package-lock.json
@@ -38,6 +38,11 @@ bench-quick: build
 # make chaos SEED=<n> CYCLES=<n> [DURATION=<ms>] [FAULTS=<kind,…>] [RATE=<msg/s>] [REPLICAS=3] [PRODUCERS=<n>] [GROUPS=<g,…>] [KEEP=1]
 chaos: build
 	SEED=$(SEED) CYCLES=$(CYCLES) DURATION=$(DURATION) FAULTS=$(FAULTS) RATE=$(RATE) REPLICAS=$(REPLICAS) PRODUCERS=$(PRODUCERS) GROUPS=$(GROUPS) KEEP=$(KEEP) node dist/test/chaos/main.js
+
+# Hostile payloads on every request subject, long (make test runs 20 per subject); docs/fuzzing.md
+# make fuzz [FUZZ_RUNS=2000] [FUZZ_SEED=<n>] [FUZZ_SUBJECT=<name,…>] [FUZZ_SHRINK=1]
+fuzz: build
+	FUZZ_RUNS=$(or $(FUZZ_RUNS),2000) FUZZ_SEED=$(FUZZ_SEED) FUZZ_SUBJECT=$(FUZZ_SUBJECT) FUZZ_SHRINK=$(FUZZ_SHRINK) node dist/test/fuzz/subjects.test.js
 
 clean:
 	rm -rf dist

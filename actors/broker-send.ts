@@ -28,6 +28,15 @@ function header(h: MsgHdrs | undefined, name: string): string | undefined {
   return v === undefined || v === "" ? undefined : v;
 }
 
+/** The request's headers; a block the client library cannot parse (a non-ASCII name) is the sender's error. */
+function headersOf(msg: Msg): MsgHdrs | undefined {
+  try {
+    return msg.headers;
+  } catch (err) {
+    throw new BadRequestError(`the request's NATS headers cannot be read: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 function topicOf(h: MsgHdrs | undefined): string {
   const topic = header(h, Header.topic);
   if (!topic) throw new BadRequestError(`the ${Header.topic} header is required`);
@@ -127,8 +136,8 @@ export function sendHandlers(ctx: BrokerContext) {
   return {
     async send(msg: Msg): Promise<SendResult> {
       assertMaster(ctx);
-      checkDeadline(msg.headers);
-      const h = msg.headers;
+      const h = headersOf(msg);
+      checkDeadline(h);
       const topic = topicOf(h);
       const requested = intHeader(h, Header.queue);
       checkSize(ctx, msg.data.byteLength);
@@ -152,8 +161,9 @@ export function sendHandlers(ctx: BrokerContext) {
 
     async sendBatch(msg: Msg): Promise<RawReply> {
       assertMaster(ctx);
-      checkDeadline(msg.headers);
-      const topic = topicOf(msg.headers);
+      const hs = headersOf(msg);
+      checkDeadline(hs);
+      const topic = topicOf(hs);
       const entries = decodeBatch(msg.data);
       if (entries.length === 0) throw new BadRequestError("send.batch needs at least one message");
       const config = ctx.topics.forWrite(topic, undefined);
@@ -173,7 +183,7 @@ export function sendHandlers(ctx: BrokerContext) {
       }
       const put = await ctx.store.put(messages);
       const status = sendStatus(put);
-      await committed(ctx, put.end, msg.headers);
+      await committed(ctx, put.end, hs);
       const n = messages.length;
       const queueIds = new Array<number>(n);
       const queueOffsets = new Array<number>(n);

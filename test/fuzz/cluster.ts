@@ -15,6 +15,7 @@ import { ReplicaGroup } from "../harness/replica-group.js";
 import { waitUntil } from "../harness/wait.js";
 import { LEDGER_QUEUES, LEDGER_TOPIC } from "./ledger.js";
 import type { Payload } from "./payload.js";
+import { RawNats } from "./raw-nats.js";
 import { TOPIC, type SubjectCase } from "./table.js";
 
 const subj = subjects();
@@ -25,6 +26,8 @@ export const REPLICAS = 3;
 export class FuzzCluster {
   /** The bare offset.commit… subjects have no responder: the broker serves them per consumer group. */
   scoped = false;
+  /** For requests whose header block is written byte for byte. */
+  raw!: RawNats;
 
   private constructor(
     readonly server: NatsServer,
@@ -66,6 +69,7 @@ export class FuzzCluster {
       await this.nc.request(subj.broker(BROKER, 0, "send"), `seed-${i}`, { headers: h, timeout: 5000 });
     }
     this.scoped = !(await this.answers(subj.broker(BROKER, 0, "offset.commit")));
+    this.raw = await RawNats.open(this.server.port);
   }
 
   /** Whether anybody answers the subject at all. */
@@ -141,6 +145,7 @@ export class FuzzCluster {
   }
 
   async close(): Promise<void> {
+    this.raw?.close();
     await Promise.all([this.broker.stop("SIGKILL"), this.group.close()]);
     await this.nc.close();
     await this.server.stop();

@@ -69,7 +69,8 @@ export const wholePayload: fc.Arbitrary<WholePayload> = fc.oneof(
     text('{"a":}', "invalid JSON", true),
     text("{'a':1}", "single quotes", true),
     text('{"a":NaN}', "bare NaN", true),
-    text("\uFEFF{}", "byte order mark", true),
+    // TextDecoder drops a leading byte order mark: what follows is the request
+    text("\uFEFF{}", "byte order mark", false),
     text("null", "top-level null", true),
     text("[]", "top-level array", true),
     text("42", "top-level number", true),

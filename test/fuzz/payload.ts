@@ -21,6 +21,8 @@ export class Payload {
     readonly replica = 0,
     /** For a consumer-group-scoped API: the subject's last token. */
     readonly scope = "cg-1",
+    /** A header block sent byte for byte (over a raw socket) instead of `headers`. */
+    readonly rawHeader?: Uint8Array,
   ) {}
 
   static json(text: string, note: string, invalid: boolean): Payload {
@@ -28,7 +30,7 @@ export class Payload {
   }
 
   with(o: { headers?: ReadonlyArray<readonly [string, string]>; replica?: number; scope?: string; invalid?: boolean }): Payload {
-    return new Payload(this.data, this.note, o.invalid ?? this.invalid, o.headers ?? this.headers, o.replica ?? this.replica, o.scope ?? this.scope);
+    return new Payload(this.data, this.note, o.invalid ?? this.invalid, o.headers ?? this.headers, o.replica ?? this.replica, o.scope ?? this.scope, this.rawHeader);
   }
 
   /** The payload as JSON, when it is JSON. */
@@ -44,7 +46,8 @@ export class Payload {
     const text = dec.decode(this.data.subarray(0, SHOWN));
     const cut = this.data.byteLength > SHOWN ? `… (${this.data.byteLength} bytes)` : "";
     const hs = this.headers.map(([k, v]) => `${k}: ${v.length > 80 ? `${v.slice(0, 80)}… (${v.length})` : v}`);
-    return `Payload(${this.note}${this.invalid ? ", must be refused" : ""}, replica ${this.replica}, scope ${this.scope}) ${JSON.stringify(text + cut)}${hs.length ? ` headers ${JSON.stringify(hs)}` : ""}`;
+    const raw = this.rawHeader ? ` raw header ${JSON.stringify(dec.decode(this.rawHeader.subarray(0, SHOWN)))}${this.rawHeader.byteLength > SHOWN ? `… (${this.rawHeader.byteLength} bytes)` : ""}` : "";
+    return `Payload(${this.note}${this.invalid ? ", must be refused" : ""}, replica ${this.replica}, scope ${this.scope}) ${JSON.stringify(text + cut)}${hs.length ? ` headers ${JSON.stringify(hs)}` : ""}${raw}`;
   }
 
   [fc.toStringMethod](): string {

@@ -4,7 +4,7 @@
 // and afterwards a normal send and pull still work with every message
 // acknowledged before and during the fuzz still readable.
 //
-// FUZZ_SEED=<n> replays a run, FUZZ_RUNS=<n> runs per subject (default 12),
+// FUZZ_SEED=<n> replays a run, FUZZ_RUNS=<n> runs per subject (default 20),
 // FUZZ_SUBJECT=<name,…> only those subjects, FUZZ_SHRINK=1 lets fast-check
 // shrink a failure (slower; by default it reports the payload as it failed).
 import { suite } from "uvu";
@@ -18,9 +18,10 @@ import { REGRESSIONS } from "./regressions.js";
 import { SUBJECTS, type SubjectCase } from "./table.js";
 import { ask, judge } from "./verdict.js";
 
-const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const RUNS = Number(process.env.FUZZ_RUNS ?? 12);
-const ONLY = process.env.FUZZ_SUBJECT?.split(",");
+// empty counts as unset: `make fuzz` passes every variable, set or not
+const SEED = Number(process.env.FUZZ_SEED || Math.floor(Math.random() * 2 ** 31));
+const RUNS = Number(process.env.FUZZ_RUNS || 20);
+const ONLY = process.env.FUZZ_SUBJECT ? process.env.FUZZ_SUBJECT.split(",") : undefined;
 const SHRINK = process.env.FUZZ_SHRINK === "1";
 console.log(`fuzz: seed ${SEED}, ${RUNS} runs per subject; replay with FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS}`);
 
@@ -44,7 +45,7 @@ function targeted(c: SubjectCase): fc.Arbitrary<Payload> {
 async function exchange(ctx: Ctx, c: SubjectCase, p: Payload): Promise<void> {
   const { cluster } = ctx;
   ctx.runs++;
-  const replies = await ask(cluster.nc, { subject: cluster.subject(c, p), payload: p, answer: c.answer ?? "json", holdMs: c.holdMs?.(p) ?? 0, many: c.many ?? false });
+  const replies = await ask(cluster.nc, { subject: cluster.subject(c, p), payload: p, answer: c.answer ?? "json", holdMs: c.holdMs?.(p) ?? 0, many: c.many ?? false, raw: cluster.raw });
   for (const r of replies) {
     const why = judge(r, { payload: c.ignoresPayload ? p.with({ invalid: false }) : p, answer: c.answer ?? "json" });
     if (why) throw new Error(why);

@@ -7,6 +7,7 @@
 import fc from "fast-check";
 import { BrokerApi, MAX_PULL, MAX_QUEUES, MAX_REPLICA, MAX_WAIT_MS } from "../../src/protocol/index.js";
 import { jsonRequest, jsonRequests, Payload } from "./payload.js";
+import { rawSendPayload } from "./raw-headers.js";
 import { batchPayload, sendPayload } from "./send-payloads.js";
 import { boolK, enumK, intK, nameK, offsetK, strK, type Kind, type Shape } from "./shape.js";
 
@@ -70,6 +71,7 @@ export const SUBJECTS: SubjectCase[] = [
   { name: "ns.cluster", node: "ns", api: "cluster", payload: jsonRequest([]) },
   { name: "ns.info", node: "ns", api: "info", payload: jsonRequest([]) },
   { name: "send", node: "broker", api: BrokerApi.send, payload: sendPayload },
+  { name: "send (raw headers)", node: "broker", api: BrokerApi.send, payload: rawSendPayload },
   { name: "send.batch", node: "broker", api: BrokerApi.sendBatch, payload: batchPayload, answer: "binary" },
   {
     name: "pull", node: "broker", api: BrokerApi.pull, answer: "binary", holdMs: (p) => waitOf(p, MAX_WAIT_MS),

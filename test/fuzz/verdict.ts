@@ -5,6 +5,7 @@
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
 import { ErrorCode } from "../../src/protocol/index.js";
 import type { Payload } from "./payload.js";
+import type { RawNats } from "./raw-nats.js";
 import type { Answer } from "./table.js";
 
 const CODES = new Set<string>(Object.values(ErrorCode));
@@ -18,6 +19,8 @@ export interface Exchange {
   answer: Answer;
   holdMs: number;
   many: boolean;
+  /** For a payload with a raw header block. */
+  raw?: RawNats;
 }
 
 /** Sends the request; the replies (several when every listener answers), or a failure that says what went wrong. */
@@ -25,6 +28,7 @@ export async function ask(nc: NatsConnection, x: Exchange): Promise<Uint8Array[]
   const opts = { timeout: ANSWER_MS + x.holdMs, ...(x.payload.headers.length ? { headers: toHeaders(x.payload.headers) } : {}) };
   const started = Date.now();
   try {
+    if (x.payload.rawHeader) return [await x.raw!.request(x.subject, x.payload.rawHeader, x.payload.data, opts.timeout)];
     if (!x.many) return [(await nc.request(x.subject, x.payload.data, opts)).data];
     const replies: Uint8Array[] = [];
     const it = await nc.requestMany(x.subject, x.payload.data, { ...opts, strategy: "stall", stall: 150, maxWait: opts.timeout });

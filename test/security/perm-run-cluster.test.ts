@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readSeed } from "../../src/auth/seeds.js";
 import { runRbus, spawnRbus, type RbusProcess } from "../harness/processes.js";
+import { brokerTable, mastersOf } from "../cli/cluster-rows.js";
 import { testNatsConf } from "../harness/secure-nats.js";
 import { waitUntil } from "../harness/wait.js";
 
@@ -90,6 +91,20 @@ test("a producer sends and billing's consumer reads it back, each with its own u
 test("the producer's user may not create topics", async (ctx) => {
   const r = await runRbus(["topic", "create", "--nats", ctx.url, ...auth(ctx, "producer"), "--topic", "forbidden", "--queues", "2"]);
   assert.is.not(r.code, 0, r.stdout);
+});
+
+test("admin's rbus failover hands mastership to another replica (ha.transfer, votes: within the group's rights)", async (ctx) => {
+  const master = async () => {
+    const out = await runRbus(["cluster", "--nats", ctx.url, ...auth(ctx, "admin")]);
+    return out.code === 0 ? mastersOf(brokerTable(out.stdout), "broker-a")[0] : undefined;
+  };
+  const before = (await master())!;
+  const r = await runRbus(["failover", "--nats", ctx.url, ...auth(ctx, "admin"), "--group", "broker-a"]);
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  await waitUntil("another master at a higher term", async () => {
+    const now = await master();
+    return now && now.REPLICA !== before.REPLICA && Number(now.TERM) > Number(before.TERM);
+  }, { timeoutMs: 20_000, intervalMs: 300 });
 });
 
 test("no node met a permissions violation (only the producer above did)", (ctx) => {

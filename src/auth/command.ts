@@ -1,14 +1,16 @@
 // `rbus auth init` and `rbus tls init`: credentials for every process of a
 // cluster described by cluster.json, and a local CA for TLS.
-import { join, relative } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { parse, UsageError } from "../cli/args.js";
 import { table } from "../cli/table.js";
-import { loadClusterConfig } from "../cluster/config.js";
+import { loadClusterConfig, type ClusterConfig } from "../cluster/config.js";
 import { authClusterOf, authInit, credentialFlags, openAuth } from "./init.js";
+import { includedAccounts } from "./nats-conf.js";
 import { tlsInit } from "./tls.js";
 
 const authUsage =
-  "rbus auth init [--config cluster.json] [--out <dir, default <dataDir>/auth>] [--consumer-group <cg>]... [--producer <name>]... [--open]";
+  "rbus auth init [--config cluster.json] [--out <dir, default: the folder of the accounts.conf nats.conf includes>] [--consumer-group <cg>]... [--producer <name>]... [--open]";
 const tlsUsage = "rbus tls init [--config cluster.json] [--out <dir, default <dataDir>/tls>]";
 
 const say = (line: string) => process.stdout.write(line + "\n");
@@ -25,7 +27,7 @@ export async function authCommand(argv: string[]): Promise<void> {
     open: { type: "boolean", default: false },
   }, authUsage);
   const config = loadClusterConfig(values.config);
-  const dir = values.out ?? join(config.dataDir, "auth");
+  const dir = values.out ?? defaultAuthDir(config);
   if (values.open) {
     const { accountsFile } = openAuth(dir, values.config);
     say(`${shown(accountsFile)}: OPEN — no users; anyone on the bus can do anything.`);
@@ -47,6 +49,12 @@ export async function authCommand(argv: string[]): Promise<void> {
   say(`Seed files are secrets (mode 0600): give each process only its own.`);
 }
 
+/** Where nats.conf looks for the accounts file (so run-cluster finds these users), else <dataDir>/auth. */
+function defaultAuthDir(config: ClusterConfig): string {
+  const included = existsSync(config.nats.config) ? includedAccounts(config.nats.config) : undefined;
+  return included ? dirname(included) : join(config.dataDir, "auth");
+}
+
 export async function tlsCommand(argv: string[]): Promise<void> {
   const [sub, ...rest] = argv;
   if (sub !== "init") throw new UsageError(`usage: ${tlsUsage}`);
@@ -61,5 +69,5 @@ export async function tlsCommand(argv: string[]): Promise<void> {
     [shown(files.clientCert), "a client certificate, for verify: true (--tls-cert, NATS_CERT)"],
     [shown(files.clientKey), "its key (--tls-key, NATS_KEY)"],
   ]));
-  say(`\nUncomment the tls blocks in nats.conf, then connect with tls://127.0.0.1:4222 --tls-ca ${shown(files.ca)}`);
+  say(`\nUncomment the tls blocks in nats.conf, then connect with --tls-ca ${shown(files.ca)}`);
 }

@@ -4,13 +4,17 @@
 // init` is idempotent and keeps its secrets private.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { authInit } from "../../src/auth/init.js";
 import { clusterUsers, permissionsOf, type AuthUser } from "../../src/auth/users.js";
 import { scopedApi, subjects } from "../../src/protocol/index.js";
-import { TEST_CLUSTER } from "../harness/secure-nats.js";
+import { runRbus } from "../harness/processes.js";
+import { shippedNatsConf, TEST_CLUSTER } from "../harness/secure-nats.js";
+
+const shippedCluster = fileURLToPath(new URL("../../../cluster.json", import.meta.url));
 
 const subj = subjects();
 const c = TEST_CLUSTER;
@@ -101,6 +105,26 @@ init("a second run changes nothing: same seeds, same accounts.conf; seeds 0600 i
     for (const u of first.users) assert.is(statSync(u.seedFile).mode & 0o777, 0o600, u.name);
     for (const seed of seeds) assert.not.ok(conf.includes(seed.trim()), "no seed in the server's config");
     assert.is(new Set(seeds).size, seeds.length, "a seed per user");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+init("rbus auth init writes where nats.conf includes, prints each process's flags, and a second run says unchanged", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "rbus-auth-cli-"));
+  try {
+    copyFileSync(shippedNatsConf, join(dir, "nats.conf"));
+    const config = JSON.parse(readFileSync(shippedCluster, "utf8"));
+    Object.assign(config, { dataDir: join(dir, "elsewhere"), nats: { ...config.nats, config: join(dir, "nats.conf") } });
+    writeFileSync(join(dir, "cluster.json"), JSON.stringify(config));
+    const first = await runRbus(["auth", "init", "--config", join(dir, "cluster.json"), "--consumer-group", "audit"]);
+    assert.is(first.code, 0, first.stderr);
+    assert.match(first.stdout, /accounts\.conf written: 13 users/);
+    assert.match(first.stdout, /broker-b-2\s+broker\s+--nkey \S+data\/cluster\/auth\/broker-b-2\.nk --inbox-prefix _INBOX\.broker-b-2/);
+    assert.match(first.stdout, /consumer-audit\s+consumer/);
+    assert.ok(existsSync(join(dir, "data", "cluster", "auth", "accounts.conf")), "beside nats.conf, as it includes it");
+    const again = await runRbus(["auth", "init", "--config", join(dir, "cluster.json"), "--consumer-group", "audit"]);
+    assert.match(again.stdout, /accounts\.conf unchanged/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

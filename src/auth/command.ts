@@ -1,11 +1,11 @@
 // `rbus auth init` and `rbus tls init`: credentials for every process of a
 // cluster described by cluster.json, and a local CA for TLS.
 import { existsSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { dirname, join } from "node:path";
 import { parse, UsageError } from "../cli/args.js";
 import { table } from "../cli/table.js";
 import { loadClusterConfig, type ClusterConfig } from "../cluster/config.js";
-import { authClusterOf, authInit, credentialFlags, openAuth } from "./init.js";
+import { authClusterOf, authInit, credentialFlags, displayPath, openAuth } from "./init.js";
 import { includedAccounts } from "./nats-conf.js";
 import { tlsInit } from "./tls.js";
 
@@ -14,7 +14,6 @@ const authUsage =
 const tlsUsage = "rbus tls init [--config cluster.json] [--out <dir, default <dataDir>/tls>]";
 
 const say = (line: string) => process.stdout.write(line + "\n");
-const shown = (path: string) => (relative(process.cwd(), path).startsWith("..") ? path : relative(process.cwd(), path));
 
 export async function authCommand(argv: string[]): Promise<void> {
   const [sub, ...rest] = argv;
@@ -30,7 +29,7 @@ export async function authCommand(argv: string[]): Promise<void> {
   const dir = values.out ?? defaultAuthDir(config);
   if (values.open) {
     const { accountsFile } = openAuth(dir, values.config);
-    say(`${shown(accountsFile)}: OPEN — no users; anyone on the bus can do anything.`);
+    say(`${displayPath(accountsFile)}: OPEN — no users; anyone on the bus can do anything.`);
     return;
   }
   const cluster = authClusterOf(config, { consumerGroups: values["consumer-group"], producers: values.producer });
@@ -40,12 +39,12 @@ export async function authCommand(argv: string[]): Promise<void> {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  say(`${shown(result.accountsFile)} ${result.changed ? "written" : "unchanged"}: ${result.users.length} users in account RBUS, sys in SYS.`);
+  say(`${displayPath(result.accountsFile)} ${result.changed ? "written" : "unchanged"}: ${result.users.length} users in account RBUS, sys in SYS.`);
   say(`nats.conf includes it; restart nats-server (or send it SIGHUP) after a change.\n`);
-  say(table(["USER", "ROLE", "GIVE IT"], result.users.map((u) => [u.name, u.role, credentialFlags({ ...u, seedFile: shown(u.seedFile) }).join(" ")])));
+  say(table(["USER", "ROLE", "GIVE IT"], result.users.map((u) => [u.name, u.role, credentialFlags({ ...u, seedFile: displayPath(u.seedFile) }).join(" ")])));
   const admin = result.users.find((u) => u.role === "admin")!;
-  say(`\nfor rbus commands:  export NATS_NKEY=${shown(admin.seedFile)} NATS_INBOX_PREFIX=${admin.inboxPrefix}`);
-  say(`for the nats CLI:   nats --nkey ${shown(admin.seedFile)} --inbox-prefix ${admin.inboxPrefix} …`);
+  say(`\nfor rbus commands:  export NATS_NKEY=${displayPath(admin.seedFile)} NATS_INBOX_PREFIX=${admin.inboxPrefix}`);
+  say(`for the nats CLI:   nats --nkey ${displayPath(admin.seedFile)} --inbox-prefix ${admin.inboxPrefix} …`);
   say(`Seed files are secrets (mode 0600): give each process only its own.`);
 }
 
@@ -61,13 +60,13 @@ export async function tlsCommand(argv: string[]): Promise<void> {
   const { values } = parse(rest, { config: { type: "string", default: "cluster.json" }, out: { type: "string" } }, tlsUsage);
   const dir = values.out ?? join(loadClusterConfig(values.config).dataDir, "tls");
   const { files, made } = tlsInit(dir);
-  say(`${shown(dir)}: ${made ? "certificates written" : "certificates already there (delete a file to make it again)"}`);
+  say(`${displayPath(dir)}: ${made ? "certificates written" : "certificates already there (delete a file to make it again)"}`);
   say(table(["FILE", "WHAT"], [
-    [shown(files.ca), "the local CA: clients trust it (--tls-ca, NATS_CA)"],
-    [shown(files.serverCert), "nats-server's certificate for 127.0.0.1 and localhost (tls.cert_file)"],
-    [shown(files.serverKey), "its key (tls.key_file)"],
-    [shown(files.clientCert), "a client certificate, for verify: true (--tls-cert, NATS_CERT)"],
-    [shown(files.clientKey), "its key (--tls-key, NATS_KEY)"],
+    [displayPath(files.ca), "the local CA: clients trust it (--tls-ca, NATS_CA)"],
+    [displayPath(files.serverCert), "nats-server's certificate for 127.0.0.1 and localhost (tls.cert_file)"],
+    [displayPath(files.serverKey), "its key (tls.key_file)"],
+    [displayPath(files.clientCert), "a client certificate, for verify: true (--tls-cert, NATS_CERT)"],
+    [displayPath(files.clientKey), "its key (--tls-key, NATS_KEY)"],
   ]));
-  say(`\nUncomment the tls blocks in nats.conf, then connect with --tls-ca ${shown(files.ca)}`);
+  say(`\nUncomment the tls blocks in nats.conf, then connect with --tls-ca ${displayPath(files.ca)}`);
 }

@@ -1,7 +1,7 @@
 // What `rbus auth init` does, callable from run-cluster and tests: a seed
 // per user and the accounts file nats.conf includes, for one cluster.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { DEFAULT_CONSUMER_GROUPS, DEFAULT_PRODUCERS, type ClusterConfig } from "../cluster/config.js";
 import { renderAccounts, renderOpenAccounts } from "./accounts-conf.js";
 import { ensureSeeds, readSeed, seedFile } from "./seeds.js";
@@ -81,6 +81,9 @@ function writeIfChanged(file: string, text: string): boolean {
   writeFileSync(file, text, { mode: 0o600 });
   return true;
 }
+
+/** A path as the user should type it: relative to the current folder when under it. */
+export const displayPath = (path: string) => (relative(process.cwd(), path).startsWith("..") ? path : relative(process.cwd(), path));
 
 /** The flags a process needs to connect as `user`. */
 export const credentialFlags = (c: Pick<Credentials, "seedFile" | "inboxPrefix">) => ["--nkey", c.seedFile, "--inbox-prefix", c.inboxPrefix];

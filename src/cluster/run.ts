@@ -6,7 +6,7 @@
 // and inbox prefix from `rbus auth init`); --no-auth opens the bus.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Admin } from "../client/admin.js";
 import { parse } from "../cli/args.js";
@@ -14,6 +14,7 @@ import { table } from "../cli/table.js";
 import { connectNats } from "../runtime/nats.js";
 import type { BrokerInfo } from "../protocol/index.js";
 import { loadClusterConfig, replicationFlags, type ClusterConfig } from "./config.js";
+import { displayPath } from "../auth/init.js";
 import { brokerUser } from "../auth/users.js";
 import { clusterCredentials, natsAuthOf, nodeFlags, type ClusterCredentials } from "./credentials.js";
 import { ensureEventsStream } from "./events-stream.js";
@@ -148,15 +149,14 @@ function sayCredentials(creds: ClusterCredentials): void {
     return;
   }
   const how = creds.generated ? "written by rbus auth init" : "kept";
-  say(`authentication on: one NATS user per node, ${creds.users.length} users in ${shown(creds.accountsFile!)} (${how})`);
+  say(`authentication on: one NATS user per node, ${creds.users.length} users in ${displayPath(creds.accountsFile!)} (${how})`);
 }
 
-const shown = (path: string) => (relative(process.cwd(), path).startsWith("..") ? path : relative(process.cwd(), path));
 
 /** How a user's commands connect: rbus reads the nats CLI's variables. */
 function exportLine(creds: ClusterCredentials, user: string): string {
   const a = natsAuthOf(creds, user);
-  return `export NATS_NKEY=${shown(a.nkey!)} NATS_INBOX_PREFIX=${a.inboxPrefix}`;
+  return `export NATS_NKEY=${displayPath(a.nkey!)} NATS_INBOX_PREFIX=${a.inboxPrefix}`;
 }
 
 /** Who the tour's commands run as, and how a node's own credentials look. */
@@ -165,11 +165,11 @@ function printCredentials(creds: ClusterCredentials): void {
     say(OPEN_WARNING.join("\n"));
     return;
   }
-  const producer = natsAuthOf(creds, "producer");
-  say(`\ncredentials: each node connects with its own seed file, in ${shown(dirname(creds.accountsFile!))} (secrets: mode 0600).`);
+  const producer = creds.users.find((u) => u.role === "producer");
+  say(`\ncredentials: each node connects with its own seed file, in ${displayPath(dirname(creds.accountsFile!))} (secrets: mode 0600).`);
   say(`  rbus and the nats CLI read NATS_NKEY and NATS_INBOX_PREFIX, or take --nkey <file> --inbox-prefix _INBOX.<user>;`);
-  say(`  the tour below runs as admin. Narrower users, e.g. a producer that may only send:`);
-  say(`  npx rbus send --nkey ${shown(producer.nkey!)} --inbox-prefix ${producer.inboxPrefix} --topic orders 'hello'`);
+  say(`  the tour below runs as admin.${producer ? " Narrower users, e.g. a producer that may only send:" : ""}`);
+  if (producer) say(`  npx rbus send --nkey ${displayPath(producer.seedFile)} --inbox-prefix ${producer.inboxPrefix} --topic orders 'hello'`);
   say(`  \`rbus auth init\` lists every user; docs/security.md says what each may do.`);
 }
 
@@ -185,7 +185,7 @@ function printWhere(c: ClusterConfig, url: string, nodes: Node[], brokers: Broke
     return [n.name, n.kind, b?.role ?? "", b ? `${b.term}` : "", String(n.proc.pid), n.log];
   })));
   printCredentials(creds);
-  const dashboard = creds.open ? "" : `--nkey ${shown(natsAuthOf(creds, "dashboard").nkey!)} --inbox-prefix _INBOX.dashboard `;
+  const dashboard = creds.open ? "" : `--nkey ${displayPath(natsAuthOf(creds, "dashboard").nkey!)} --inbox-prefix _INBOX.dashboard `;
   const tries: Array<[string, string]> = [
     ...(creds.open ? [] : [[exportLine(creds, "admin"), ""] as [string, string]]),
     ["npx rbus cluster", "role, term, liveness and lag of every replica"],

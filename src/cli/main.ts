@@ -2,6 +2,7 @@
 // rbus: run Rocketbus nodes and talk to a running cluster.
 import { RbusError } from "../protocol/index.js";
 import { UsageError } from "./args.js";
+import { permissionHint } from "../runtime/nats.js";
 type Command = (argv: string[]) => Promise<void>;
 
 // Each command's module is loaded only when it runs: `rbus cluster` starts
@@ -50,6 +51,8 @@ main(process.argv.slice(2)).catch((err: unknown) => {
     process.exit(2);
   }
   const code = err instanceof RbusError ? `${err.code}: ` : "";
-  console.error(`rbus: ${code}${err instanceof Error ? err.message : String(err)}`);
+  const message = err instanceof Error ? err.message : String(err);
+  const hint = permissionHint(message);
+  console.error(`rbus: ${code}${message}${hint ? `\n${hint}` : ""}`);
   process.exit(1);
 });

@@ -45,6 +45,8 @@ export async function connectNats(servers: string, name: string, opts: ConnectOp
       name,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
+      // A TLS server that wants a client certificate never finishes the handshake without one: fail in seconds, not 20.
+      timeout: CONNECT_TIMEOUT_MS,
       // Async stack traces cost an Error per request: worth dropping on a hot path.
       noAsyncTraces: opts.noAsyncTraces ?? false,
       // Payloads up to the server's max_payload; nats.conf raises it to 8 MiB.
@@ -58,6 +60,24 @@ export async function connectNats(servers: string, name: string, opts: ConnectOp
   } catch (err) {
     throw new Error(connectFailure(servers, err, auth));
   }
+}
+
+const CONNECT_TIMEOUT_MS = 5000;
+
+/**
+ * What to do about a permissions violation NATS reported, or undefined when
+ * `message` is not one: the reply inbox the user may not read (the usual
+ * mistake: --nkey without --inbox-prefix), or a subject its role may not use.
+ */
+export function permissionHint(message: string): string | undefined {
+  const m = /Permissions Violation for (Subscription|Publish) to "?([^"\s]+)"?/i.exec(message);
+  if (!m) return undefined;
+  const [, kind, subject] = m;
+  if (kind!.toLowerCase() === "subscription" && subject!.startsWith("_INBOX")) {
+    return `this user may not read replies on ${subject}: give --inbox-prefix _INBOX.<user> (or NATS_INBOX_PREFIX), the inbox its permissions allow; \`rbus auth init\` prints each user's`;
+  }
+  const verb = kind!.toLowerCase() === "publish" ? "publish to" : "subscribe to";
+  return `this user may not ${verb} ${subject}: docs/security.md lists what each role may do; use a user whose role does (admin for topic changes, offset resets and failover)`;
 }
 
 function credentials(auth: NatsAuth): Partial<ConnectionOptions> {
@@ -97,6 +117,9 @@ function connectFailure(servers: string, err: unknown, auth: NatsAuth): string {
     return `NATS at ${servers} refused ${given.length > 0 ? `the credentials given (${given.join(", ")})` : "a connection without credentials"} (${reason}). ` +
       "Give --nkey <seed file> (or --creds, --user/--password, --token), or set NATS_NKEY, NATS_CREDS, NATS_USER/NATS_PASSWORD or NATS_TOKEN; " +
       "with `make run-cluster`: export NATS_NKEY=data/cluster/auth/admin.nk NATS_INBOX_PREFIX=_INBOX.admin";
+  }
+  if (auth.tlsCa && !auth.tlsCert && /timeout/i.test(reason)) {
+    return `NATS at ${servers} did not finish the TLS handshake in ${CONNECT_TIMEOUT_MS / 1000} s (${reason}): it probably wants a client certificate. Give --tls-cert and --tls-key (or NATS_CERT, NATS_KEY); \`rbus tls init\` writes one.`;
   }
   if (/tls|certificate|self.signed/i.test(reason)) {
     return `TLS to NATS at ${servers} failed (${reason}). Give --tls-ca <ca.pem> (and --tls-cert/--tls-key if the server asks for a client certificate), or set NATS_CA, NATS_CERT, NATS_KEY; \`rbus tls init\` writes a local CA.`;

@@ -29,7 +29,8 @@ test.before(async (ctx) => {
   const usersConf = join(ctx.dir, "users.conf");
   writeFileSync(usersConf, [
     "host: 127.0.0.1", "port: -1",
-    `authorization { users: [ { user: alice, password: "s3cret" }, { nkey: ${user.getPublicKey()} } ] }`,
+    `authorization { users: [ { user: alice, password: "s3cret" }, { nkey: ${user.getPublicKey()} },`,
+    `  { user: bob, password: b, permissions: { publish: ["rbus.ns.>"], subscribe: ["_INBOX.bob.>"] } } ] }`,
   ].join("\n"));
   const tokenConf = join(ctx.dir, "token.conf");
   writeFileSync(tokenConf, ["host: 127.0.0.1", "port: -1", `authorization { token: "t0ken" }`].join("\n"));
@@ -78,6 +79,15 @@ test("--token and NATS_TOKEN get in; a token server refuses none", async (ctx) =
   assert.match(flag.stderr, /NameServer|NO_RESPONDERS|no responders/i);
   const env = await runRbus(["route", "TBW102"], 30_000, { NATS_URL: url(ctx.token), NATS_TOKEN: "t0ken" });
   assert.not.match(env.stderr, /refused/);
+});
+
+test("a user whose replies may come only to its own inbox is told to give --inbox-prefix", async (ctx) => {
+  const without = await runRbus(["cluster", "--json", "--nats", url(ctx.users), "--user", "bob", "--password", "b"]);
+  assert.is(without.code, 1);
+  assert.match(without.stderr, /may not read replies on _INBOX/);
+  assert.match(without.stderr, /--inbox-prefix _INBOX.<user>/);
+  const withPrefix = await runRbus(["cluster", "--json", "--nats", url(ctx.users), "--user", "bob", "--password", "b", "--inbox-prefix", "_INBOX.bob"]);
+  assert.is(withPrefix.code, 0, withPrefix.stderr);
 });
 
 test("flags that cannot go together are usage errors", async (ctx) => {

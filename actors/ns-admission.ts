@@ -77,6 +77,8 @@ export class Admission {
       throw this.limited("brokers", maxBrokers, `this NameServer holds ${maxBrokers} broker replicas, its limit`, fields);
     }
     const verified = this.d.sessions.hashOf(key) === hash;
+    // A forger repeating a session already refused costs nothing, not even a token of the replica's.
+    if (!verified && this.d.sessions.isRefused(key, hash)) throw this.forbidden("the replica answered with another session's fingerprint", fields);
     if ((req.page ?? 0) === 0) {
       const lane = verified ? this.trusted : this.untrusted;
       if (!lane.take(key, this.d.now())) {

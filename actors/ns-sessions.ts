@@ -46,6 +46,11 @@ export class Sessions {
     return this.verified.get(key);
   }
 
+  /** The replica already answered with another fingerprint for this session. */
+  isRefused(key: string, hash: string): boolean {
+    return this.refused.has(`${key} ${hash}`);
+  }
+
   /** Probes in flight for replicas not verified yet. */
   probing(): number {
     return this.inFlight.size;
@@ -54,7 +59,7 @@ export class Sessions {
   /** Sync when the answer is known (the common heartbeat), a promise when a probe decides. */
   check(key: string, hash: string, identitySubject: string): Check | Promise<Check> {
     if (this.verified.get(key) === hash) return { type: "verified" };
-    if (this.refused.has(`${key} ${hash}`)) return { type: "forbidden", reason: "the replica answered with another session's fingerprint" };
+    if (this.isRefused(key, hash)) return { type: "forbidden", reason: "the replica answered with another session's fingerprint" };
     const flying = this.inFlight.get(key);
     if (flying) return flying.hash === hash ? flying.result : { type: "busy", limit: "probesPerReplica", max: 1 };
     if (this.inFlight.size >= this.maxProbes) return { type: "busy", limit: "probes", max: this.maxProbes };

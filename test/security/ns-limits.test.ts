@@ -155,6 +155,25 @@ test("one replica's registrations over its rate get LIMIT_EXCEEDED; a forger's f
   await waitUntil("a token again after a fifth of a second", async () => !(await register(nc, real)).error, { timeoutMs: 2000 });
 });
 
+test("a forger repeating one session as fast as it can does not hold up the real replica's restart", async (ctx) => {
+  const { nc } = ctx;
+  await nameServer(ctx);
+  const real = { ...registration("broker-r", fourQueues("orders")), session: randomBytes(16).toString("hex") };
+  let current = real.session;
+  nc.subscribe(subj.broker("broker-r", 0, "identity"), {
+    callback: (_, m) => void m.respond(encodeJson({ group: "broker-r", replica: 0, fingerprint: sessionFingerprint(current), startedAt: 1 })),
+  });
+  assert.is((await register(nc, real)).error, undefined);
+  const forged = { ...real, session: randomBytes(16).toString("hex") };
+  assert.is((await register(nc, forged)).error?.code, "FORBIDDEN", "the replica answered with its own fingerprint");
+  const replies = await Promise.all(Array.from({ length: 200 }, () => register(nc, forged)));
+  assert.ok(replies.every((r) => r.error?.code === "FORBIDDEN"), "each repeat is refused outright, none spends a token");
+  const restarted = { ...real, session: randomBytes(16).toString("hex") };
+  current = restarted.session;
+  assert.is((await register(nc, restarted)).error, undefined, "the restart is in at once");
+  assert.is((await register(nc, real)).error?.code, "FORBIDDEN", "the old session is gone");
+});
+
 test("probes: one per replica for one session, another session waits its turn, a silent replica times out", async (ctx) => {
   const { nc } = ctx;
   await nameServer(ctx, { probeTimeoutMs: 300 });

@@ -6,7 +6,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { createActor, fromPromise, waitFor, type Actor } from "xstate";
 import { registrationMachine } from "../machines/broker-registration.js";
-import { encodeJson, MAX_REGISTRATION_PAGES, RbusError, subjects, type BrokerRegistration, type NameServerHello, type RegisterAck, type RegistrationRequest, type UnregisterAck } from "../src/protocol/index.js";
+import { encodeJson, ErrorCode, MAX_REGISTRATION_PAGES, RbusError, subjects, type BrokerRegistration, type NameServerHello, type RegisterAck, type RegistrationRequest, type UnregisterAck } from "../src/protocol/index.js";
 import { pageRegistration } from "../machines/registration-pages.js";
 import { maxPayload, REQUEST_HEADROOM } from "./reply-limits.js";
 import { natsInspector } from "../src/runtime/inspect.js";
@@ -79,6 +79,11 @@ export function startRegistration(opts: RegistrationOptions): RegistrationActor 
           .filter((id): id is string => typeof id === "string");
         log.debug("registered", { nameServers });
         if (nameServers.length === 0) log.warn("no NameServer answered the registration; retrying", {});
+        // A NameServer over a limit (its identity checks, this replica's rate) holds an old
+        // registration or none: retry with backoff instead of waiting a heartbeat.
+        if (replies.some((r) => r instanceof RbusError && r.code === ErrorCode.LIMIT_EXCEEDED)) {
+          throw new RbusError(ErrorCode.LIMIT_EXCEEDED, "a NameServer asked to register again later");
+        }
         return { nameServers };
       }),
       unregister: fromPromise(async () => {

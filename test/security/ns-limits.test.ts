@@ -7,10 +7,14 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { connect, type Msg, type NatsConnection } from "@nats-io/transport-node";
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startBroker } from "../../actors/broker.js";
 import { startNameServer, type NameServerHandle } from "../../actors/nameserver.js";
 import { decodeJson, encodeJson, subjects, type NameServerInfo, type NameServerLimits, type RegistrationRequest, type RouteData } from "../../src/protocol/index.js";
 import { sessionFingerprint } from "../../src/protocol/session.js";
-import { requestJson } from "../../src/runtime/request.js";
+import { requestAll, requestJson } from "../../src/runtime/request.js";
 import { startNatsServer, type NatsServer } from "../harness/nats-server.js";
 import { fourQueues, registerFake, registration, testSession } from "../harness/registration.js";
 import { waitUntil } from "../harness/wait.js";
@@ -172,6 +176,31 @@ test("a forger repeating one session as fast as it can does not hold up the real
   current = restarted.session;
   assert.is((await register(nc, restarted)).error, undefined, "the restart is in at once");
   assert.is((await register(nc, real)).error?.code, "FORBIDDEN", "the old session is gone");
+});
+
+test("a replica one NameServer refused for its rate registers again after a backoff, not a heartbeat later", async (ctx) => {
+  const { nc } = ctx;
+  const ns = await nameServer(ctx, { registrationBurst: 1, registrationsPerSecond: 2 });
+  // Another NameServer, with the default limits, takes every registration: one ack is not enough.
+  const other = await startNameServer({ nc, id: "ns-2" });
+  const dir = mkdtempSync(join(tmpdir(), "rbus-ns-rate-"));
+  // A heartbeat far longer than the test: only the retry can bring the last topics in.
+  const broker = await startBroker({ nc, group: "broker-a", replica: 0, dataDir: dir, heartbeatIntervalMs: 600_000 });
+  try {
+    const topics = () => ns.actor.getSnapshot().context.brokers.get("broker-a.0")?.registration.topics.map((t) => t.topic) ?? [];
+    await waitUntil("registered", () => topics().length > 0);
+    const upsert = (topic: string) => requestJson(nc, subj.broker("broker-a", 0, "topic.upsert"), { topic, readQueues: 1, writeQueues: 1, perm: "rw" });
+    await upsert("t1");
+    await Promise.all(["t2", "t3", "t4"].map(upsert));
+    await waitUntil("every topic at the NameServer", () => ["t1", "t2", "t3", "t4"].every((t) => topics().includes(t)), { timeoutMs: 5000 });
+    const infos = await requestAll<NameServerInfo>(nc, subj.ns.info, {});
+    const tight = infos.find((i): i is NameServerInfo => !(i instanceof Error) && i.nameServer === "ns-1");
+    assert.ok(tight!.refused!.limited > 0, "some registration was over ns-1's rate");
+  } finally {
+    await broker.stop();
+    await other.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("probes: one per replica for one session, another session waits its turn, a silent replica times out", async (ctx) => {

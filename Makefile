@@ -40,9 +40,9 @@ chaos: build
 	SEED=$(SEED) CYCLES=$(CYCLES) DURATION=$(DURATION) FAULTS=$(FAULTS) RATE=$(RATE) REPLICAS=$(REPLICAS) PRODUCERS=$(PRODUCERS) GROUPS=$(GROUPS) KEEP=$(KEEP) node dist/test/chaos/main.js
 
 # Hostile payloads on every request subject, long (make test runs 20 per subject); docs/fuzzing.md
-# make fuzz [FUZZ_RUNS=2000] [FUZZ_SEED=<n>] [FUZZ_SUBJECT=<name,…>] [FUZZ_SHRINK=1]
+# make fuzz [FUZZ_RUNS=2000] [FUZZ_SEED=<n>] [FUZZ_SUBJECT=<name,…>] [FUZZ_PATH=<path>] [FUZZ_SHRINK=1]
 fuzz: build
-	FUZZ_RUNS=$(or $(FUZZ_RUNS),2000) FUZZ_SEED=$(FUZZ_SEED) FUZZ_SUBJECT=$(FUZZ_SUBJECT) FUZZ_SHRINK=$(FUZZ_SHRINK) node dist/test/fuzz/subjects.test.js
+	FUZZ_RUNS=$(or $(FUZZ_RUNS),2000) FUZZ_SEED=$(FUZZ_SEED) FUZZ_SUBJECT='$(FUZZ_SUBJECT)' FUZZ_PATH='$(FUZZ_PATH)' FUZZ_SHRINK=$(FUZZ_SHRINK) node dist/test/fuzz/subjects.test.js
 
 clean:
 	rm -rf dist

@@ -5,7 +5,8 @@
 // acknowledged before and during the fuzz still readable.
 //
 // FUZZ_SEED=<n> replays a run, FUZZ_RUNS=<n> runs per subject (default 20),
-// FUZZ_SUBJECT=<name,…> only those subjects, FUZZ_SHRINK=1 lets fast-check
+// FUZZ_SUBJECT=<name,…> only those subjects, FUZZ_PATH=<path> with them one
+// failing payload again (fast-check prints seed and path), FUZZ_SHRINK=1 lets fast-check
 // shrink a failure (slower; by default it reports the payload as it failed).
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
@@ -23,6 +24,8 @@ const SEED = Number(process.env.FUZZ_SEED || Math.floor(Math.random() * 2 ** 31)
 const RUNS = Number(process.env.FUZZ_RUNS || 20);
 const ONLY = process.env.FUZZ_SUBJECT ? process.env.FUZZ_SUBJECT.split(",") : undefined;
 const SHRINK = process.env.FUZZ_SHRINK === "1";
+/** fast-check's path of one failure: with FUZZ_SEED and FUZZ_SUBJECT, runs just that payload again. */
+const PATH = process.env.FUZZ_PATH || undefined;
 console.log(`fuzz: seed ${SEED}, ${RUNS} runs per subject; replay with FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS}`);
 
 interface Ctx {
@@ -82,7 +85,7 @@ for (const c of SUBJECTS.filter((s) => !ONLY || ONLY.includes(s.name))) {
       ctx.skipped.push(c.name);
       return;
     }
-    await fc.assert(fc.asyncProperty(targeted(c), (p) => exchange(ctx, c, p)), { seed: SEED, numRuns: RUNS, endOnFailure: !SHRINK, includeErrorInReport: true });
+    await fc.assert(fc.asyncProperty(targeted(c), (p) => exchange(ctx, c, p)), { seed: SEED, numRuns: RUNS, endOnFailure: !SHRINK, includeErrorInReport: true, ...(PATH ? { path: PATH } : {}) });
     assert.is(await ctx.cluster.unanswering(), undefined, `every node answers its status after ${c.name}`);
   });
 }

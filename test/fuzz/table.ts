@@ -71,7 +71,7 @@ export const SUBJECTS: SubjectCase[] = [
   { name: "ns.cluster", node: "ns", api: "cluster", payload: jsonRequest([]) },
   { name: "ns.info", node: "ns", api: "info", payload: jsonRequest([]) },
   { name: "send", node: "broker", api: BrokerApi.send, payload: sendPayload },
-  { name: "send (raw headers)", node: "broker", api: BrokerApi.send, payload: rawSendPayload },
+  { name: "send-raw", node: "broker", api: BrokerApi.send, payload: rawSendPayload },
   { name: "send.batch", node: "broker", api: BrokerApi.sendBatch, payload: batchPayload, answer: "binary" },
   {
     name: "pull", node: "broker", api: BrokerApi.pull, answer: "binary", holdMs: (p) => waitOf(p, MAX_WAIT_MS),

@@ -108,6 +108,10 @@ export class Admission {
     }
     const { session: _secret, seq: _seq, page: _page, pages: _pages, ...registration } = req;
     const topics = this.pages.add(key, req);
+    if (topics === undefined && req.page === (req.pages ?? 1) - 1) {
+      // The last page is the one acknowledged: it must not say "registered" over a page lost on the way.
+      throw new BadRequestError(`registration ${req.seq} is missing pages; register again`);
+    }
     if (topics !== undefined) return { registration: { ...registration, topics }, fingerprint: fields.fingerprint as string, restarted };
     // More pages to come: the rest of the registration counts now, with the topics the table had.
     return known ? { registration: { ...registration, topics: known.topics }, fingerprint: fields.fingerprint as string, restarted } : undefined;

@@ -10,10 +10,10 @@ import { connect } from "@nats-io/transport-node";
 import { startBroker } from "../../actors/broker.js";
 import { startNameServer } from "../../actors/nameserver.js";
 import { pageRegistration, PageCollector } from "../../machines/registration-pages.js";
-import { subjects, type RegistrationRequest, type RouteData, type TopicConfig } from "../../src/protocol/index.js";
-import { requestJson } from "../../src/runtime/request.js";
+import { encodeJson, RbusError, subjects, type RegistrationRequest, type RouteData, type TopicConfig } from "../../src/protocol/index.js";
+import { requestAll, requestJson } from "../../src/runtime/request.js";
 import { startNatsServer } from "../harness/nats-server.js";
-import { registration } from "../harness/registration.js";
+import { registerFake, registration } from "../harness/registration.js";
 import { waitUntil } from "../harness/wait.js";
 
 const subj = subjects();
@@ -80,6 +80,28 @@ live("registers every topic with the NameServer, and routes reach the last one",
     await nc.close();
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+live("a registration missing a page is refused at its last page, and the table keeps what it had", async () => {
+  const server = await startNatsServer({ jetstream: false });
+  const nc = await connect({ servers: server.url });
+  const ns = await startNameServer({ nc, id: "ns-1" });
+  try {
+    const reg = { ...registration("broker-a", topics(50)), seq: 1 };
+    await registerFake(nc, { ...reg, topics: topics(1) });
+    const split = pageRegistration(reg, 2048);
+    if (split.type !== "pages") throw new Error("expected pages");
+    const [first, , ...others] = split.pages; // the second page is lost
+    nc.publish(subj.ns.register, encodeJson(first));
+    for (const p of others.slice(0, -1)) nc.publish(subj.ns.register, encodeJson(p));
+    const [reply] = await requestAll(nc, subj.ns.register, others[others.length - 1]);
+    assert.ok(reply instanceof RbusError && reply.code === "BAD_REQUEST", String(reply));
+    assert.is(ns.actor.getSnapshot().context.brokers.get("broker-a.0")?.registration.topics.length, 1);
+  } finally {
+    await ns.stop();
+    await nc.close();
+    await server.stop();
   }
 });
 

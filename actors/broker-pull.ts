@@ -10,6 +10,7 @@ import {
   Header,
   parseObject,
   parseTagExpression,
+  toEnvelope,
   PullStatus,
   RbusError,
   type PullReply,
@@ -50,15 +51,20 @@ export function pullHandler(ctx: BrokerContext) {
     for (const h of waiting) if (h.offset < maxOffset) h.wake();
   });
 
-  /** Refuses a hold past the broker's or the client's limit. */
-  const admit = (client: string) => {
-    if (held >= limits.maxHeldPulls) throw limitExceeded("maxHeldPulls", limits.maxHeldPulls, `${held} pulls are held on this broker`, { held });
+  /** The broker-wide refusal, encoded once: a flood of pulls past the limit costs a reply each, no more. */
+  let brokerFull: Uint8Array | undefined;
+  /** Counts a hold for `client`; past the client's limit, the typed error; past the broker's, its encoded reply. */
+  const admit = (client: string): Uint8Array | undefined => {
+    if (held >= limits.maxHeldPulls) {
+      return (brokerFull ??= encodeJson(toEnvelope(limitExceeded("maxHeldPulls", limits.maxHeldPulls, "as many pulls as allowed are held on this broker"))));
+    }
     const mine = byClient.get(client) ?? 0;
     if (mine >= limits.maxHeldPullsPerClient) {
-      throw limitExceeded("maxHeldPullsPerClient", limits.maxHeldPullsPerClient, `${mine} pulls are held for this client`, { held: mine, client });
+      throw limitExceeded("maxHeldPullsPerClient", limits.maxHeldPullsPerClient, `${mine} pulls are held for this client`, { client });
     }
     byClient.set(client, mine + 1);
     held++;
+    return undefined;
   };
   const release = (client: string) => {
     held--;
@@ -70,7 +76,6 @@ export function pullHandler(ctx: BrokerContext) {
   /** Resolves when a message lands at or after `offset`, or after `waitMs`. */
   const hold = (req: PullRequest, client: string) =>
     new Promise<void>((resolve) => {
-      admit(client);
       const key = holdKey(req.topic, req.queueId);
       let set = holds.get(key);
       if (!set) holds.set(key, (set = new Set<Hold>()));
@@ -133,7 +138,10 @@ export function pullHandler(ctx: BrokerContext) {
       // attempt() at once when replies have room, else in turn once the bus confirms what was sent
       const first = pacer.idle() ? attempt(req, tagHashes, mayHold) : await pacer.later(() => attempt(req, tagHashes, mayHold));
       if (first) return first;
-      await hold(req, clientOf(msg.reply!));
+      const client = clientOf(msg.reply!);
+      const refused = admit(client);
+      if (refused) return refused;
+      await hold(req, client);
       return pacer.idle() ? afterHold(req, tagHashes) : pacer.later(() => afterHold(req, tagHashes));
     },
     /** Pulls held now, waiting for messages (in status). */

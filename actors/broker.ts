@@ -32,7 +32,7 @@ import { sendHandlers } from "./broker-send.js";
 import { publishRecoveryEvents } from "./store-events.js";
 import { BrokerTopics } from "./broker-topics.js";
 import { ConsumerTable } from "./consumer-table.js";
-import { limitsStatus, resolveLimits, type BrokerLimits } from "./limits.js";
+import { limitsStatus, memoryNow, resolveLimits, type BrokerLimits } from "./limits.js";
 import { ReplyPacer } from "./reply-pacer.js";
 import { serve, type Handler } from "./responder.js";
 import { natsInspector } from "../src/runtime/inspect.js";
@@ -240,6 +240,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
         groupMembersTop: consumers.largestGroup(),
         members: consumers.size(),
       }, maxMessageBytes, maxPayload(nc)),
+      memory: memoryNow(),
     };
   };
   const apis: Array<[BrokerApi, Handler]> = [

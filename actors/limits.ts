@@ -48,13 +48,23 @@ export function resolveLimits(given: Partial<BrokerLimits> = {}): BrokerLimits {
   return out;
 }
 
-/** The typed refusal for a limit that was hit: `limit` names the setting, `max` its value. */
+/**
+ * The typed refusal for a limit that was hit: `limit` names the setting,
+ * `max` its value. Made without a stack trace: a flood of refusals is the
+ * normal case here, and the trace says nothing a client can use.
+ */
 export function limitExceeded(limit: keyof BrokerLimits, max: number, what: string, more: ErrorDetails = {}): RbusError {
-  return new RbusError(ErrorCode.LIMIT_EXCEEDED, `${what}: this broker's limit ${limit} is ${max}; nothing was changed (retry later, or raise the limit)`, {
-    limit,
-    max,
-    ...more,
-  });
+  const keep = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new RbusError(ErrorCode.LIMIT_EXCEEDED, `${what}: this broker's limit ${limit} is ${max}; nothing was changed (retry later, or raise the limit)`, {
+      limit,
+      max,
+      ...more,
+    });
+  } finally {
+    Error.stackTraceLimit = keep;
+  }
 }
 
 /** A limit's value and what uses it now, for status. */
@@ -93,4 +103,10 @@ export function limitsStatus(limits: BrokerLimits, use: LimitUsage, maxMessageBy
     maxMessageBytes,
     maxPayload,
   };
+}
+
+/** The process's memory (status): what the limits keep bounded. */
+export function memoryNow() {
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external };
 }

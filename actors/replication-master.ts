@@ -71,6 +71,11 @@ export class MasterDuty {
     return this.active;
   }
 
+  /** Whether `replica` is an id of this group (0..replicas-1): only those count toward a majority. */
+  isMember(replica: number): boolean {
+    return Number.isInteger(replica) && replica >= 0 && replica < this.replicas;
+  }
+
   /** Resolves once `end` is committed, or when this replica stops being master, or after timeoutMs. */
   waitCommitted(end: number, timeoutMs: number): Promise<CommitOutcome> {
     // the followers may have acknowledged before this replica's own fsync finished

@@ -75,6 +75,11 @@ export function serveReplication(opts: ServeOptions) {
   const fetch = async (data: Uint8Array): Promise<Uint8Array> => {
     const req = decodeFetchRequest(data);
     near(req.term);
+    // a fetch acknowledges for the replica it names: one named outside the group, or this replica itself,
+    // would be a fourth log end in a group of three, and the commit offset could not be counted again
+    if (!master.isMember(req.replica) || req.replica === opts.replica) {
+      throw new BadRequestError(`replica ${req.replica} is not another replica of this group`);
+    }
     if (req.term > opts.term()) opts.send({ type: "HIGHER_TERM", term: req.term, master: null });
     if (opts.role() !== "master" || !master.isActive || req.term < opts.term()) {
       return encodeFetchReply({ ...head(), status: FetchStatus.notMaster });

@@ -82,6 +82,17 @@ export class FuzzCluster {
     }
   }
 
+  private term = { value: 0, at: 0 };
+
+  /** The highest term a replica of the group reports (read again after 100 ms). */
+  async currentTerm(): Promise<number> {
+    if (Date.now() - this.term.at > 100) {
+      const terms = (await this.group.statuses()).map((s) => s?.term ?? 0);
+      this.term = { value: Math.max(0, ...terms), at: Date.now() };
+    }
+    return this.term.value;
+  }
+
   /** A normal send to a replica: acknowledged or not. */
   async sends(group: string, replica: number): Promise<boolean> {
     const h = headers();

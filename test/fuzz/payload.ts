@@ -33,6 +33,13 @@ export class Payload {
     return new Payload(this.data, this.note, o.invalid ?? this.invalid, o.headers ?? this.headers, o.replica ?? this.replica, o.scope ?? this.scope, this.rawHeader);
   }
 
+  /** The same request with every `from` in its text replaced by `to` (a placeholder filled in when sent). */
+  filled(from: string, to: string): Payload {
+    const text = dec.decode(this.data);
+    if (!text.includes(from)) return this;
+    return new Payload(enc.encode(text.replaceAll(from, to)), this.note, this.invalid, this.headers, this.replica, this.scope, this.rawHeader);
+  }
+
   /** The payload as JSON, when it is JSON. */
   parsed(): unknown {
     try {

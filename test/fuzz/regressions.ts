@@ -31,6 +31,20 @@ async function electsAgain(c: FuzzCluster): Promise<void> {
 
 const batch = (entry: BatchEntry) => async () => new Payload(encodeBatch([entry]), "regression", true, [[Header.topic, "fz"]]);
 
+/** A fetch at the group's current term, to its master, naming replica `as(master)`. */
+const fetchAs = (as: (master: number) => number) => async (c: FuzzCluster) => {
+  const m = await c.group.waitMaster();
+  const req = { replica: as(m.replica), term: m.term, offset: 0, lastTerm: 0, maxBytes: 1024, waitMs: 0 };
+  return Payload.json(JSON.stringify(req), "regression", true).with({ replica: m.replica });
+};
+
+async function commits(c: FuzzCluster): Promise<void> {
+  await waitUntil("the master acknowledges a send", async () => {
+    const m = await c.group.master();
+    return m !== undefined && c.sends(GROUP, m.replica);
+  }, { timeoutMs: 10_000 });
+}
+
 export const REGRESSIONS: Regression[] = [
   // found by seed 1: Number() on a 10,000-deep array overflowed the stack (INTERNAL)
   { name: "failover with a deeply nested `to` is refused", subject: "failover", payload: atMaster(`{"to":${"[".repeat(DEPTH)}${"]".repeat(DEPTH)}}`) },
@@ -53,4 +67,8 @@ export const REGRESSIONS: Regression[] = [
   { name: "ha.config refuses a payload that is not JSON", subject: "ha.config", payload: async () => Payload.json('{"a":}', "regression", true) },
   // found by seed 1294009109: nats.js threw reading a header name with a non-ASCII letter (INTERNAL)
   { name: "send with a non-ASCII header name is refused", subject: "send-raw", payload: async () => new Payload(new Uint8Array(1), "regression", true, [], 0, "cg-1", new TextEncoder().encode("NATS/1.0\r\nRbus-Tópic: fz\r\n\r\n")) },
+  // found by seed 1 once requests carried the current term: the master counted the fetch as a fourth log end in a
+  // group of three, and from then on every fetch and every send failed (INTERNAL) until it lost mastership
+  { name: "ha.fetch naming the master itself is refused, and the master still commits", subject: "ha.fetch", payload: fetchAs((m) => m), after: commits },
+  { name: "ha.fetch naming replica 1000 is refused, and the master still commits", subject: "ha.fetch", payload: fetchAs(() => 1000), after: commits },
 ];

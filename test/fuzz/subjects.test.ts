@@ -16,7 +16,7 @@ import { BROKER, FuzzCluster, GROUP, REPLICAS } from "./cluster.js";
 import { Ledger } from "./ledger.js";
 import { Payload } from "./payload.js";
 import { REGRESSIONS } from "./regressions.js";
-import { SUBJECTS, type SubjectCase } from "./table.js";
+import { SUBJECTS, TERM_NOW, type SubjectCase } from "./table.js";
 import { ask, judge } from "./verdict.js";
 
 // empty counts as unset: `make fuzz` passes every variable, set or not
@@ -45,13 +45,14 @@ function targeted(c: SubjectCase): fc.Arbitrary<Payload> {
 }
 
 /** One request, judged; throws with the reason, and the last words of any node it killed. */
-async function exchange(ctx: Ctx, c: SubjectCase, p: Payload): Promise<void> {
+async function exchange(ctx: Ctx, c: SubjectCase, sent: Payload): Promise<void> {
   const { cluster } = ctx;
   ctx.runs++;
+  const p = c.node === "replica" || c.node === "group" ? sent.filled(String(TERM_NOW), String(await cluster.currentTerm())) : sent;
   const replies = await ask(cluster.nc, { subject: cluster.subject(c, p), payload: p, answer: c.answer ?? "json", holdMs: c.holdMs?.(p) ?? 0, many: c.many ?? false, raw: cluster.raw });
   for (const r of replies) {
     const why = judge(r, { payload: c.ignoresPayload ? p.with({ invalid: false }) : p, answer: c.answer ?? "json" });
-    if (why) throw new Error(why);
+    if (why) throw new Error(p === sent ? why : `${why}\nsent as ${p.toString()}`);
   }
   const dead = cluster.nodes(c).filter((n) => !n.alive());
   if (dead.length) throw new Error(`${dead.map((n) => n.name).join(", ")} died:\n${dead.map((n) => n.output().trim().split("\n").slice(-8).join("\n")).join("\n")}`);

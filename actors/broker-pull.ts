@@ -2,7 +2,7 @@
 // finds nothing new is held until a message arrives in its queue or its
 // wait ends. The store calls back synchronously after each append, so a
 // held pull is answered within milliseconds of the send that fills it.
-import { headers, type Msg } from "@nats-io/transport-node";
+import { headers, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import {
   decodePull,
   encodeJson,
@@ -10,7 +10,6 @@ import {
   Header,
   parseObject,
   parseTagExpression,
-  toEnvelope,
   PullStatus,
   RbusError,
   type PullReply,
@@ -21,77 +20,23 @@ import { decodeRecord, recordPhysicalOffset } from "../src/store/record.js";
 import type { BrokerContext } from "./broker-context.js";
 import { corruptRecordError } from "./corrupt-record.js";
 import { readFrom } from "./read-from.js";
-import { limitExceeded } from "./limits.js";
+import { PullHolds, type Hold } from "./pull-holds.js";
 import { fittingPrefix, tooLargeForReply } from "./reply-limits.js";
-import { RawReply } from "./responder.js";
+import { RawReply, reply as sendReply, replyError } from "./responder.js";
 import { toWireMessage } from "./wire-message.js";
 
-/** A pull held until a message lands at or after `offset` (or its wait ends). */
-interface Hold {
-  offset: number;
-  wake: () => void;
-}
-
-/** Who holds a pull: its reply inbox less the last token (one NATS connection's request inbox). */
-function clientOf(reply: string): string {
-  const dot = reply.lastIndexOf(".");
-  return dot > 0 ? reply.slice(0, dot) : reply;
-}
+/** How a held pull is answered: the reply subject it kept, published to directly. */
+type Publish = (subject: string, data: Uint8Array, opts?: { headers?: MsgHdrs }) => void;
 
 export function pullHandler(ctx: BrokerContext) {
-  const holds = new Map<string, Set<Hold>>();
-  const holdKey = (topic: string, queueId: number) => `${topic}\u0000${queueId}`;
-  const byClient = new Map<string, number>();
-  let held = 0;
-  const { limits, pacer } = ctx;
-
-  const unsubscribe = ctx.store.onArrived((topic, queueId, maxOffset) => {
-    const waiting = holds.get(holdKey(topic, queueId));
-    if (!waiting) return;
-    for (const h of waiting) if (h.offset < maxOffset) h.wake();
+  const { pacer, log } = ctx;
+  let publish: Publish | undefined;
+  let subject = "";
+  const holds = new PullHolds(ctx.clock, ctx.limits, (h) => {
+    if (pacer.idle()) answerHeld(h);
+    else void pacer.later(() => answerHeld(h));
   });
-
-  /** The broker-wide refusal, encoded once: a flood of pulls past the limit costs a reply each, no more. */
-  let brokerFull: Uint8Array | undefined;
-  /** Counts a hold for `client`; past the client's limit, the typed error; past the broker's, its encoded reply. */
-  const admit = (client: string): Uint8Array | undefined => {
-    if (held >= limits.maxHeldPulls) {
-      return (brokerFull ??= encodeJson(toEnvelope(limitExceeded("maxHeldPulls", limits.maxHeldPulls, "as many pulls as allowed are held on this broker"))));
-    }
-    const mine = byClient.get(client) ?? 0;
-    if (mine >= limits.maxHeldPullsPerClient) {
-      throw limitExceeded("maxHeldPullsPerClient", limits.maxHeldPullsPerClient, `${mine} pulls are held for this client`, { client });
-    }
-    byClient.set(client, mine + 1);
-    held++;
-    return undefined;
-  };
-  const release = (client: string) => {
-    held--;
-    const mine = byClient.get(client)! - 1;
-    if (mine === 0) byClient.delete(client);
-    else byClient.set(client, mine);
-  };
-
-  /** Resolves when a message lands at or after `offset`, or after `waitMs`. */
-  const hold = (req: PullRequest, client: string) =>
-    new Promise<void>((resolve) => {
-      const key = holdKey(req.topic, req.queueId);
-      let set = holds.get(key);
-      if (!set) holds.set(key, (set = new Set<Hold>()));
-      const h: Hold = {
-        offset: req.offset,
-        wake: () => {
-          ctx.clock.clear(timer);
-          set.delete(h);
-          if (set.size === 0) holds.delete(key);
-          release(client);
-          resolve();
-        },
-      };
-      const timer = ctx.clock.set(h.wake, req.waitMs);
-      set.add(h);
-    });
+  const unsubscribe = ctx.store.onArrived((topic, queueId, maxOffset) => holds.arrived(topic, queueId, maxOffset));
 
   const read = (req: PullRequest, tagHashes: Set<bigint> | undefined): GetResult =>
     ctx.store.get(req.topic, req.queueId, req.offset, req.max, {
@@ -99,15 +44,6 @@ export function pullHandler(ctx: BrokerContext) {
       raw: req.format === "binary",
       maxBytes: ctx.replyBudget(),
     });
-
-  /** Reads and builds the reply (counted against the reply bytes in flight); undefined: nothing yet, hold it. */
-  const attempt = (req: PullRequest, tagHashes: Set<bigint> | undefined, mayHold: boolean): Uint8Array | RawReply | undefined => {
-    const got = read(req, tagHashes);
-    if (mayHold && isEmpty(got, req)) return undefined;
-    const out = reply(ctx, req, got);
-    pacer.spend(out instanceof RawReply ? out.data.byteLength : out.byteLength);
-    return out;
-  };
 
   /**
    * The reply last built after a hold, kept for the rest of this turn of the
@@ -127,37 +63,72 @@ export function pullHandler(ctx: BrokerContext) {
     return out;
   };
 
-  return {
-    async pull(msg: Msg): Promise<Uint8Array | RawReply> {
-      const req = decodePull(parseObject(msg.data));
-      ctx.topics.forRead(req.topic, req.queueId);
-      const tags = parseTagExpression(req.tags);
-      const tagHashes = tags ? new Set(tags.map(tagHash)) : undefined;
+  /** Answers a woken hold on the reply subject it kept (the request message is long gone). */
+  const answerHeld = (h: Hold): void => {
+    const to = h.reply;
+    const target = { subject, reply: to, respond: (data: Uint8Array, opts?: { headers?: MsgHdrs }) => (publish!(to, data, opts), true) } as unknown as Msg;
+    try {
+      sendReply(target, afterHold(h.req, h.tagHashes), log);
+    } catch (err) {
+      replyError(target, err, log);
+    }
+  };
+
+  /** Reads; replies, or holds the pull when it found nothing new and may wait. Replies itself, never throws. */
+  const first = (msg: Msg, req: PullRequest, tagHashes: Set<bigint> | undefined): void => {
+    try {
       // a pull nobody waits for (no reply subject) is never held
       const mayHold = req.waitMs > 0 && !!msg.reply;
-      // attempt() at once when replies have room, else in turn once the bus confirms what was sent
-      const first = pacer.idle() ? attempt(req, tagHashes, mayHold) : await pacer.later(() => attempt(req, tagHashes, mayHold));
-      if (first) return first;
-      const client = clientOf(msg.reply!);
-      const refused = admit(client);
-      if (refused) return refused;
-      await hold(req, client);
-      return pacer.idle() ? afterHold(req, tagHashes) : pacer.later(() => afterHold(req, tagHashes));
+      const got = read(req, tagHashes);
+      if (mayHold && isEmpty(got, req)) {
+        const refused = holds.hold(req, tagHashes, msg.reply!);
+        if (refused) sendReply(msg, refused, log);
+        return;
+      }
+      const out = reply(ctx, req, got);
+      pacer.spend(out instanceof RawReply ? out.data.byteLength : out.byteLength);
+      sendReply(msg, out, log);
+    } catch (err) {
+      replyError(msg, err, log);
+    }
+  };
+
+  const onPull = (msg: Msg): void => {
+    let req: PullRequest;
+    let tagHashes: Set<bigint> | undefined;
+    try {
+      req = decodePull(parseObject(msg.data));
+      ctx.topics.forRead(req.topic, req.queueId);
+      const tags = parseTagExpression(req.tags);
+      tagHashes = tags ? new Set(tags.map(tagHash)) : undefined;
+    } catch (err) {
+      return replyError(msg, err, log);
+    }
+    // at once when replies have room, else in turn once the bus confirms what was sent
+    if (pacer.idle()) first(msg, req, tagHashes);
+    else void pacer.later(() => first(msg, req, tagHashes));
+  };
+
+  return {
+    /** Serves pull on `subj`: replies as serve() does, but a held pull keeps only its reply subject. */
+    serve(nc: NatsConnection, subj: string): Subscription {
+      publish = (to, data, opts) => nc.publish(to, data, opts);
+      subject = subj;
+      return nc.subscribe(subj, {
+        callback: (err, msg) => {
+          if (err) log.warn("subscription error", { subject: subj, error: err.message });
+          else onPull(msg);
+        },
+      });
     },
     /** Pulls held now, waiting for messages (in status). */
-    held(): number {
-      return held;
-    },
+    held: () => holds.held(),
     /** The most pulls one client holds now (in status). */
-    heldTopClient(): number {
-      let top = 0;
-      for (const n of byClient.values()) if (n > top) top = n;
-      return top;
-    },
+    heldTopClient: () => holds.topClient(),
     /** Answers every held pull now (on shutdown). */
     releaseAll() {
       unsubscribe();
-      for (const set of holds.values()) for (const h of set) h.wake();
+      holds.releaseAll();
     },
   };
 }

@@ -246,7 +246,6 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   const apis: Array<[BrokerApi, Handler]> = [
     ["send", send.send],
     ["send.batch", send.sendBatch],
-    ["pull", pull.pull],
     ["offset.commit", offsets.commit],
     ["offset.query", offsets.query],
     ["topic.upsert", admin.topicUpsert],
@@ -265,6 +264,8 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   ];
   const subject = (api: BrokerApi) => (isGroupScoped(api) ? subj.brokerScoped(group, replica, api) : subj.broker(group, replica, api));
   const subs: Subscription[] = apis.map(([api, handler]) => serve(nc, subject(api), handler, { log }));
+  // pull serves itself: a held pull keeps its reply subject, not the request (memory per held pull)
+  subs.push(pull.serve(nc, subject("pull")));
   await nc.flush();
   registrationActor = startRegistration({ nc, prefix: opts.prefix, heartbeatIntervalMs, registration, session, log, clock });
   log.info("broker started", { role: replication.role(), term: replication.term(), replicas, dataDir: opts.dataDir, topics: topics.all().length });

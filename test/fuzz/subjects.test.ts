@@ -7,7 +7,8 @@
 // FUZZ_SEED=<n> replays a run, FUZZ_RUNS=<n> runs per subject (default 20),
 // FUZZ_SUBJECT=<name,…> only those subjects, FUZZ_PATH=<path> with them one
 // failing payload again (fast-check prints seed and path), FUZZ_SHRINK=1 lets fast-check
-// shrink a failure (slower; by default it reports the payload as it failed).
+// shrink a failure (slower; by default it reports the payload as it failed),
+// FUZZ_ANSWERS=1 prints what each subject answered (error codes, answers).
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import fc from "fast-check";
@@ -17,7 +18,15 @@ import { Ledger } from "./ledger.js";
 import { Payload } from "./payload.js";
 import { REGRESSIONS } from "./regressions.js";
 import { SUBJECTS, TERM_NOW, type SubjectCase } from "./table.js";
-import { ask, judge } from "./verdict.js";
+import { ask, errorCode, judge } from "./verdict.js";
+
+const safeCode = (r: Uint8Array) => {
+  try {
+    return errorCode(r);
+  } catch {
+    return "malformed";
+  }
+};
 
 // empty counts as unset: `make fuzz` passes every variable, set or not
 const SEED = Number(process.env.FUZZ_SEED || Math.floor(Math.random() * 2 ** 31));
@@ -33,6 +42,8 @@ interface Ctx {
   ledger: Ledger;
   skipped: string[];
   runs: number;
+  /** Per subject: how many answers of each kind (an error code, or "answer"): how deep the payloads got. */
+  answers: Map<string, Map<string, number>>;
 }
 
 /** The subject's payloads, each sent to a replica of the group or on a consumer group's subject where that matters. */
@@ -50,7 +61,11 @@ async function exchange(ctx: Ctx, c: SubjectCase, sent: Payload): Promise<void> 
   ctx.runs++;
   const p = c.node === "replica" || c.node === "group" ? sent.filled(String(TERM_NOW), String(await cluster.currentTerm())) : sent;
   const replies = await ask(cluster.nc, { subject: cluster.subject(c, p), payload: p, answer: c.answer ?? "json", holdMs: c.holdMs?.(p) ?? 0, many: c.many ?? false, raw: cluster.raw });
+  const seen = ctx.answers.get(c.name) ?? new Map<string, number>();
+  ctx.answers.set(c.name, seen);
   for (const r of replies) {
+    const kind = safeCode(r) ?? "answer";
+    seen.set(kind, (seen.get(kind) ?? 0) + 1);
     const why = judge(r, { payload: c.ignoresPayload ? p.with({ invalid: false }) : p, answer: c.answer ?? "json" });
     if (why) throw new Error(p === sent ? why : `${why}\nsent as ${p.toString()}`);
   }
@@ -67,6 +82,7 @@ test.before(async (ctx) => {
   ctx.ledger.start();
   ctx.skipped = [];
   ctx.runs = 0;
+  ctx.answers = new Map();
 });
 
 test.after.each(async (ctx) => {
@@ -77,6 +93,9 @@ test.after.each(async (ctx) => {
 test.after(async (ctx) => {
   await ctx.ledger?.stop();
   if (ctx.skipped.length) console.log(`fuzz: skipped (nobody serves them here): ${ctx.skipped.join(", ")}`);
+  if (process.env.FUZZ_ANSWERS === "1") {
+    for (const [name, seen] of ctx.answers ?? []) console.log(`fuzz: ${name}: ${[...seen].map(([k, n]) => `${k} ${n}`).join(", ")}`);
+  }
   await ctx.cluster?.close();
 });
 

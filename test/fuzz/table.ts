@@ -38,7 +38,7 @@ export interface SubjectCase {
 export const TOPIC = "fz";
 const topic = nameK(TOPIC, TOPIC, "fz2", "TBW102", "__proto__", "constructor", "prototype", "n".repeat(128));
 const consumerGroup = nameK("cg-1", "cg-2", "__proto__", "constructor", "hasOwnProperty");
-const brokerGroup = nameK("ghost-1", "ghost-2", "__proto__", "constructor");
+const brokerGroup = nameK("ghost-1", "ghost-2", "__proto__", "constructor", "fuzz-a", "fuzz-r");
 const queueId = intK(0, 65_535, [0, 3]);
 /**
  * Stands for the replicated group's current term, written in when the request
@@ -58,21 +58,32 @@ const waitOf = (p: Payload, max: number) => {
   return typeof w === "number" && w >= 0 && w <= max ? w : 0;
 };
 
-/** A ghost broker's registration; the address is lenient: whether it must match is the NameServer's own check. */
+const OWN = "rbus.broker.ghost-1.0";
+/** A broker process's secret as registrations carry it (lenient: older NameServers ignore it). */
+const session = strK("00112233445566778899aabbccddeeff", "f".repeat(128), "0".repeat(32));
+/** The placeholder address becomes the replica's own, so the registration gets past the address check. */
+function ownAddress(p: Payload): Payload {
+  const o = p.parsed() as { group?: unknown; replica?: unknown } | undefined;
+  if (typeof o?.group !== "string" || typeof o.replica !== "number") return p;
+  return p.filled(JSON.stringify(OWN), JSON.stringify(`rbus.broker.${o.group}.${o.replica}`));
+}
+
+/** A registration from a broker that is not there, or forged for one that is; the address is lenient: the NameServer's own check. */
 const registration: fc.Arbitrary<Payload> = jsonRequest([
     { key: "cluster", kind: nameK("DefaultCluster", "__proto__") }, { key: "group", kind: brokerGroup },
     { key: "replica", kind: intK(0, MAX_REPLICA, [0, 2]) }, { key: "role", kind: enumK("master", "slave", "candidate") },
-    { key: "term", kind: term }, { key: "address", kind: strK("rbus.broker.ghost-1.0", "rbus.broker.fuzz-a.0", "evil.sink", "x.>", "a b >"), lenient: true },
+    { key: "term", kind: term }, { key: "address", kind: strK(OWN, OWN, "rbus.broker.fuzz-a.0", "evil.sink", "x.>", "a b >"), lenient: true },
     { key: "heartbeatIntervalMs", kind: intK(1, Number.MAX_SAFE_INTEGER, [1000, 30_000]) },
     { key: "topics", kind: { t: "array", item: topicConfig, maxLength: 100_000 } }, { key: "startedAt", kind: offsetK([1, 1e12]) },
     { key: "replicas", kind: intK(1, MAX_REPLICA + 1, [1, 3]), optional: true }, { key: "commitOffset", kind: offsetK(), optional: true },
     { key: "end", kind: offsetK(), optional: true }, { key: "masterReplica", kind: intK(-1, MAX_REPLICA, [-1, 2]), optional: true },
-    { key: "session", kind: strK("00112233445566778899aabbccddeeff"), optional: true, lenient: true },
-]);
+    { key: "session", kind: session, lenient: true }, { key: "seq", kind: offsetK(), optional: true },
+    { key: "page", kind: intK(0, 64, [0, 0]), optional: true, lenient: true }, { key: "pages", kind: intK(1, 64, [1, 1]), optional: true, lenient: true },
+]).map(ownAddress);
 
 export const SUBJECTS: SubjectCase[] = [
   { name: "ns.register", node: "ns", api: "register", payload: registration },
-  { name: "ns.unregister", node: "ns", api: "unregister", payload: jsonRequest([{ key: "group", kind: brokerGroup }, { key: "replica", kind: intK(0, MAX_REPLICA, [0, 2]) }, { key: "session", kind: strK("00112233445566778899aabbccddeeff"), optional: true, lenient: true }]) },
+  { name: "ns.unregister", node: "ns", api: "unregister", payload: jsonRequest([{ key: "group", kind: brokerGroup }, { key: "replica", kind: intK(0, MAX_REPLICA, [0, 2]) }, { key: "session", kind: session, lenient: true }]) },
   { name: "ns.route", node: "ns", api: "route", payload: jsonRequest([{ key: "topic", kind: topic }]) },
   { name: "ns.cluster", node: "ns", api: "cluster", payload: jsonRequest([]) },
   { name: "ns.info", node: "ns", api: "info", payload: jsonRequest([]) },

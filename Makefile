@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BIN := node_modules/.bin
 export npm_config_update_notifier := false
 
-.PHONY: setup build typecheck test run-cluster bench bench-quick chaos fuzz clean
+.PHONY: setup build typecheck test run-cluster bench bench-quick chaos fuzz load clean
 
 # npm ci when the lock file is newer than the install.
 node_modules/.install-stamp: package.json package-lock.json
@@ -43,6 +43,11 @@ chaos: build
 # make fuzz [FUZZ_RUNS=2000] [FUZZ_SEED=<n>] [FUZZ_SUBJECT=<name,…>] [FUZZ_PATH=<path>] [FUZZ_SHRINK=1]
 fuzz: build
 	FUZZ_RUNS=$(or $(FUZZ_RUNS),2000) FUZZ_SEED=$(FUZZ_SEED) FUZZ_SUBJECT='$(FUZZ_SUBJECT)' FUZZ_PATH='$(FUZZ_PATH)' FUZZ_SHRINK=$(FUZZ_SHRINK) node dist/test/fuzz/subjects.test.js
+
+# What a client can make a broker hold, all at once, while a real producer sends; prints the figures
+load: build
+	node dist/test/load/limits-load.js
+	node --expose-gc dist/test/load/held-memory.js 20000
 
 clean:
 	rm -rf dist

@@ -111,6 +111,9 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   const maxMessageBytes = Math.min(opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, maxPayload(nc) - REQUEST_HEADROOM);
   const clock = opts.clock ?? realClock;
   const limits = resolveLimits(opts.limits);
+  if (maxMessageBytes < (opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES)) {
+    log.info("message size limited by the bus's max_payload", { maxMessageBytes, maxPayload: maxPayload(nc), asked: opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
+  }
   const startedAt = clock.now();
   // This process's secret: sent only to NameServers, shown only as its fingerprint.
   const session = newSession();

@@ -24,7 +24,6 @@ try {
   await nc.request(subj.broker("broker-a", 0, "topic.upsert"), encodeJson({ topic: "idle", readQueues: 4, writeQueues: 4, perm: "rw" }));
   const held = async () => (await client.request(subj.broker("broker-a", 0, "status"), "{}")).json<{ pullsHeld: number }>().pullsHeld;
   gc();
-  if (process.env.SNAP) (await import("node:v8")).writeHeapSnapshot("/tmp/memprobe/a.heapsnapshot");
   const before = process.memoryUsage();
   for (let i = 0; i < N; i++) {
     client.publish(subj.broker("broker-a", 0, "pull"), encodeJson({ group: "g", topic: "idle", queueId: i % 4, offset: 0, waitMs: 30_000 }), { reply: `_INBOX.probe.${i}` });
@@ -32,7 +31,6 @@ try {
   }
   await waitUntil("all held", async () => (await held()) === N, { timeoutMs: 30_000 });
   gc();
-  if (process.env.SNAP) (await import("node:v8")).writeHeapSnapshot("/tmp/memprobe/b.heapsnapshot");
   const after = process.memoryUsage();
   console.log(`${N} held pulls: heapUsed +${((after.heapUsed - before.heapUsed) / 1024 / 1024).toFixed(1)} MB, ${((after.heapUsed - before.heapUsed) / N).toFixed(0)} bytes each; external +${((after.external + after.arrayBuffers - before.external - before.arrayBuffers) / N).toFixed(0)} bytes each`);
 } finally {

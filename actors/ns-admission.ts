@@ -117,7 +117,7 @@ export class Admission {
     return known ? { registration: { ...registration, topics: known.topics }, fingerprint: fields.fingerprint as string, restarted } : undefined;
   }
 
-  /** True when `req` comes from the session registered for its replica; throws FORBIDDEN otherwise. */
+  /** Passes when `req` carries the session registered for its replica; throws FORBIDDEN otherwise. */
   unregister(req: UnregisterRequest): void {
     const key = brokerKey(req.group, req.replica);
     const hash = sessionHash(req.session);

@@ -2,6 +2,9 @@
 // finds nothing new is held until a message arrives in its queue or its
 // wait ends. The store calls back synchronously after each append, so a
 // held pull is answered within milliseconds of the send that fills it.
+// Holds are capped and kept small (pull-holds.ts); replies built from
+// stored messages go through the reply pacer (reply-pacer.ts), so one
+// append waking thousands of pulls never builds all their replies at once.
 import { headers, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import {
   decodePull,

@@ -86,11 +86,12 @@ export function adminHandlers(ctx: BrokerContext, consumers: ConsumerTable) {
       return fitted(ctx, reply);
     },
 
-    heartbeat(msg: Msg): ConsumerMembers {
+    /** Answers ConsumerMembers, encoded by the table once per membership change. */
+    heartbeat(msg: Msg): Uint8Array {
       assertMaster(ctx);
       const hb = decodeClientHeartbeat(parseObject(msg.data));
       scopedGroup(msg, hb.group);
-      return { group: hb.group, members: consumers.heartbeat(hb, ctx.clock.now()) };
+      return consumers.heartbeatReply(hb, ctx.clock.now());
     },
 
     unregister(msg: Msg): ConsumerMembers {

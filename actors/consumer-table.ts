@@ -9,7 +9,7 @@
 // burst of EVENT_BURST, then at most one per EVENT_INTERVAL_MS carrying the
 // latest list. 10,000 members joining one by one used to sort and publish
 // the whole list 10,000 times.
-import type { ClientHeartbeat } from "../src/protocol/index.js";
+import { encodeJson, type ClientHeartbeat } from "../src/protocol/index.js";
 import type { Clock } from "./group-transport.js";
 import { limitExceeded, type BrokerLimits } from "./limits.js";
 
@@ -24,6 +24,8 @@ interface Group {
   expiry: Map<string, number>;
   /** Sorted ids, never changed in place: a reply or event may still hold it. */
   sorted: readonly string[];
+  /** The heartbeat reply for `sorted`, encoded once per change (members' own heartbeats reuse it). */
+  reply: Uint8Array | undefined;
   /** Events the group may send at once now (a token bucket: one more per EVENT_INTERVAL_MS, up to EVENT_BURST)… */
   tokens: number;
   /** …as of this time. */
@@ -77,7 +79,7 @@ export class ConsumerTable {
       return group.sorted as string[];
     }
     this.admit(hb, group);
-    if (!group) this.groups.set(hb.group, (group = { expiry: new Map(), sorted: [], tokens: EVENT_BURST, tokensAt: now, pending: undefined }));
+    if (!group) this.groups.set(hb.group, (group = { expiry: new Map(), sorted: [], reply: undefined, tokens: EVENT_BURST, tokensAt: now, pending: undefined }));
     group.expiry.set(hb.clientId, expiresAt);
     this.total++;
     const at = insertionPoint(group.sorted, hb.clientId);
@@ -86,6 +88,13 @@ export class ConsumerTable {
     group.sorted = sorted;
     this.changed(hb.group, group);
     return group.sorted as string[];
+  }
+
+  /** heartbeat(), answered as the encoded ConsumerMembers reply: a member's own heartbeat costs no encoding. */
+  heartbeatReply(hb: ClientHeartbeat, now: number): Uint8Array {
+    this.heartbeat(hb, now);
+    const g = this.groups.get(hb.group)!;
+    return (g.reply ??= encodeJson({ group: hb.group, members: g.sorted }));
   }
 
   unregister(group: string, clientId: string): string[] {
@@ -140,6 +149,7 @@ export class ConsumerTable {
 
   /** Reports the group's members now, or at the end of its event interval; an emptied group goes once reported. */
   private changed(name: string, g: Group): void {
+    g.reply = undefined;
     if (g.pending !== undefined) return;
     const now = this.clock.now();
     const earned = Math.floor((now - g.tokensAt) / EVENT_INTERVAL_MS);

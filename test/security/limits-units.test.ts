@@ -76,6 +76,9 @@ table("a member's own heartbeat returns the shared list; events past the burst a
   const t = new ConsumerTable((_, members) => events.push(members), { ...DEFAULT_LIMITS }, clock);
   const first = t.heartbeat(hb("g", "m0"), clock.now());
   assert.is(t.heartbeat(hb("g", "m0"), clock.now()), first, "no copy for a heartbeat that changes nothing");
+  const encoded = t.heartbeatReply(hb("g", "m0"), clock.now());
+  assert.is(t.heartbeatReply(hb("g", "m0"), clock.now()), encoded, "nor an encoding");
+  assert.equal(JSON.parse(Buffer.from(encoded).toString()), { group: "g", members: ["m0"] });
   for (let i = 1; i < 50; i++) t.heartbeat(hb("g", `m${String(i).padStart(2, "0")}`), clock.now());
   assert.is(events.length, EVENT_BURST);
   await clock.advance(EVENT_INTERVAL_MS);

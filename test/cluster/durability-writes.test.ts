@@ -166,7 +166,8 @@ fds("3 topics of 1,024 queues under a 256-fd limit: sends succeed, stop is clean
   const server = await startNatsServer();
   const nc = await connect({ servers: server.url });
   const limit = ["prlimit", "--nofile=256:256"];
-  const args = brokerArgs(server.url, dir); // the default maxOpenFiles (1024) adapts to the limit
+  // the default maxOpenFiles (1024) adapts to the limit; queues per topic are raised from the default 256
+  const args = brokerArgs(server.url, dir, "--max-queues-per-topic", String(PER_TOPIC));
   let broker = spawnRbus(args, {}, limit);
   try {
     await serving(nc);

@@ -13,6 +13,7 @@ import {
 } from "../src/protocol/index.js";
 import type { BrokerContext } from "./broker-context.js";
 import { scopedGroup } from "./group-scope.js";
+import { limitExceeded } from "./limits.js";
 
 export function offsetHandlers(ctx: BrokerContext) {
   const progress = (group: string, topic: string, queueId: number): QueueProgress => {
@@ -24,6 +25,11 @@ export function offsetHandlers(ctx: BrokerContext) {
     async commit(msg: Msg): Promise<{ ok: true; committed: number }> {
       const { group, entries } = decodeOffsetCommit(parseObject(msg.data));
       scopedGroup(msg, group);
+      // every group name that commits stays in the offsets table (and in every config snapshot): cap how many
+      const max = ctx.limits.maxConsumerGroups;
+      if (!ctx.store.offsets.hasGroup(group) && ctx.store.offsets.groups().length >= max) {
+        throw limitExceeded("maxConsumerGroups", max, `consumer group "${group}" cannot commit: offsets are kept for ${max} groups already`, { group });
+      }
       for (const e of entries) {
         const config = ctx.topics.forRead(e.topic, e.queueId);
         const { max } = ctx.store.queueRange(e.topic, e.queueId);

@@ -16,7 +16,7 @@ export interface BrokerLimits {
   maxTopics: number;
   /** Read or write queues of one topic. */
   maxQueuesPerTopic: number;
-  /** Consumer groups with live members on this broker. */
+  /** Consumer groups with live members on this broker; and, separately, consumer groups with committed offsets. */
   maxConsumerGroups: number;
   /** Live members of one consumer group. */
   maxGroupMembers: number;

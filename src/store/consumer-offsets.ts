@@ -102,6 +102,10 @@ export class ConsumerOffsets {
     return Object.keys(this.table);
   }
 
+  hasGroup(group: string): boolean {
+    return this.table[group] !== undefined;
+  }
+
   removeGroup(group: string): void {
     if (!(group in this.table)) return;
     delete this.table[group];

@@ -42,6 +42,18 @@ test("past maxGroupMembers, maxConsumerGroups and maxMembers a new member is ref
   lb.assertAlive();
 });
 
+test("past maxConsumerGroups, a consumer group that never committed cannot commit; the others go on", async (ctx) => {
+  const lb = (ctx.lb = await startLimitsBroker(["--max-consumer-groups", "3"]));
+  assert.is((await lb.send("t", "x")).status, "SEND_OK");
+  const commit = (group: string) => lb.ask<Reply>(scopedApi("offset.commit", group), { group, topic: "t", queueId: 0, offset: 0 });
+  for (const g of ["o1", "o2", "o3"]) assert.is((await commit(g)).error, undefined, g);
+  const refused = await commit("o4");
+  assert.is(refused.error?.code, "LIMIT_EXCEEDED");
+  assert.is(refused.error?.details?.limit, "maxConsumerGroups");
+  assert.is((await commit("o2")).error, undefined, "a group that has offsets commits as before");
+  lb.assertAlive();
+});
+
 test("10,000 ghost members against the defaults: 1,024 join, the rest are refused, status stays prompt", async (ctx) => {
   const lb = (ctx.lb = await startLimitsBroker());
   let refused = 0;

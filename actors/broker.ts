@@ -257,7 +257,10 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     ["client.heartbeat", admin.heartbeat],
     ["client.unregister", admin.unregister],
     ["status", status],
-    ["identity", (): BrokerIdentity => ({ group, replica, fingerprint: sessionFingerprint(session), startedAt })],
+    ["identity", (msg): BrokerIdentity => {
+      parseObject(msg.data); // {} like every other request: junk is BAD_REQUEST
+      return { group, replica, fingerprint: sessionFingerprint(session), startedAt };
+    }],
     ["failover", async (msg) => {
       const o = parseObject(msg.data);
       // an integer replica id or nothing: Number() would take "x" (NaN) or a deeply nested array (stack overflow)

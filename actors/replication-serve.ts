@@ -115,12 +115,15 @@ export function serveReplication(opts: ServeOptions) {
       const o = parseObject(data);
       const term = near(int(o, "term"));
       const m = int(o, "master", 0, 1000);
+      // a master outside the group would be followed until the next election timeout: nobody to fetch from
+      if (!master.isMember(m)) throw new BadRequestError(`"master" ${m} is not a replica of this group`);
       if (term >= opts.term() && m !== opts.replica) opts.send({ type: "MASTER_HEARD", term, master: m });
       return encodeJson({ ok: true, term: opts.term() });
     }),
     transport.serveVotes((data) => {
       const request = decodeVoteRequest(data);
       if (request.from === opts.replica) return EMPTY;
+      if (!master.isMember(request.from)) throw new BadRequestError(`"from" ${request.from} is not a replica of this group`);
       near(request.term);
       return encodeJson(opts.voteReply(request));
     }),

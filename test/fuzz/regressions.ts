@@ -64,6 +64,8 @@ export const REGRESSIONS: Regression[] = [
     payload: async () => Payload.json(`{"clientId":"c-1","group":"cg-1","mode":"clustering","topics":[${'{"a":'.repeat(DEPTH)}1${"}".repeat(DEPTH)}]}`, "regression", true),
   },
   // found by seed 558207265: answered a payload that is not JSON instead of refusing it as every other subject does
+  { name: "ha.begin naming a master outside the group is refused", subject: "ha.begin", payload: async (c) => Payload.json(`{"term":${(await c.group.waitMaster()).term},"master":7}`, "regression", true).with({ replica: 0 }), after: electsAgain },
+  { name: "identity refuses a payload that is not JSON", subject: "identity", payload: async () => Payload.json('{"a":}', "regression", true) },
   { name: "ha.config refuses a payload that is not JSON", subject: "ha.config", payload: async () => Payload.json('{"a":}', "regression", true) },
   // found by seed 1294009109: nats.js threw reading a header name with a non-ASCII letter (INTERNAL)
   { name: "send with a non-ASCII header name is refused", subject: "send-raw", payload: async () => new Payload(new Uint8Array(1), "regression", true, [], 0, "cg-1", new TextEncoder().encode("NATS/1.0\r\nRbus-Tópic: fz\r\n\r\n")) },

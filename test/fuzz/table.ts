@@ -132,7 +132,7 @@ export const SUBJECTS: SubjectCase[] = [
       [{ key: "topic", kind: topic }, { key: "key", kind: strK("k1", "__proto__", "a b") }, { key: "max", kind: intK(1, 1000, [1, 32]), optional: true }],
     ),
   },
-  { name: "identity", node: "broker", api: "identity", optional: true, ignoresPayload: true, payload: jsonRequest([]) },
+  { name: "identity", node: "broker", api: "identity", optional: true, payload: jsonRequest([]) },
   {
     name: "ha.fetch", node: "replica", api: BrokerApi.haFetch, answer: "binary", holdMs: (p) => waitOf(p, 60_000),
     payload: jsonRequest([

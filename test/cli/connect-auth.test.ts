@@ -70,6 +70,22 @@ test("--user/--password, NATS_USER/NATS_PASSWORD and --nkey each get in", async 
   assert.is(nkey.code, 0, nkey.stderr);
 });
 
+test("--creds and NATS_CREDS read a creds file's seed (decorated, as nsc writes it)", async (ctx) => {
+  // The server here is not in operator mode: it knows the user by its nkey and ignores the JWT;
+  // what is under test is that the file is read and its seed signs the server's nonce.
+  const seed = (await import("node:fs")).readFileSync(ctx.seedFile, "utf8").split("\n").find((l) => l.startsWith("S"))!;
+  const creds = join(ctx.dir, "ns.creds");
+  writeFileSync(creds, [
+    "-----BEGIN NATS USER JWT-----", "eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.e30.c2ln", "------END NATS USER JWT------", "",
+    "************************* IMPORTANT *************************", "",
+    "-----BEGIN USER NKEY SEED-----", seed, "------END USER NKEY SEED------", "",
+  ].join("\n"), { mode: 0o600 });
+  const flag = await runRbus(["cluster", "--json", "--nats", url(ctx.users), "--creds", creds]);
+  assert.is(flag.code, 0, flag.stderr);
+  const env = await runRbus(["cluster", "--json"], 30_000, { NATS_URL: url(ctx.users), NATS_CREDS: creds });
+  assert.is(env.code, 0, env.stderr);
+});
+
 test("--token and NATS_TOKEN get in; a token server refuses none", async (ctx) => {
   const none = await runRbus(["route", "TBW102", "--nats", url(ctx.token)]);
   assert.match(none.stderr, /refused a connection without credentials/);

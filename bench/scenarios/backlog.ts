@@ -22,7 +22,8 @@ export function diskBytes(dir: string): number {
   let total = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
-    total += e.isDirectory() ? diskBytes(p) : statSync(p).size;
+    // the broker is running: a temp file (checkpoint.<n>.tmp) may be renamed away between the listing and the stat
+    total += e.isDirectory() ? diskBytes(p) : (statSync(p, { throwIfNoEntry: false })?.size ?? 0);
   }
   return total;
 }

@@ -11,10 +11,18 @@ export interface Expected {
 }
 
 /** Resolves with the broker table once the cluster is ready; rejects after `timeoutMs` saying what is missing. */
-export async function waitForCluster(admin: Admin, expected: Expected, logs: string, timeoutMs = 30_000): Promise<BrokerInfo[]> {
+export async function waitForCluster(
+  admin: Admin,
+  expected: Expected,
+  logs: string,
+  timeoutMs = 30_000,
+  /** Called with what is still missing each time that changes: start-up shows progress, not silence. */
+  onProgress: (missing: string) => void = () => {},
+): Promise<BrokerInfo[]> {
   const replicas = expected.groups.reduce((sum, g) => sum + g.replicas, 0);
   const deadline = Date.now() + timeoutMs;
   let missing = "no NameServer answered";
+  let told = "";
   for (;;) {
     const seen = await admin.nameServers().catch(() => []);
     if (seen.length < expected.nameServers || seen.some((n) => n.brokers < replicas)) {
@@ -25,6 +33,7 @@ export async function waitForCluster(admin: Admin, expected: Expected, logs: str
       if (leaderless.length === 0) return brokers;
       missing = `no master yet in ${leaderless.map((g) => g.name).join(", ")}`;
     }
+    if (missing !== told) onProgress((told = missing));
     if (Date.now() > deadline) throw new Error(`after ${timeoutMs / 1000}s, ${missing}; see the logs in ${logs}`);
     await new Promise((r) => setTimeout(r, 200));
   }

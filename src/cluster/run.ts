@@ -53,6 +53,8 @@ export async function runClusterCommand(argv: string[]): Promise<void> {
     })());
   process.on("SIGINT", () => void stopAll().then(() => process.exit(0)));
   process.on("SIGTERM", () => void stopAll().then(() => process.exit(0)));
+  // the terminal closed: its nodes must not outlive it (they are in their own process groups)
+  process.on("SIGHUP", () => void stopAll().then(() => process.exit(0)));
 
   const watch = (node: Node) =>
     node.proc.on("exit", (code, signal) => {
@@ -86,7 +88,7 @@ export async function runClusterCommand(argv: string[]): Promise<void> {
     const replicas = config.groups.reduce((sum, g) => sum + g.replicas, 0);
     say(`waiting for ${replicas} broker replicas to register with ${config.nameServers.length} NameServers, and a master in every group …`);
     const expected = { nameServers: config.nameServers.length, groups: config.groups };
-    const brokers = await waitForCluster(new Admin(nc, { prefix: config.prefix }), expected, logs);
+    const brokers = await waitForCluster(new Admin(nc, { prefix: config.prefix }), expected, logs, 30_000, (missing) => say(`  … ${missing}`));
     await nc.close();
     printWhere(config, url, nodes, brokers, creds);
   } catch (err) {

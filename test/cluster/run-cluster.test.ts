@@ -2,7 +2,7 @@
 // on a nats-server port of its own: every replica starts with its own data
 // folder and shows in the summary and in `rbus cluster`; kill -9 a master and
 // another replica of its group takes over while sends carry on; Ctrl-C
-// (SIGTERM) stops everything.
+// (SIGINT), SIGTERM and a closed terminal (SIGHUP) stop everything.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -47,6 +47,7 @@ test.after(async (ctx) => {
 });
 
 test("the summary and rbus cluster list six replicas, one master per group, each with its own data folder", async (ctx) => {
+  assert.match(ctx.launcher.output(), /^  … .*(NameServers answer|no master yet)/m, "start-up says what it is still waiting for");
   assert.equal([...ctx.pids.keys()].sort(), ["broker-a.0", "broker-a.1", "broker-a.2", "broker-b.0", "broker-b.1", "broker-b.2"]);
   for (const name of ctx.pids.keys()) assert.ok(existsSync(join(ctx.dir, "data", "brokers", name)), `data folder of ${name}`);
   const rows = await clusterRows(ctx.url);
@@ -72,8 +73,9 @@ test("kill -9 a master: rbus cluster shows another master at a higher term, and 
   assert.is(sent.code, 0, sent.stderr);
 });
 
-test("SIGTERM stops every node", async (ctx) => {
-  assert.is(await ctx.launcher.kill("SIGTERM"), 0, ctx.launcher.output());
+test("closing its terminal (SIGHUP) stops every node, as Ctrl-C and SIGTERM do", async (ctx) => {
+  // by default SIGHUP would end the launcher alone, leaving its nodes (in their own process groups) running
+  assert.is(await ctx.launcher.kill("SIGHUP"), 0, ctx.launcher.output());
   assert.match(ctx.launcher.output(), /stopped\./);
   for (const [name, pid] of ctx.pids) {
     assert.throws(() => process.kill(pid, 0), `${name} (pid ${pid}) is gone`);

@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BIN := node_modules/.bin
 export npm_config_update_notifier := false
 
-.PHONY: setup build typecheck test run-cluster bench bench-quick chaos fuzz load clean
+.PHONY: setup build typecheck test run-cluster run-cluster-bg stop-cluster bench bench-quick chaos fuzz load clean
 
 # npm ci when the lock file is newer than the install.
 node_modules/.install-stamp: package.json package-lock.json
@@ -25,6 +25,13 @@ test: build
 # Secure by default (a NATS user per node); `make run-cluster AUTH=off` opens the bus.
 run-cluster: build
 	node dist/src/cli/main.js run-cluster $(if $(filter off,$(AUTH)),--no-auth)
+
+# The same, detached: prints the summary once it is up and returns; `make stop-cluster` stops it.
+run-cluster-bg: build
+	node dist/src/cli/main.js run-cluster --background $(if $(filter off,$(AUTH)),--no-auth)
+
+stop-cluster: build
+	node dist/src/cli/main.js stop-cluster
 
 # Rocketbus against JetStream and bare NATS in one run → docs/BENCHMARKS.md
 bench: build

@@ -22,7 +22,8 @@ const commands: Record<string, [() => Promise<Command>, string]> = {
   store: [async () => (await import("./store.js")).storeCommand, "verify a data folder offline: store verify --data <dir> (exit 1 on damage)"],
   auth: [async () => (await import("../auth/command.js")).authCommand, "write NATS users and permissions for every process of cluster.json: auth init"],
   tls: [async () => (await import("../auth/command.js")).tlsCommand, "write a local CA and certificates for nats-server and clients: tls init"],
-  "run-cluster": [async () => (await import("../cluster/run.js")).runClusterCommand, "run nats-server, NameServers and brokers as a local cluster"],
+  "run-cluster": [async () => (await import("../cluster/run.js")).runClusterCommand, "run nats-server, NameServers and brokers as a local cluster (--background: detached)"],
+  "stop-cluster": [async () => (await import("../cluster/background.js")).stopClusterCommand, "stop a cluster run-cluster started in the background"],
 };
 
 function help(): string {

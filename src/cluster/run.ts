@@ -20,9 +20,11 @@ import { clusterCredentials, natsAuthOf, nodeFlags, type ClusterCredentials } fr
 import { ensureEventsStream } from "./events-stream.js";
 import { killOnExit, startNatsProcess, terminate } from "./processes.js";
 import { waitForCluster } from "./ready.js";
+import { READY_LINE, startInBackground } from "./background.js";
+import { claimPidFile } from "./pid-file.js";
 
 const cli = fileURLToPath(new URL("../cli/main.js", import.meta.url));
-const usage = "rbus run-cluster [--config cluster.json] [--no-auth]";
+const usage = "rbus run-cluster [--config cluster.json] [--no-auth] [--background]";
 
 interface Node {
   name: string;
@@ -34,8 +36,15 @@ interface Node {
 const say = (line: string) => process.stdout.write(line + "\n");
 
 export async function runClusterCommand(argv: string[]): Promise<void> {
-  const { values } = parse(argv, { config: { type: "string", default: "cluster.json" }, "no-auth": { type: "boolean", default: false } }, usage);
+  const { values } = parse(
+    argv,
+    { config: { type: "string", default: "cluster.json" }, "no-auth": { type: "boolean", default: false }, background: { type: "boolean", default: false } },
+    usage,
+  );
+  if (values.background) return startInBackground(argv, values.config);
   const config = loadClusterConfig(values.config);
+  mkdirSync(config.dataDir, { recursive: true });
+  const releasePid = claimPidFile(config.dataDir);
   const creds = clusterCredentials(config, values.config, { noAuth: values["no-auth"] });
   sayCredentials(creds);
   const logs = resolve(config.dataDir, "logs");
@@ -49,6 +58,7 @@ export async function runClusterCommand(argv: string[]): Promise<void> {
       for (const kind of ["broker", "nameserver", "nats-server"] as const) {
         await Promise.all(nodes.filter((n) => n.kind === kind).map((n) => terminate(n.proc)));
       }
+      releasePid();
       say("stopped.");
     })());
   process.on("SIGINT", () => void stopAll().then(() => process.exit(0)));
@@ -200,5 +210,5 @@ function printWhere(c: ClusterConfig, url: string, nodes: Node[], brokers: Broke
   const width = Math.max(...tries.filter(([, why]) => why).map(([cmd]) => cmd.length)) + 2;
   say("");
   tries.forEach(([cmd, why], i) => say(`${i === 0 ? "try:  " : "      "}${why ? `${cmd.padEnd(width)}(${why})` : cmd}`));
-  say(`\nCtrl-C stops everything.`);
+  say(process.env.RBUS_BACKGROUND === "1" ? `\n\`make stop-cluster\` (rbus stop-cluster) ${READY_LINE}` : `\nCtrl-C ${READY_LINE}`);
 }

@@ -22,6 +22,10 @@ typecheck: setup
 test: build
 	$(BIN)/uvu dist/test '\.test\.js$$'
 
+# docs/machines.md from the machines' own definitions (a test fails when it is stale)
+machines-doc: build
+	node dist/src/cli/main.js machines export --format mermaid > docs/machines.md
+
 # Secure by default (a NATS user per node); `make run-cluster AUTH=off` opens the bus.
 run-cluster: build
 	node dist/src/cli/main.js run-cluster $(if $(filter off,$(AUTH)),--no-auth)

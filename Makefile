@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BIN := node_modules/.bin
 export npm_config_update_notifier := false
 
-.PHONY: setup build typecheck test run-cluster run-cluster-bg stop-cluster bench bench-quick chaos fuzz load clean
+.PHONY: setup build typecheck test machines-doc run-cluster run-cluster-bg stop-cluster bench bench-quick chaos fuzz load clean
 
 # npm ci when the lock file is newer than the install.
 node_modules/.install-stamp: package.json package-lock.json

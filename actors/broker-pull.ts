@@ -22,6 +22,7 @@ import { GetStatus, tagHash, type GetResult } from "../src/store/index.js";
 import { decodeRecord, recordPhysicalOffset } from "../src/store/record.js";
 import type { BrokerContext } from "./broker-context.js";
 import { corruptRecordError } from "./corrupt-record.js";
+import type { EndpointStats } from "./endpoint-stats.js";
 import { readFrom } from "./read-from.js";
 import { PullHolds, type Hold } from "./pull-holds.js";
 import { fittingPrefix, tooLargeForReply } from "./reply-limits.js";
@@ -113,14 +114,20 @@ export function pullHandler(ctx: BrokerContext) {
   };
 
   return {
-    /** Serves pull on `subj`: replies as serve() does, but a held pull keeps only its reply subject. */
-    serve(nc: NatsConnection, subj: string): Subscription {
+    /**
+     * Serves pull on `subj`: replies as serve() does, but a held pull keeps
+     * only its reply subject. `stats` counts pulls and the time to answer or
+     * hold each (not the hold itself).
+     */
+    serve(nc: NatsConnection, subj: string, stats?: EndpointStats): Subscription {
       publish = (to, data, opts) => nc.publish(to, data, opts);
       subject = subj;
       return nc.subscribe(subj, {
         callback: (err, msg) => {
-          if (err) log.warn("subscription error", { subject: subj, error: err.message });
-          else onPull(msg);
+          if (err) return log.warn("subscription error", { subject: subj, error: err.message });
+          const t0 = stats ? performance.now() : 0;
+          onPull(msg);
+          stats?.done(t0);
         },
       });
     },

@@ -19,6 +19,7 @@ import {
   type RoleEvent,
   ErrorCode,
   RbusError,
+  ServiceName,
 } from "../src/protocol/index.js";
 import { MessageStore, type StoreOptions } from "../src/store/index.js";
 import { silentLogger, type Logger } from "../src/runtime/log.js";
@@ -35,6 +36,8 @@ import { ConsumerTable } from "./consumer-table.js";
 import { limitsStatus, memoryNow, resolveLimits, type BrokerLimits } from "./limits.js";
 import { ReplyPacer } from "./reply-pacer.js";
 import { serve, type Handler } from "./responder.js";
+import { Endpoints } from "./endpoint-stats.js";
+import { serveDiscovery } from "./service-discovery.js";
 import { natsInspector } from "../src/runtime/inspect.js";
 import { newSession, sessionFingerprint } from "../src/protocol/session.js";
 import { requestJson } from "../src/runtime/request.js";
@@ -269,9 +272,17 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     }],
   ];
   const subject = (api: BrokerApi) => (isGroupScoped(api) ? subj.brokerScoped(group, replica, api) : subj.broker(group, replica, api));
-  const subs: Subscription[] = apis.map(([api, handler]) => serve(nc, subject(api), handler, { log }));
+  // counted for $SRV.STATS by the subscriptions that serve them
+  const endpoints = new Endpoints();
+  const counted = (api: BrokerApi) => endpoints.add(api, subject(api));
+  const subs: Subscription[] = apis.map(([api, handler]) => serve(nc, subject(api), handler, { log, stats: counted(api) }));
   // pull serves itself: a held pull keeps its reply subject, not the request (memory per held pull)
-  subs.push(pull.serve(nc, subject("pull")));
+  subs.push(pull.serve(nc, subject("pull"), counted("pull")));
+  subs.push(...serveDiscovery(nc, {
+    name: ServiceName.broker, id: `${group}-${replica}`, description: `Rocketbus broker replica ${node}`, endpoints: endpoints.all, startedAt, log,
+    metadata: () => ({ node: `${group}-${replica}`, cluster: opts.cluster ?? "DefaultCluster", group, replica: `${replica}`,
+      role: replication.role(), term: `${replication.term()}`, prefix: subj.prefix }),
+  }));
   await nc.flush();
   registrationActor = startRegistration({ nc, prefix: opts.prefix, heartbeatIntervalMs, registration, session, log, clock });
   log.info("broker started", { role: replication.role(), term: replication.term(), replicas, dataDir: opts.dataDir, topics: topics.all().length });

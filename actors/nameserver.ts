@@ -19,6 +19,7 @@ import {
   ErrorCode,
   parseObject,
   RbusError,
+  ServiceName,
   subjects,
   type LivenessEvent,
   type NameServerHello,
@@ -30,6 +31,8 @@ import {
 import { natsInspector } from "../src/runtime/inspect.js";
 import { silentLogger, type Logger } from "../src/runtime/log.js";
 import { serve } from "./responder.js";
+import { Endpoints } from "./endpoint-stats.js";
+import { serveDiscovery } from "./service-discovery.js";
 import { Admission, DEFAULT_NAMESERVER_LIMITS } from "./ns-admission.js";
 import { Refusals } from "./ns-refusals.js";
 import { natsProbe, Sessions } from "./ns-sessions.js";
@@ -103,6 +106,8 @@ export async function startNameServer(opts: NameServerOptions): Promise<NameServ
     return { nameServer: id, liveness: table().brokers.get(brokerKey(group, replica))?.liveness ?? "alive" };
   };
 
+  // counted for $SRV.STATS by the subscriptions that serve them
+  const endpoints = new Endpoints();
   const subs: Subscription[] = [
     serve(
       nc,
@@ -111,7 +116,7 @@ export async function startNameServer(opts: NameServerOptions): Promise<NameServ
         const admitted = admission.register(decodeRegistrationRequest(parseObject(msg.data)));
         return admitted instanceof Promise ? admitted.then(apply) : apply(admitted);
       },
-      { log },
+      { log, stats: endpoints.add("register", subj.ns.register) },
     ),
     serve(
       nc,
@@ -124,7 +129,7 @@ export async function startNameServer(opts: NameServerOptions): Promise<NameServ
         actor.send({ type: "UNREGISTER", group: req.group, replica: req.replica });
         return { nameServer: id, removed: !table().brokers.has(brokerKey(req.group, req.replica)) };
       },
-      { log },
+      { log, stats: endpoints.add("unregister", subj.ns.unregister) },
     ),
     serve(
       nc,
@@ -135,7 +140,7 @@ export async function startNameServer(opts: NameServerOptions): Promise<NameServ
         if (!route) throw new RbusError(ErrorCode.TOPIC_NOT_EXIST, `no live broker serves topic "${topic}"`);
         return route;
       },
-      { log, queue: subj.ns.queueGroup },
+      { log, queue: subj.ns.queueGroup, stats: endpoints.add("route", subj.ns.route, subj.ns.queueGroup) },
     ),
     serve(
       nc,
@@ -144,7 +149,7 @@ export async function startNameServer(opts: NameServerOptions): Promise<NameServ
         parseObject(msg.data);
         return buildClusterInfo(id, brokers());
       },
-      { log, queue: subj.ns.queueGroup },
+      { log, queue: subj.ns.queueGroup, stats: endpoints.add("cluster", subj.ns.cluster, subj.ns.queueGroup) },
     ),
     serve(
       nc,
@@ -164,9 +169,13 @@ export async function startNameServer(opts: NameServerOptions): Promise<NameServ
           limits, refused: { ...refusals.counts },
         };
       },
-      { log },
+      { log, stats: endpoints.add("info", subj.ns.info) },
     ),
   ];
+  subs.push(...serveDiscovery(nc, {
+    name: ServiceName.nameserver, id, description: `Rocketbus NameServer ${id}`, endpoints: endpoints.all, startedAt, log,
+    metadata: () => ({ node: id, prefix: subj.prefix }),
+  }));
   const hello = () => {
     const h: NameServerHello = { nameServer: id, at: Date.now() };
     nc.publish(subj.ns.hello, encodeJson(h));

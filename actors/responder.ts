@@ -4,6 +4,7 @@
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
 import { encodeJson, ErrorCode, RbusError, toEnvelope } from "../src/protocol/index.js";
 import type { Logger } from "../src/runtime/log.js";
+import type { EndpointStats } from "./endpoint-stats.js";
 
 import type { MsgHdrs } from "@nats-io/transport-node";
 
@@ -20,6 +21,8 @@ export class RawReply {
 export interface ServeOptions {
   queue?: string;
   log: Logger;
+  /** Counts requests, errors and time to reply, for $SRV.STATS (service-discovery.ts). */
+  stats?: EndpointStats;
 }
 
 /**
@@ -53,7 +56,7 @@ export function replyError(msg: Msg, err: unknown, log: Logger): void {
 }
 
 export function serve(nc: NatsConnection, subject: string, handler: Handler, opts: ServeOptions): Subscription {
-  const { log } = opts;
+  const { log, stats } = opts;
   return nc.subscribe(subject, {
     ...(opts.queue ? { queue: opts.queue } : {}),
     callback: (err, msg) => {
@@ -61,12 +64,21 @@ export function serve(nc: NatsConnection, subject: string, handler: Handler, opt
         log.warn("subscription error", { subject, error: err.message });
         return;
       }
+      const t0 = stats ? performance.now() : 0;
       try {
         const out = handler(msg);
-        if (out instanceof Promise) out.then((r) => reply(msg, r, log), (e) => replyError(msg, e, log));
-        else reply(msg, out, log);
+        if (out instanceof Promise) {
+          out.then(
+            (r) => (reply(msg, r, log), stats?.done(t0)),
+            (e) => (replyError(msg, e, log), stats?.failed(t0, e)),
+          );
+        } else {
+          reply(msg, out, log);
+          stats?.done(t0);
+        }
       } catch (e) {
         replyError(msg, e, log);
+        stats?.failed(t0, e);
       }
     },
   });

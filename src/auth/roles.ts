@@ -1,3 +1,5 @@
+import { ServiceName } from "../protocol/index.js";
+
 // What each kind of Rocketbus process may publish and subscribe to on NATS,
 // written once as data. `rbus auth init` turns these rules into one NATS
 // user per process (users.ts), filling in the names: the NameServer's id,
@@ -32,6 +34,14 @@ export interface RoleRule {
   responds: boolean;
 }
 
+/**
+ * Service discovery (ADR-32, subjects.ts's srvSubjects): a node hears every
+ * verb bare, with its own service name, and with its name and own id (its
+ * user name), never another service's or instance's, so no node answers
+ * `$SRV.INFO.<name>.<id>` in another's place.
+ */
+const discovery = (name: ServiceName) => ["$SRV.PING", "$SRV.INFO", "$SRV.STATS", `$SRV.*.${name}`, `$SRV.*.${name}.{user}`];
+
 /** JetStream API reads of one stream: info, get, and ordered (ephemeral) consumers. */
 const streamReads = [
   "$JS.API.INFO",
@@ -50,16 +60,17 @@ export const ROLES: Record<Role, RoleRule> = {
   nameserver: {
     rights:
       "serves rbus.ns.> (register, unregister, route, cluster, info); announces itself on rbus.ns.hello; " +
-      "publishes liveness events and its own inspect stream; asks a broker replica's identity to check a registration",
+      "publishes liveness events and its own inspect stream; asks a broker replica's identity to check a registration; " +
+      "answers service discovery ($SRV) as itself",
     publish: ["{p}.ns.hello", "{p}.events.liveness.>", "{p}.inspect.{user}", "{p}.broker.*.*.identity"],
-    subscribe: ["{p}.ns.>"],
+    subscribe: ["{p}.ns.>", ...discovery(ServiceName.nameserver)],
     responds: true,
   },
   broker: {
     rights:
       "serves its own replica's API rbus.broker.<g>.<r>.> and its group's vote; registers and unregisters with " +
       "the NameServers; replicates, votes and passes offset commits on within its own group only; publishes " +
-      "consumer, store and role events and its own inspect stream",
+      "consumer, store and role events and its own inspect stream; answers service discovery ($SRV) as itself",
     publish: [
       "{p}.ns.register",
       "{p}.ns.unregister",
@@ -71,7 +82,7 @@ export const ROLES: Record<Role, RoleRule> = {
       "{p}.events.role.{g}",
       "{p}.inspect.{user}",
     ],
-    subscribe: ["{p}.broker.{g}.{r}.>", "{p}.broker.{g}.vote", "{p}.ns.hello"],
+    subscribe: ["{p}.broker.{g}.{r}.>", "{p}.broker.{g}.vote", "{p}.ns.hello", ...discovery(ServiceName.broker)],
     responds: true,
   },
   producer: {
@@ -110,7 +121,7 @@ export const ROLES: Record<Role, RoleRule> = {
   dashboard: {
     rights:
       "read-only: events, inspect streams, routes, the cluster table, broker status, topic lists, offsets, " +
-      "message lookups, and the events stream's history",
+      "message lookups, the events stream's history, and service discovery ($SRV: nats micro ls|info|stats)",
     publish: [
       "{p}.ns.route",
       "{p}.ns.cluster",
@@ -119,6 +130,7 @@ export const ROLES: Record<Role, RoleRule> = {
       "{p}.broker.*.*.topic.list",
       "{p}.broker.*.*.offset.query",
       "{p}.broker.*.*.message",
+      "$SRV.>",
       ...streamReads,
     ],
     subscribe: ["{p}.events.>", "{p}.inspect.>"],

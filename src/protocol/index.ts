@@ -8,3 +8,4 @@ export * from "./messages.js";
 export * from "./batch.js";
 export * from "./data.js";
 export * from "./replication.js";
+export * from "./micro.js";

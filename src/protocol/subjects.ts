@@ -74,6 +74,24 @@ function token(kind: string, s: string): string {
   return s;
 }
 
+/**
+ * NATS service discovery (the micro protocol, ADR-32), outside the rbus
+ * prefix so `nats micro ls` finds the nodes: every NameServer and replica
+ * answers each verb on `$SRV.<verb>`, `$SRV.<verb>.<name>` and
+ * `$SRV.<verb>.<name>.<id>`, its id being its node name (`ns-1`, `<g>-<r>`).
+ */
+export const ServiceVerb = { ping: "PING", info: "INFO", stats: "STATS" } as const;
+export type ServiceVerb = (typeof ServiceVerb)[keyof typeof ServiceVerb];
+/** Service names (the micro "kind"): letters, digits, '-' and '_' only. */
+export const ServiceName = { nameserver: "rbus-nameserver", broker: "rbus-broker" } as const;
+export type ServiceName = (typeof ServiceName)[keyof typeof ServiceName];
+
+export const srvSubjects = {
+  all: (verb: ServiceVerb) => `$SRV.${verb}`,
+  named: (verb: ServiceVerb, name: string) => `$SRV.${verb}.${token("service name", name)}`,
+  instance: (verb: ServiceVerb, name: string, id: string) => `$SRV.${verb}.${token("service name", name)}.${token("service id", id)}`,
+};
+
 export type Subjects = ReturnType<typeof subjects>;
 
 export function subjects(prefix = "rbus") {

@@ -29,7 +29,8 @@ const sample = setup({
             failed: { after: { patience: "fetching", 500: { target: "#sample.done" } } },
           },
         },
-        watch: { initial: "quiet", states: { quiet: { always: { guard: "full", target: "loud" } }, loud: {} } },
+        // A second "idle": Mermaid ids are keys only where keys are unique.
+        watch: { initial: "idle", states: { idle: { always: { guard: "full", target: "loud" } }, loud: {} } },
       },
     },
     done: { type: "final" },
@@ -68,7 +69,7 @@ walker("reads events, guards, targets and actions", () => {
     { kind: "event", event: "GO", guard: "ready", targets: ["work.fetch.fetching"], reenter: false, actions: [] },
     { kind: "event", event: "RESET", targets: [], reenter: false, actions: [] },
   ]);
-  assert.equal(find(root, "work.watch.quiet").transitions, [
+  assert.equal(find(root, "work.watch.idle").transitions, [
     { kind: "always", event: "", guard: "full", targets: ["work.watch.loud"], reenter: false, actions: [] },
   ]);
 });
@@ -94,14 +95,17 @@ mermaid("draws initial, final and parallel regions", () => {
   assert.is(lines[0], "stateDiagram-v2");
   for (const line of [
     "  [*] --> idle",
-    "  state \"work\" as work {",
+    "  state work {",
+    "    state fetch {",
     "    --",
-    "      [*] --> work_fetch_fetching",
-    "      work_fetch_fetching --> work_fetch_fetched : done load",
-    "      work_fetch_fetching --> work_fetch_failed : error load",
-    "      work_fetch_fetched --> [*]",
-    "      work_fetch_failed --> work_fetch_fetching : after patience",
-    "      work_watch_quiet --> work_watch_loud : always [full]",
+    "      [*] --> fetching",
+    "      fetching --> fetched : done load",
+    "      fetching --> failed : error load",
+    "      fetched --> [*]",
+    "      failed --> fetching : after patience",
+    "      [*] --> work_watch_idle",
+    "      state \"idle\" as work_watch_idle",
+    "      work_watch_idle --> loud : always [full]",
     "  done --> [*]",
   ]) assert.ok(lines.includes(line), `missing ${JSON.stringify(line)} in\n${text}`);
 });

@@ -24,7 +24,7 @@ test: build
 
 # docs/machines.md from the machines' own definitions (a test fails when it is stale)
 machines-doc: build
-	node dist/src/cli/main.js machines export --format mermaid > docs/machines.md
+	node dist/src/cli/main.js machines export --format mermaid > docs/machines.md.tmp && mv docs/machines.md.tmp docs/machines.md
 
 # Secure by default (a NATS user per node); `make run-cluster AUTH=off` opens the bus.
 run-cluster: build

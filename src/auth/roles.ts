@@ -1,5 +1,3 @@
-import { ServiceName } from "../protocol/index.js";
-
 // What each kind of Rocketbus process may publish and subscribe to on NATS,
 // written once as data. `rbus auth init` turns these rules into one NATS
 // user per process (users.ts), filling in the names: the NameServer's id,
@@ -12,6 +10,8 @@ import { ServiceName } from "../protocol/index.js";
 // server node's inspect name (NameServer ids, `<g>-<r>`), {stream} the
 // events stream. Every user also subscribes to its own inbox
 // `_INBOX.{user}.>` and nothing else's, so no one reads another's replies.
+
+import { ServiceName } from "../protocol/index.js";
 
 export const Role = {
   nameserver: "nameserver",

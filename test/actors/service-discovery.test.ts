@@ -53,8 +53,8 @@ test("$SRV.PING: both nodes answer with ping_response, their service names, node
 });
 
 test("a name, or a name and id, narrows who answers", async ({ plain }) => {
-  assert.equal(ids(await askAll<MicroPing>(plain, srvSubjects.named(ServiceVerb.ping, ServiceName.broker), 2)), ["broker-a-0"]);
-  assert.equal(ids(await askAll<MicroPing>(plain, srvSubjects.instance(ServiceVerb.info, ServiceName.nameserver, "ns-test"), 2)), ["ns-test"]);
+  assert.equal(ids(await askAll<MicroPing>(plain, srvSubjects.named(ServiceVerb.ping, ServiceName.broker), 2, 500)), ["broker-a-0"]);
+  assert.equal(ids(await askAll<MicroPing>(plain, srvSubjects.instance(ServiceVerb.info, ServiceName.nameserver, "ns-test"), 2, 500)), ["ns-test"]);
   assert.equal(await askAll<MicroStats>(plain, srvSubjects.instance(ServiceVerb.stats, ServiceName.broker, "broker-a-9"), 1, 500).catch(() => []), []);
 });
 

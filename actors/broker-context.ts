@@ -3,6 +3,7 @@
 import { notMasterError, type BrokerApi, type RbusError, type ScopedApi } from "../src/protocol/index.js";
 import type { MessageStore } from "../src/store/index.js";
 import type { Logger } from "../src/runtime/log.js";
+import type { BrokerCounters } from "./broker-metrics.js";
 import type { BrokerTopics } from "./broker-topics.js";
 import type { Clock } from "./group-transport.js";
 import type { BrokerLimits } from "./limits.js";
@@ -43,6 +44,8 @@ export interface BrokerContext {
   forwardToMaster(api: BrokerApi | ScopedApi, data: Uint8Array): Promise<void>;
   /** The topic table or consumer offsets changed: the slaves copy them. */
   configChanged(): void;
+  /** What send and pull add to, once per request (rbus.metrics). */
+  counters: BrokerCounters;
 }
 
 /** NOT_MASTER naming the current master (when known), so the client retries there at once. */

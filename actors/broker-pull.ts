@@ -40,6 +40,13 @@ export function pullHandler(ctx: BrokerContext) {
     if (pacer.idle()) answerHeld(h);
     else void pacer.later(() => answerHeld(h));
   });
+  /** A reply about to leave: paced, and counted for rbus.metrics. */
+  const spent = ({ out, messages }: Built): Uint8Array | RawReply => {
+    const bytes = out instanceof RawReply ? out.data.byteLength : out.byteLength;
+    pacer.spend(bytes);
+    ctx.counters.pulled(messages, bytes);
+    return out;
+  };
   const unsubscribe = ctx.store.onArrived((topic, queueId, maxOffset) => holds.arrived(topic, queueId, maxOffset));
 
   const read = (req: PullRequest, tagHashes: Set<bigint> | undefined): GetResult =>
@@ -54,17 +61,15 @@ export function pullHandler(ctx: BrokerContext) {
    * event loop: pulls woken together by one append asking the same (usually
    * consumers of several groups at a queue's end) share one encoding.
    */
-  let shared: { key: string; out: Uint8Array | RawReply } | undefined;
+  let shared: { key: string; built: Built } | undefined;
   const afterHold = (req: PullRequest, tagHashes: Set<bigint> | undefined): Uint8Array | RawReply => {
     const key = `${req.topic}\u0000${req.queueId}\u0000${req.offset}\u0000${req.max}\u0000${req.format}\u0000${req.tags ?? ""}`;
     if (shared?.key !== key) {
-      const out = reply(ctx, req, read(req, tagHashes));
+      const built = reply(ctx, req, read(req, tagHashes));
       if (!shared) setImmediate(() => (shared = undefined));
-      shared = { key, out };
+      shared = { key, built };
     }
-    const out = shared.out;
-    pacer.spend(out instanceof RawReply ? out.data.byteLength : out.byteLength);
-    return out;
+    return spent(shared.built);
   };
 
   /** Answers a woken hold on the reply subject it kept (the request message is long gone). */
@@ -89,9 +94,7 @@ export function pullHandler(ctx: BrokerContext) {
         if (refused) sendReply(msg, refused, log);
         return;
       }
-      const out = reply(ctx, req, got);
-      pacer.spend(out instanceof RawReply ? out.data.byteLength : out.byteLength);
-      sendReply(msg, out, log);
+      sendReply(msg, spent(reply(ctx, req, got)), log);
     } catch (err) {
       replyError(msg, err, log);
     }
@@ -172,7 +175,13 @@ function status(got: GetResult, req: PullRequest): PullStatus {
 /** JSON fields of a pull reply besides its messages, with room to spare. */
 const PULL_REPLY_FIELDS = 256;
 
-function reply(ctx: BrokerContext, req: PullRequest, got: GetResult): Uint8Array | RawReply {
+/** A pull reply and how many messages it carries. */
+interface Built {
+  out: Uint8Array | RawReply;
+  messages: number;
+}
+
+function reply(ctx: BrokerContext, req: PullRequest, got: GetResult): Built {
   const s = status(got, req);
   const budget = ctx.replyBudget();
   let nextOffset = s === PullStatus.NO_NEW_MSG ? req.offset : got.nextOffset;
@@ -188,7 +197,7 @@ function reply(ctx: BrokerContext, req: PullRequest, got: GetResult): Uint8Array
     h.set(Header.maxOffset, String(got.maxOffset));
     h.set(Header.group, ctx.group);
     if (moveTo) h.set(Header.readFrom, moveTo);
-    return new RawReply(got.records.length === 1 ? first! : Buffer.concat(got.records), h);
+    return { out: new RawReply(got.records.length === 1 ? first! : Buffer.concat(got.records), h), messages: got.records.length };
   }
   let messages = got.messages.map((m) => toWireMessage(ctx.group, m));
   const body = (): PullReply => ({ status: s, nextOffset, minOffset: got.minOffset, maxOffset: got.maxOffset, messages, ...(moveTo ? { readFrom: moveTo } : {}) });
@@ -202,7 +211,7 @@ function reply(ctx: BrokerContext, req: PullRequest, got: GetResult): Uint8Array
     nextOffset = cut.queueOffset;
     data = encodeJson(body());
   }
-  return data;
+  return { out: data, messages: messages.length };
 }
 
 /** Where the records a read returned start and end in the commit log (the log end for an empty read). */

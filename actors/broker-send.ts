@@ -154,6 +154,7 @@ export function sendHandlers(ctx: BrokerContext) {
       if (props) message.properties = props;
       const put = await ctx.store.put([message]);
       const status = sendStatus(put);
+      ctx.counters.put(topic, 1, msg.data.byteLength);
       await committed(ctx, put.end, h);
       const r = put.results[0]!;
       return { status, msgId: encodeMsgId(ctx.group, r.commitLogOffset), topic, queueId, queueOffset: r.queueOffset };
@@ -168,9 +169,11 @@ export function sendHandlers(ctx: BrokerContext) {
       if (entries.length === 0) throw new BadRequestError("send.batch needs at least one message");
       const config = ctx.topics.forWrite(topic, undefined);
       const messages: PutMessage[] = new Array(entries.length);
+      let bodyBytes = 0;
       for (let i = 0; i < entries.length; i++) {
         const e = entries[i]!;
         checkSize(ctx, e.body.byteLength);
+        bodyBytes += e.body.byteLength;
         if (e.queueId >= config.writeQueues || e.queueId < -1) {
           throw new BadRequestError(`message ${i}: queue ${e.queueId} does not exist: topic "${topic}" has ${config.writeQueues} write queues here`);
         }
@@ -183,6 +186,7 @@ export function sendHandlers(ctx: BrokerContext) {
       }
       const put = await ctx.store.put(messages);
       const status = sendStatus(put);
+      ctx.counters.put(topic, messages.length, bodyBytes);
       await committed(ctx, put.end, hs);
       const n = messages.length;
       const queueIds = new Array<number>(n);

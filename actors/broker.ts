@@ -24,6 +24,7 @@ import {
 import { MessageStore, type StoreOptions } from "../src/store/index.js";
 import { silentLogger, type Logger } from "../src/runtime/log.js";
 import { adminHandlers } from "./broker-admin.js";
+import { BrokerCounters, brokerMetrics } from "./broker-metrics.js";
 import type { BrokerContext } from "./broker-context.js";
 import { offsetHandlers } from "./broker-offsets.js";
 import { pullHandler } from "./broker-pull.js";
@@ -168,6 +169,8 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     if (!nc.isClosed()) nc.publish(subj.events.role(group), encodeJson(event));
   };
   replication.on(publishRoleEvent);
+  const counters = new BrokerCounters();
+  replication.on((e) => counters.onReplication(e));
   const ctx: BrokerContext = {
     group, replica, store, topics, maxMessageBytes, log, clock,
     replyBudget: () => replyBudget(nc),
@@ -184,6 +187,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
       await requestJson(nc, subj.broker(group, m, api), JSON.parse(new TextDecoder().decode(data)), 2000);
     },
     configChanged: () => void configVersion++,
+    counters,
   };
 
   const consumers = new ConsumerTable((consumerGroup, members) => {
@@ -278,6 +282,9 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   const subs: Subscription[] = apis.map(([api, handler]) => serve(nc, subject(api), handler, { log, stats: counted(api) }));
   // pull serves itself: a held pull keeps its reply subject, not the request (memory per held pull)
   subs.push(pull.serve(nc, subject("pull"), counted("pull")));
+  subs.push(serve(nc, subj.metrics(`${group}-${replica}`), () => brokerMetrics({
+    cluster: opts.cluster ?? "DefaultCluster", group, replica, startedAt, store, replication, counters, endpoints: endpoints.all,
+  }), { log }));
   subs.push(...serveDiscovery(nc, {
     name: ServiceName.broker, id: `${group}-${replica}`, description: `Rocketbus broker replica ${node}`, endpoints: endpoints.all, startedAt, log,
     metadata: () => ({ node: `${group}-${replica}`, cluster: opts.cluster ?? "DefaultCluster", group, replica: `${replica}`,

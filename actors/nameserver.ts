@@ -35,6 +35,7 @@ import { Endpoints } from "./endpoint-stats.js";
 import { serveDiscovery } from "./service-discovery.js";
 import { Admission, DEFAULT_NAMESERVER_LIMITS } from "./ns-admission.js";
 import { Refusals } from "./ns-refusals.js";
+import { NameServerCounters, nameServerMetrics } from "./nameserver-metrics.js";
 import { natsProbe, Sessions } from "./ns-sessions.js";
 
 export interface NameServerOptions {
@@ -63,6 +64,7 @@ export async function startNameServer(opts: NameServerOptions): Promise<NameServ
   let stopped = false;
   const prober = natsProbe(nc, limits.probeTimeoutMs);
   const refusals = new Refusals(log);
+  const counters = new NameServerCounters();
   const table = () => actor.getSnapshot().context;
   const admission = new Admission({
     subj,
@@ -76,6 +78,7 @@ export async function startNameServer(opts: NameServerOptions): Promise<NameServ
 
   const publishLiveness = (_: unknown, change: LivenessChanged) => {
     if (change.to === "removed") admission.forget(brokerKey(change.group, change.replica));
+    counters.transition(change.from, change.to);
     const event: LivenessEvent = { ...change, type: "liveness", nameServer: id, at: Date.now() };
     const level = change.to === "alive" && change.from === "unknown" ? "debug" : "info";
     log[level]("broker liveness", { group: change.group, replica: change.replica, from: change.from, to: change.to });
@@ -101,6 +104,7 @@ export async function startNameServer(opts: NameServerOptions): Promise<NameServ
     if (restarted) log.info("replica restarted: its new session is verified", { group, replica, fingerprint });
     const before = masterOf(group);
     actor.send({ type: "REGISTER", registration, fingerprint, at: Date.now() });
+    counters.registrations++;
     const after = masterOf(group);
     if (after !== before) log.info("group master changed", { group, from: before ?? "none", to: after ?? "none" });
     return { nameServer: id, liveness: table().brokers.get(brokerKey(group, replica))?.liveness ?? "alive" };
@@ -172,6 +176,9 @@ export async function startNameServer(opts: NameServerOptions): Promise<NameServ
       { log, stats: endpoints.add("info", subj.ns.info) },
     ),
   ];
+  subs.push(serve(nc, subj.metrics(id), () => nameServerMetrics({
+    id, startedAt, counters, refusals: refusals.counts, liveness: brokers(), endpoints: endpoints.all,
+  }), { log }));
   subs.push(...serveDiscovery(nc, {
     name: ServiceName.nameserver, id, description: `Rocketbus NameServer ${id}`, endpoints: endpoints.all, startedAt, log,
     metadata: () => ({ node: id, prefix: subj.prefix }),

@@ -19,6 +19,7 @@ const commands: Record<string, [() => Promise<Command>, string]> = {
   route: [async () => (await import("./route.js")).routeCommand, "print a topic's route"],
   message: [async () => (await import("./message.js")).messageCommand, "look a message up by id or key"],
   inspect: [async () => (await import("./inspect.js")).inspectCommand, "watch the nodes' state machines change, live"],
+  metrics: [async () => (await import("./metrics.js")).metricsCommand, "print every node's counters ([--node <id>] [--json]); metrics serve [--port 9464]: Prometheus /metrics"],
   machines: [async () => (await import("./machines.js")).machinesCommand, "write every state machine from its definition: machines export --format mermaid|json [--machine <name>]"],
   store: [async () => (await import("./store.js")).storeCommand, "verify a data folder offline: store verify --data <dir> (exit 1 on damage)"],
   auth: [async () => (await import("../auth/command.js")).authCommand, "write NATS users and permissions for every process of cluster.json: auth init"],

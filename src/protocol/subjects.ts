@@ -132,6 +132,9 @@ export function subjects(prefix = "rbus") {
     },
     inspect: (node: string) => `${p}.inspect.${token("node", node)}`,
     inspectAll: `${p}.inspect.>`,
+    /** A node's counters as JSON (NodeMetrics, src/protocol/metrics.ts), asked by the exporter and scripts. */
+    metrics: (node: string) => `${p}.metrics.${token("node", node)}`,
+    metricsAll: `${p}.metrics.*`,
     /** The JetStream stream that keeps rbus.events.> history. */
     eventsStream: `${p.replace(/[.-]/g, "_").toUpperCase()}_EVENTS`,
   };

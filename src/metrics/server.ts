@@ -1,7 +1,7 @@
 // The Prometheus exporter's HTTP side: GET /metrics asks every node at
 // scrape time (collect.ts) and answers in the text format; nothing is
 // cached, so a scrape shows what the nodes count now.
-import { createServer, type Server } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { collectMetrics, type CollectOptions } from "./collect.js";
@@ -16,6 +16,19 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
+/**
+ * Answers GET /metrics from every node's answers now; another HTTP server
+ * (the dashboard's) can route its own /metrics here.
+ */
+export function answerMetrics(nc: NatsConnection, opts: CollectOptions, res: ServerResponse): void {
+  collectMetrics(nc, opts)
+    .then(renderPrometheus)
+    .then(
+      (text) => res.writeHead(200, { "content-type": PROMETHEUS_CONTENT_TYPE }).end(text),
+      (err: unknown) => res.writeHead(503, { "content-type": "text/plain" }).end(`cannot collect metrics: ${err instanceof Error ? err.message : String(err)}\n`),
+    );
+}
+
 export async function serveMetrics(nc: NatsConnection, opts: CollectOptions & { port?: number; host?: string } = {}): Promise<MetricsServer> {
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
@@ -23,16 +36,8 @@ export async function serveMetrics(nc: NatsConnection, opts: CollectOptions & { 
       res.writeHead(404, { "content-type": "text/plain" }).end("not found: ask GET /metrics\n");
       return;
     }
-    if (path === "/") {
-      res.writeHead(200, { "content-type": "text/html" }).end('<a href="/metrics">/metrics</a>\n');
-      return;
-    }
-    collectMetrics(nc, opts)
-      .then(renderPrometheus)
-      .then(
-        (text) => res.writeHead(200, { "content-type": PROMETHEUS_CONTENT_TYPE }).end(text),
-        (err: unknown) => res.writeHead(503, { "content-type": "text/plain" }).end(`cannot collect metrics: ${err instanceof Error ? err.message : String(err)}\n`),
-      );
+    if (path === "/") res.writeHead(200, { "content-type": "text/html" }).end('<a href="/metrics">/metrics</a>\n');
+    else answerMetrics(nc, opts, res);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

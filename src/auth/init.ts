@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { DEFAULT_CONSUMER_GROUPS, DEFAULT_PRODUCERS, type ClusterConfig } from "../cluster/config.js";
 import { renderAccounts, renderOpenAccounts } from "./accounts-conf.js";
-import { ensureSeeds, readSeed, seedFile } from "./seeds.js";
+import { ensureSeeds } from "./seeds.js";
 import { clusterUsers, inboxPrefix, permissionsOf, type AuthCluster, type AuthUser, type Permissions } from "./users.js";
 
 export const ACCOUNTS_FILE = "accounts.conf";
@@ -51,22 +51,6 @@ export function authInit(cluster: AuthCluster, dir: string, source: string): Aut
   );
   const accountsFile = join(dir, ACCOUNTS_FILE);
   return { accountsFile, users: creds, changed: writeIfChanged(accountsFile, text) };
-}
-
-/**
- * The credentials of every user of `cluster` from seeds already in `dir`,
- * each checked to be a user of the accounts file there; throws naming the
- * first that is missing (the cluster changed since `rbus auth init` ran).
- */
-export function existingCredentials(cluster: AuthCluster, dir: string): Credentials[] {
-  const accountsFile = join(dir, ACCOUNTS_FILE);
-  const text = readFileSync(accountsFile, "utf8");
-  return clusterUsers(cluster).map((u): Credentials => {
-    const file = seedFile(dir, u.name);
-    const again = `cluster.json names ${u.name} (${u.role}), which ${accountsFile} does not know: run rbus auth init (it keeps existing seeds)`;
-    if (!existsSync(file) || !text.includes(`nkey: ${readSeed(file)}`)) throw new Error(again);
-    return { ...u, seedFile: file, inboxPrefix: inboxPrefix(u.name), permissions: permissionsOf(u, cluster) };
-  });
 }
 
 /** The `--no-auth` accounts file: no users, an open bus. */

@@ -1,11 +1,10 @@
 // Which credentials run-cluster gives each node: the users of the accounts
-// file its nats.conf includes, made by `rbus auth init` when that file is
-// missing (or open from an earlier --no-auth run), else taken as they are
-// (it may hold users added with --consumer-group); none under --no-auth.
+// file its nats.conf includes, written as `rbus auth init` writes it (seeds
+// kept, client users added with --consumer-group kept); none under --no-auth.
 import { existsSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { isOpenAccounts } from "../auth/accounts-conf.js";
-import { authClusterOf, authInit, credentialFlags, existingCredentials, openAuth, type Credentials } from "../auth/init.js";
+import { authClusterOf, authInit, credentialFlags, openAuth, type Credentials } from "../auth/init.js";
 import { includedAccounts } from "../auth/nats-conf.js";
 import type { NatsAuth } from "../runtime/nats.js";
 import type { ClusterConfig } from "./config.js";
@@ -14,7 +13,7 @@ export interface ClusterCredentials {
   /** Why the bus is open, when it is: anyone on it may do anything. */
   open?: string;
   accountsFile?: string;
-  /** Whether `rbus auth init` ran now. */
+  /** Whether the accounts file changed now (new, or rights this version adds). */
   generated: boolean;
   users: Credentials[];
 }
@@ -27,11 +26,24 @@ export function clusterCredentials(c: ClusterConfig, configFile: string, opts: {
     openAuth(dir, configFile);
     return { open: "--no-auth", accountsFile, generated: false, users: [] };
   }
-  const cluster = authClusterOf(c);
-  if (!existsSync(accountsFile) || isOpenAccounts(readFileSync(accountsFile, "utf8"))) {
-    return { accountsFile, generated: true, users: authInit(cluster, dir, configFile).users };
+  // Written again at every start, from the seeds on disk and this version's role rules: an accounts file
+  // from an older rbus would lack rights its nodes now need. Client users added with --consumer-group or
+  // --producer are kept. run-cluster starts nats-server after this, so no reload is needed.
+  const before = existsSync(accountsFile) ? readFileSync(accountsFile, "utf8") : "";
+  const extra = before && !isOpenAccounts(before) ? clientUsersIn(before) : {};
+  const result = authInit(authClusterOf(c, extra), dir, configFile);
+  return { accountsFile, generated: result.changed, users: result.users };
+}
+
+/** The consumer groups and producers an accounts file has users for (its `# <user>: <role>` lines). */
+export function clientUsersIn(accounts: string): { consumerGroups: string[]; producers: string[] } {
+  const consumerGroups: string[] = [];
+  const producers: string[] = [];
+  for (const m of accounts.matchAll(/^\s*# ([A-Za-z0-9_-]+): (consumer|producer)\s*$/gm)) {
+    if (m[2] === "producer") producers.push(m[1]!);
+    else if (m[1]!.startsWith("consumer-")) consumerGroups.push(m[1]!.slice("consumer-".length));
   }
-  return { accountsFile, generated: false, users: existingCredentials(cluster, dir) };
+  return { consumerGroups, producers };
 }
 
 function find(creds: ClusterCredentials, user: string): Credentials {

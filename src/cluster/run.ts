@@ -160,7 +160,7 @@ function sayCredentials(creds: ClusterCredentials): void {
     say(OPEN_WARNING.join("\n").replace("OFF:", `OFF (${creds.open}):`));
     return;
   }
-  const how = creds.generated ? "written by rbus auth init" : "kept";
+  const how = creds.generated ? "written by rbus auth init" : "unchanged";
   say(`authentication on: one NATS user per node, ${creds.users.length} users in ${displayPath(creds.accountsFile!)} (${how})`);
 }
 

@@ -125,6 +125,8 @@ export const roleMachine = setup({
     manualMaster: ({ context }) => context.failover === "manual" && context.replica === 0,
     manual: ({ context }) => context.failover === "manual",
     alone: ({ context }) => context.replicas === 1,
+    /** A follower's fetch in this master's own term: it counts as hearing from that follower. */
+    currentTerm: ({ context, event }) => ev(event, "FOLLOWER_FETCH").term === context.term,
     higherTerm: ({ context, event }) => auto({ context, event }) && (claim(event)?.term ?? -1) > context.term,
     newMaster: ({ context, event }) => auto({ context, event }) && isNewMaster(context, claim(event)),
     sameMaster: ({ context, event }) => isSameMaster(context, claim(event)),
@@ -209,7 +211,7 @@ export const roleMachine = setup({
         ],
         FOLLOWER_FETCH: [
           { guard: "higherTerm", target: "slave", actions: follow("higher-term") },
-          { guard: ({ context, event }) => ev(event, "FOLLOWER_FETCH").term === context.term, actions: "fetched" },
+          { guard: "currentTerm", actions: "fetched" },
         ],
         MASTER_HEARD: { guard: "higherTerm", target: "slave", actions: follow("higher-term") },
         HIGHER_TERM: { guard: "higherTerm", target: "slave", actions: follow("higher-term") },

@@ -52,7 +52,12 @@ export function natsAuth(values: NatsValues): NatsAuth {
   if (auth.inboxPrefix !== undefined && !/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(auth.inboxPrefix)) {
     throw new UsageError(`--inbox-prefix "${auth.inboxPrefix}" must be subject tokens separated by dots, e.g. _INBOX.admin`);
   }
-  return Object.fromEntries(Object.entries(auth).filter(([, v]) => v !== undefined)) as NatsAuth;
+  return definedOnly(auth);
+}
+
+/** The fields that were given: a flag left out keeps the callee's default instead of overriding it with undefined. */
+export function definedOnly<T extends object>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
 
 /** A connection from a command's parsed flags. */

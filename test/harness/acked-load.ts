@@ -82,7 +82,8 @@ export interface StoredCheck {
  */
 export async function checkStored(nc: NatsConnection, group: string, replica: number, topic: string, queues: number, acked: readonly AckedSend[]): Promise<StoredCheck> {
   const problems: string[] = [];
-  const where = new Map<string, { queueId: number; queueOffset: number; msgId: string }>();
+  // a body may be stored twice: a send whose reply was lost (a connection reset) and its retry, the one acknowledged
+  const where = new Map<string, Array<{ queueId: number; queueOffset: number; msgId: string }>>();
   let stored = 0;
   for (let q = 0; q < queues; q++) {
     let last = -1;
@@ -90,12 +91,14 @@ export async function checkStored(nc: NatsConnection, group: string, replica: nu
       stored++;
       if (m.queueOffset <= last) problems.push(`${group}.${replica} queue ${q}: offset ${m.queueOffset} after ${last}`);
       last = m.queueOffset;
-      where.set(bodyOf(m).toString("hex"), { queueId: m.queueId, queueOffset: m.queueOffset, msgId: m.msgId });
+      const key = bodyOf(m).toString("hex");
+      where.set(key, [...(where.get(key) ?? []), { queueId: m.queueId, queueOffset: m.queueOffset, msgId: m.msgId }]);
     }
   }
   const lastSeq = new Map<string, { seq: number; offset: number }>();
   for (const a of [...acked].sort((x, y) => x.worker - y.worker || x.seq - y.seq)) {
-    const got = where.get(a.key);
+    const copies = where.get(a.key) ?? [];
+    const got = copies.find((c) => c.msgId === a.msgId) ?? copies[0];
     const name = `w${a.worker}-${a.seq} (${a.msgId} at queue ${a.queueId}@${a.queueOffset})`;
     if (!got) {
       problems.push(`acknowledged ${name} is not stored on ${group}.${replica} (or its bytes changed)`);

@@ -135,6 +135,8 @@ export function subjects(prefix = "rbus") {
     /** A node's counters as JSON (NodeMetrics, src/protocol/metrics.ts), asked by the exporter and scripts. */
     metrics: (node: string) => `${p}.metrics.${token("node", node)}`,
     metricsAll: `${p}.metrics.*`,
+    /** A server node's machines as they are now (MachinesNow, src/runtime/inspect.ts): a late reader of rbus.inspect.> starts from it. */
+    machines: (node: string) => `${p}.machines.${token("node", node)}`,
     /** The JetStream stream that keeps rbus.events.> history. */
     eventsStream: `${p.replace(/[.-]/g, "_").toUpperCase()}_EVENTS`,
   };

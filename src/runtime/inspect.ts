@@ -24,6 +24,13 @@ export interface InspectEvent {
   context?: Record<string, unknown>;
 }
 
+/** Answered on rbus.machines.<node>: the latest event of every actor the node runs now. */
+export interface MachinesNow {
+  node: string;
+  at: number;
+  actors: InspectEvent[];
+}
+
 /** Picks what of an actor's context goes with its state; undefined: none. A change in it is published like a change of state. */
 export type ContextSummary = (machine: string, context: unknown) => Record<string, unknown> | undefined;
 

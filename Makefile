@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BIN := node_modules/.bin
 export npm_config_update_notifier := false
 
-.PHONY: setup build typecheck test machines-doc run-cluster run-cluster-bg stop-cluster bench bench-quick chaos fuzz load clean
+.PHONY: setup chromium build typecheck test machines-doc run-cluster run-cluster-bg stop-cluster bench bench-quick chaos fuzz load clean
 
 # npm ci when the lock file is newer than the install.
 node_modules/.install-stamp: package.json package-lock.json
@@ -19,7 +19,11 @@ build: setup
 typecheck: setup
 	$(BIN)/tsc -p tsconfig.json --noEmit
 
-test: build
+# Debian's chromium for the browser test (playwright-core drives it, downloads nothing)
+chromium:
+	@scripts/ensure-chromium.sh
+
+test: build chromium
 	$(BIN)/uvu dist/test '\.test\.js$$'
 
 # docs/machines.md from the machines' own definitions (a test fails when it is stale)

@@ -9,7 +9,7 @@ import { registrationMachine } from "../machines/broker-registration.js";
 import { encodeJson, ErrorCode, MAX_REGISTRATION_PAGES, RbusError, subjects, type BrokerRegistration, type NameServerHello, type RegisterAck, type RegistrationRequest, type UnregisterAck } from "../src/protocol/index.js";
 import { pageRegistration } from "../machines/registration-pages.js";
 import { maxPayload, REQUEST_HEADROOM } from "./reply-limits.js";
-import { natsInspector } from "../src/runtime/inspect.js";
+import type { NodeInspector } from "../src/runtime/inspect.js";
 import type { Logger } from "../src/runtime/log.js";
 import { requestAll } from "../src/runtime/request.js";
 import { objectWith, subscribeJson } from "../src/runtime/subscribe.js";
@@ -26,6 +26,8 @@ export interface RegistrationOptions {
   log: Logger;
   /** Drives the heartbeat and retry delays (real time unless simulated). */
   clock?: Clock;
+  /** The replica's inspector (rbus.inspect.<g>-<r>), shared with its role actor; none: not inspected. */
+  inspect?: NodeInspector["observer"];
 }
 
 export type RegistrationActor = Actor<typeof registrationMachine>;
@@ -93,11 +95,10 @@ export function startRegistration(opts: RegistrationOptions): RegistrationActor 
       }),
     },
   });
-  const { group, replica } = opts.registration();
   const actor = createActor(machine, {
     id: "registration",
     input: { heartbeatIntervalMs: opts.heartbeatIntervalMs, retryBaseMs: 500 },
-    inspect: natsInspector(nc, `${group}-${replica}`, opts.prefix),
+    inspect: opts.inspect,
     ...(opts.clock ? { clock: { setTimeout: (fn: () => void, ms: number) => opts.clock!.set(fn, ms), clearTimeout: (h: unknown) => opts.clock!.clear(h) } } : {}),
   });
 

@@ -153,11 +153,13 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
       registrationActor?.send({ type: "TOPICS_CHANGED" });
     },
   };
+  // the role and registration actors: one node, one rbus.inspect stream, one rbus.machines answer
+  const inspector = natsInspector(nc, `${group}-${replica}`, opts.prefix, { summary: roleSummary });
   const replication = startReplication({
     group, replica, replicas, failover: repl.failover, ack: repl.ack, electionTimeoutMs: repl.electionTimeoutMs,
     store, transport: natsGroupTransport(nc, group, replica, log, opts.prefix), clock, log: log.child({ component: "replication" }),
     config, syncFlush: opts.store?.flush === "sync", fetchMaxBytes: Math.max(64 * 1024, Math.min(FETCH_MAX_BYTES, replyBudget(nc) - 4096)),
-    inspect: natsInspector(nc, `${group}-${replica}`, opts.prefix, roleSummary),
+    inspect: inspector.observer,
   });
   const publishRoleEvent = (e: ReplicationEvent) => {
     if (e.type === "role") registrationActor?.send({ type: "ROLE_CHANGED" });
@@ -285,13 +287,14 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   subs.push(serve(nc, subj.metrics(`${group}-${replica}`), () => brokerMetrics({
     cluster: opts.cluster ?? "DefaultCluster", group, replica, startedAt, store, replication, counters, endpoints: endpoints.all,
   }), { log }));
+  subs.push(serve(nc, subj.machines(`${group}-${replica}`), () => inspector.machinesNow(), { log }));
   subs.push(...serveDiscovery(nc, {
     name: ServiceName.broker, id: `${group}-${replica}`, description: `Rocketbus broker replica ${node}`, endpoints: endpoints.all, startedAt, log,
     metadata: () => ({ node: `${group}-${replica}`, cluster: opts.cluster ?? "DefaultCluster", group, replica: `${replica}`,
       role: replication.role(), term: `${replication.term()}`, prefix: subj.prefix }),
   }));
   await nc.flush();
-  registrationActor = startRegistration({ nc, prefix: opts.prefix, heartbeatIntervalMs, registration, session, log, clock });
+  registrationActor = startRegistration({ nc, prefix: opts.prefix, heartbeatIntervalMs, registration, session, log, clock, inspect: inspector.observer });
   log.info("broker started", { role: replication.role(), term: replication.term(), replicas, dataDir: opts.dataDir, topics: topics.all().length });
 
   return {

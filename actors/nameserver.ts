@@ -84,10 +84,11 @@ export async function startNameServer(opts: NameServerOptions): Promise<NameServ
     log[level]("broker liveness", { group: change.group, replica: change.replica, from: change.from, to: change.to });
     nc.publish(subj.events.liveness(change.group, change.replica), encodeJson(event));
   };
+  const inspector = natsInspector(nc, id, opts.prefix);
   const actor = createActor(nameServerMachine.provide({ actions: { publishLiveness } }), {
     id,
     input: { id, timings },
-    inspect: natsInspector(nc, id, opts.prefix),
+    inspect: inspector.observer,
   }).start();
   const brokers = () => table().brokers.values();
   /** "<replica>@<term>" of the group's master as routes show it, for the log. */
@@ -179,6 +180,7 @@ export async function startNameServer(opts: NameServerOptions): Promise<NameServ
   subs.push(serve(nc, subj.metrics(id), () => nameServerMetrics({
     id, startedAt, counters, refusals: refusals.counts, liveness: brokers(), endpoints: endpoints.all,
   }), { log }));
+  subs.push(serve(nc, subj.machines(id), () => inspector.machinesNow(), { log }));
   subs.push(...serveDiscovery(nc, {
     name: ServiceName.nameserver, id, description: `Rocketbus NameServer ${id}`, endpoints: endpoints.all, startedAt, log,
     metadata: () => ({ node: id, prefix: subj.prefix }),

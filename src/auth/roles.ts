@@ -61,9 +61,9 @@ export const ROLES: Record<Role, RoleRule> = {
     rights:
       "serves rbus.ns.> (register, unregister, route, cluster, info); announces itself on rbus.ns.hello; " +
       "publishes liveness events and its own inspect stream; asks a broker replica's identity to check a registration; " +
-      "answers service discovery ($SRV) and its own metrics (rbus.metrics.<id>) as itself",
+      "answers service discovery ($SRV), its own metrics (rbus.metrics.<id>) and machines (rbus.machines.<id>) as itself",
     publish: ["{p}.ns.hello", "{p}.events.liveness.>", "{p}.inspect.{user}", "{p}.broker.*.*.identity"],
-    subscribe: ["{p}.ns.>", "{p}.metrics.{user}", ...discovery(ServiceName.nameserver)],
+    subscribe: ["{p}.ns.>", "{p}.metrics.{user}", "{p}.machines.{user}", ...discovery(ServiceName.nameserver)],
     responds: true,
   },
   broker: {
@@ -71,7 +71,7 @@ export const ROLES: Record<Role, RoleRule> = {
       "serves its own replica's API rbus.broker.<g>.<r>.> and its group's vote; registers and unregisters with " +
       "the NameServers; replicates, votes and passes offset commits on within its own group only; publishes " +
       "consumer, store and role events and its own inspect stream; answers service discovery ($SRV) and its own " +
-      "metrics (rbus.metrics.<g>-<r>) as itself",
+      "metrics (rbus.metrics.<g>-<r>) and machines (rbus.machines.<g>-<r>) as itself",
     publish: [
       "{p}.ns.register",
       "{p}.ns.unregister",
@@ -83,7 +83,7 @@ export const ROLES: Record<Role, RoleRule> = {
       "{p}.events.role.{g}",
       "{p}.inspect.{user}",
     ],
-    subscribe: ["{p}.broker.{g}.{r}.>", "{p}.broker.{g}.vote", "{p}.ns.hello", "{p}.metrics.{user}", ...discovery(ServiceName.broker)],
+    subscribe: ["{p}.broker.{g}.{r}.>", "{p}.broker.{g}.vote", "{p}.ns.hello", "{p}.metrics.{user}", "{p}.machines.{user}", ...discovery(ServiceName.broker)],
     responds: true,
   },
   producer: {
@@ -122,7 +122,7 @@ export const ROLES: Record<Role, RoleRule> = {
   dashboard: {
     rights:
       "read-only: events, inspect streams, routes, the cluster table, broker status, topic lists, offsets, " +
-      "message lookups, the events stream's history, every node's metrics (rbus.metrics.*), and service discovery " +
+      "message lookups, the events stream's history, every node's metrics (rbus.metrics.*) and machines (rbus.machines.*), and service discovery " +
       "($SRV: nats micro ls|info|stats)",
     publish: [
       "{p}.ns.route",
@@ -133,6 +133,7 @@ export const ROLES: Record<Role, RoleRule> = {
       "{p}.broker.*.*.offset.query",
       "{p}.broker.*.*.message",
       "{p}.metrics.*",
+      "{p}.machines.*",
       "$SRV.>",
       ...streamReads,
     ],

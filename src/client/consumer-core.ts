@@ -33,6 +33,8 @@ export interface ConsumerOptions {
   heartbeatMs?: number;
   /** Periodic rebalance check (RocketMQ: 20 s). */
   rebalanceMs?: number;
+  /** The rebalance state is said again on rbus.inspect this often, for readers that start late (10 s; 0: never). */
+  inspectRefreshMs?: number;
   /** Offsets committed this often (RocketMQ: 5 s). */
   commitIntervalMs?: number;
   /** Wait after a failed request before retrying. */
@@ -70,7 +72,8 @@ export abstract class ConsumerCore {
   private corruptListener: ((r: CorruptRecord) => void) | undefined;
   private corruptRecords = 0;
   private readonly handoverTimers = new Map<string, NodeJS.Timeout>();
-  protected readonly o: Required<Omit<ConsumerOptions, "offsetFile" | "clientId" | "log" | "prefix">>;
+  private readonly inspectRefreshMs: number | undefined;
+  protected readonly o: Required<Omit<ConsumerOptions, "offsetFile" | "clientId" | "log" | "prefix" | "inspectRefreshMs">>;
 
   constructor(
     protected readonly nc: NatsConnection,
@@ -80,6 +83,7 @@ export abstract class ConsumerCore {
     this.mode = opts.mode ?? "clustering";
     this.clientId = opts.clientId ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, "_")}-${process.pid}-${randomBytes(3).toString("hex")}`;
     this.log = (opts.log ?? silentLogger).child({ consumer: this.clientId, group: this.group });
+    this.inspectRefreshMs = opts.inspectRefreshMs;
     this.o = {
       group: opts.group,
       mode: this.mode,
@@ -156,6 +160,7 @@ export abstract class ConsumerCore {
       heartbeatMs: this.o.heartbeatMs,
       refreshMs: this.o.rebalanceMs,
       retryMs: this.o.retryMs,
+      inspectRefreshMs: this.inspectRefreshMs,
       log: this.log,
       acquire: (queues, handover) => this.acquire(queues, handover),
       release: (queues) => this.release(queues),

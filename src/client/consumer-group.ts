@@ -8,11 +8,12 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { createActor, fromPromise, waitFor, type Actor } from "xstate";
 import type { StrategyName } from "../../machines/allocate.js";
-import { rebalanceMachine, type AcquireParams, type RefreshResult } from "../../machines/rebalance.js";
+import { rebalanceMachine, type AcquireParams, type RebalanceContext, type RefreshResult } from "../../machines/rebalance.js";
 import type { ConsumeMode, ConsumerMembers, RouteData } from "../protocol/index.js";
 import type { Logger } from "../runtime/log.js";
 import type { BrokerClient } from "./broker-client.js";
-import { natsInspector } from "../runtime/inspect.js";
+import { natsInspector, type ContextSummary, type NodeInspector } from "../runtime/inspect.js";
+import type { Timers } from "./batcher.js";
 import { subscribeJson } from "../runtime/subscribe.js";
 import { readableQueues, type MessageQueue, type RouteCache } from "./route-cache.js";
 import { nameTable } from "../protocol/validate.js";
@@ -31,12 +32,31 @@ export interface GroupMembershipOptions {
   refreshMs: number;
   retryMs: number;
   log: Logger;
+  /** How often the rebalance actor's state is said again on rbus.inspect for late readers (default 10 s; 0: never). */
+  inspectRefreshMs?: number;
+  /** The timer of that repeat (real unless a test moves time). */
+  inspectTimers?: Timers;
   acquire(queues: MessageQueue[], handover: MessageQueue[]): void;
   /** Stops reading the queues and commits their offsets. */
   release(queues: MessageQueue[]): Promise<void>;
 }
 
 export type RebalanceActor = Actor<typeof rebalanceMachine>;
+
+/** A consumer's current state is repeated this often on rbus.inspect: it answers no rbus.machines, so a late reader waits at most this. */
+export const DEFAULT_INSPECT_REFRESH_MS = 10_000;
+/** Queues named in a rebalance actor's inspect context, at most (the count is always whole). */
+export const MAX_INSPECT_QUEUES = 64;
+
+/** The rebalance actor on rbus.inspect carries its consumer group and the queues it owns ("topic@group#queue"). */
+export function rebalanceSummary(consumerGroup: string): ContextSummary {
+  return (machine, context) => {
+    if (machine !== "rebalance") return undefined;
+    const owned = (context as RebalanceContext).owned;
+    const queues = owned.slice(0, MAX_INSPECT_QUEUES).map((q) => `${q.topic}@${q.group}#${q.queueId}`);
+    return { consumerGroup, queues, queueCount: owned.length };
+  };
+}
 
 export class GroupMembership {
   readonly actor: RebalanceActor;
@@ -45,6 +65,7 @@ export class GroupMembership {
   private heartbeating: Promise<string[] | undefined> | undefined;
   private again = false;
   private sub: Subscription | undefined;
+  private readonly inspector: NodeInspector;
 
   constructor(private readonly opts: GroupMembershipOptions) {
     const machine = rebalanceMachine.provide({
@@ -58,9 +79,14 @@ export class GroupMembership {
         acquire: (_, p: AcquireParams) => opts.acquire(p.queues, p.handover),
       },
     });
+    this.inspector = natsInspector(opts.nc, opts.clientId, opts.brokers.subj.prefix, {
+      summary: rebalanceSummary(opts.consumerGroup),
+      refreshMs: opts.inspectRefreshMs ?? DEFAULT_INSPECT_REFRESH_MS,
+      timers: opts.inspectTimers,
+    });
     this.actor = createActor(machine, {
       id: "rebalance",
-      inspect: natsInspector(opts.nc, opts.clientId, opts.brokers.subj.prefix),
+      inspect: this.inspector.observer,
       input: {
         clientId: opts.clientId,
         mode: opts.mode,
@@ -70,6 +96,9 @@ export class GroupMembership {
         retryMs: opts.retryMs,
       },
     });
+    // however the actor ends (stop, or the connection closing under it), its repeats end with it
+    const done = () => this.inspector.close();
+    this.actor.subscribe({ complete: done, error: done });
   }
 
   start(): void {
@@ -92,6 +121,7 @@ export class GroupMembership {
     this.actor.send({ type: "STOP" });
     await waitFor(this.actor, (s) => s.status === "done", { timeout: timeoutMs }).catch(() => undefined);
     this.actor.stop();
+    this.inspector.close();
     this.sub?.unsubscribe();
   }
 

@@ -20,6 +20,7 @@ const commands: Record<string, [() => Promise<Command>, string]> = {
   message: [async () => (await import("./message.js")).messageCommand, "look a message up by id or key"],
   inspect: [async () => (await import("./inspect.js")).inspectCommand, "watch the nodes' state machines change, live"],
   metrics: [async () => (await import("./metrics.js")).metricsCommand, "print every node's counters ([--node <id>] [--json]); metrics serve [--port 9464]: Prometheus /metrics"],
+  dashboard: [async () => (await import("./dashboard.js")).dashboardCommand, "serve the live dashboard: every node's machines, cluster, topics, lag, plots, lookups ([--port 8090])"],
   machines: [async () => (await import("./machines.js")).machinesCommand, "write every state machine from its definition: machines export --format mermaid|json [--machine <name>]"],
   store: [async () => (await import("./store.js")).storeCommand, "verify a data folder offline: store verify --data <dir> (exit 1 on damage)"],
   auth: [async () => (await import("../auth/command.js")).authCommand, "write NATS users and permissions for every process of cluster.json: auth init"],

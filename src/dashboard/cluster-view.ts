@@ -1,0 +1,146 @@
+// One poll's answers turned into what the page shows: brokers by group
+// with each NameServer's view of their liveness, topics and where their
+// queues live, consumer groups with members, assigned queues and lag, and
+// the counters the plots draw. Pure: the hub gathers, this arranges.
+import type { TopicPlacement } from "../client/admin.js";
+import type { BrokerInfo, ClusterInfo, Liveness, NameServerInfo } from "../protocol/index.js";
+import type { BrokerMetrics, QueueLag } from "../protocol/metrics.js";
+import type { InspectEvent } from "../runtime/inspect.js";
+import type { BrokerRow, ClusterView, ConsumerGroupRow, Sample, TopicRow } from "./api.js";
+
+/** What a replica's status says of its consumer groups (bounded by the broker: the first groups and members). */
+export interface ReplicaStatus {
+  consumerGroups?: Array<{ group: string; count: number; members: string[] }>;
+}
+
+export interface ReplicaAnswer {
+  info: BrokerInfo;
+  status?: ReplicaStatus;
+  metrics?: BrokerMetrics;
+}
+
+export interface PollResult {
+  at: number;
+  nameServers: NameServerInfo[];
+  cluster?: ClusterInfo;
+  replicas: ReplicaAnswer[];
+  topics: TopicPlacement[];
+}
+
+/** What the hub knows of the actors: the latest event of one, by node and actor id. */
+export type ActorLookup = (node: string, actor: string) => InspectEvent | undefined;
+
+export const replicaNode = (b: { group: string; replica: number }) => `${b.group}-${b.replica}`;
+/** Client ids may hold characters a subject token cannot; their inspect node name has them replaced. */
+export const inspectName = (clientId: string) => clientId.replace(/[^A-Za-z0-9_-]/g, "_");
+
+const LIVENESS = new Set<string>(["alive", "suspect", "dead"]);
+
+/** Each NameServer's view of a replica: its liveness actor's state, else the broker table's word. */
+function livenessOf(b: BrokerInfo, poll: PollResult, actor: ActorLookup): Record<string, Liveness> {
+  const out: Record<string, Liveness> = {};
+  for (const ns of poll.nameServers) {
+    const state = actor(ns.nameServer, `liveness-${b.group}.${b.replica}`)?.state;
+    if (typeof state === "string" && LIVENESS.has(state)) out[ns.nameServer] = state as Liveness;
+    else if (poll.cluster?.nameServer === ns.nameServer) out[ns.nameServer] = b.liveness;
+  }
+  return out;
+}
+
+function brokerRows(poll: PollResult, actor: ActorLookup): BrokerRow[] {
+  return poll.replicas
+    .map(({ info }): BrokerRow => ({
+      node: replicaNode(info),
+      group: info.group,
+      replica: info.replica,
+      role: info.role,
+      term: info.term,
+      liveness: livenessOf(info, poll, actor),
+      ...(info.lagBytes === undefined ? {} : { lagBytes: info.lagBytes }),
+      ...(info.commitOffset === undefined ? {} : { commitOffset: info.commitOffset }),
+      ...(info.end === undefined ? {} : { end: info.end }),
+      info,
+    }))
+    .sort((a, b) => a.group.localeCompare(b.group) || a.replica - b.replica);
+}
+
+function topicRows(placements: TopicPlacement[]): TopicRow[] {
+  const byTopic = new Map<string, TopicRow>();
+  for (const p of placements) {
+    let row = byTopic.get(p.topic);
+    if (!row) byTopic.set(p.topic, (row = { topic: p.topic, placements: [] }));
+    row.placements.push({ group: p.group, readQueues: p.readQueues, writeQueues: p.writeQueues, perm: p.perm });
+  }
+  return [...byTopic.values()].sort((a, b) => a.topic.localeCompare(b.topic));
+}
+
+/** A consumer's assigned queues, from its rebalance actor's context summary: names, or {topic, group, queueId}. */
+export function assignedQueues(context: Record<string, unknown> | undefined): string[] {
+  const list = context?.assigned ?? context?.owned ?? context?.queues;
+  if (!Array.isArray(list)) return [];
+  return list.slice(0, 1024).flatMap((q: unknown) => {
+    if (typeof q === "string") return [q];
+    const r = q as { topic?: unknown; group?: unknown; queueId?: unknown; queue?: unknown } | null;
+    if (r && typeof r.topic === "string") return [`${r.topic}/${String(r.group ?? "")}/${String(r.queueId ?? r.queue ?? "")}`];
+    return [];
+  });
+}
+
+/** The rebalance actor of a consumer node, whatever its actor id. */
+export type RebalanceLookup = (node: string) => InspectEvent | undefined;
+
+function groupRows(poll: PollResult, rebalance: RebalanceLookup): ConsumerGroupRow[] {
+  const members = new Map<string, Set<string>>();
+  for (const r of poll.replicas) {
+    for (const g of r.status?.consumerGroups ?? []) {
+      let set = members.get(g.group);
+      if (!set) members.set(g.group, (set = new Set()));
+      for (const m of g.members) set.add(m);
+    }
+  }
+  const lag = new Map<string, QueueLag[]>();
+  for (const r of poll.replicas) {
+    if (r.info.role !== "master" || !r.metrics) continue;
+    for (const q of r.metrics.lag) {
+      if (!members.has(q.consumerGroup)) members.set(q.consumerGroup, new Set());
+      lag.set(q.consumerGroup, [...(lag.get(q.consumerGroup) ?? []), q]);
+    }
+  }
+  return [...members]
+    .map(([consumerGroup, ids]) => ({
+      consumerGroup,
+      members: [...ids].sort().map((clientId) => ({ clientId, assigned: assignedQueues(rebalance(inspectName(clientId))?.context) })),
+      lag: (lag.get(consumerGroup) ?? []).sort((a, b) => a.topic.localeCompare(b.topic) || a.queue - b.queue),
+    }))
+    .sort((a, b) => a.consumerGroup.localeCompare(b.consumerGroup));
+}
+
+export function clusterView(poll: PollResult, actor: ActorLookup, rebalance: RebalanceLookup): ClusterView {
+  return {
+    at: poll.at,
+    nameServers: poll.nameServers,
+    brokers: brokerRows(poll, actor),
+    topics: topicRows(poll.topics),
+    consumerGroups: groupRows(poll, rebalance),
+  };
+}
+
+/** The counters of one poll, for the plots. */
+export function sampleOf(poll: PollResult, view: ClusterView): Sample {
+  const brokers: Sample["brokers"] = {};
+  for (const r of poll.replicas) {
+    if (!r.metrics) continue;
+    const m = r.metrics;
+    brokers[replicaNode(r.info)] = {
+      put: m.put.messages,
+      putBytes: m.put.bytes,
+      pull: m.pull.messages,
+      pullBytes: m.pull.bytes,
+      role: m.role,
+      ...(r.info.lagBytes === undefined ? {} : { lagBytes: r.info.lagBytes }),
+    };
+  }
+  const groupLag: Record<string, number> = {};
+  for (const g of view.consumerGroups) groupLag[g.consumerGroup] = g.lag.reduce((n, q) => n + q.lag, 0);
+  return { at: poll.at, brokers, groupLag };
+}

@@ -15,9 +15,11 @@ setup: node_modules/.install-stamp
 
 build: setup
 	$(BIN)/tsc -p tsconfig.json
+	@node scripts/bundle-dashboard.mjs
 
 typecheck: setup
 	$(BIN)/tsc -p tsconfig.json --noEmit
+	$(BIN)/tsc -p tsconfig.web.json
 
 # Debian's chromium for the browser test (playwright-core drives it, downloads nothing)
 chromium:

@@ -1,0 +1,114 @@
+// The dashboard page: loads the machines' layouts and a snapshot, draws
+// every view, then follows /api/stream. Views other than the one shown are
+// redrawn when they are next shown, so a busy stream costs only what is
+// on screen.
+import "./style.css";
+import type { DashboardSnapshot, MachinesReply, StreamEvent } from "../api.js";
+import { arrowDefs } from "./statechart.js";
+import { apply, createModel, type Model } from "./model.js";
+import { buildShell, type ViewName } from "./shell.js";
+import { getJson, openStream } from "./stream.js";
+import { drawCluster } from "./views/cluster.js";
+import { drawConsumers } from "./views/consumers.js";
+import { drawEvents } from "./views/events.js";
+import { MachinesView } from "./views/machines.js";
+import { drawLookup } from "./views/messages.js";
+import { PlotsView } from "./views/plots.js";
+import { drawTopics } from "./views/topics.js";
+import { TransitionsAside } from "./views/transitions.js";
+
+const RETRY_MS = 3000;
+/** How often "seen … ago" and the like are brought up to date without an event. */
+const REFRESH_MS = 5000;
+
+const shell = buildShell(document.body);
+document.body.append(arrowDefs());
+
+async function load(): Promise<[MachinesReply, DashboardSnapshot]> {
+  for (;;) {
+    try {
+      const got = await Promise.all([getJson<MachinesReply>("/api/machines"), getJson<DashboardSnapshot>("/api/snapshot")]);
+      shell.setError(null);
+      return got;
+    } catch (e) {
+      shell.setError(`Cannot load the dashboard's data (${e instanceof Error ? e.message : String(e)}); trying again.`);
+      await new Promise((r) => setTimeout(r, RETRY_MS));
+    }
+  }
+}
+
+function clusterName(snap: DashboardSnapshot): string {
+  return snap.cluster.brokers[0]?.info.cluster ?? "Rocketbus";
+}
+
+async function start(): Promise<void> {
+  const [machines, snapshot] = await load();
+  const model: Model = createModel(snapshot, machines.machines);
+  const aside = new TransitionsAside(model);
+  document.body.append(aside.el);
+  const machinesView = new MachinesView(shell.views.machines, model, (node) => aside.open(node));
+  const plots = new PlotsView(shell.views.plots);
+  drawLookup(shell.views.messages);
+
+  const dirty = new Set<ViewName>();
+  const draw: Partial<Record<ViewName, () => void>> = {
+    machines: () => machinesView.sync(),
+    cluster: () => drawCluster(shell.views.cluster, model.snapshot.cluster),
+    topics: () => drawTopics(shell.views.topics, model.snapshot.cluster),
+    consumers: () => drawConsumers(shell.views.consumers, model.snapshot.cluster),
+    events: () => drawEvents(shell.views.events, model.snapshot.events),
+    plots: () => plots.draw(model.snapshot.samples),
+  };
+  const touch = (...views: ViewName[]) => {
+    for (const v of views) {
+      if (shell.shown() === v) draw[v]?.();
+      else dirty.add(v);
+    }
+  };
+  const drawAll = () => {
+    shell.setTitle(clusterName(model.snapshot), model.snapshot.prefix);
+    machinesView.sync();
+    touch("cluster", "topics", "consumers", "events", "plots");
+    aside.refresh();
+  };
+  shell.onShow((v) => {
+    if (dirty.delete(v) || v === "plots") draw[v]?.();
+  });
+
+  drawAll();
+  shell.main.dataset.ready = "true";
+
+  const onEvent = (e: StreamEvent) => {
+    apply(model, e);
+    switch (e.type) {
+      case "inspect":
+        machinesView.update(e.data);
+        aside.refresh(e.data.node);
+        return;
+      case "nodes":
+        return machinesView.sync();
+      case "cluster":
+        shell.setTitle(clusterName(model.snapshot), model.snapshot.prefix);
+        return touch("cluster", "topics", "consumers");
+      case "event":
+        return touch("events");
+      case "sample":
+        return touch("plots");
+    }
+  };
+  openStream("/api/stream", {
+    onEvent,
+    onStatus: (c) => shell.setStatus(c),
+    onResync: () =>
+      void getJson<DashboardSnapshot>("/api/snapshot").then((snap) => {
+        Object.assign(model, createModel(snap, [...model.layouts.values()]));
+        drawAll();
+      }, () => undefined),
+  });
+  setInterval(() => {
+    machinesView.sync();
+    touch("cluster");
+  }, REFRESH_MS);
+}
+
+void start();

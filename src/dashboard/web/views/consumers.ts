@@ -1,0 +1,54 @@
+// The Consumers view: each consumer group with its members, the queues
+// each one holds, and the group's lag per queue.
+import type { ClusterView, ConsumerGroupRow } from "../../api.js";
+import { h } from "../dom.js";
+
+export function drawConsumers(el: HTMLElement, cluster: ClusterView): void {
+  const groups = [...cluster.consumerGroups].sort((a, b) => a.consumerGroup.localeCompare(b.consumerGroup));
+  if (!groups.length) return void el.replaceChildren(h("p", { class: "empty" }, "No consumer groups yet."));
+  el.replaceChildren(...groups.map(groupCard));
+}
+
+function groupCard(g: ConsumerGroupRow): HTMLElement {
+  const total = g.lag.reduce((n, q) => n + q.lag, 0);
+  const members = h(
+    "table",
+    { class: "members" },
+    h("thead", {}, h("tr", {}, h("th", {}, "Member"), h("th", {}, "Assigned queues"))),
+    h(
+      "tbody",
+      {},
+      ...g.members.map((m) =>
+        h("tr", { "data-client": m.clientId }, h("td", {}, m.clientId), h("td", { class: "queues" }, ...(m.assigned.length ? m.assigned.map((q) => h("span", { class: "badge queue" }, q)) : ["none"]))),
+      ),
+    ),
+  );
+  const lag = h(
+    "table",
+    { class: "lag" },
+    h("thead", {}, h("tr", {}, ...["Topic", "Queue", "Committed", "Max offset", "Lag"].map((t) => h("th", {}, t)))),
+    h(
+      "tbody",
+      {},
+      ...[...g.lag]
+        .sort((a, b) => a.topic.localeCompare(b.topic) || a.queue - b.queue)
+        .map((q) =>
+          h(
+            "tr",
+            { "data-topic": q.topic, "data-queue": q.queue },
+            h("td", {}, q.topic),
+            h("td", { class: "num" }, q.queue),
+            h("td", { class: "num" }, q.committed),
+            h("td", { class: "num" }, q.maxOffset),
+            h("td", { class: `num${q.lag > 0 ? " behind" : ""}` }, q.lag),
+          ),
+        ),
+    ),
+  );
+  return h(
+    "section",
+    { class: "consumer-group", "data-group": g.consumerGroup },
+    h("h2", {}, g.consumerGroup, h("span", { class: "badge" }, `${g.members.length} member${g.members.length === 1 ? "" : "s"}`), h("span", { class: `badge${total ? " behind" : ""}` }, `lag ${total}`)),
+    h("div", { class: "split" }, members, g.lag.length ? lag : h("p", { class: "empty" }, "No committed offsets yet.")),
+  );
+}

@@ -118,6 +118,9 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   if (maxMessageBytes < (opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES)) {
     log.info("message size limited by the bus's max_payload", { maxMessageBytes, maxPayload: maxPayload(nc), asked: opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
   }
+  // the role and registration actors: one node, one rbus.inspect stream, one rbus.machines answer
+  // (made first: a bad RBUS_INSPECT stops the start before anything is opened)
+  const inspector = natsInspector(nc, `${group}-${replica}`, opts.prefix, { summary: roleSummary });
   const startedAt = clock.now();
   // This process's secret: sent only to NameServers, shown only as its fingerprint.
   const session = newSession();
@@ -153,8 +156,6 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
       registrationActor?.send({ type: "TOPICS_CHANGED" });
     },
   };
-  // the role and registration actors: one node, one rbus.inspect stream, one rbus.machines answer
-  const inspector = natsInspector(nc, `${group}-${replica}`, opts.prefix, { summary: roleSummary });
   const replication = startReplication({
     group, replica, replicas, failover: repl.failover, ack: repl.ack, electionTimeoutMs: repl.electionTimeoutMs,
     store, transport: natsGroupTransport(nc, group, replica, log, opts.prefix), clock, log: log.child({ component: "replication" }),

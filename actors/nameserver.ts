@@ -62,6 +62,8 @@ export async function startNameServer(opts: NameServerOptions): Promise<NameServ
   const limits = { ...DEFAULT_NAMESERVER_LIMITS, ...opts.limits };
   const startedAt = Date.now();
   let stopped = false;
+  // made first: a bad RBUS_INSPECT stops the start before anything is opened
+  const inspector = natsInspector(nc, id, opts.prefix);
   const prober = natsProbe(nc, limits.probeTimeoutMs);
   const refusals = new Refusals(log);
   const counters = new NameServerCounters();
@@ -84,7 +86,6 @@ export async function startNameServer(opts: NameServerOptions): Promise<NameServ
     log[level]("broker liveness", { group: change.group, replica: change.replica, from: change.from, to: change.to });
     nc.publish(subj.events.liveness(change.group, change.replica), encodeJson(event));
   };
-  const inspector = natsInspector(nc, id, opts.prefix);
   const actor = createActor(nameServerMachine.provide({ actions: { publishLiveness } }), {
     id,
     input: { id, timings },

@@ -7,8 +7,9 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { createActor, createMachine } from "xstate";
 import { PullConsumer } from "../../src/client/pull-consumer.js";
 import { MAX_INSPECT_QUEUES, rebalanceSummary } from "../../src/client/consumer-group.js";
-import { decodeJson, subjects } from "../../src/protocol/index.js";
+import { decodeJson, encodeJson, subjects } from "../../src/protocol/index.js";
 import { isInspectEvent, natsInspector, type InspectEvent } from "../../src/runtime/inspect.js";
+import { spawnRbus } from "../harness/processes.js";
 import { waitUntil } from "../harness/wait.js";
 import { startConsumerCluster, type ConsumerCluster } from "../client/consumer-cluster.js";
 
@@ -113,6 +114,25 @@ live("within the refresh interval, with the queues it owns", async (ctx) => {
   } finally {
     sub.unsubscribe();
     await consumer.close();
+  }
+});
+
+live("rbus inspect leaves refreshes out unless --refresh", async (ctx) => {
+  const url = ctx.cluster.server.url;
+  const plain = spawnRbus(["inspect", "--nats", url, "--json"]);
+  const all = spawnRbus(["inspect", "--nats", url, "--json", "--refresh"]);
+  try {
+    await waitUntil("both are watching", () => plain.output().includes("watching") && all.output().includes("watching"));
+    const change: InspectEvent = { node: "cli-probe", actor: "rebalance", machine: "rebalance", state: "x", status: "active", event: "GO", at: Date.now() };
+    ctx.cluster.nc.publish(subj.inspect("cli-probe"), encodeJson({ ...change, actor: "repeated", refresh: true }));
+    ctx.cluster.nc.publish(subj.inspect("cli-probe"), encodeJson(change));
+    // each prints in arrival order: once the change is out, the refresh before it was dropped or printed
+    await waitUntil("both printed the change", () => plain.output().includes('"actor":"rebalance"') && all.output().includes('"actor":"rebalance"'));
+    assert.not.match(plain.output(), /"actor":"repeated"/);
+    assert.match(all.output(), /"actor":"repeated".*"refresh":true/);
+  } finally {
+    await plain.kill();
+    await all.kill();
   }
 });
 

@@ -74,16 +74,10 @@ function topicRows(placements: TopicPlacement[]): TopicRow[] {
   return [...byTopic.values()].sort((a, b) => a.topic.localeCompare(b.topic));
 }
 
-/** A consumer's assigned queues, from its rebalance actor's context summary: names, or {topic, group, queueId}. */
+/** A consumer's assigned queues ("topic@group#queue"), from its rebalance actor's context summary. */
 export function assignedQueues(context: Record<string, unknown> | undefined): string[] {
-  const list = context?.assigned ?? context?.owned ?? context?.queues;
-  if (!Array.isArray(list)) return [];
-  return list.slice(0, 1024).flatMap((q: unknown) => {
-    if (typeof q === "string") return [q];
-    const r = q as { topic?: unknown; group?: unknown; queueId?: unknown; queue?: unknown } | null;
-    if (r && typeof r.topic === "string") return [`${r.topic}/${String(r.group ?? "")}/${String(r.queueId ?? r.queue ?? "")}`];
-    return [];
-  });
+  const list = context?.queues;
+  return Array.isArray(list) ? list.slice(0, 1024).filter((q): q is string => typeof q === "string") : [];
 }
 
 /** The rebalance actor of a consumer node, whatever its actor id. */

@@ -35,6 +35,10 @@ function kindOfMachine(machine: string): NodeKind {
   return machine === "rebalance" ? "consumer" : "producer";
 }
 
+/** Whether two events of an actor show the same thing: state, status and context. */
+const sameView = (a: InspectEvent, b: InspectEvent) =>
+  a.status === b.status && JSON.stringify([a.state, a.context ?? null]) === JSON.stringify([b.state, b.context ?? null]);
+
 export class HubState {
   readonly nodes = new Map<string, NodeView>();
   /** By node, then actor id. */
@@ -71,10 +75,16 @@ export class HubState {
     for (const n of names) this.polled.add(n);
   }
 
-  /** An actor's latest event, live; the bound it would pass, if any (the caller counts it). */
-  inspect(e: InspectEvent, now: number): DropReason | undefined {
+  /**
+   * An actor's latest event, live: "repeat" when it says again what was
+   * known (a consumer repeats its state for late readers), which is no
+   * transition; else the bound it would pass, if any (the caller counts it).
+   */
+  inspect(e: InspectEvent, now: number): DropReason | "repeat" | undefined {
+    const before = this.actors.get(e.node)?.get(e.actor);
     const refused = this.putActor(e, now);
     if (refused) return refused;
+    if (before && sameView(before, e)) return "repeat";
     const list = this.transitions.get(e.node) ?? [];
     list.push(e);
     if (list.length > this.limits.transitionsPerNode) list.splice(0, list.length - this.limits.transitionsPerNode);
@@ -103,7 +113,11 @@ export class HubState {
     const first = !this.nodes.has(e.node);
     if (!this.touch(e.node, now, first ? { kind: kindOfMachine(e.machine) } : {})) return "nodes";
     const view = this.nodes.get(e.node)!;
-    if (e.machine === "rebalance" && view.kind === "producer") view.kind = "consumer";
+    if (e.machine === "rebalance") {
+      if (view.kind === "producer") view.kind = "consumer";
+      const group = e.context?.consumerGroup;
+      if (typeof group === "string") view.consumerGroup = group;
+    }
     if (!this.actors.get(e.node)?.has(e.actor)) {
       if (this.actorCount >= this.limits.maxActors && !this.evictStopped()) return "actors";
       this.actorCount++;

@@ -109,8 +109,9 @@ export class Hub {
       return this.dropped("malformed");
     }
     if (`${this.subj.prefix}.inspect.${inspectName(e.node)}` !== msg.subject) return this.dropped("spoofed");
-    const refused = this.state.inspect(e, Date.now());
-    if (refused) return this.dropped(refused);
+    const result = this.state.inspect(e, Date.now());
+    if (result === "repeat") return;
+    if (result) return this.dropped(result);
     this.emit({ type: "inspect", data: e });
   }
 

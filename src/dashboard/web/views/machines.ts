@@ -24,8 +24,8 @@ interface Section {
   byActor: Map<string, Chart>;
 }
 
-/** Within a node: its own machine first, then its liveness actors by broker. */
-const ACTOR_ORDER: Record<string, number> = { nameserver: 0, registration: 1, role: 2, rebalance: 3, liveness: 9 };
+/** Within a node: its own machine first (a replica's role before its registration), then its liveness actors by broker. */
+const ACTOR_ORDER: Record<string, number> = { nameserver: 0, role: 1, registration: 2, rebalance: 3, liveness: 9 };
 
 export class MachinesView {
   private readonly groups = h("div", { class: "node-list" });
@@ -124,6 +124,8 @@ export class MachinesView {
       h("figcaption", { title: layout?.purpose ?? "" }, h("span", { class: "actor" }, label), !compact && h("span", { class: "machine-name" }, a.machine), caption),
       svg ?? h("p", { class: "empty" }, `No diagram for machine "${a.machine}".`),
     );
+    // A big chart is fitted to the page's width; a click shows it at its own size, to scroll along.
+    if (svg && !compact) svg.addEventListener("click", () => figure.classList.toggle("zoomed"));
     return { figure, svg, caption };
   }
 

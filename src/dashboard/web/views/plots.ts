@@ -15,14 +15,16 @@ interface PlotSpec {
   key: string;
   title: string;
   unit: (v: number) => string;
+  /** Counts of whole things (messages, bytes): no ticks between integers. */
+  whole: boolean;
   series: (samples: readonly Sample[]) => Series;
   empty: string;
 }
 
 const SPECS: PlotSpec[] = [
-  { key: "rates", title: "Produce and consume rates (msg/s)", unit: (v) => v.toFixed(v < 10 ? 1 : 0), series: messageRates, empty: "Waiting for two samples." },
-  { key: "group-lag", title: "Lag per consumer group (messages)", unit: (v) => String(Math.round(v)), series: groupLag, empty: "No consumer group has committed an offset yet." },
-  { key: "replication-lag", title: "Replication lag per slave (bytes)", unit: bytes, series: replicationLag, empty: "No slave reports a lag." },
+  { key: "rates", title: "Produce and consume rates (msg/s)", unit: (v) => v.toFixed(v < 10 ? 1 : 0), whole: false, series: messageRates, empty: "Waiting for two samples." },
+  { key: "group-lag", title: "Lag per consumer group (messages)", unit: (v) => String(Math.round(v)), whole: true, series: groupLag, empty: "No consumer group has committed an offset yet." },
+  { key: "replication-lag", title: "Replication lag per slave (bytes)", unit: bytes, whole: true, series: replicationLag, empty: "No slave reports a lag." },
 ];
 
 interface Plot {
@@ -85,6 +87,16 @@ export class PlotsView {
   }
 }
 
+/** 1, 2, 5, 10, 20, 50, …: tick steps for whole counts. */
+const WHOLE_STEPS = Array.from({ length: 36 }, (_, i) => [1, 2, 5][i % 3]! * 10 ** Math.floor(i / 3));
+
+/** "14:05" on the minute, "14:05:30" between: the axis needs no date for a 10-minute window. */
+function timeOfDay(seconds: number): string {
+  const d = new Date(seconds * 1000);
+  const hm = d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false });
+  return d.getSeconds() ? `${hm}:${String(d.getSeconds()).padStart(2, "0")}` : hm;
+}
+
 /** The last 10 minutes up to the newest sample, so the plot scrolls and does not rescale as it fills. */
 function xRange(samples: readonly Sample[]): { min: number; max: number } {
   const max = (samples.at(-1)?.at ?? Date.now()) / 1000;
@@ -95,17 +107,14 @@ function options(spec: PlotSpec, names: string[], width: number): uPlot.Options 
   const css = getComputedStyle(document.documentElement);
   const ink = css.getPropertyValue("--muted").trim() || "#888";
   const grid = css.getPropertyValue("--grid").trim() || "rgba(128,128,128,.2)";
-  const axis = (unit?: (v: number) => string): uPlot.Axis => ({
-    stroke: ink,
-    grid: { stroke: grid, width: 1 },
-    ticks: { stroke: grid, width: 1 },
-    ...(unit ? { values: (_u: uPlot, ticks: number[]) => ticks.map(unit), size: 64 } : {}),
-  });
+  const lines = { stroke: ink, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+  const x: uPlot.Axis = { ...lines, space: 70, values: (_u, ticks) => ticks.map(timeOfDay) };
+  const y: uPlot.Axis = { ...lines, size: 64, values: (_u, ticks) => ticks.map(spec.unit), ...(spec.whole ? { incrs: WHOLE_STEPS } : {}) };
   return {
     width,
     height: HEIGHT,
     scales: { x: { time: true, auto: false }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
-    axes: [axis(), axis(spec.unit)],
+    axes: [x, y],
     series: [
       {},
       ...names.map((label, i) => ({

@@ -26,6 +26,8 @@ export interface ClusterConfig {
   consumerGroups?: string[];
   /** The producer users `rbus auth init` makes (absent: one named "producer"). */
   producers?: string[];
+  /** Where run-cluster's dashboard listens (absent: 127.0.0.1:8090; port 0: any free port). */
+  dashboard?: { port?: number; host?: string };
 }
 
 /** The tour's consumer group (`rbus consume --group billing`). */
@@ -72,6 +74,11 @@ function checkConfig(c: ClusterConfig, file: string): void {
     if (names === undefined) continue;
     if (!Array.isArray(names)) fail(`"${key}" must be a list of names`);
     for (const n of names) if (!isSubjectToken(n)) fail(`${key} name "${n}" must be letters, digits, '-' or '_'`);
+  }
+  if (c.dashboard !== undefined) {
+    const { port, host } = c.dashboard;
+    if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) fail(`dashboard.port must be a port number (0: any free one), got ${JSON.stringify(port)}`);
+    if (host !== undefined && (typeof host !== "string" || host === "")) fail(`dashboard.host must be a host name or address`);
   }
   const ns = c.nameServer;
   if (!(ns.suspectAfterMs < ns.deadAfterMs)) fail(`nameServer.suspectAfterMs must be below deadAfterMs`);

@@ -1,7 +1,8 @@
 // `rbus run-cluster` (what `make run-cluster` runs): nats-server from
 // nats.conf, then one process per NameServer and broker replica, each with
-// its own log file, so that any one can be killed alone. Ctrl-C stops
-// brokers first (they unregister), then NameServers, then nats-server.
+// its own log file, so that any one can be killed alone, and the dashboard.
+// Ctrl-C stops the dashboard first, then brokers (they unregister), then
+// NameServers, then nats-server.
 // Secure by default: every node connects as its own NATS user (nkey seed
 // and inbox prefix from `rbus auth init`); --no-auth opens the bus.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -22,13 +23,14 @@ import { killOnExit, startNatsProcess, terminate } from "./processes.js";
 import { waitForCluster } from "./ready.js";
 import { READY_LINE, startInBackground } from "./background.js";
 import { claimPidFile } from "./pid-file.js";
+import { dashboardAddress, dashboardArgs } from "./dashboard-node.js";
 
 const cli = fileURLToPath(new URL("../cli/main.js", import.meta.url));
 const usage = "rbus run-cluster [--config cluster.json] [--no-auth] [--background]";
 
 interface Node {
   name: string;
-  kind: "nats-server" | "nameserver" | "broker";
+  kind: "nats-server" | "nameserver" | "broker" | "dashboard";
   proc: ChildProcess;
   log: string;
 }
@@ -54,8 +56,8 @@ export async function runClusterCommand(argv: string[]): Promise<void> {
 
   const stopAll = () =>
     (stopping ??= (async () => {
-      say("\nstopping: brokers, then NameServers, then nats-server…");
-      for (const kind of ["broker", "nameserver", "nats-server"] as const) {
+      say("\nstopping: the dashboard, brokers, then NameServers, then nats-server…");
+      for (const kind of ["dashboard", "broker", "nameserver", "nats-server"] as const) {
         await Promise.all(nodes.filter((n) => n.kind === kind).map((n) => terminate(n.proc)));
       }
       releasePid();
@@ -93,6 +95,10 @@ export async function runClusterCommand(argv: string[]): Promise<void> {
         nodes.push(spawnNode(config, url, logs, "broker", `${g.name}.${r}`, args));
       }
     }
+    const dashboard = spawnNode(config, url, logs, "dashboard", "dashboard", [...dashboardArgs(config), ...nodeFlags(creds, "dashboard")]);
+    nodes.push(dashboard);
+    const dashboardUrl = dashboardAddress(dashboard.proc, dashboard.log);
+    dashboardUrl.catch(() => undefined); // awaited below; an early exit must not go unhandled meanwhile
     for (const n of nodes.slice(1)) watch(n);
 
     const replicas = config.groups.reduce((sum, g) => sum + g.replicas, 0);
@@ -100,7 +106,7 @@ export async function runClusterCommand(argv: string[]): Promise<void> {
     const expected = { nameServers: config.nameServers.length, groups: config.groups };
     const brokers = await waitForCluster(new Admin(nc, { prefix: config.prefix }), expected, logs, 30_000, (missing) => say(`  … ${missing}`));
     await nc.close();
-    printWhere(config, url, nodes, brokers, creds);
+    printWhere(config, url, await dashboardUrl, nodes, brokers, creds);
   } catch (err) {
     await stopAll();
     throw err;
@@ -185,12 +191,13 @@ function printCredentials(creds: ClusterCredentials): void {
   say(`  \`rbus auth init\` lists every user; docs/security.md says what each may do.`);
 }
 
-function printWhere(c: ClusterConfig, url: string, nodes: Node[], brokers: BrokerInfo[], creds: ClusterCredentials): void {
+function printWhere(c: ClusterConfig, url: string, dashboardUrl: string, nodes: Node[], brokers: BrokerInfo[], creds: ClusterCredentials): void {
   const role = (n: Node) => brokers.find((b) => `${b.group}.${b.replica}` === n.name);
   say("\nRocketbus is running.\n");
   say(`  NATS         ${url}`);
   say(`  monitoring   ${c.nats.monitor}   (/varz /connz /jsz)`);
   say(`  websocket    ${c.nats.websocket}`);
+  say(`  dashboard    ${dashboardUrl}`);
   say(`  data         ${resolve(c.dataDir)}\n`);
   say(table(["NODE", "KIND", "ROLE", "TERM", "PID", "LOG"], nodes.map((n) => {
     const b = role(n);

@@ -1,4 +1,5 @@
-// cluster.json: the shipped file runs 2 groups × 3 replicas; a bad replication setting is named by its key.
+// cluster.json: the shipped file runs 2 groups × 3 replicas; a bad replication setting is named by its key;
+// the dashboard's port.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -6,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadClusterConfig, replicationFlags } from "../../src/cluster/config.js";
+import { dashboardArgs } from "../../src/cluster/dashboard-node.js";
 
 const shipped = fileURLToPath(new URL("../../../cluster.json", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "rbus-cluster-config-"));
@@ -39,6 +41,14 @@ test("bad replication settings are named by their key", () => {
 test("manual failover: replica 0 keeps mastership, no election timeout is passed, acks default to the master's", () => {
   const c = load((c) => (c.broker.failover = "manual", delete c.broker.ack));
   assert.equal(replicationFlags(c, 1, 3), { replica: "1", replicas: "3", failover: "manual" });
+});
+
+test("the dashboard's port: 8090 shipped, 0 for any free one, anything else not a port refused", () => {
+  assert.equal(dashboardArgs(loadClusterConfig(shipped)), ["dashboard", "--port", "8090", "--host", "127.0.0.1"]);
+  assert.equal(dashboardArgs(load((c) => delete c.dashboard)), ["dashboard", "--port", "8090", "--host", "127.0.0.1"]);
+  assert.equal(dashboardArgs(load((c) => (c.dashboard = { port: 0, host: "0.0.0.0" }))), ["dashboard", "--port", "0", "--host", "0.0.0.0"]);
+  rejects((c) => (c.dashboard = { port: 70000 }), /dashboard\.port must be a port number/);
+  rejects((c) => (c.dashboard = { port: "8090" }), /dashboard\.port must be a port number/);
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -19,6 +19,7 @@ test.before((ctx) => {
   writeFileSync(join(ctx.dir, "nats.conf"), [`host: 127.0.0.1`, `port: -1`, `jetstream { store_dir: "${join(ctx.dir, "jetstream")}" }`].join("\n"));
   const config = JSON.parse(readFileSync(shipped, "utf8"));
   config.nats.config = join(ctx.dir, "nats.conf");
+  config.dashboard = { port: 0 }; // any free port, beside a cluster that may be running
   config.dataDir = join(ctx.dir, "data");
   config.groups = [{ name: "broker-a", replicas: 1 }];
   config.nameServers = ["ns-1"];

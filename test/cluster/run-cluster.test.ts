@@ -1,7 +1,8 @@
 // `rbus run-cluster` with the shipped cluster.json (2 groups × 3 replicas),
 // on a nats-server port of its own: every replica starts with its own data
 // folder and shows in the summary and in `rbus cluster`; kill -9 a master and
-// another replica of its group takes over while sends carry on; Ctrl-C
+// another replica of its group takes over while sends carry on; the
+// dashboard it starts answers at the address the summary prints; Ctrl-C
 // (SIGINT), SIGTERM and a closed terminal (SIGHUP) stop everything.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
@@ -9,6 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { DashboardSnapshot } from "../../src/dashboard/api.js";
 import { runRbus, spawnRbus, type RbusProcess } from "../harness/processes.js";
 import { clusterRows, mastersOf } from "../cli/cluster-rows.js";
 import { waitUntil } from "../harness/wait.js";
@@ -19,8 +21,9 @@ interface Ctx {
   dir: string;
   launcher: RbusProcess;
   url: string;
-  /** "broker-a.0" → pid, from the summary table. */
+  /** "broker-a.0" → pid, and "dashboard" → pid, from the summary table. */
   pids: Map<string, number>;
+  dashboard: string;
 }
 
 const test = suite<Ctx>("run-cluster: 2 groups × 3 replicas");
@@ -31,6 +34,7 @@ test.before(async (ctx) => {
   const config = JSON.parse(readFileSync(shipped, "utf8"));
   config.nats.config = join(ctx.dir, "nats.conf");
   config.dataDir = join(ctx.dir, "data");
+  config.dashboard = { port: 0 }; // any free port: the summary says which
   writeFileSync(join(ctx.dir, "cluster.json"), JSON.stringify(config));
   ctx.launcher = spawnRbus(["run-cluster", "--config", join(ctx.dir, "cluster.json")]);
   await waitUntil("run-cluster says it is running", () => ctx.launcher.output().includes("Ctrl-C stops everything") || ctx.launcher.proc.exitCode !== null, {
@@ -39,6 +43,9 @@ test.before(async (ctx) => {
   assert.ok(ctx.launcher.proc.exitCode === null, ctx.launcher.output());
   ctx.url = /NATS\s+(nats:\/\/\S+)/.exec(ctx.launcher.output())![1]!;
   ctx.pids = new Map([...ctx.launcher.output().matchAll(/^(broker-[ab]\.\d)\s+broker\s+\S+\s+\d+\s+(\d+)\s/gm)].map((m) => [m[1]!, Number(m[2])]));
+  ctx.dashboard = /^ {2}dashboard\s+(http:\/\/\S+)$/m.exec(ctx.launcher.output())?.[1] ?? "";
+  const dashboardPid = /^dashboard\s+dashboard\s+(\d+)\s/m.exec(ctx.launcher.output())?.[1];
+  if (dashboardPid) ctx.pids.set("dashboard", Number(dashboardPid));
 });
 
 test.after(async (ctx) => {
@@ -48,8 +55,8 @@ test.after(async (ctx) => {
 
 test("the summary and rbus cluster list six replicas, one master per group, each with its own data folder", async (ctx) => {
   assert.match(ctx.launcher.output(), /^  … .*(NameServers answer|no master yet)/m, "start-up says what it is still waiting for");
-  assert.equal([...ctx.pids.keys()].sort(), ["broker-a.0", "broker-a.1", "broker-a.2", "broker-b.0", "broker-b.1", "broker-b.2"]);
-  for (const name of ctx.pids.keys()) assert.ok(existsSync(join(ctx.dir, "data", "brokers", name)), `data folder of ${name}`);
+  assert.equal([...ctx.pids.keys()].sort(), ["broker-a.0", "broker-a.1", "broker-a.2", "broker-b.0", "broker-b.1", "broker-b.2", "dashboard"]);
+  for (const name of [...ctx.pids.keys()].filter((n) => n !== "dashboard")) assert.ok(existsSync(join(ctx.dir, "data", "brokers", name)), `data folder of ${name}`);
   const rows = await clusterRows(ctx.url);
   assert.equal(rows.map((r) => `${r.GROUP}.${r.REPLICA}`), ["broker-a.0", "broker-a.1", "broker-a.2", "broker-b.0", "broker-b.1", "broker-b.2"]);
   for (const group of ["broker-a", "broker-b"]) {
@@ -57,6 +64,18 @@ test("the summary and rbus cluster list six replicas, one master per group, each
     assert.is(rows.filter((r) => r.GROUP === group && r.ROLE === "slave").length, 2);
   }
   for (const r of rows) assert.match(r.END!, /^\d+$/, `${r.GROUP}.${r.REPLICA} reports its log end`);
+});
+
+test("the summary prints the dashboard's address, and the dashboard shows every node", async (ctx) => {
+  assert.match(ctx.dashboard, /^http:\/\/127\.0\.0\.1:\d+\/$/, ctx.launcher.output());
+  const snap = await waitUntil("all six replicas on the dashboard", async () => {
+    const s = (await (await fetch(new URL("/api/snapshot", ctx.dashboard))).json()) as DashboardSnapshot;
+    return s.cluster.brokers.length === 6 && s.cluster.nameServers.length === 2 ? s : undefined;
+  }, { timeoutMs: 10_000, intervalMs: 250 });
+  assert.equal(snap.cluster.nameServers.map((n) => n.nameServer), ["ns-1", "ns-2"]);
+  const log = readFileSync(join(ctx.dir, "data", "logs", "dashboard.log"), "utf8");
+  assert.match(log, /"msg":"started by run-cluster".*main\.js dashboard --port 0 --host 127\.0\.0\.1 --nats /);
+  assert.not.match(log, /Permissions Violation|"level":"(warn|error)"/i, log);
 });
 
 test("kill -9 a master: rbus cluster shows another master at a higher term, and sends carry on", async (ctx) => {

@@ -32,6 +32,7 @@ async function launch(ctx: Ctx, replicas: number, flags: string[] = []): Promise
   const config = JSON.parse(readFileSync(shipped, "utf8"));
   Object.assign(config, { dataDir: data, nameServers: ["ns-1"], groups: [{ name: "broker-a", replicas }] });
   config.nats.config = join(ctx.dir, "nats.conf");
+  config.dashboard = { port: 0 }; // any free port: the summary says which
   writeFileSync(join(ctx.dir, "cluster.json"), JSON.stringify(config));
   ctx.launcher = spawnRbus(["run-cluster", "--config", join(ctx.dir, "cluster.json"), ...flags]);
   await waitUntil("run-cluster says it is running", () => ctx.launcher.output().includes("Ctrl-C stops everything") || ctx.launcher.proc.exitCode !== null, {
@@ -105,6 +106,17 @@ test("admin's rbus failover hands mastership to another replica (ha.transfer, vo
     const now = await master();
     return now && now.REPLICA !== before.REPLICA && Number(now.TERM) > Number(before.TERM);
   }, { timeoutMs: 20_000, intervalMs: 300 });
+});
+
+test("the dashboard runs as the read-only dashboard user and shows the cluster", async (ctx) => {
+  const log = readFileSync(join(ctx.dir, "data", "logs", "dashboard.log"), "utf8");
+  assert.match(log, /dashboard --port 0 --host 127\.0\.0\.1 --nkey \S+dashboard\.nk --inbox-prefix _INBOX\.dashboard/);
+  const url = /^ {2}dashboard\s+(http:\/\/\S+)$/m.exec(ctx.launcher.output())![1]!;
+  await waitUntil("the group's three replicas on the dashboard", async () => {
+    const snap = (await (await fetch(new URL("/api/snapshot", url))).json()) as { cluster: { brokers: unknown[] } };
+    return snap.cluster.brokers.length === 3;
+  }, { timeoutMs: 10_000, intervalMs: 250 });
+  assert.is((await fetch(new URL("/metrics", url))).status, 200);
 });
 
 test("no node met a permissions violation (only the producer above did)", (ctx) => {

@@ -81,8 +81,11 @@ export class MachinesView {
     if (found) return found;
     const badges = h("span", { class: "badges" });
     const seen = h("span", { class: "seen" });
-    const header = h("header", { title: "Show recent transitions" }, h("span", { class: "name" }, node.name), badges, seen);
+    const header = h("header", { title: "Show recent transitions", tabindex: 0, role: "button" }, h("span", { class: "name" }, node.name), badges, seen);
     header.addEventListener("click", () => this.openNode(node.name));
+    header.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" || e.key === " ") (e.preventDefault(), this.openNode(node.name));
+    });
     const charts = h("div", { class: "charts" });
     const liveness = h("div", { class: "liveness-grid" });
     const el = h("section", { class: "node", "data-node": node.name, "data-kind": node.kind === "producer" ? "consumer" : node.kind }, header, charts, liveness);

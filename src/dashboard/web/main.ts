@@ -46,7 +46,7 @@ async function start(): Promise<void> {
   const model: Model = createModel(snapshot, machines.machines);
   const aside = new TransitionsAside(model);
   document.body.append(aside.el);
-  const machinesView = new MachinesView(shell.views.machines, model, (node) => aside.open(node));
+  const machinesView = new MachinesView(shell.views.machines, model, (node) => aside.toggle(node));
   const plots = new PlotsView(shell.views.plots);
   drawLookup(shell.views.messages);
 

@@ -59,6 +59,8 @@ function bounds(states: readonly LaidState[], edges: readonly LaidEdge[]): { x: 
 function drawState(st: LaidState): SVGGElement {
   const compound = st.type === "compound" || st.type === "parallel";
   const g = s("g", { class: `state ${st.type}`, "data-state": st.id });
+  // Tooltips say in full what a chart fitted to the page may draw too small to read.
+  g.append(s("title", {}, st.id));
   g.append(s("rect", { x: st.x, y: st.y, width: st.width, height: st.height, rx: compound ? 10 : 8 }));
   if (st.type === "final") {
     g.append(s("rect", { class: "inner", x: st.x + 3, y: st.y + 3, width: st.width - 6, height: st.height - 6, rx: 6 }));
@@ -73,6 +75,7 @@ function drawState(st: LaidState): SVGGElement {
 
 function drawEdge(e: LaidEdge, compact: boolean): SVGGElement {
   const g = s("g", { class: `edge ${e.kind}${e.from === e.to ? " self" : ""}`, "data-from": e.from, "data-to": e.to });
+  if (e.label) g.append(s("title", {}, `${e.from} → ${e.to}: ${e.label}`));
   if (e.points.length >= 2) {
     const d = e.points.map(([x, y], i) => `${i ? "L" : "M"}${x} ${y}`).join(" ");
     g.append(s("path", { d, "marker-end": "url(#rb-arrow)" }));

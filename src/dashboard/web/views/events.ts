@@ -29,12 +29,16 @@ export function drawEvents(el: HTMLElement, events: readonly TimelineEvent[]): v
   el.replaceChildren(h("ol", { class: "timeline" }, ...items));
 }
 
-/** One line of an event's data: its short scalar fields, key=value. */
+/** Fields a line need not repeat: the time is shown, the type goes first. */
+const SHOWN_APART = new Set(["at", "type"]);
+
+/** One line of an event's data: its type, then its short scalar fields, key=value. */
 function gist(data: unknown): string {
   if (data === null || typeof data !== "object") return String(data ?? "");
-  return Object.entries(data as Record<string, unknown>)
-    .filter(([, v]) => v === null || ["string", "number", "boolean"].includes(typeof v))
-    .slice(0, 6)
-    .map(([k, v]) => `${k}=${String(v)}`)
-    .join("  ");
+  const fields = data as Record<string, unknown>;
+  const rest = Object.entries(fields)
+    .filter(([k, v]) => !SHOWN_APART.has(k) && (v === null || ["string", "number", "boolean"].includes(typeof v)))
+    .slice(0, 8)
+    .map(([k, v]) => `${k}=${String(v)}`);
+  return [typeof fields.type === "string" ? fields.type : "", ...rest].filter(Boolean).join("  ");
 }

@@ -88,7 +88,7 @@ export class MachinesView {
     });
     const charts = h("div", { class: "charts" });
     const liveness = h("div", { class: "liveness-grid" });
-    const el = h("section", { class: "node", "data-node": node.name, "data-kind": node.kind === "producer" ? "consumer" : node.kind }, header, charts, liveness);
+    const el = h("section", { class: "node", "data-node": node.name, "data-kind": node.kind }, header, charts, liveness);
     const sec = { el, badges, seen, charts, liveness, byActor: new Map<string, Chart>() };
     this.sections.set(node.name, sec);
     return sec;

@@ -3,6 +3,8 @@ import type { ClusterView } from "../../api.js";
 import { h } from "../dom.js";
 
 export function drawTopics(el: HTMLElement, cluster: ClusterView): void {
+  // Where a group's queues live now: its master serves their writes.
+  const masters = new Map(cluster.brokers.filter((b) => b.role === "master").map((b) => [b.group, b.node]));
   const topics = [...cluster.topics].sort((a, b) => a.topic.localeCompare(b.topic));
   if (!topics.length) return void el.replaceChildren(h("p", { class: "empty" }, "No topics yet."));
   const table = h(
@@ -24,7 +26,11 @@ export function drawTopics(el: HTMLElement, cluster: ClusterView): void {
             "td",
             { class: "placements" },
             ...t.placements.map((p) =>
-              h("span", { class: "badge placement", title: `perm ${p.perm}` }, `${p.group}: ${p.readQueues}r/${p.writeQueues}w ${p.perm}`),
+              h(
+                "span",
+                { class: "badge placement", "data-group": p.group, title: `${p.readQueues} read and ${p.writeQueues} write queues, perm ${p.perm}` },
+                `${p.group}: ${p.readQueues}r/${p.writeQueues}w ${p.perm}${masters.has(p.group) ? ` · master ${masters.get(p.group)!}` : " · no master"}`,
+              ),
             ),
           ),
         );

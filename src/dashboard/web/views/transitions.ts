@@ -13,6 +13,12 @@ export class TransitionsAside {
     });
   }
 
+  /** Opens the node's transitions; asked again for the node shown, closes them. */
+  toggle(node: string): void {
+    if (this.node === node) this.close();
+    else this.open(node);
+  }
+
   open(node: string): void {
     this.node = node;
     this.el.dataset.node = node;

@@ -114,12 +114,18 @@ const ROOT_ID = "__root";
 
 export async function layoutMachine(entry: MachineEntry, elk: Elk = new ELK()): Promise<MachineLayout> {
   const graph = walkMachine(entry.machine);
-  const pending = transitionsOf(graph.root);
-  const edges: ElkExtendedEdge[] = pending.map((p, i) => ({
+  // Transitions between the same two states share one arrow, their labels stacked
+  // beside it: a state with eight self transitions gets one loop, not eight nested ones.
+  const bundles = new Map<string, Pending[]>();
+  for (const p of transitionsOf(graph.root)) {
+    const key = `${p.from}\u0000${p.to}`;
+    bundles.set(key, [...(bundles.get(key) ?? []), p]);
+  }
+  const edges: ElkExtendedEdge[] = [...bundles.values()].map((list, i) => ({
     id: `e${i}`,
-    sources: [p.from],
-    targets: [p.to],
-    labels: [{ id: `l${i}`, text: p.label, width: textWidth(p.label), height: LABEL_HEIGHT }],
+    sources: [list[0]!.from],
+    targets: [list[0]!.to],
+    labels: [{ id: `l${i}`, text: list.map((p) => p.label).join("\n"), width: Math.max(...list.map((p) => textWidth(p.label))), height: list.length * LABEL_HEIGHT }],
   }));
   const root: ElkNode = {
     id: ROOT_ID,
@@ -129,8 +135,8 @@ export async function layoutMachine(entry: MachineEntry, elk: Elk = new ELK()): 
   };
   const laid: ElkNode = await elk.layout(root);
   const boxes = collectBoxes(laid);
-  const laidEdges: LaidEdge[] = (laid.edges ?? []).map((edge, i) => {
-    const p = pending[i]!;
+  const laidEdges: LaidEdge[] = [...bundles.values()].flatMap((list, i) => {
+    const edge = laid.edges![i]!;
     const points: Array<[number, number]> = [];
     for (const s of edge.sections ?? []) {
       if (points.length === 0) points.push([s.startPoint.x, s.startPoint.y]);
@@ -138,14 +144,14 @@ export async function layoutMachine(entry: MachineEntry, elk: Elk = new ELK()): 
       points.push([s.endPoint.x, s.endPoint.y]);
     }
     const l: ElkLabel = edge.labels?.[0] ?? {};
-    return {
+    return list.map((p, row): LaidEdge => ({
       from: p.from,
       to: p.to,
       kind: p.t.kind,
       label: p.label,
       points,
-      labelAt: { x: l.x ?? 0, y: l.y ?? 0, width: l.width ?? 0, height: l.height ?? 0 },
-    };
+      labelAt: { x: l.x ?? 0, y: (l.y ?? 0) + row * LABEL_HEIGHT, width: textWidth(p.label), height: LABEL_HEIGHT },
+    }));
   });
   return {
     machine: graph.id,

@@ -75,6 +75,14 @@ test("every edge starts on its source box and ends on its target box", () => {
   }
 });
 
+test("transitions between the same two states share one arrow, their labels stacked, not overlapping", () => {
+  const slave = reply.machines.find((m) => m.machine === "role")!.edges.filter((e) => e.from === "slave" && e.to === "slave");
+  assert.ok(slave.length >= 5, "the role machine's slave has many self transitions");
+  assert.equal(new Set(slave.map((e) => JSON.stringify(e.points))).size, 1, "one loop");
+  const rows = slave.map((e) => e.labelAt.y).sort((a, b) => a - b);
+  for (let i = 1; i < rows.length; i++) assert.ok(rows[i]! - rows[i - 1]! >= slave[0]!.labelAt.height, "one row each");
+});
+
 test("each transition of the definition is one edge, labelled as it reads", () => {
   for (const [i, entry] of MACHINES.entries()) {
     const graph = walkMachine(entry.machine);

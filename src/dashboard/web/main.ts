@@ -41,6 +41,23 @@ function clusterName(snap: DashboardSnapshot): string {
   return snap.cluster.brokers[0]?.info.cluster ?? "Rocketbus";
 }
 
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** "2 NameServers · 4 replicas, 1 dead · 1 consumer": the cluster at a glance, from the NameServers' view. */
+function summary(snap: DashboardSnapshot): { text: string; alarm: boolean } {
+  const { nameServers, brokers } = snap.cluster;
+  const worst = (b: (typeof brokers)[number]) => {
+    const seen = Object.values(b.liveness);
+    return seen.includes("dead") ? "dead" : seen.includes("suspect") ? "suspect" : "alive";
+  };
+  const dead = brokers.filter((b) => worst(b) === "dead").length;
+  const suspect = brokers.filter((b) => worst(b) === "suspect").length;
+  const consumers = snap.nodes.filter((n) => n.kind === "consumer").length;
+  const trouble = [dead && `${dead} dead`, suspect && `${suspect} suspect`].filter(Boolean).join(", ");
+  const text = [plural(nameServers.length, "NameServer"), plural(brokers.length, "replica") + (trouble ? `, ${trouble}` : ""), plural(consumers, "consumer")].join(" · ");
+  return { text, alarm: dead + suspect > 0 };
+}
+
 async function start(): Promise<void> {
   const [machines, snapshot] = await load();
   const model: Model = createModel(snapshot, machines.machines);
@@ -65,8 +82,13 @@ async function start(): Promise<void> {
       else dirty.add(v);
     }
   };
-  const drawAll = () => {
+  const header = () => {
     shell.setTitle(clusterName(model.snapshot), model.snapshot.prefix);
+    const s = summary(model.snapshot);
+    shell.setSummary(s.text, s.alarm);
+  };
+  const drawAll = () => {
+    header();
     machinesView.sync();
     touch("cluster", "topics", "consumers", "events", "plots");
     aside.refresh();
@@ -86,9 +108,10 @@ async function start(): Promise<void> {
         aside.refresh(e.data.node);
         return;
       case "nodes":
+        header();
         return machinesView.sync();
       case "cluster":
-        shell.setTitle(clusterName(model.snapshot), model.snapshot.prefix);
+        header();
         return touch("cluster", "topics", "consumers");
       case "event":
         return touch("events");

@@ -24,6 +24,8 @@ export interface Shell {
   views: Record<ViewName, HTMLElement>;
   setTitle(cluster: string, prefix: string): void;
   setStatus(c: Connection): void;
+  /** What the cluster holds, in a few words; `alarm` colours it (a replica dead or suspect). */
+  setSummary(text: string, alarm: boolean): void;
   setError(message: string | null): void;
   shown(): ViewName;
   onShow(f: (v: ViewName) => void): void;
@@ -33,11 +35,12 @@ export function buildShell(root: HTMLElement): Shell {
   const cluster = h("span", { class: "cluster" }, "Rocketbus");
   const prefix = h("span", { class: "prefix" });
   const status = h("span", { class: "status", "data-status": "connecting" }, STATUS_TEXT.connecting);
+  const summary = h("span", { class: "summary" });
   const error = h("div", { class: "load-error", role: "alert", hidden: true });
   const buttons = VIEWS.map((v) => h("button", { type: "button", "data-view": v, role: "tab" }, TITLES[v]));
   const views = Object.fromEntries(VIEWS.map((v) => [v, h("div", { class: "view", "data-view": v, role: "tabpanel", hidden: true })])) as unknown as Record<ViewName, HTMLElement>;
   const main = h("main", {}, error, ...VIEWS.map((v) => views[v]));
-  root.replaceChildren(h("header", { class: "top" }, h("h1", {}, cluster, prefix), h("nav", { role: "tablist" }, ...buttons), status), main);
+  root.replaceChildren(h("header", { class: "top" }, h("h1", {}, cluster, prefix), h("nav", { role: "tablist" }, ...buttons), summary, status), main);
 
   const listeners: Array<(v: ViewName) => void> = [];
   const fromHash = (): ViewName => {
@@ -66,6 +69,10 @@ export function buildShell(root: HTMLElement): Shell {
     setStatus(c) {
       status.dataset.status = c;
       status.textContent = STATUS_TEXT[c];
+    },
+    setSummary(text, alarm) {
+      summary.textContent = text;
+      summary.classList.toggle("alarm", alarm);
     },
     setError(message) {
       error.hidden = message === null;

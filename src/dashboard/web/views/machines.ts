@@ -137,7 +137,10 @@ export class MachinesView {
     chart.figure.dataset.status = a.status;
     if (a.machine === "liveness" && typeof a.state === "string") chart.figure.dataset.liveness = a.state;
     const ctx = a.context ?? {};
-    const extra = a.machine === "role" ? ` · term ${String(ctx.term ?? "?")} · master ${ctx.master === undefined || ctx.master === null ? "none" : String(ctx.master)}` : "";
+    const extra =
+      a.machine === "role" ? ` · term ${String(ctx.term ?? "?")} · master ${ctx.master === undefined || ctx.master === null ? "none" : String(ctx.master)}`
+      : a.machine === "rebalance" && typeof ctx.queueCount === "number" ? ` · ${ctx.queueCount} queue${ctx.queueCount === 1 ? "" : "s"} held`
+      : "";
     chart.caption.textContent = `${stateText(a.state)}${a.status === "active" ? "" : ` (${a.status})`}${extra}`;
   }
 

@@ -53,7 +53,13 @@ export interface ServeOptions {
 export async function serveDashboard(opts: ServeOptions): Promise<DashboardServer> {
   const server = createServer((req, res) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
-    const url = new URL(req.url ?? "/", "http://dashboard");
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://dashboard");
+    } catch {
+      sendError(res, 400, "BAD_REQUEST", "the request's target is not a URL");
+      return;
+    }
     const route = opts.routes[url.pathname];
     if (req.method !== "GET") {
       res.setHeader("allow", "GET");
@@ -64,7 +70,8 @@ export async function serveDashboard(opts: ServeOptions): Promise<DashboardServe
       sendError(res, 404, "NOT_FOUND", `no route ${url.pathname}`);
       return;
     }
-    Promise.resolve(route(req, res, url)).catch((err: unknown) => {
+    // a route that throws, at once or later, answers 500 rather than ending the server
+    Promise.resolve().then(() => route(req, res, url)).catch((err: unknown) => {
       if (!res.headersSent) sendError(res, 500, "INTERNAL", err instanceof Error ? err.message : String(err));
       else res.destroy();
     });

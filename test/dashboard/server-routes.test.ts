@@ -65,6 +65,16 @@ test("anything but GET is refused with 405", async () => {
   }
 });
 
+test("a request whose target is no URL is a 400, and the server carries on", async () => {
+  const socket = tcpConnect(dash.port, "127.0.0.1");
+  let answer = "";
+  socket.setEncoding("utf8").on("data", (c: string) => (answer += c));
+  socket.write("GET http://[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  await new Promise((r) => socket.once("close", r));
+  assert.match(answer, /^HTTP\/1\.1 400/);
+  assert.is((await fetch(new URL("/api/machines", dash.url))).status, 200);
+});
+
 test("the page's files come from the build folder; a missing one says to run make build", async () => {
   const js = await fetch(new URL("/app.js", dash.url));
   assert.is(js.status, 200);

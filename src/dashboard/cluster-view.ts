@@ -31,8 +31,8 @@ export interface PollResult {
 export type ActorLookup = (node: string, actor: string) => InspectEvent | undefined;
 
 export const replicaNode = (b: { group: string; replica: number }) => `${b.group}-${b.replica}`;
-/** Client ids may hold characters a subject token cannot; their inspect node name has them replaced. */
-export const inspectName = (clientId: string) => clientId.replace(/[^A-Za-z0-9_-]/g, "_");
+/** The subject token a node publishes its inspect events on: a client id's other characters replaced, as the inspector does. */
+export const inspectToken = (node: string) => node.replace(/[^A-Za-z0-9_-]/g, "_");
 
 const LIVENESS = new Set<string>(["alive", "suspect", "dead"]);
 
@@ -80,7 +80,7 @@ export function assignedQueues(context: Record<string, unknown> | undefined): st
   return Array.isArray(list) ? list.slice(0, 1024).filter((q): q is string => typeof q === "string") : [];
 }
 
-/** The rebalance actor of a consumer node, whatever its actor id. */
+/** The rebalance actor of a consumer node (named by its client id, as its events say), whatever its actor id. */
 export type RebalanceLookup = (node: string) => InspectEvent | undefined;
 
 function groupRows(poll: PollResult, rebalance: RebalanceLookup): ConsumerGroupRow[] {
@@ -103,7 +103,7 @@ function groupRows(poll: PollResult, rebalance: RebalanceLookup): ConsumerGroupR
   return [...members]
     .map(([consumerGroup, ids]) => ({
       consumerGroup,
-      members: [...ids].sort().map((clientId) => ({ clientId, assigned: assignedQueues(rebalance(inspectName(clientId))?.context) })),
+      members: [...ids].sort().map((clientId) => ({ clientId, assigned: assignedQueues(rebalance(clientId)?.context) })),
       lag: (lag.get(consumerGroup) ?? []).sort((a, b) => a.topic.localeCompare(b.topic) || a.queue - b.queue),
     }))
     .sort((a, b) => a.consumerGroup.localeCompare(b.consumerGroup));

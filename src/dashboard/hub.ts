@@ -12,7 +12,7 @@ import { isInspectEvent, type InspectEvent, type MachinesNow } from "../runtime/
 import { silentLogger, type Logger } from "../runtime/log.js";
 import { requestJson } from "../runtime/request.js";
 import type { ClusterView, DashboardSnapshot, StreamEvent } from "./api.js";
-import { clusterView, inspectName, replicaNode, sampleOf, type PollResult, type ReplicaAnswer, type ReplicaStatus } from "./cluster-view.js";
+import { clusterView, inspectToken, replicaNode, sampleOf, type PollResult, type ReplicaAnswer, type ReplicaStatus } from "./cluster-view.js";
 import { followEvents, type EventFollower } from "./events-follow.js";
 import { DEFAULT_HUB_LIMITS, HubState, type DropReason, type HubLimits } from "./hub-state.js";
 
@@ -108,7 +108,7 @@ export class Hub {
     } catch {
       return this.dropped("malformed");
     }
-    if (`${this.subj.prefix}.inspect.${inspectName(e.node)}` !== msg.subject) return this.dropped("spoofed");
+    if (`${this.subj.prefix}.inspect.${inspectToken(e.node)}` !== msg.subject) return this.dropped("spoofed");
     const result = this.state.inspect(e, Date.now());
     if (result === "repeat") return;
     if (result) return this.dropped(result);
@@ -192,8 +192,7 @@ export class Hub {
       if (r.metrics) this.askMachines(node, r.metrics.startedAt);
       for (const g of r.status?.consumerGroups ?? []) {
         for (const clientId of g.members) {
-          const name = inspectName(clientId);
-          if (this.state.touch(name, poll.at, { kind: "consumer", consumerGroup: g.group })) names.push(name);
+          if (this.state.touch(clientId, poll.at, { kind: "consumer", consumerGroup: g.group })) names.push(clientId);
         }
       }
     }

@@ -1,6 +1,7 @@
 // `make bench` / `make bench-quick`: every scenario against its peers in
 // one run, written to docs/BENCHMARKS.md and docs/benchmarks.json.
-//   node dist/bench/run.js [--quick] [--out <dir>]
+//   node dist/bench/run.js [--quick] [--out <dir>] [--only inspect]
+// --only inspect runs scenario (h) alone and prints it, writing no report.
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { startBenchCluster } from "./lib/cluster.js";
@@ -10,13 +11,15 @@ import { failover } from "./failover.js";
 import { startEchoProcess } from "./peers/nats.js";
 import { backlog } from "./scenarios/backlog.js";
 import { endToEnd } from "./scenarios/end-to-end.js";
+import { inspectCost } from "./scenarios/inspect-cost.js";
 import { produce } from "./scenarios/produce.js";
 import { replicated } from "./scenarios/replicated.js";
 import { sendLatency } from "./scenarios/send-latency.js";
 import { FULL, QUICK } from "./scenarios/sizes.js";
 
-const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, out: { type: "string", default: "docs" } } });
+const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, out: { type: "string", default: "docs" }, only: { type: "string" } } });
 const quick = values.quick;
+if (values.only !== undefined && values.only !== "inspect") throw new Error(`--only ${values.only}: the one scenario that runs alone is "inspect"`);
 const sizes = quick ? QUICK : FULL;
 const started = performance.now();
 
@@ -24,11 +27,22 @@ progress(`starting nats-server, a NameServer and a broker (${quick ? "quick" : "
 const cluster = await startBenchCluster();
 const stopEcho = await startEchoProcess(cluster.server.url);
 const rows: Row[] = [];
+if (values.only === "inspect") {
+  try {
+    rows.push(await inspectCost(cluster, sizes));
+  } finally {
+    await stopEcho();
+    await cluster.stop();
+  }
+  process.stdout.write(markdown({ date: new Date().toISOString(), quick, machine: machineFacts(), rows }));
+  process.exit(0);
+}
 try {
   rows.push(await produce(cluster, sizes, 100));
   rows.push(await produce(cluster, sizes, 1024));
   rows.push(...(await sendLatency(cluster, sizes)));
   rows.push(...(await endToEnd(cluster, sizes)));
+  rows.push(await inspectCost(cluster, sizes));
   rows.push(...(await backlog(cluster, sizes)));
 } finally {
   await stopEcho();

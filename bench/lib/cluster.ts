@@ -22,6 +22,8 @@ export interface BenchCluster {
   broker(): ChildProcess;
   /** Starts the broker process; resolves with ms from spawn until it answers `status`. */
   startBroker(): Promise<number>;
+  /** Starts one more broker group's replica, `env` added to its environment, once it answers `status`; stopped by stop() at the latest. */
+  startOtherBroker(group: string, env: Record<string, string>): Promise<{ stop(): Promise<void> }>;
   killBroker(signal?: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
 }
@@ -52,16 +54,17 @@ export async function startBenchCluster(): Promise<BenchCluster> {
   const brokerDir = join(dir, "broker-a.0");
   // RBUS_BENCH_PROFILE=<dir>: the broker writes a CPU profile there when it stops.
   const profile = process.env.RBUS_BENCH_PROFILE;
-  const spawnNode = (args: string[], prof = false) =>
+  const spawnNode = (args: string[], prof = false, env: Record<string, string> = {}) =>
     killOnExit(
       spawn(process.execPath, [...(prof && profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : []), cli, ...args, "--nats", server.url], {
         stdio: "ignore",
-        env: { ...process.env, RBUS_LOG: "warn" },
+        env: { ...process.env, RBUS_LOG: "warn", ...env },
       }),
     );
   const ns = spawnNode(["nameserver", "--id", "ns-bench"]);
   await untilAnswers(nc, subjects().ns.info);
   let broker: ChildProcess | undefined;
+  const others = new Set<ChildProcess>();
   const cluster: BenchCluster = {
     server,
     nc,
@@ -74,6 +77,17 @@ export async function startBenchCluster(): Promise<BenchCluster> {
       await untilAnswers(nc, subjects().broker("broker-a", 0, "status"));
       return performance.now() - t0;
     },
+    async startOtherBroker(group, env) {
+      const proc = spawnNode(["broker", "--group", group, "--data", join(dir, `${group}.0`), "--heartbeat-interval", "1000"], false, env);
+      others.add(proc);
+      await untilAnswers(nc, subjects().broker(group, 0, "status"));
+      return {
+        async stop() {
+          others.delete(proc);
+          await terminate(proc);
+        },
+      };
+    },
     async killBroker(signal = "SIGTERM") {
       if (!broker) return;
       if (signal === "SIGTERM") await terminate(broker);
@@ -84,6 +98,7 @@ export async function startBenchCluster(): Promise<BenchCluster> {
       }
     },
     async stop() {
+      for (const p of others) await terminate(p);
       await cluster.killBroker();
       await terminate(ns);
       await nc.close();

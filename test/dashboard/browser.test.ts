@@ -10,7 +10,7 @@ import * as assert from "uvu/assert";
 import { copyFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { openBrowser, type BrowserSession } from "../harness/browser.js";
+import { chromiumPath, openBrowser, type BrowserSession } from "../harness/browser.js";
 import { waitUntil } from "../harness/wait.js";
 import { NAMESERVERS, REPLICAS, TIMINGS, startLiveCluster, type LiveCluster } from "./live-cluster.js";
 import { chart, litRole, litState, section, showView, stateCount, waitLit } from "./page-dom.js";
@@ -52,6 +52,7 @@ test.after(async (ctx) => {
 
 // Started in a test, not in before(): uvu reports a throwing before() as a pass.
 step("every NameServer and replica has its section, with its machines drawn and one role lit", async (ctx) => {
+  chromiumPath(); // a missing browser fails here, before a cluster is started for nothing
   ctx.cluster = await startLiveCluster();
   ctx.browser = await openBrowser(SUITE);
   const { page } = ctx.browser;
@@ -91,6 +92,16 @@ step("kill -9 a slave: on each NameServer's liveness chart it turns suspect, the
     return `${ns}: suspect ${suspect} ms, dead ${dead} ms`;
   }));
   await ctx.browser.screenshot("slave-dead");
+  // a click on a NameServer's header lists its transitions, this one among them
+  const r = REPLICAS.find((x) => x.node === slave)!;
+  await page.click(`${section(NAMESERVERS[0]!)} > header`);
+  await page
+    .locator(`aside.transitions[data-node="${NAMESERVERS[0]}"] li`, { hasText: `liveness-${r.group}.${r.replica}` })
+    .filter({ hasText: "suspect → dead" })
+    .first()
+    .waitFor({ timeout: 5000 });
+  await ctx.browser.screenshot("transitions");
+  await page.keyboard.press("Escape");
   console.log(`    ${slave} killed; ${took.join("; ")}`);
 });
 
@@ -122,6 +133,8 @@ step("kill -9 the master: another replica lights master within the election dead
     return undefined;
   }, { timeoutMs: 3000 });
   assert.is(await ctx.cluster.role(fresh), "master", `${fresh}'s status agrees it is master`);
+  // its section's top under the page's header: its name, role badge and the top of its role chart
+  await page.evaluate(`document.querySelector('${section(fresh)}').scrollIntoView({ block: "start" }); window.scrollBy(0, -60)`);
   await ctx.browser.screenshot("new-master");
   await showView(page, "cluster");
   await page.locator(`table.brokers tr[data-node="${fresh}"] .role`, { hasText: "master" }).waitFor({ timeout: 5000, state: "attached" });

@@ -46,6 +46,8 @@ export function drawChart(layout: MachineLayout, opts: ChartOptions): SVGSVGElem
 }
 
 const COMPACT_SCALE = 0.6;
+/** The layout measures a label's box as its text plus 6 px each side. */
+const LABEL_INSET = 6;
 
 /** The box around the states and the edges kept. */
 function bounds(states: readonly LaidState[], edges: readonly LaidEdge[]): { x: number; y: number; width: number; height: number } {
@@ -81,8 +83,9 @@ function drawEdge(e: LaidEdge, compact: boolean): SVGGElement {
     g.append(s("path", { d, "marker-end": "url(#rb-arrow)" }));
   }
   if (!compact && e.label && e.labelAt.width > 0) {
-    const { x, y, width, height } = e.labelAt;
-    g.append(s("text", { x: x + width / 2, y: y + height / 2, class: "edge-label", "text-anchor": "middle", "dominant-baseline": "central" }, e.label));
+    const { x, y, height } = e.labelAt;
+    // Left-aligned in its box: labels the layout stacks (several events between the same states) line up.
+    g.append(s("text", { x: x + LABEL_INSET, y: y + height / 2, class: "edge-label", "dominant-baseline": "central" }, e.label));
   }
   return g;
 }

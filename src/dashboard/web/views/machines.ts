@@ -60,7 +60,8 @@ export class MachinesView {
     const sec = this.sections.get(e.node);
     const chart = sec?.byActor.get(e.actor);
     if (!sec || !chart) return this.sync();
-    this.light(chart, e);
+    // The model's latest, not the event itself: a late copy of an older event was not taken.
+    this.light(chart, this.model.actors.get(actorKey(e.node, e.actor)) ?? e);
     const node = orderedNodes(this.model).find((n) => n.name === e.node);
     if (node) this.badges(node, sec);
     if (e.machine === "liveness") this.sync(); // a broker's colour follows every NameServer's view of it

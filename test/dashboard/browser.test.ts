@@ -102,6 +102,12 @@ step("kill -9 a slave: on each NameServer's liveness chart it turns suspect, the
     .waitFor({ timeout: 5000 });
   await ctx.browser.screenshot("transitions");
   await page.keyboard.press("Escape");
+  // the cluster view's liveness cell says the same, per NameServer
+  await showView(page, "cluster");
+  let cell = page.locator(`table.brokers tr[data-node="${slave}"] .liveness`);
+  for (const ns of NAMESERVERS) cell = cell.filter({ hasText: `${ns}: dead` });
+  await cell.waitFor({ timeout: 5000, state: "attached" });
+  await showView(page, "machines");
   console.log(`    ${slave} killed; ${took.join("; ")}`);
 });
 

@@ -93,8 +93,8 @@ export interface TopicRow {
 export interface ConsumerGroupRow {
   consumerGroup: string;
   members: Array<{ clientId: string; assigned: string[] }>;
-  /** Lag per queue, from the masters' metrics. */
-  lag: QueueLag[];
+  /** Lag per queue, from the masters' metrics; `group` names the broker group whose queue it is (queue ids repeat across groups). */
+  lag: Array<QueueLag & { group?: string }>;
 }
 
 export interface ClusterView {

@@ -23,20 +23,23 @@ function groupCard(g: ConsumerGroupRow): HTMLElement {
       ),
     ),
   );
+  // Queue ids repeat in every broker group: the group tells them apart, when the server says it.
+  const byGroup = g.lag.some((q) => q.group !== undefined);
   const lag = h(
     "table",
     { class: "lag" },
-    h("thead", {}, h("tr", {}, ...["Topic", "Queue", "Committed", "Max offset", "Lag"].map((t) => h("th", {}, t)))),
+    h("thead", {}, h("tr", {}, ...["Topic", ...(byGroup ? ["Broker group"] : []), "Queue", "Committed", "Max offset", "Lag"].map((t) => h("th", {}, t)))),
     h(
       "tbody",
       {},
       ...[...g.lag]
-        .sort((a, b) => a.topic.localeCompare(b.topic) || a.queue - b.queue)
+        .sort((a, b) => a.topic.localeCompare(b.topic) || (a.group ?? "").localeCompare(b.group ?? "") || a.queue - b.queue)
         .map((q) =>
           h(
             "tr",
-            { "data-topic": q.topic, "data-queue": q.queue },
+            { "data-topic": q.topic, "data-queue": q.queue, "data-group": q.group },
             h("td", {}, q.topic),
+            byGroup && h("td", {}, q.group ?? "–"),
             h("td", { class: "num" }, q.queue),
             h("td", { class: "num" }, q.committed),
             h("td", { class: "num" }, q.maxOffset),

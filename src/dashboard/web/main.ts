@@ -6,6 +6,7 @@ import "./style.css";
 import type { DashboardSnapshot, MachinesReply, StreamEvent } from "../api.js";
 import { arrowDefs } from "./statechart.js";
 import { apply, createModel, type Model } from "./model.js";
+import { orderedNodes, worstLiveness } from "./nodes.js";
 import { buildShell, type ViewName } from "./shell.js";
 import { getJson, openStream } from "./stream.js";
 import { drawCluster } from "./views/cluster.js";
@@ -43,18 +44,18 @@ function clusterName(snap: DashboardSnapshot): string {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-/** "2 NameServers · 4 replicas, 1 dead · 1 consumer": the cluster at a glance, from the NameServers' view. */
-function summary(snap: DashboardSnapshot): { text: string; alarm: boolean } {
-  const { nameServers, brokers } = snap.cluster;
-  const worst = (b: (typeof brokers)[number]) => {
-    const seen = Object.values(b.liveness);
-    return seen.includes("dead") ? "dead" : seen.includes("suspect") ? "suspect" : "alive";
-  };
-  const dead = brokers.filter((b) => worst(b) === "dead").length;
-  const suspect = brokers.filter((b) => worst(b) === "suspect").length;
-  const consumers = snap.nodes.filter((n) => n.kind === "consumer").length;
+/**
+ * "2 NameServers · 4 replicas, 1 dead · 1 consumer": the cluster at a
+ * glance, from the same liveness actors the charts light, so the two agree.
+ */
+function summary(model: Model): { text: string; alarm: boolean } {
+  const nodes = orderedNodes(model);
+  const count = (kind: string) => nodes.filter((n) => n.kind === kind).length;
+  const seen = nodes.filter((n) => n.kind === "broker").map((n) => worstLiveness(model, n));
+  const dead = seen.filter((l) => l === "dead" || l === "removed").length;
+  const suspect = seen.filter((l) => l === "suspect").length;
   const trouble = [dead && `${dead} dead`, suspect && `${suspect} suspect`].filter(Boolean).join(", ");
-  const text = [plural(nameServers.length, "NameServer"), plural(brokers.length, "replica") + (trouble ? `, ${trouble}` : ""), plural(consumers, "consumer")].join(" · ");
+  const text = [plural(count("nameserver"), "NameServer"), plural(seen.length, "replica") + (trouble ? `, ${trouble}` : ""), plural(count("consumer"), "consumer")].join(" · ");
   return { text, alarm: dead + suspect > 0 };
 }
 
@@ -84,7 +85,7 @@ async function start(): Promise<void> {
   };
   const header = () => {
     shell.setTitle(clusterName(model.snapshot), model.snapshot.prefix);
-    const s = summary(model.snapshot);
+    const s = summary(model);
     shell.setSummary(s.text, s.alarm);
   };
   const drawAll = () => {
@@ -106,6 +107,7 @@ async function start(): Promise<void> {
       case "inspect":
         machinesView.update(e.data);
         aside.refresh(e.data.node);
+        if (e.data.machine === "liveness") header();
         return;
       case "nodes":
         header();

@@ -1,7 +1,7 @@
 // `make bench` / `make bench-quick`: every scenario against its peers in
 // one run, written to docs/BENCHMARKS.md and docs/benchmarks.json.
 //   node dist/bench/run.js [--quick] [--out <dir>] [--only inspect]
-// --only inspect runs scenario (h) alone and prints it, writing no report.
+// --only inspect runs scenario (i) alone and prints it, writing no report.
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { startBenchCluster } from "./lib/cluster.js";

@@ -1,4 +1,4 @@
-// (h) what inspection costs a send: two fresh broker processes side by side,
+// (i) what inspection costs a send: two fresh broker processes side by side,
 // one with RBUS_INSPECT=nats (the default: every change published on
 // rbus.inspect.<node>, watched here as a dashboard would) and one with
 // RBUS_INSPECT=off (actors with no inspector at all), and one producer
@@ -44,7 +44,7 @@ export async function inspectCost(c: BenchCluster, sizes: Sizes): Promise<Row> {
     for (const mode of modes) await topicOn(c.nc, `inspect-${mode}`, `inspect-${mode}`);
     const producer = await startProducer(c.nc);
     for (const mode of modes) await sendAll(producer, `inspect-${mode}`, 2 * CHUNK, () => body); // warm-up, routes
-    progress(`(h) sendAsync × ${chunks * CHUNK} to a broker with RBUS_INSPECT=nats and as many to one with off, alternating ${CHUNK} at a time`);
+    progress(`(i) sendAsync × ${chunks * CHUNK} to a broker with RBUS_INSPECT=nats and as many to one with off, alternating ${CHUNK} at a time`);
     for (let i = 0; i < chunks; i++) {
       // the order turns each chunk, so a drift in the machine's load favours neither
       for (const mode of i % 2 ? modes : ([...modes].reverse() as typeof modes[number][])) {
@@ -60,9 +60,9 @@ export async function inspectCost(c: BenchCluster, sizes: Sizes): Promise<Row> {
   }
   const on = rate(chunks * CHUNK, ms.nats);
   const off = rate(chunks * CHUNK, ms.off);
-  progress(`(h) inspection on: ${Math.round(on)} msgs/s, off: ${Math.round(off)} msgs/s (${(on / off).toFixed(3)}×)`);
+  progress(`(i) inspection on: ${Math.round(on)} msgs/s, off: ${Math.round(off)} msgs/s (${(on / off).toFixed(3)}×)`);
   return {
-    scenario: "(h) send, 100 B: inspection on (default) vs RBUS_INSPECT=off",
+    scenario: "(i) send, 100 B: inspection on (default) vs RBUS_INSPECT=off",
     metric: "throughput",
     unit: "msgs/s",
     rocketbus: on,

@@ -7,7 +7,7 @@ import * as assert from "uvu/assert";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import type { AddressInfo } from "node:net";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startNameServer } from "../../actors/nameserver.js";
@@ -19,7 +19,7 @@ import { DEFAULT_STATELY_URL, inspectMode, statelyUrl } from "../../src/runtime/
 import { stopStately } from "../../src/runtime/inspect-stately.js";
 import { startNatsServer, type NatsServer } from "../harness/nats-server.js";
 import { requestJson } from "../../src/runtime/request.js";
-import { runRbus } from "../harness/processes.js";
+import { runRbus, spawnRbus } from "../harness/processes.js";
 import { waitUntil } from "../harness/wait.js";
 
 const subj = subjects();
@@ -115,7 +115,25 @@ interface WsServer {
   clients: Set<{ terminate(): void }>;
   close(fn?: () => void): void;
 }
-const { WebSocketServer } = createRequire(import.meta.url)("ws") as { WebSocketServer: new (o: { port: number; host: string }) => WsServer };
+interface WsClient {
+  on(event: "open", fn: () => void): void;
+  on(event: "message", fn: (data: Buffer) => void): void;
+  close(): void;
+}
+const ws = createRequire(import.meta.url)("ws") as {
+  WebSocketServer: new (o: { port: number; host: string }) => WsServer;
+  WebSocket: new (url: string) => WsClient;
+};
+const { WebSocketServer } = ws;
+
+/** A TCP port nothing listens on right now. */
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
 
 const stately = suite<{ server: NatsServer; nc: NatsConnection }>("RBUS_INSPECT=stately");
 
@@ -162,6 +180,37 @@ stately("a NameServer's actors reach Stately's inspector over the websocket, and
     stopStately();
     for (const c of relay.clients) c.terminate();
     await new Promise<void>((r) => relay.close(() => r()));
+  }
+});
+
+stately("through `rbus inspect --stately`: the relay passes a NameServer's actors on to the page's websocket", async (ctx) => {
+  const port = await freePort();
+  const relay = spawnRbus(["inspect", "--stately", "--port", String(port)]);
+  let page: WsClient | undefined;
+  let ns: Awaited<ReturnType<typeof startNameServer>> | undefined;
+  try {
+    await waitUntil("the relay listens", () => relay.output().includes(`relay on ws://localhost:${port}`));
+    const received: Array<{ type: string; snapshot?: { value?: unknown } }> = [];
+    // the page Stately's inspector runs in reads the relay as another websocket client
+    page = await waitUntil("the page connected", () => new Promise<WsClient | false>((resolve) => {
+      const c = new ws.WebSocket(`ws://127.0.0.1:${port}`);
+      c.on("open", () => resolve(c));
+      (c as unknown as { on(e: "error", f: () => void): void }).on("error", () => resolve(false));
+    }));
+    page.on("message", (data) => void received.push(JSON.parse(data.toString())));
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    try {
+      ns = await withEnv({ RBUS_INSPECT: "stately", RBUS_INSPECT_URL: `ws://127.0.0.1:${port}` }, () => startNameServer({ nc: ctx.nc, id: "ns-relayed" }));
+    } finally {
+      process.stderr.write = write;
+    }
+    await waitUntil("the page got the serving state", () => received.some((e) => e.type === "@xstate.snapshot" && e.snapshot?.value === "serving"));
+  } finally {
+    await ns?.stop();
+    stopStately();
+    page?.close();
+    await relay.kill();
   }
 });
 

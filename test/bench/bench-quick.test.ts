@@ -24,7 +24,7 @@ test("runs every scenario and writes JSON and Markdown with figures", async () =
     assert.match(stderr, /\(a\) 100 B/, "it shows progress");
     const report = JSON.parse(readFileSync(join(out, "benchmarks-quick.json"), "utf8")) as Report;
     const scenarios = new Set(report.rows.map((r) => r.scenario.slice(0, 3)));
-    assert.equal([...scenarios].sort(), ["(a)", "(b)", "(c)", "(d)", "(e)", "(f)", "(h)"]);
+    assert.equal([...scenarios].sort(), ["(a)", "(b)", "(c)", "(d)", "(e)", "(f)", "(h)", "(i)"]);
     // (g), the replicated groups, is a section of its own
     assert.ok(report.replicated, "the replicated-groups section");
     for (const row of report.rows) {

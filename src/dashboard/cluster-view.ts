@@ -92,19 +92,22 @@ function groupRows(poll: PollResult, rebalance: RebalanceLookup): ConsumerGroupR
       for (const m of g.members) set.add(m);
     }
   }
-  const lag = new Map<string, QueueLag[]>();
+  // every broker group numbers its queues from 0: the row says whose queue it is
+  const lag = new Map<string, Array<QueueLag & { group: string }>>();
   for (const r of poll.replicas) {
     if (r.info.role !== "master" || !r.metrics) continue;
     for (const q of r.metrics.lag) {
       if (!members.has(q.consumerGroup)) members.set(q.consumerGroup, new Set());
-      lag.set(q.consumerGroup, [...(lag.get(q.consumerGroup) ?? []), q]);
+      let rows = lag.get(q.consumerGroup);
+      if (!rows) lag.set(q.consumerGroup, (rows = []));
+      rows.push({ ...q, group: r.info.group });
     }
   }
   return [...members]
     .map(([consumerGroup, ids]) => ({
       consumerGroup,
       members: [...ids].sort().map((clientId) => ({ clientId, assigned: assignedQueues(rebalance(clientId)?.context) })),
-      lag: (lag.get(consumerGroup) ?? []).sort((a, b) => a.topic.localeCompare(b.topic) || a.queue - b.queue),
+      lag: (lag.get(consumerGroup) ?? []).sort((a, b) => a.topic.localeCompare(b.topic) || a.group.localeCompare(b.group) || a.queue - b.queue),
     }))
     .sort((a, b) => a.consumerGroup.localeCompare(b.consumerGroup));
 }

@@ -1,7 +1,7 @@
 // rbus.machines.<node>: a NameServer and a broker replica answer the
 // current state of every actor they run, the same states rbus.inspect
 // published last, and forget an actor once it stops.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { mkdtempSync, rmSync } from "node:fs";

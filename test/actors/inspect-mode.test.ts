@@ -2,7 +2,7 @@
 // consumers; stately also sends every actor to Stately's inspector over a
 // websocket (a relay this test runs stands in for Stately's); anything else
 // is refused, naming the values allowed.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { mkdtempSync, rmSync } from "node:fs";

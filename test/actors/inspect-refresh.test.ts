@@ -1,7 +1,7 @@
 // Clients answer no rbus.machines, so a client's inspector says its actors'
 // current events again now and then (`refresh`): a reader that starts late
 // still sees every consumer, with its group and the queues it owns.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { createActor, createMachine } from "xstate";

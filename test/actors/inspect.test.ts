@@ -1,4 +1,4 @@
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { connect } from "@nats-io/transport-node";
 import { startNameServer } from "../../actors/nameserver.js";

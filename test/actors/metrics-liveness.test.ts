@@ -1,7 +1,7 @@
 // A NameServer's liveness figures in rbus.metrics and /metrics: a replica
 // that stops heartbeating turns suspect then dead; the NameServer counts
 // each transition once and its brokers-per-liveness gauge follows.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { decodeJson, subjects } from "../../src/protocol/index.js";
 import type { NameServerMetrics } from "../../src/protocol/metrics.js";

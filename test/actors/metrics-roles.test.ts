@@ -2,7 +2,7 @@
 // events a replica already publishes: a 3-replica group in-process elects
 // a master, hands mastership over (failover), and each replica's counters
 // and its role and term follow.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { join } from "node:path";
 import type { NatsConnection } from "@nats-io/transport-node";

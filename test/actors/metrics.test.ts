@@ -2,7 +2,7 @@
 // a broker replica: counters rise by exactly what the test sends and
 // pulls, lag per queue follows a partial consume, and /metrics is valid
 // Prometheus text whose send counter moves with the sends.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { headers, type NatsConnection } from "@nats-io/transport-node";
 import { encodeBatch, encodeJson, decodeJson, Header, scopedApi, subjects } from "../../src/protocol/index.js";

@@ -1,6 +1,6 @@
 // The NameServer's session registry and refusal log, without NATS: a probe
 // the test answers by hand, a clock the test moves.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { Sessions, type Probe } from "../../actors/ns-sessions.js";
 import { Refusals } from "../../actors/ns-refusals.js";

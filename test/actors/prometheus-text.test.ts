@@ -1,6 +1,6 @@
 // The Prometheus text reader the metrics tests rely on refuses what a
 // scraper would refuse, so a test that parses /metrics can fail.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { parsePrometheus, sample } from "./prometheus-text.js";
 

@@ -4,7 +4,7 @@
 // The NameServer and the broker replica each answer as a micro service,
 // with the protocol's type fields, their node names as ids, the subjects
 // they really serve, and counters that move with the requests they serve.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";
 import { connect, headers, type NatsConnection } from "@nats-io/transport-node";

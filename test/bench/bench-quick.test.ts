@@ -1,6 +1,6 @@
 // The benchmark must keep running: a quick pass completes and reports a
 // number for every scenario. How fast is not asserted (no timed tests).
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";

@@ -3,7 +3,7 @@
 // NATS server restarted, a consumer killed, under two producers and a
 // consumer group. Every acknowledged message is read, in queue order, and
 // nothing is read that was not sent. `make chaos REPLICAS=3` runs it longer.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { runChaos } from "./run.js";
 import { REPLICA_FAULTS } from "./schedule.js";

@@ -1,7 +1,7 @@
 // The seeded fault run, short, with a fixed seed and every fault kind:
 // kill -9 and SIGSTOP of brokers under sync flush, NATS restarts, torn
 // tails, flipped bytes, consumer members killed. `make chaos` runs it longer.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { runChaos } from "./run.js";
 import { ALL_FAULTS } from "./schedule.js";

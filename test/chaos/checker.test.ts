@@ -1,6 +1,6 @@
 // The chaos checker on hand-made histories: each rule can fail, and each
 // allowance (duplicates, reported damage) is counted, not hidden.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { encodeMsgId } from "../../src/protocol/messages.js";
 import { check, type Ack, type CheckInput, type Read } from "./checker.js";

@@ -1,6 +1,6 @@
 // The summary names what a reader needs to act: the rule, the message id and
 // queue, the faults around its acknowledgement, and the replay command.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import type { Verdict } from "./checker.js";
 import type { Evidence } from "./collect.js";

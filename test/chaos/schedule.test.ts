@@ -1,5 +1,5 @@
 // The fault schedule is a function of the seed: a replay runs the same faults.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { mulberry32 } from "./prng.js";
 import { ALL_FAULTS, describeStep, parseKinds, planSchedule, REPLICA_FAULTS, type ScheduleOptions } from "./schedule.js";

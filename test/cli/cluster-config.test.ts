@@ -1,6 +1,6 @@
 // cluster.json: the shipped file runs 2 groups × 3 replicas; a bad replication setting is named by its key;
 // the dashboard's port.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

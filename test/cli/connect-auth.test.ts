@@ -1,6 +1,6 @@
 // Every command reaches a secured NATS server with the nats CLI's
 // credential flags or variables, and a refused connection says what to give.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

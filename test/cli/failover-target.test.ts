@@ -1,5 +1,5 @@
 // rbus failover checks the group and the target against the NameServer's table before it asks anyone.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { UsageError } from "../../src/cli/args.js";
 import { pickFailover } from "../../src/cli/failover.js";

@@ -1,6 +1,6 @@
 // Bad replication flags stop `rbus broker` and `rbus failover` before they connect anywhere:
 // exit code 2, the mistake, what to do, and the usage.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { runRbus } from "../harness/processes.js";
 

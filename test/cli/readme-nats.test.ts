@@ -11,7 +11,7 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { connect, headers, nkeyAuthenticator, type Msg, type NatsConnection } from "@nats-io/transport-node";
 import { startSecureCluster, type SecureCluster } from "../harness/secure-cluster.js";

@@ -1,5 +1,5 @@
 // rbus cluster's rows: NameServer data refreshed by each replica's status reply, read defensively.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { bytes, groupMaster, replicaViews } from "../../src/cli/replica-view.js";
 import type { BrokerInfo } from "../../src/protocol/index.js";

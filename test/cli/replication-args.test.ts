@@ -1,5 +1,5 @@
 // The replication flags of `rbus broker`: defaults, and each mistake named with what to do.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { UsageError } from "../../src/cli/args.js";
 import { DEFAULT_ELECTION_TIMEOUT_MS, replicationArgs, type ReplicationFlags } from "../../src/cli/replication-args.js";

@@ -1,6 +1,6 @@
 // rbus consume and rbus progress as separate processes against an in-process cluster.
 import type { WireMessage } from "../../src/protocol/index.js";
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { runRbus } from "../harness/processes.js";
 import { startConsumerCluster, type ConsumerCluster } from "./consumer-cluster.js";

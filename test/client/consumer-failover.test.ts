@@ -2,7 +2,7 @@
 // test (fake-replica.ts): a queue is read from the slave a pull reply names
 // and back from the master when told or when the slave fails; offsets go
 // where the queue is read; heartbeats and pulls follow a new master.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { startNameServer, type NameServerHandle } from "../../actors/nameserver.js";

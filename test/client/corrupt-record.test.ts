@@ -2,7 +2,7 @@
 // answers a pull that starts at offset 5 of its queue with CORRUPT_RECORD.
 // The consumer must report it (listener, stats), read on from nextOffset,
 // and neither loop on it nor skip it without a word.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { connect, headers, type Msg, type NatsConnection } from "@nats-io/transport-node";
 import { startNameServer, type NameServerHandle } from "../../actors/nameserver.js";

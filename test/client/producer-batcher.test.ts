@@ -1,5 +1,5 @@
 // The batcher with a scripted transport and timers moved by hand: no NATS.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { Batcher, type Batch, type BatchLimits, type Lane, type Timers } from "../../src/client/batcher.js";
 import { prepare } from "../../src/client/producer-message.js";

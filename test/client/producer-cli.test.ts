@@ -1,5 +1,5 @@
 // rbus send as a user runs it: a separate process against an in-process cluster.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";

@@ -3,7 +3,7 @@
 // nats-server and an in-process NameServer: a replica that is no longer
 // master names the new one, and a group whose master died is retried until
 // the new master takes over.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { startNameServer, type NameServerHandle } from "../../actors/nameserver.js";

@@ -4,7 +4,7 @@
 // moments. A send made while the server is down, or just after it is back
 // and before the brokers have resubscribed and the groups have a master
 // again, must be retried within the producer's budget and succeed.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,5 +1,5 @@
 // Fault table, queue selection and message checks: pure, with a clock moved by hand.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { FaultTable, isolationFor } from "../../src/client/fault-table.js";
 import { prepare, sendHeaders } from "../../src/client/producer-message.js";

@@ -2,7 +2,7 @@
 // brokers. Failures come from a broker killed without unregistering (its
 // connection closed: NO_RESPONDERS) and from a fake group that the
 // NameServer lists but that hangs or refuses (TIMEOUT, error codes).
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { Producer, selectByKey, type ProducerOptions } from "../../src/client/producer.js";

@@ -1,5 +1,5 @@
 // PullConsumer against a real nats-server, NameServer and two broker groups.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { PullConsumer, type ConsumedMessage, type PullConsumerOptions } from "../../src/client/pull-consumer.js";
 import { queueKey } from "../../src/client/route-cache.js";

@@ -1,5 +1,5 @@
 // PushConsumer against a real nats-server, NameServer and two broker groups.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { connect } from "@nats-io/transport-node";
 import { PushConsumer, type ConsumedMessage, type PushConsumerOptions } from "../../src/client/push-consumer.js";

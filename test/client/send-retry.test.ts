@@ -1,4 +1,4 @@
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { MasterHints } from "../../src/client/master-hints.js";
 import { MAX_HINT_HOPS, retryStep, type AttemptState } from "../../src/client/send-retry.js";

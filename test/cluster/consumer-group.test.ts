@@ -1,7 +1,7 @@
 // Producer, brokers and consumer-group members in separate processes:
 // exactly once in the happy path, nothing lost when a member leaves,
 // everything to everyone when broadcasting.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

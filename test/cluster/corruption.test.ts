@@ -2,7 +2,7 @@
 // restart. A flipped byte costs one record, reported by offset; a torn tail
 // costs what it cut, logged with byte counts; committed offsets past the
 // new end are clamped.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import * as fs from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,5 +1,5 @@
 // kill -9 under sync flush: every acknowledged message survives, byte for byte.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,7 +1,7 @@
 // run-cluster writes its accounts file again at each start: a file from an
 // older version (without rights its nodes now need) is brought up to date,
 // seeds are kept, and client users added with --consumer-group stay.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

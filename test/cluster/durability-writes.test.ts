@@ -2,7 +2,7 @@
 // error reply is final on a full disk, a low fd limit does not stop a
 // broker with thousands of queues, and a data folder takes one broker.
 // The full-disk case needs root (it mounts an 8 MiB tmpfs) and says so when it skips.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";

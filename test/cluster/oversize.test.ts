@@ -2,7 +2,7 @@
 // of 3, crashed the broker in a loop): every reply stays within the
 // server's max_payload, a pull always returns at least one message or a
 // typed error, and the broker stays up.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -2,7 +2,7 @@
 // elect a master, slaves copy its log byte for byte, sends are answered
 // once a majority holds them, and when the master stops another takes
 // over with every acknowledged message.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,7 +1,7 @@
 // `rbus run-cluster --background` (make run-cluster-bg) returns once the
 // cluster is up, a second start from the same data folder is refused naming
 // the first, and `rbus stop-cluster` (make stop-cluster) stops every node.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -4,7 +4,7 @@
 // another replica of its group takes over while sends carry on; the
 // dashboard it starts answers at the address the summary prints; Ctrl-C
 // (SIGINT), SIGTERM and a closed terminal (SIGHUP) stop everything.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -2,7 +2,7 @@
 // request log sees a script and a style from another origin (so the
 // dashboard's "nothing from outside" check can fail), console errors are
 // caught, and a screenshot lands in the test's output folder.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { existsSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -34,7 +34,6 @@ test.after(async (ctx) => {
   ctx.other?.close();
 });
 
-// Launched in a test, not in before(): uvu reports a throwing before() as a pass.
 test("records the page's requests, its console errors, and what came from elsewhere", async (ctx) => {
   ctx.browser = await openBrowser("browser-harness");
   const { page } = ctx.browser;

@@ -5,7 +5,7 @@
 // loads nothing from elsewhere and logs no error. Screenshots go to
 // test-output/dashboard-browser/; UPDATE_README_IMAGE=1 copies the machines
 // view of a passing run to docs/images/dashboard.png.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { copyFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
@@ -50,7 +50,7 @@ test.after(async (ctx) => {
   await ctx.cluster?.stop();
 });
 
-// Started in a test, not in before(): uvu reports a throwing before() as a pass.
+// Started in the first step, so a cluster that does not come up fails a step that says what it waited for.
 step("every NameServer and replica has its section, with its machines drawn and one role lit", async (ctx) => {
   chromiumPath(); // a missing browser fails here, before a cluster is started for nothing
   ctx.cluster = await startLiveCluster();

@@ -1,4 +1,4 @@
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import type { LaidState, MachinesReply } from "../../src/dashboard/api.js";
 import { layoutMachines, transitionLabel } from "../../src/dashboard/layout.js";

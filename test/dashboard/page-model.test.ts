@@ -1,7 +1,7 @@
 // The page's pure parts: rates from the server's counters (a restart must
 // not plot a negative rate), the model's bounds, and the transitions list
 // a node's aside shows.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import type { DashboardSnapshot, Sample } from "../../src/dashboard/api.js";
 import type { InspectEvent } from "../../src/runtime/inspect.js";

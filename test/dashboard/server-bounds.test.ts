@@ -2,7 +2,7 @@
 // transitions, nodes and actors each keep at most their limit, a repeated
 // state is no transition, stopped actors make room for running ones, and
 // quiet nodes no poll lists are forgotten.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { DEFAULT_HUB_LIMITS, HubState } from "../../src/dashboard/hub-state.js";
 import type { InspectEvent } from "../../src/runtime/inspect.js";

@@ -3,7 +3,7 @@ import { connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import type { MachinesReply } from "../../src/dashboard/api.js";
 import { layoutMachines } from "../../src/dashboard/layout.js";

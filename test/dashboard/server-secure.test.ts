@@ -4,7 +4,7 @@
 // queues each was assigned, and an inspect flood from a consumer's
 // credentials (anyone with that role may publish on rbus.inspect.*) leaves
 // the hub within its bounds, with no node's actors overwritten.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { Admin } from "../../src/client/admin.js";

@@ -9,7 +9,7 @@
 // failing payload again (fast-check prints seed and path), FUZZ_SHRINK=1 lets fast-check
 // shrink a failure (slower; by default it reports the payload as it failed),
 // FUZZ_ANSWERS=1 prints what each subject answered (error codes, answers).
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import fc from "fast-check";
 import { waitUntil } from "../harness/wait.js";

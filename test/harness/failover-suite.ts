@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { suite, type Test } from "uvu";
+import { suite, type Test } from "./suite.js";
 import { Admin } from "../../src/client/admin.js";
 import { Producer } from "../../src/client/producer.js";
 import { subjects, type TopicConfig } from "../../src/protocol/index.js";

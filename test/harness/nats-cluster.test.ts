@@ -3,7 +3,7 @@
 // on another), an R3 stream takes publishes, keeps taking them with one
 // node stopped (2 of 3 is a majority), and the stopped node rejoins on
 // its own ports when started again.
-import { suite } from "uvu";
+import { suite } from "./suite.js";
 import * as assert from "uvu/assert";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, StorageType } from "@nats-io/jetstream";

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { suite, type Test } from "uvu";
+import { suite, type Test } from "./suite.js";
 import { startNatsServer, type NatsServer } from "./nats-server.js";
 import type { RbusProcess } from "./processes.js";
 

@@ -2,7 +2,7 @@
 // through it talks to the server; a reset cut drops its connection and
 // refuses reconnects until healed; a hold cut leaves the connection open
 // and moves no byte until healed, then lets the held bytes through.
-import { suite } from "uvu";
+import { suite } from "./suite.js";
 import * as assert from "uvu/assert";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { startNatsServer, type NatsServer } from "./nats-server.js";

@@ -1,5 +1,5 @@
 // The limits load test, briefly (a fifth of `make load`), as part of make test.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { fileURLToPath } from "node:url";
 import { spawnNode } from "../harness/processes.js";

@@ -1,4 +1,4 @@
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { readdir, readFile } from "node:fs/promises";
 import { createMachine, StateMachine } from "xstate";

@@ -1,4 +1,4 @@
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { createActor, SimulatedClock } from "xstate";
 import { nameServerMachine, brokerKey, type NameServerTimings } from "../../machines/nameserver.js";

@@ -1,4 +1,4 @@
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { fromPromise, setup } from "xstate";
 import { walkMachine, type StateGraph } from "../../src/machines-doc/graph.js";

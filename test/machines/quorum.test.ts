@@ -1,4 +1,4 @@
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import fc from "fast-check";
 import { commitOffset, majority } from "../../machines/quorum.js";

@@ -4,7 +4,7 @@
 // it was last told of (FOLLOWER_FETCH at the master, MASTER_HEARD or
 // HIGHER_TERM back), as the replica's actor would. A new master announces
 // itself to the others as MASTER_HEARD. Time is only TICK events.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { createActor, type Actor } from "xstate";
 import { describeRole, roleMachine, type LogPosition, type RoleChangedEffect, type RoleInput } from "../../machines/role.js";

@@ -1,4 +1,4 @@
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { buildClusterInfo, buildRoute } from "../../machines/routes.js";
 import type { BrokerEntry } from "../../machines/nameserver.js";

@@ -1,4 +1,4 @@
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { batchSize, decodeBatch, decodeBatchReply, encodeBatch, encodeBatchReply, type BatchEntry } from "../../src/protocol/batch.js";
 import { decodeMsgId, encodeMsgId, parseTagExpression } from "../../src/protocol/messages.js";

@@ -1,4 +1,4 @@
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { decodeRegistration } from "../../src/protocol/control.js";
 import { ErrorCode, fromWire, masterHint, notMasterError, notReplicatedError, RbusError } from "../../src/protocol/errors.js";

@@ -1,4 +1,4 @@
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { subjects, isSubjectToken } from "../../src/protocol/subjects.js";
 import { fromWire, RbusError, toEnvelope, ErrorCode } from "../../src/protocol/errors.js";

@@ -2,7 +2,7 @@
 // chunks; a caught-up one waits in a held fetch (long poll) that the next
 // append answers at once; one on a slow link lags while the master commits
 // with the other.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { batch, withCluster, type Cluster } from "./scenario.js";
 

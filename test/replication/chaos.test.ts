@@ -3,7 +3,7 @@
 // fault everything heals and restarts, the group converges, and the checker
 // holds: one master per term, every acknowledged write everywhere, equal
 // logs. A failing seed replays exactly (SEED=<n> to run one).
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { mulberry32, type Rng } from "../chaos/prng.js";
 import { withCluster, type Cluster } from "./scenario.js";

@@ -1,5 +1,5 @@
 // Elections in a 3-replica group under the simulated clock and network.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { batch, withCluster } from "./scenario.js";
 

@@ -2,7 +2,7 @@
 // first write acknowledged by the new master, under a steady load (which
 // keeps the slaves' fetches in step with each other). The issue's figure:
 // within 2 s with a 1 s election timeout.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { mulberry32 } from "../chaos/prng.js";
 import { withCluster } from "./scenario.js";

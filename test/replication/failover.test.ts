@@ -1,7 +1,7 @@
 // The master dies (kill -9) with an uncommitted tail; another replica takes
 // over with everything that was acknowledged; the old master comes back,
 // drops its tail and catches up byte for byte.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { batch, withCluster } from "./scenario.js";
 

@@ -1,4 +1,4 @@
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { ErrorCode, type RbusError } from "../../src/protocol/index.js";
 import { dec, enc, failure, net } from "./net-fixture.js";

@@ -1,6 +1,6 @@
 // failover=manual (RocketMQ before 4.5): replica 0 is master for good; no
 // election ever happens, whatever fails.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { batch, withCluster } from "./scenario.js";
 

@@ -1,7 +1,7 @@
 // The master is cut off while both sides keep taking writes: the side
 // without a majority never commits; after the heal everyone converges on the
 // majority's log.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { batch, withCluster, type Cluster } from "./scenario.js";
 

@@ -2,7 +2,7 @@
 // a producer writes, then continued: the others elect, the old master steps
 // down when it runs again, no two masters in one term, nothing acknowledged
 // is lost.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { withCluster } from "./scenario.js";
 import { producer } from "./load.js";

@@ -1,7 +1,7 @@
 // A follower cut off from the group comes back without deposing the
 // healthy master: its pre-votes fail while it is away (so its term does
 // not grow), and are refused once it is back (the others hear a master).
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { batch, withCluster } from "./scenario.js";
 

@@ -1,6 +1,6 @@
 // Handing mastership over on purpose (rbus failover): the target catches up
 // first, campaigns at once in the next term, and nothing acknowledged is lost.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { batch, withCluster } from "./scenario.js";
 

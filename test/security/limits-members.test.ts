@@ -3,7 +3,7 @@
 // whole list). Past maxGroupMembers, maxConsumerGroups or maxMembers a new
 // member is refused with LIMIT_EXCEEDED; a heartbeat's cost does not grow
 // with its group, and membership events are coalesced.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { decodeJson, encodeJson, scopedApi, subjects, type ConsumerMembers } from "../../src/protocol/index.js";
 import { waitUntil } from "../harness/wait.js";

@@ -1,7 +1,7 @@
 // Message size below the bus's max_payload: the broker's maxMessageBytes is
 // cut to what a request can carry (max_payload less 4 KiB), a stored
 // record always fits a binary pull reply, and status reports both.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { decodeJson, encodeJson, Header } from "../../src/protocol/index.js";
 import { api, startLimitsBroker, type LimitsBroker, type Reply } from "./limits-broker.js";

@@ -2,7 +2,7 @@
 // Past maxHeldPulls (per broker) or maxHeldPullsPerClient (per connection's
 // reply inbox) a pull that would wait is answered at once with
 // LIMIT_EXCEEDED; pulls that find messages, and everything else, go on.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { connect } from "@nats-io/transport-node";
 import { decodeJson, encodeJson, type PullReply } from "../../src/protocol/index.js";

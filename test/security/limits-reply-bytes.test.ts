@@ -3,7 +3,7 @@
 // 4.9 s). Now replies are built while what was built since the bus last
 // confirmed stays under maxReplyBytesInFlight, pulls woken together share
 // one encoding, and the broker answers status promptly throughout.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { decodeJson, encodeJson, type PullReply } from "../../src/protocol/index.js";
 import { waitUntil } from "../harness/wait.js";

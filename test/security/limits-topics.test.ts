@@ -2,7 +2,7 @@
 // to be accepted. Past maxTopics (auto-created topics and the template
 // count) or maxQueuesPerTopic a topic is refused with LIMIT_EXCEEDED;
 // existing topics keep taking sends and pulls.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import type { PullReply } from "../../src/protocol/index.js";
 import { startLimitsBroker, type LimitsBroker } from "./limits-broker.js";

@@ -1,7 +1,7 @@
 // The pieces behind the limits, alone: the reply pacer (cap, order, the
 // confirmation that resets it), the consumer table (caps, coalesced
 // events, a heartbeat that does not copy its group) and the limit settings.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { ConsumerTable, EVENT_BURST, EVENT_INTERVAL_MS } from "../../actors/consumer-table.js";
 import { DEFAULT_LIMITS, resolveLimits } from "../../actors/limits.js";

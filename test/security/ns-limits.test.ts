@@ -3,7 +3,7 @@
 // cost per registration does not grow with the brokers in it. One
 // in-process NameServer on a real nats-server; fake replicas answer the
 // identity check the way real ones do.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { connect, type Msg, type NatsConnection } from "@nats-io/transport-node";
 import { randomBytes } from "node:crypto";

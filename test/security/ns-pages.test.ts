@@ -1,7 +1,7 @@
 // A registration larger than the bus's max_payload: it used to throw in
 // the broker's publish and the replica silently never registered again.
 // It now goes in pages of its topic table, which NameServers put together.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -4,7 +4,7 @@
 // payload naming audit on billing's own subject is refused by the broker
 // (FORBIDDEN). Only admin creates or changes topics. Audit's real member
 // keeps its queues and its offsets throughout.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { Admin } from "../../src/client/admin.js";

@@ -2,7 +2,7 @@
 // stream's history (an ordered JetStream consumer), live events, the
 // cluster table, status, topics and offsets; and changes nothing: sending,
 // failover, topic changes and stream edits are permissions violations.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";

@@ -2,7 +2,7 @@
 // admin) may ask $SRV.PING/INFO/STATS and every node answers as itself;
 // a node may not hear another service's or instance's discovery subjects
 // (it could answer in its place), and clients without the right are refused.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { MicroType, ServiceName, ServiceVerb, srvSubjects, type MicroInfo, type MicroPing, type MicroStats } from "../../src/protocol/index.js";

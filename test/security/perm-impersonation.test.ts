@@ -5,7 +5,7 @@
 // and the real cluster goes on serving: sends are stored, pulls answered by
 // the real broker, routes by the real NameServer. Under --no-auth the same
 // subscriptions succeed (which is what the suite shows is closed).
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { Admin } from "../../src/client/admin.js";

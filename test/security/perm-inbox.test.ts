@@ -2,7 +2,7 @@
 // subscribes to _INBOX.> (or to another user's inbox) is refused and sees
 // none of the replies others get, while their requests go on being
 // answered.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import type { Subscription } from "@nats-io/transport-node";
 import { subjects, type RouteData } from "../../src/protocol/index.js";

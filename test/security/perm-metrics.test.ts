@@ -1,7 +1,7 @@
 // rbus.metrics.<node> under the shipped permissions: the dashboard (and
 // admin) may ask every node; each node serves only its own subject (it
 // cannot answer in another's place); producers and consumers may not ask.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { decodeJson, subjects } from "../../src/protocol/index.js";

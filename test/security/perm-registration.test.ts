@@ -4,7 +4,7 @@
 // replica of group b claiming broker-a.0, or a new group "evil", cannot
 // answer the NameServer's identity check on that address (it may not
 // subscribe there), so the NameServer refuses it. Routes stay the real ones.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { ErrorCode, RbusError, subjects, type RouteData } from "../../src/protocol/index.js";
 import { requestAll, requestJson } from "../../src/runtime/request.js";

@@ -2,7 +2,7 @@
 // node may publish and subscribe to the subjects its code really uses
 // (built by src/protocol/subjects.ts) and not to another's; `rbus auth
 // init` is idempotent and keeps its secrets private.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

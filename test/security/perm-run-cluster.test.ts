@@ -3,7 +3,7 @@
 // refusal (nats-server logs none), a command without credentials is told
 // which flags to give, and with them it works. --no-auth says loudly that
 // the bus is open, and then anyone may connect.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

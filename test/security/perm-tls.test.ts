@@ -3,7 +3,7 @@
 // and a client certificate (verify: true); without the CA, or without a
 // client certificate, the connection fails saying which flags to give; the
 // websocket listener serves wss.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { statSync } from "node:fs";
 import { dirname } from "node:path";

@@ -1,6 +1,6 @@
 // An error reply is final: a put (or appendRaw) whose write fails after the
 // commit-log write began stores nothing, before and after a restart.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { MessageStore } from "../../src/store/message-store.js";
 import { AppendRawStatus, PutStatus } from "../../src/store/status.js";

@@ -2,7 +2,7 @@
 // notices (the queue manifest's recorded min and max, the files' shape, the
 // first and last entries) and rebuilds the entries from the log, so no
 // message becomes unreachable and no queue offset is handed out twice.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import * as fs from "node:fs";
 import * as path from "node:path";

@@ -1,4 +1,4 @@
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { ConsumeQueue, CQ_ENTRY_BYTES, entryOffset, entrySize, entryTagHash } from "../../src/store/consume-queue.js";
 import { writeU64 } from "../../src/store/record.js";

@@ -1,6 +1,6 @@
 // Damage found, reported and contained: a bad record in the middle of the
 // log never costs the good records after it; reads name the damaged one.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import * as fs from "node:fs";
 import * as path from "node:path";

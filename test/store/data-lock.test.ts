@@ -1,5 +1,5 @@
 // One store per data folder, and the folder private to its owner.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import * as fs from "node:fs";
 import * as path from "node:path";

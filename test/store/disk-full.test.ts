@@ -1,7 +1,7 @@
 // A full disk: puts are refused before anything is written, reads go on,
 // and the store opens, flushes and closes without throwing or piling up
 // temp files; each change of state is logged once.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import * as fs from "node:fs";
 import * as path from "node:path";

@@ -1,7 +1,7 @@
 // Bounded file descriptors: segment files open lazily through one CLOCK
 // cache per store, a pinned file is never closed under an fsync, and a
 // dirty file evicted before its fsync is still synced at the next flush.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import * as fs from "node:fs";
 import * as path from "node:path";

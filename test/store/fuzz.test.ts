@@ -3,7 +3,7 @@
 // reported as damaged, per-queue order holds, nothing is read that was
 // never sent, and open never throws. RBUS_FUZZ_RUNS=<n> runs it longer;
 // RBUS_FUZZ_SEED=<seed> replays a failure fast-check printed.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import fc from "fast-check";
 import * as fs from "node:fs";

@@ -1,4 +1,4 @@
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { checkRecord, decodeRecord, encodedSize, encodeRecord, FIXED_BYTES, RECORD_MAGIC } from "../../src/store/record.js";
 import { RecordStatus } from "../../src/store/status.js";

@@ -7,7 +7,7 @@
 // show exactly the records that end at or below its commit offset; and once the
 // slave has caught up at the end the two logs, histories and queues are
 // the same. A failing run prints its seed and the shrunk commands.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import fc from "fast-check";
 import { MessageStore } from "../../src/store/message-store.js";

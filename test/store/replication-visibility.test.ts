@@ -1,4 +1,4 @@
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { MessageStore } from "../../src/store/message-store.js";
 import type { StoreTimerFns } from "../../src/store/options.js";

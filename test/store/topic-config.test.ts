@@ -1,4 +1,4 @@
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { TopicTable } from "../../src/store/topic-config.js";
 import { removeDir, tempDir } from "./helpers.js";

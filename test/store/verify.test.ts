@@ -1,5 +1,5 @@
 // rbus store verify: finds what recovery would find, changes nothing, exits 1 on damage.
-import { suite } from "uvu";
+import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import * as fs from "node:fs";
 import * as path from "node:path";

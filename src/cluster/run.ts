@@ -207,6 +207,7 @@ function printWhere(c: ClusterConfig, url: string, dashboardUrl: string, nodes: 
   const dashboard = creds.open ? "" : `--nkey ${displayPath(natsAuthOf(creds, "dashboard").nkey!)} --inbox-prefix _INBOX.dashboard `;
   const tries: Array<[string, string]> = [
     ...(creds.open ? [] : [[exportLine(creds, "admin"), ""] as [string, string]]),
+    [`open ${dashboardUrl}`, "every node's state machines, live; the cluster, topics, consumers"],
     ["npx rbus cluster", "role, term, liveness and lag of every replica"],
     ["npx rbus send --topic orders 'hello'", "creates the topic on first send"],
     ["npx rbus consume --topic orders --group billing --from first --count 1", ""],

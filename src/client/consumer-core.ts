@@ -1,13 +1,12 @@
 // What the push and pull consumers share: options, the offset store, the
 // process queues of the assigned queues, periodic commits, and (when
 // subscribed) the group membership that decides the assignment.
-import { randomBytes } from "node:crypto";
-import { hostname } from "node:os";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { StrategyName } from "../../machines/allocate.js";
 import { parseTagExpression, type ConsumeMode } from "../protocol/index.js";
 import { silentLogger, type Logger } from "../runtime/log.js";
 import { BrokerClient } from "./broker-client.js";
+import { clientIdOf } from "./client-id.js";
 import { GroupMembership } from "./consumer-group.js";
 import { BrokerOffsetStore, LocalOffsetStore, type OffsetStore } from "./offset-store.js";
 import { ProcessQueue, type CorruptRecord, type StartFrom } from "./process-queue.js";
@@ -44,6 +43,7 @@ export interface ConsumerOptions {
   strategy?: StrategyName;
   /** Broadcasting: keep offsets in this JSON file (else in memory only). */
   offsetFile?: string;
+  /** Names this member in logs, heartbeats and rbus.inspect (default `<host>-<pid>-<4 hex>`, see client-id.ts). */
   clientId?: string;
   log?: Logger;
 }
@@ -81,7 +81,7 @@ export abstract class ConsumerCore {
   ) {
     this.group = opts.group;
     this.mode = opts.mode ?? "clustering";
-    this.clientId = opts.clientId ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, "_")}-${process.pid}-${randomBytes(3).toString("hex")}`;
+    this.clientId = clientIdOf(opts.clientId);
     this.log = (opts.log ?? silentLogger).child({ consumer: this.clientId, group: this.group });
     this.inspectRefreshMs = opts.inspectRefreshMs;
     this.o = {

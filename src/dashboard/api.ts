@@ -40,6 +40,8 @@ export interface LaidState {
   y: number;
   width: number;
   height: number;
+  /** How many self transitions the state lists inside its box, below its name (their edges' labels are there). */
+  loops?: number;
 }
 
 export interface LaidEdge {

@@ -46,6 +46,9 @@ export function drawChart(layout: MachineLayout, opts: ChartOptions): SVGSVGElem
 }
 
 const COMPACT_SCALE = 0.6;
+/** Where a leaf listing its self transitions has its name and the rule under it (the layout starts the list at 32). */
+const LEAF_NAME_Y = 16;
+const LEAF_RULE_Y = 30;
 /** The layout measures a label's box as its text plus 6 px each side. */
 const LABEL_INSET = 6;
 
@@ -67,10 +70,13 @@ function drawState(st: LaidState): SVGGElement {
   if (st.type === "final") {
     g.append(s("rect", { class: "inner", x: st.x + 3, y: st.y + 3, width: st.width - 6, height: st.height - 6, rx: 6 }));
   }
+  // A leaf that lists its self transitions keeps its name at the top, a rule between name and list.
+  const nameY = st.loops ? st.y + LEAF_NAME_Y : st.y + st.height / 2;
   const label = compound
     ? s("text", { x: st.x + 10, y: st.y + 17, class: "label title" }, st.key)
-    : s("text", { x: st.x + st.width / 2, y: st.y + st.height / 2, class: "label", "text-anchor": "middle", "dominant-baseline": "central" }, st.key);
+    : s("text", { x: st.x + st.width / 2, y: nameY, class: "label", "text-anchor": "middle", "dominant-baseline": "central" }, st.key);
   g.append(label);
+  if (st.loops && !compound) g.append(s("path", { class: "rule", d: `M${st.x} ${st.y + LEAF_RULE_Y} H${st.x + st.width}` }));
   if (st.type === "parallel") g.append(s("text", { x: st.x + st.width - 10, y: st.y + 17, class: "label hint", "text-anchor": "end" }, "parallel"));
   return g;
 }

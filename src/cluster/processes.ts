@@ -1,6 +1,9 @@
 // Child processes of the launcher (and of the test harness): nats-server,
-// waited for until it says it is ready, and a clean stop for any child.
+// waited for until it says it is ready, a clean stop for any child, and
+// children that die with their launcher, even by kill -9 (guardChildren).
 import { spawn, type ChildProcess } from "node:child_process";
+import type { Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
 
 export const natsServerBin = () => process.env.NATS_SERVER ?? "nats-server";
 
@@ -10,9 +13,43 @@ process.on("exit", () => {
   for (const p of children) p.kill("SIGKILL");
 });
 
-export function killOnExit(proc: ChildProcess): ChildProcess {
+/** The order a watchdog stops children in (lowest first): nats-server, which the others need, last. */
+export const StopTier = { dashboard: 0, broker: 1, nameserver: 2, "nats-server": 3 } as const;
+
+/** The watchdog's stdin, once guardChildren() started it. */
+let watchdog: Writable | undefined;
+const tierOf = new WeakMap<ChildProcess, number>();
+
+/**
+ * Children killOnExit() is given from now on are stopped even when this
+ * process dies by SIGKILL, where no exit handler runs: a watchdog process
+ * (watchdog.ts) learns each child's pid and stops the ones left when this
+ * process's end closes its pipe. `label` shows in its command line (ps).
+ */
+export function guardChildren(label: string): void {
+  if (watchdog) return;
+  const script = fileURLToPath(new URL("./watchdog.js", import.meta.url));
+  const proc = spawn(process.execPath, [script, "--for", label], { stdio: ["pipe", "ignore", "ignore"], detached: true });
+  proc.unref();
+  const pipe = proc.stdin!;
+  (pipe as Writable & { unref?: () => void }).unref?.(); // the pipe alone must not keep this process running
+  pipe.on("error", () => (watchdog = undefined)); // the watchdog went: children still die on a normal exit
+  watchdog = pipe;
+  for (const p of children) tell(`+${p.pid} ${tierOf.get(p) ?? StopTier.dashboard}`);
+}
+
+function tell(line: string): void {
+  watchdog?.write(line + "\n");
+}
+
+export function killOnExit(proc: ChildProcess, tier: number = StopTier.dashboard): ChildProcess {
   children.add(proc);
-  proc.on("exit", () => children.delete(proc));
+  tierOf.set(proc, tier);
+  if (proc.pid !== undefined) tell(`+${proc.pid} ${tier}`);
+  proc.on("exit", () => {
+    children.delete(proc);
+    if (proc.pid !== undefined) tell(`-${proc.pid}`);
+  });
   return proc;
 }
 
@@ -29,7 +66,7 @@ export interface StartedNats {
  */
 export function startNatsProcess(configFile: string, onLog: (chunk: string) => void = () => {}, timeoutMs = 10_000): Promise<StartedNats> {
   return new Promise((resolve, reject) => {
-    const proc = killOnExit(spawn(natsServerBin(), ["-c", configFile], { stdio: ["ignore", "ignore", "pipe"], detached: true }));
+    const proc = killOnExit(spawn(natsServerBin(), ["-c", configFile], { stdio: ["ignore", "ignore", "pipe"], detached: true }), StopTier["nats-server"]);
     let log = "";
     let port = 0;
     let settled = false;

@@ -19,7 +19,7 @@ import { displayPath } from "../auth/init.js";
 import { brokerUser } from "../auth/users.js";
 import { clusterCredentials, natsAuthOf, nodeFlags, type ClusterCredentials } from "./credentials.js";
 import { ensureEventsStream } from "./events-stream.js";
-import { killOnExit, startNatsProcess, terminate } from "./processes.js";
+import { guardChildren, killOnExit, startNatsProcess, StopTier, terminate } from "./processes.js";
 import { waitForCluster } from "./ready.js";
 import { READY_LINE, startInBackground } from "./background.js";
 import { claimPidFile } from "./pid-file.js";
@@ -47,6 +47,7 @@ export async function runClusterCommand(argv: string[]): Promise<void> {
   const config = loadClusterConfig(values.config);
   mkdirSync(config.dataDir, { recursive: true });
   const releasePid = claimPidFile(config.dataDir);
+  guardChildren(resolve(config.dataDir)); // every node dies with this process, even by kill -9
   const creds = clusterCredentials(config, values.config, { noAuth: values["no-auth"] });
   sayCredentials(creds);
   const logs = resolve(config.dataDir, "logs");
@@ -140,6 +141,7 @@ function spawnNode(c: ClusterConfig, url: string, logs: string, kind: Node["kind
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     }),
+    StopTier[kind],
   );
   proc.stdout!.pipe(out);
   proc.stderr!.pipe(out);

@@ -70,6 +70,12 @@ export interface NodeView {
   lastSeen: number;
 }
 
+/** A transition as the dashboard keeps it: the actor's event, and the state it was known in before. */
+export type TransitionEvent = InspectEvent & {
+  /** The actor's state value before this event, when the dashboard knew it (a rbus.machines answer, an earlier event). */
+  from?: unknown;
+};
+
 /** One broker replica as the cluster table and its status say. */
 export interface BrokerRow {
   node: string;
@@ -133,7 +139,7 @@ export interface DashboardSnapshot {
   /** The latest event of every actor known, from rbus.machines.<node> and rbus.inspect.>. */
   actors: InspectEvent[];
   /** The last transitions of each node, newest last (at most 50 per node). */
-  transitions: Record<string, InspectEvent[]>;
+  transitions: Record<string, TransitionEvent[]>;
   cluster: ClusterView;
   /** Newest last, at most 500. */
   events: TimelineEvent[];

@@ -2,7 +2,7 @@
 // anyone with the producer or consumer role may publish on rbus.inspect.*,
 // so no count of nodes, actors, transitions, events or samples may grow
 // with what they send. Beyond a bound a message is dropped and counted.
-import type { DashboardSnapshot, NodeKind, NodeView, Sample, TimelineEvent } from "./api.js";
+import type { DashboardSnapshot, NodeKind, NodeView, Sample, TimelineEvent, TransitionEvent } from "./api.js";
 import type { InspectEvent } from "../runtime/inspect.js";
 
 export interface HubLimits {
@@ -44,7 +44,7 @@ export class HubState {
   /** By node, then actor id. */
   private readonly actors = new Map<string, Map<string, InspectEvent>>();
   private actorCount = 0;
-  private readonly transitions = new Map<string, InspectEvent[]>();
+  private readonly transitions = new Map<string, TransitionEvent[]>();
   readonly events: TimelineEvent[] = [];
   readonly samples: Sample[] = [];
   /** Nodes a poll listed (NameServers, replicas): never forgotten while listed. */
@@ -86,7 +86,8 @@ export class HubState {
     if (refused) return refused;
     if (before && sameView(before, e)) return "repeat";
     const list = this.transitions.get(e.node) ?? [];
-    list.push(e);
+    // The state it left, which a rbus.machines answer may have told and no transition did.
+    list.push(before ? { ...e, from: before.state } : e);
     if (list.length > this.limits.transitionsPerNode) list.splice(0, list.length - this.limits.transitionsPerNode);
     this.transitions.set(e.node, list);
     return undefined;

@@ -78,6 +78,20 @@ model("transitions of a node, newest first, each from its actor's state before",
   assert.is(m.actors.get("ns-1\u0000liveness-broker-a.0")?.state, "dead");
 });
 
+model("an actor's first transition starts from the state the snapshot showed, which no transition had said", () => {
+  // the server asked rbus.machines: the actor is known alive, with no transition yet
+  const m = createModel({ ...snapshot(), transitions: {} }, []);
+  apply(m, { type: "inspect", data: ev("ns-1", "liveness-broker-a.0", "suspect", 2) });
+  apply(m, { type: "inspect", data: ev("ns-1", "liveness-broker-a.0", "dead", 3) });
+  assert.equal(transitionsOf(m, "ns-1").map((x) => [x.from, x.to]), [["suspect", "dead"], ["alive", "suspect"]]);
+});
+
+model("a snapshot's transitions say the state their actor left, as the server knew it", () => {
+  const first = { ...ev("ns-1", "liveness-broker-a.0", "suspect", 2), from: "alive" };
+  const m = createModel({ ...snapshot(), actors: [first], transitions: { "ns-1": [first] } }, []);
+  assert.equal(transitionsOf(m, "ns-1").map((x) => [x.from, x.to]), [["alive", "suspect"]]);
+});
+
 model("an event older than the actor's latest does not turn its chart back", () => {
   const m = createModel(snapshot(), []);
   apply(m, { type: "inspect", data: ev("ns-1", "liveness-broker-a.0", "dead", 5) });

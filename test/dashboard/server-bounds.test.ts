@@ -1,6 +1,6 @@
 // The hub's memory, bounded whatever is published: events, samples,
 // transitions, nodes and actors each keep at most their limit, a repeated
-// state is no transition, stopped actors make room for running ones, and
+// state is no transition, a transition says the state it left, stopped actors make room for running ones, and
 // quiet nodes no poll lists are forgotten.
 import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
@@ -34,6 +34,15 @@ test("transitions per node, nodes and actors stop at their bounds; a repeat is n
   s.inspect(ev("n2", "a", "gone", 2, "stopped"), 0);
   assert.is(s.inspect(ev("n3", "c", "x"), 0), undefined, "a stopped actor made room");
   assert.is(s.actorTotal, 4);
+});
+
+test("a transition keeps the state its actor left, from a machines answer too", () => {
+  const s = new HubState(limits);
+  s.replaceActors("n1", [ev("n1", "a", "alive", 1)], 0);
+  s.inspect(ev("n1", "a", "suspect", 2), 0);
+  s.inspect(ev("n1", "b", "new", 2), 0);
+  const kept = s.snapshot({ at: 0, prefix: "rbus", cluster: { at: 0, nameServers: [], brokers: [], topics: [], consumerGroups: [] } }).transitions.n1!;
+  assert.equal(kept.map((e) => [e.actor, e.from, e.state]), [["a", "alive", "suspect"], ["b", undefined, "new"]]);
 });
 
 test("a machines answer replaces a node's actors, but not with older states than live events gave", () => {

@@ -34,7 +34,8 @@ export function apply(model: Model, e: StreamEvent): void {
       if (prev && prev.at > e.data.at) return; // a late copy of something older than what is shown
       model.actors.set(key, e.data);
       const list = (snap.transitions[e.data.node] ??= []);
-      list.push(e.data);
+      // The state the actor was shown in before, which the snapshot may have had from rbus.machines and no transition.
+      list.push(prev ? { ...e.data, from: prev.state } : e.data);
       if (list.length > TRANSITIONS_PER_NODE) list.splice(0, list.length - TRANSITIONS_PER_NODE);
       return;
     }
@@ -77,13 +78,18 @@ export function stateText(value: unknown): string {
   return parts.join(", ");
 }
 
-/** A node's transitions, newest first, each with the state its actor left (from its event before). */
+/**
+ * A node's transitions, newest first, each with the state its actor left:
+ * its transition before, else the state known when it came (a rbus.machines
+ * answer, which is no transition); "" only for an actor's start.
+ */
 export function transitionsOf(model: Model, node: string): Transition[] {
   const last = new Map<string, string>();
   const out: Transition[] = [];
   for (const e of model.snapshot.transitions[node] ?? []) {
     const to = e.status === "active" ? stateText(e.state) : `${stateText(e.state)} (${e.status})`;
-    out.push({ at: e.at, actor: e.actor, from: last.get(e.actor) ?? "", to, event: e.event });
+    const from = last.get(e.actor) ?? (e.from === undefined ? "" : stateText(e.from));
+    out.push({ at: e.at, actor: e.actor, from, to, event: e.event });
     last.set(e.actor, to);
   }
   return out.reverse();

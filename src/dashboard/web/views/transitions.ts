@@ -47,7 +47,8 @@ export class TransitionsAside {
         {},
         h("time", { datetime: new Date(t.at).toISOString() }, clock(t.at)),
         h("span", { class: "actor" }, t.actor),
-        h("span", { class: "move" }, t.from ? `${t.from} → ${t.to}` : `→ ${t.to}`),
+        // An actor's start comes from statecharts' initial dot; a state before that no one told is "?".
+        h("span", { class: "move" }, `${t.from || (t.event === "xstate.init" ? "●" : "?")} → ${t.to}`),
         h("span", { class: "event" }, t.event),
       ),
     );

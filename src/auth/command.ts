@@ -2,29 +2,24 @@
 // cluster described by cluster.json, and a local CA for TLS.
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { parse, UsageError } from "../cli/args.js";
+import { UsageError } from "../cli/args.js";
 import { table } from "../cli/table.js";
 import { loadClusterConfig, type ClusterConfig } from "../cluster/config.js";
 import { authClusterOf, authInit, credentialFlags, displayPath, openAuth } from "./init.js";
 import { includedAccounts } from "./nats-conf.js";
 import { tlsInit } from "./tls.js";
 
-const authUsage =
-  "rbus auth init [--config cluster.json] [--out <dir, default: the folder of the accounts.conf nats.conf includes>] [--consumer-group <cg>]... [--producer <name>]... [--open]";
-const tlsUsage = "rbus tls init [--config cluster.json] [--out <dir, default <dataDir>/tls>]";
-
 const say = (line: string) => process.stdout.write(line + "\n");
 
-export async function authCommand(argv: string[]): Promise<void> {
-  const [sub, ...rest] = argv;
-  if (sub !== "init") throw new UsageError(`usage: ${authUsage}`);
-  const { values } = parse(rest, {
-    config: { type: "string", default: "cluster.json" },
-    out: { type: "string" },
-    "consumer-group": { type: "string", multiple: true, default: [] },
-    producer: { type: "string", multiple: true, default: [] },
-    open: { type: "boolean", default: false },
-  }, authUsage);
+export interface AuthInitFlags {
+  config: string;
+  out?: string;
+  consumerGroup?: string[];
+  producer?: string[];
+  open: boolean;
+}
+
+export async function authCommand(values: AuthInitFlags): Promise<void> {
   const config = loadClusterConfig(values.config);
   const dir = values.out ?? defaultAuthDir(config);
   if (values.open) {
@@ -32,7 +27,7 @@ export async function authCommand(argv: string[]): Promise<void> {
     say(`${displayPath(accountsFile)}: OPEN — no users; anyone on the bus can do anything.`);
     return;
   }
-  const cluster = authClusterOf(config, { consumerGroups: values["consumer-group"], producers: values.producer });
+  const cluster = authClusterOf(config, { consumerGroups: values.consumerGroup ?? [], producers: values.producer ?? [] });
   let result;
   try {
     result = authInit(cluster, dir, values.config);
@@ -54,10 +49,7 @@ function defaultAuthDir(config: ClusterConfig): string {
   return included ? dirname(included) : join(config.dataDir, "auth");
 }
 
-export async function tlsCommand(argv: string[]): Promise<void> {
-  const [sub, ...rest] = argv;
-  if (sub !== "init") throw new UsageError(`usage: ${tlsUsage}`);
-  const { values } = parse(rest, { config: { type: "string", default: "cluster.json" }, out: { type: "string" } }, tlsUsage);
+export async function tlsCommand(values: { config: string; out?: string }): Promise<void> {
   const dir = values.out ?? join(loadClusterConfig(values.config).dataDir, "tls");
   const { files, made } = tlsInit(dir);
   say(`${displayPath(dir)}: ${made ? "certificates written" : "certificates already there (delete a file to make it again)"}`);

@@ -1,54 +1,32 @@
-// Command-line parsing shared by every rbus subcommand.
-import { parseArgs, type ParseArgsConfig } from "node:util";
+// What rbus commands share once their flags are parsed: usage errors, the
+// connection from the flags, numbers, and running until a signal.
 import type { NatsConnection } from "@nats-io/transport-node";
 import { connectNats, type NatsAuth } from "../runtime/nats.js";
+import { DEFAULT_NATS_URL, type NatsFlags } from "./options.js";
 
+/** A mistake in the command line: exit code 2, with the command's usage below it. */
 export class UsageError extends Error {
   override name = "UsageError";
 }
 
-type Options = NonNullable<ParseArgsConfig["options"]>;
-
-const env = (name: string) => (process.env[name] === "" ? undefined : process.env[name]);
-
-/**
- * How every command reaches NATS: the server, and the credentials, TLS files
- * and inbox prefix of its user. Each flag also comes from the environment
- * variable the `nats` CLI reads (NATS_URL, NATS_NKEY, …).
- */
-export const natsOption = {
-  nats: { type: "string", default: env("NATS_URL") ?? "nats://127.0.0.1:4222" },
-  creds: { type: "string", default: env("NATS_CREDS") },
-  nkey: { type: "string", default: env("NATS_NKEY") },
-  user: { type: "string", default: env("NATS_USER") },
-  password: { type: "string", default: env("NATS_PASSWORD") },
-  token: { type: "string", default: env("NATS_TOKEN") },
-  "tls-ca": { type: "string", default: env("NATS_CA") },
-  "tls-cert": { type: "string", default: env("NATS_CERT") },
-  "tls-key": { type: "string", default: env("NATS_KEY") },
-  "inbox-prefix": { type: "string", default: env("NATS_INBOX_PREFIX") },
-} as const;
-
-/** The connection flags every command shares, for usage lines. */
-export const natsUsage = "[--nats <url>] [--nkey <file> | --creds <file> | --user <u> --password <p> | --token <t>] [--tls-ca <pem>] [--tls-cert <pem> --tls-key <pem>] [--inbox-prefix <p>]";
-
-type NatsValues = { [K in keyof typeof natsOption]?: string | undefined };
+/** An empty variable (NATS_USER=) counts as not set, as the nats CLI takes it. */
+const given = (v: string | undefined) => (v === "" ? undefined : v);
 
 /** The parsed connection flags as connectNats takes them. */
-export function natsAuth(values: NatsValues): NatsAuth {
-  if (values.password !== undefined && values.user === undefined) throw new UsageError("--password needs --user (or NATS_USER)");
-  if ((values["tls-cert"] === undefined) !== (values["tls-key"] === undefined)) throw new UsageError("--tls-cert and --tls-key go together");
+export function natsAuth(values: Omit<NatsFlags, "nats" | "prefix">): NatsAuth {
   const auth: NatsAuth = {
-    creds: values.creds,
-    nkey: values.nkey,
-    user: values.user,
-    password: values.password,
-    token: values.token,
-    tlsCa: values["tls-ca"],
-    tlsCert: values["tls-cert"],
-    tlsKey: values["tls-key"],
-    inboxPrefix: values["inbox-prefix"],
+    creds: given(values.creds),
+    nkey: given(values.nkey),
+    user: given(values.user),
+    password: given(values.password),
+    token: given(values.token),
+    tlsCa: given(values.tlsCa),
+    tlsCert: given(values.tlsCert),
+    tlsKey: given(values.tlsKey),
+    inboxPrefix: given(values.inboxPrefix),
   };
+  if (auth.password !== undefined && auth.user === undefined) throw new UsageError("--password needs --user (or NATS_USER)");
+  if ((auth.tlsCert === undefined) !== (auth.tlsKey === undefined)) throw new UsageError("--tls-cert and --tls-key go together");
   if (auth.inboxPrefix !== undefined && !/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(auth.inboxPrefix)) {
     throw new UsageError(`--inbox-prefix "${auth.inboxPrefix}" must be subject tokens separated by dots, e.g. _INBOX.admin`);
   }
@@ -61,33 +39,20 @@ export function definedOnly<T extends object>(o: T): { [K in keyof T]?: Exclude<
 }
 
 /** A connection from a command's parsed flags. */
-export function connectFromFlags(values: NatsValues & { nats: string }, name: string, opts: { noAsyncTraces?: boolean } = {}): Promise<NatsConnection> {
-  return connectNats(values.nats, name, { ...opts, auth: natsAuth(values) });
-}
-export const prefixOption = { prefix: { type: "string", default: process.env.RBUS_PREFIX ?? "rbus" } } as const;
-
-export function parse<O extends Options>(argv: string[], options: O, usage: string) {
-  if (argv.includes("--help") || argv.includes("-h")) {
-    console.log(`usage: ${usage}`);
-    process.exit(0);
-  }
-  try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\nusage: ${usage}`);
-  }
+export function connectFromFlags(values: NatsFlags, name: string, opts: { noAsyncTraces?: boolean } = {}): Promise<NatsConnection> {
+  return connectNats(given(values.nats) ?? DEFAULT_NATS_URL, name, { ...opts, auth: natsAuth(values) });
 }
 
 /** A non-negative integer option, with the option's name in the error. */
 export function intArg(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a non-negative integer, got "${value}"`);
+  if (value.trim() === "" || !Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a non-negative integer, got "${value}"`);
   return n;
 }
 
-export function required(value: string | undefined, name: string, usage: string): string {
-  if (value === undefined || value === "") throw new UsageError(`--${name} is required\nusage: ${usage}`);
+export function required(value: string | undefined, name: string): string {
+  if (value === undefined || value === "") throw new UsageError(`--${name} is required`);
   return value;
 }
 

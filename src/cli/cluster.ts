@@ -1,14 +1,11 @@
 import { Admin } from "../client/admin.js";
 import { withNats } from "./connected.js";
-import { natsOption, parse, prefixOption } from "./args.js";
+import type { NatsFlags } from "./options.js";
 import { replicaStatuses } from "./replica-status.js";
 import { bytes, replicaViews } from "./replica-view.js";
 import { ago, table } from "./table.js";
 
-const usage = "rbus cluster --nats <url> [--json]";
-
-export async function clusterCommand(argv: string[]): Promise<void> {
-  const { values } = parse(argv, { ...natsOption, ...prefixOption, json: { type: "boolean", default: false } }, usage);
+export async function clusterCommand(values: NatsFlags & { json: boolean }): Promise<void> {
   await withNats(values, async (nc) => {
     const admin = new Admin(nc, { prefix: values.prefix });
     const nameServers = await admin.nameServers();

@@ -2,12 +2,10 @@
 import { DEFAULT_DASHBOARD_PORT } from "../dashboard/server.js";
 import { startDashboard } from "../dashboard/dashboard.js";
 import { createLogger } from "../runtime/log.js";
-import { connectFromFlags, intArg, natsOption, natsUsage, parse, prefixOption, untilSignal } from "./args.js";
+import { connectFromFlags, intArg, untilSignal } from "./args.js";
+import type { NatsFlags } from "./options.js";
 
-const usage = `rbus dashboard [--port ${DEFAULT_DASHBOARD_PORT}] [--host 127.0.0.1] [--prefix rbus] ${natsUsage}`;
-
-export async function dashboardCommand(argv: string[]): Promise<void> {
-  const { values } = parse(argv, { ...natsOption, ...prefixOption, port: { type: "string" }, host: { type: "string", default: "127.0.0.1" } }, usage);
+export async function dashboardCommand(values: NatsFlags & { port?: string; host: string }): Promise<void> {
   const port = intArg(values.port, "port") ?? DEFAULT_DASHBOARD_PORT;
   const log = createLogger({ node: "dashboard" });
   const nc = await connectFromFlags(values, "rbus-dashboard");

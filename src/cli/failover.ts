@@ -6,12 +6,11 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { Admin } from "../client/admin.js";
 import { ErrorCode, masterHint, notMasterError, RbusError, subjects, type BrokerInfo } from "../protocol/index.js";
 import { requestJson } from "../runtime/request.js";
-import { intArg, natsOption, parse, prefixOption, required, UsageError } from "./args.js";
+import { intArg, required, UsageError } from "./args.js";
 import { withNats } from "./connected.js";
+import { brokerGroupOf, type NatsFlags } from "./options.js";
 import { replicaStatuses } from "./replica-status.js";
 import { groupMaster, replicaViews } from "./replica-view.js";
-
-const usage = "rbus failover --group <g> [--to <replica>] [--timeout <ms>] [--json]";
 
 export interface FailoverReply {
   ok: boolean;
@@ -19,13 +18,16 @@ export interface FailoverReply {
   term: number;
 }
 
-export async function failoverCommand(argv: string[]): Promise<void> {
-  const { values } = parse(
-    argv,
-    { ...natsOption, ...prefixOption, group: { type: "string" }, to: { type: "string" }, timeout: { type: "string", default: "15000" }, json: { type: "boolean", default: false } },
-    usage,
-  );
-  const group = required(values.group, "group", usage);
+export interface FailoverFlags extends NatsFlags {
+  brokerGroup?: string;
+  group?: string;
+  to?: string;
+  timeout: string;
+  json: boolean;
+}
+
+export async function failoverCommand(values: FailoverFlags): Promise<void> {
+  const group = required(brokerGroupOf(values, "failover"), "broker-group");
   const to = intArg(values.to, "to");
   const timeoutMs = intArg(values.timeout, "timeout")!;
   await withNats(values, async (nc) => {
@@ -62,7 +64,7 @@ export async function failoverCommand(argv: string[]): Promise<void> {
 export function pickFailover(replicas: BrokerInfo[], group: string, to: number | undefined, all: BrokerInfo[]): BrokerInfo {
   if (replicas.length === 0) {
     const groups = [...new Set(all.map((b) => b.group))].sort();
-    throw new UsageError(`no broker group "${group}" in the cluster${groups.length ? ` (groups: ${groups.join(", ")})` : ""}; check --group`);
+    throw new UsageError(`no broker group "${group}" in the cluster${groups.length ? ` (groups: ${groups.join(", ")})` : ""}; check --broker-group`);
   }
   const ids = replicas.map((b) => b.replica).sort((a, b) => a - b);
   if (Math.max(replicas.length, ...replicas.map((b) => b.replicas ?? 1)) === 1) {

@@ -1,15 +1,18 @@
 import { Admin } from "../client/admin.js";
-import { natsOption, parse, prefixOption, UsageError } from "./args.js";
+import { UsageError } from "./args.js";
 import { withNats } from "./connected.js";
+import type { NatsFlags } from "./options.js";
 
-const usage = "rbus message --id <msgId> | rbus message --topic <t> --key <key>";
-
-export async function messageCommand(argv: string[]): Promise<void> {
-  const { values } = parse(argv, { ...natsOption, ...prefixOption, id: { type: "string" }, topic: { type: "string" }, key: { type: "string" } }, usage);
+export async function messageCommand(values: NatsFlags & { id?: string; topic?: string; key?: string }): Promise<void> {
+  if (!values.id && !(values.topic && values.key)) throw new UsageError("give --id <msgId>, or --topic <t> and --key <key>");
   await withNats(values, async (nc) => {
     const admin = new Admin(nc, { prefix: values.prefix });
     if (values.id) return console.log(JSON.stringify(await admin.messageById(values.id)));
-    if (!values.topic || !values.key) throw new UsageError(`usage: ${usage}`);
-    for (const m of await admin.messagesByKey(values.topic, values.key)) console.log(JSON.stringify(m));
+    const found = await admin.messagesByKey(values.topic!, values.key!);
+    // Keys match exactly, as RocketMQ's index does: nothing found is a mistake to report, not an empty success.
+    if (found.length === 0) {
+      throw new Error(`no message of ${values.topic} has key "${values.key}" (keys match exactly; send sets them with --key; rbus consume prints each message's keys)`);
+    }
+    for (const m of found) console.log(JSON.stringify(m));
   });
 }

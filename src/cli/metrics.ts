@@ -3,15 +3,12 @@
 import { collectMetrics, nodeMetrics, type NodeAnswer } from "../metrics/collect.js";
 import { DEFAULT_METRICS_PORT, serveMetrics } from "../metrics/server.js";
 import type { NodeMetrics } from "../protocol/metrics.js";
-import { connectFromFlags, intArg, natsOption, parse, prefixOption, untilSignal } from "./args.js";
+import { connectFromFlags, intArg, untilSignal } from "./args.js";
 import { withNats } from "./connected.js";
+import type { NatsFlags } from "./options.js";
 import { table } from "./table.js";
 
-const usage = "rbus metrics [--node <id>] [--json] | rbus metrics serve [--port 9464] [--host 127.0.0.1]   (--nats <url>)";
-
-export async function metricsCommand(argv: string[]): Promise<void> {
-  if (argv[0] === "serve") return serveCommand(argv.slice(1));
-  const { values } = parse(argv, { ...natsOption, ...prefixOption, node: { type: "string" }, json: { type: "boolean", default: false } }, usage);
+export async function metricsCommand(values: NatsFlags & { node?: string; json: boolean }): Promise<void> {
   await withNats(values, async (nc) => {
     const opts = { prefix: values.prefix };
     const answers: NodeAnswer[] = values.node
@@ -40,8 +37,7 @@ function row(node: string, m: NodeMetrics | undefined, error: string | undefined
   ];
 }
 
-async function serveCommand(argv: string[]): Promise<void> {
-  const { values } = parse(argv, { ...natsOption, ...prefixOption, port: { type: "string" }, host: { type: "string", default: "127.0.0.1" } }, usage);
+export async function metricsServeCommand(values: NatsFlags & { port?: string; host: string }): Promise<void> {
   const port = intArg(values.port, "port") ?? DEFAULT_METRICS_PORT;
   const nc = await connectFromFlags(values, "rbus-metrics");
   const server = await serveMetrics(nc, { prefix: values.prefix, port, host: values.host });

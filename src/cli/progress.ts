@@ -2,11 +2,14 @@
 // and how far behind it is (lag = the queue's end − the committed offset).
 import { BrokerClient } from "../client/broker-client.js";
 import { brokerAddress, RouteCache } from "../client/route-cache.js";
-import { natsOption, parse, prefixOption, required, UsageError } from "./args.js";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { Admin } from "../client/admin.js";
+import { required } from "./args.js";
 import { withNats } from "./connected.js";
+import { hint } from "./nearest.js";
+import type { NatsFlags } from "./options.js";
+import { replicaStatuses } from "./replica-status.js";
 import { table } from "./table.js";
-
-const usage = "rbus progress <group> --topic <t> [--json]";
 
 export interface QueueLag {
   broker: string;
@@ -19,11 +22,8 @@ export interface QueueLag {
   lag: number;
 }
 
-export async function progressCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parse(argv, { ...natsOption, ...prefixOption, topic: { type: "string" }, json: { type: "boolean", default: false } }, usage);
-  const group = positionals[0];
-  if (!group || positionals.length > 1) throw new UsageError(`give exactly one consumer group\nusage: ${usage}`);
-  const topic = required(values.topic, "topic", usage);
+export async function progressCommand(group: string, values: NatsFlags & { topic?: string; json: boolean }): Promise<void> {
+  const topic = required(values.topic, "topic");
   await withNats(values, async (nc) => {
     const routes = new RouteCache(nc, { prefix: values.prefix });
     const brokers = new BrokerClient(nc, routes, { prefix: values.prefix });
@@ -36,6 +36,7 @@ export async function progressCommand(argv: string[]): Promise<void> {
         rows.push({ broker: g.group, queueId: q.queueId, minOffset: q.minOffset, maxOffset: q.maxOffset, committed: q.offset, lag: Math.max(0, q.maxOffset - from) });
       }
     }
+    if (rows.every((r) => r.committed < 0)) await mustBeKnown(nc, values.prefix, group, topic);
     const total = rows.reduce((s, r) => s + r.lag, 0);
     if (values.json) {
       console.log(JSON.stringify({ group, topic, totalLag: total, queues: rows }, null, 2));
@@ -50,4 +51,18 @@ export async function progressCommand(argv: string[]): Promise<void> {
     );
     console.log(`total lag: ${total}`);
   });
+}
+
+/**
+ * A group that never committed on the topic is a typo unless some client is
+ * in it now: the brokers' status lists the groups with live members.
+ */
+async function mustBeKnown(nc: NatsConnection, prefix: string, group: string, topic: string): Promise<void> {
+  const { brokers } = await new Admin(nc, { prefix }).cluster();
+  const live = new Set<string>();
+  for (const status of (await replicaStatuses(nc, prefix, brokers)).values()) {
+    for (const g of (status as { consumerGroups?: Array<{ group: string }> }).consumerGroups ?? []) live.add(g.group);
+  }
+  if (live.has(group)) return;
+  throw new Error(`consumer group "${group}" has no members and never committed on ${topic}${hint(group, [...live], "groups with members")} (a broadcasting group keeps its offsets in its clients)`);
 }

@@ -22,14 +22,6 @@ export const MAX_ELECTION_TIMEOUT_MS = 60_000;
 /** Every send waits for a majority: beyond 9 replicas a group only gets slower. */
 export const MAX_REPLICAS = 9;
 
-export const replicationOptions = {
-  replica: { type: "string", default: "0" },
-  replicas: { type: "string", default: "1" },
-  failover: { type: "string", default: "auto" },
-  ack: { type: "string" },
-  "election-timeout": { type: "string" },
-  "read-from-slave-bytes": { type: "string" },
-} as const;
 
 export function replicationArgs(v: ReplicationFlags): { replica: number; replication: ReplicationSettings } {
   const replicas = integer(v.replicas ?? "1", "replicas", 1, MAX_REPLICAS, "a group of 3 survives the loss of one replica, 5 of two");

@@ -1,14 +1,9 @@
 import { Admin } from "../client/admin.js";
-import { natsOption, parse, prefixOption, UsageError } from "./args.js";
 import { withNats } from "./connected.js";
+import type { NatsFlags } from "./options.js";
 import { table } from "./table.js";
 
-const usage = "rbus route <topic> [--json]";
-
-export async function routeCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parse(argv, { ...natsOption, ...prefixOption, json: { type: "boolean", default: false } }, usage);
-  const topic = positionals[0];
-  if (!topic) throw new UsageError(`usage: ${usage}`);
+export async function routeCommand(topic: string, values: NatsFlags & { json: boolean }): Promise<void> {
   await withNats(values, async (nc) => {
     const route = await new Admin(nc, { prefix: values.prefix }).route(topic);
     if (values.json) return console.log(JSON.stringify(route, null, 2));

@@ -2,10 +2,20 @@
 // sendAsync (prints a summary). Body "-" reads stdin.
 import { Producer, type Message } from "../client/producer.js";
 import { setProperty } from "../protocol/index.js";
-import { intArg, connectFromFlags, natsOption, parse, prefixOption, required, UsageError } from "./args.js";
+import { intArg, connectFromFlags, required, UsageError } from "./args.js";
+import { brokerGroupOf, type NatsFlags } from "./options.js";
 
-const usage =
-  "rbus send --nats <url> --topic <t> [--tag <tag>] [--key <key> ...] [--property k=v ...] [--queue <id>] [--group <g>] [--count N] [--timeout <ms>] <body | ->";
+export interface SendFlags extends NatsFlags {
+  topic?: string;
+  tag?: string;
+  key?: string[];
+  property?: string[];
+  queue?: string;
+  brokerGroup?: string;
+  group?: string;
+  count?: string;
+  timeout: string;
+}
 
 async function readStdin(): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
@@ -18,32 +28,15 @@ function properties(pairs: string[] | undefined): Record<string, string> | undef
   const out: Record<string, string> = {};
   for (const p of pairs) {
     const eq = p.indexOf("=");
-    if (eq <= 0) throw new UsageError(`--property takes name=value, got "${p}"\nusage: ${usage}`);
+    if (eq <= 0) throw new UsageError(`--property takes name=value, got "${p}"`);
     setProperty(out, p.slice(0, eq), p.slice(eq + 1));
   }
   return out;
 }
 
-export async function sendCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parse(
-    argv,
-    {
-      ...natsOption,
-      ...prefixOption,
-      topic: { type: "string" },
-      tag: { type: "string" },
-      key: { type: "string", multiple: true },
-      property: { type: "string", multiple: true },
-      queue: { type: "string" },
-      group: { type: "string" },
-      count: { type: "string" },
-      timeout: { type: "string" },
-    },
-    usage,
-  );
-  const topic = required(values.topic, "topic", usage);
-  if (positionals.length !== 1) throw new UsageError(`give exactly one body (or - for stdin)\nusage: ${usage}`);
-  const body = positionals[0] === "-" ? await readStdin() : positionals[0]!;
+export async function sendCommand(bodyArg: string, values: SendFlags): Promise<void> {
+  const topic = required(values.topic, "topic");
+  const body = bodyArg === "-" ? await readStdin() : bodyArg;
   const msg: Message = { topic, body };
   if (values.tag) msg.tags = values.tag;
   if (values.key) msg.keys = values.key;
@@ -52,10 +45,11 @@ export async function sendCommand(argv: string[]): Promise<void> {
   const queueId = intArg(values.queue, "queue");
   if (queueId !== undefined) msg.queueId = queueId;
   const count = intArg(values.count, "count");
-  const opts = values.group ? { group: values.group } : undefined;
+  const brokerGroup = brokerGroupOf(values, "send");
+  const opts = brokerGroup ? { group: brokerGroup } : undefined;
 
   const nc = await connectFromFlags(values, "rbus-send");
-  const producer = new Producer(nc, { prefix: values.prefix, sendTimeoutMs: intArg(values.timeout, "timeout") ?? 3000 });
+  const producer = new Producer(nc, { prefix: values.prefix, sendTimeoutMs: intArg(values.timeout, "timeout")! });
   await producer.start();
   try {
     if (count === undefined) {

@@ -5,20 +5,13 @@
 import { existsSync } from "node:fs";
 import { dataDirHolder } from "../store/data-lock.js";
 import { verifyStore, type VerifyReport } from "../store/verify.js";
-import { parse, required, UsageError } from "./args.js";
+import { required, UsageError } from "./args.js";
 import { table } from "./table.js";
 
-const usage = "rbus store verify --data <dir> [--json] [--live]";
 const LINE_EVERY_MS = 3000;
 
-export async function storeCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parse(
-    argv,
-    { data: { type: "string" }, json: { type: "boolean", default: false }, live: { type: "boolean", default: false } },
-    usage,
-  );
-  if (positionals[0] !== "verify" || positionals.length > 1) throw new UsageError(`usage: ${usage}`);
-  const dir = required(values.data, "data", usage);
+export async function storeVerifyCommand(values: { data?: string; json: boolean; live: boolean }): Promise<void> {
+  const dir = required(values.data, "data");
   // A live broker's tail is mid-write: it would read as torn. Scanning is harmless, the verdict is not.
   const holder = existsSync(dir) ? await dataDirHolder(dir) : null;
   if (holder !== null && !values.live) {

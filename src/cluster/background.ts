@@ -6,7 +6,6 @@ import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parse } from "../cli/args.js";
 import { loadClusterConfig } from "./config.js";
 import { runningLauncher } from "./pid-file.js";
 
@@ -16,13 +15,14 @@ export const READY_LINE = "stops everything.";
 const say = (line: string) => process.stdout.write(line + "\n");
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** `argv`: the launcher's flags, without --background. */
 export async function startInBackground(argv: string[], configFile: string, timeoutMs = 90_000): Promise<void> {
   const config = loadClusterConfig(configFile);
   const logs = resolve(config.dataDir, "logs");
   mkdirSync(logs, { recursive: true });
   const logFile = join(logs, "run-cluster.log");
   const out = openSync(logFile, "w");
-  const proc = spawn(process.execPath, [cli, "run-cluster", ...argv.filter((a) => a !== "--background")], {
+  const proc = spawn(process.execPath, [cli, "run-cluster", ...argv], {
     detached: true,
     stdio: ["ignore", out, out],
     env: { ...process.env, RBUS_BACKGROUND: "1" },
@@ -47,8 +47,7 @@ export async function startInBackground(argv: string[], configFile: string, time
   proc.unref();
 }
 
-export async function stopClusterCommand(argv: string[]): Promise<void> {
-  const { values } = parse(argv, { config: { type: "string", default: "cluster.json" } }, "rbus stop-cluster [--config cluster.json]");
+export async function stopClusterCommand(values: { config: string }): Promise<void> {
   const { dataDir } = loadClusterConfig(values.config);
   const pid = runningLauncher(dataDir);
   if (pid === undefined) {

@@ -10,7 +10,6 @@ import { createWriteStream, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Admin } from "../client/admin.js";
-import { parse } from "../cli/args.js";
 import { table } from "../cli/table.js";
 import { connectNats } from "../runtime/nats.js";
 import type { BrokerInfo } from "../protocol/index.js";
@@ -26,7 +25,6 @@ import { claimPidFile } from "./pid-file.js";
 import { dashboardAddress, dashboardArgs } from "./dashboard-node.js";
 
 const cli = fileURLToPath(new URL("../cli/main.js", import.meta.url));
-const usage = "rbus run-cluster [--config cluster.json] [--no-auth] [--background]";
 
 interface Node {
   name: string;
@@ -37,18 +35,20 @@ interface Node {
 
 const say = (line: string) => process.stdout.write(line + "\n");
 
-export async function runClusterCommand(argv: string[]): Promise<void> {
-  const { values } = parse(
-    argv,
-    { config: { type: "string", default: "cluster.json" }, "no-auth": { type: "boolean", default: false }, background: { type: "boolean", default: false } },
-    usage,
-  );
-  if (values.background) return startInBackground(argv, values.config);
+export interface RunClusterFlags {
+  config: string;
+  /** false for --no-auth */
+  auth: boolean;
+  background: boolean;
+}
+
+export async function runClusterCommand(values: RunClusterFlags): Promise<void> {
+  if (values.background) return startInBackground(["--config", values.config, ...(values.auth ? [] : ["--no-auth"])], values.config);
   const config = loadClusterConfig(values.config);
   mkdirSync(config.dataDir, { recursive: true });
   const releasePid = claimPidFile(config.dataDir);
   guardChildren(resolve(config.dataDir)); // every node dies with this process, even by kill -9
-  const creds = clusterCredentials(config, values.config, { noAuth: values["no-auth"] });
+  const creds = clusterCredentials(config, values.config, { noAuth: !values.auth });
   sayCredentials(creds);
   const logs = resolve(config.dataDir, "logs");
   mkdirSync(logs, { recursive: true });
@@ -121,7 +121,7 @@ function nameServerArgs(c: ClusterConfig, id: string): string[] {
 }
 
 function brokerArgs(c: ClusterConfig, group: string, replica: number, replicas: number): string[] {
-  const args = ["broker", "--cluster", c.clusterName, "--group", group,
+  const args = ["broker", "--cluster", c.clusterName, "--broker-group", group,
     "--data", join(c.dataDir, "brokers", `${group}.${replica}`), "--heartbeat-interval", `${c.broker.heartbeatIntervalMs}`];
   for (const [flag, value] of Object.entries(replicationFlags(c, replica, replicas))) args.push(`--${flag}`, value);
   if (!c.broker.autoCreateTopic) args.push("--no-auto-create-topic");
@@ -214,7 +214,7 @@ function printWhere(c: ClusterConfig, url: string, dashboardUrl: string, nodes: 
     ["npx rbus send --topic orders 'hello'", "creates the topic on first send"],
     ["npx rbus consume --topic orders --group billing --from first --count 1", ""],
     ["kill -9 <pid of broker-a's master>", "another replica takes over; rbus cluster shows it"],
-    ["npx rbus failover --group broker-a", "hand mastership over cleanly"],
+    ["npx rbus failover --broker-group broker-a", "hand mastership over cleanly"],
     [`nats ${dashboard}sub '${c.prefix}.events.>'`, creds.open ? "liveness and role changes as they happen" : ""],
   ];
   const width = Math.max(...tries.filter(([, why]) => why).map(([cmd]) => cmd.length)) + 2;

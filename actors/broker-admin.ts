@@ -15,6 +15,7 @@ import {
   str,
   type ConsumerMembers,
   type ErrorDetails,
+  type Json,
   type TopicConfig,
   type WireMessage,
 } from "../src/protocol/index.js";
@@ -53,11 +54,15 @@ function fitted(ctx: BrokerContext, reply: MessageLookupReply): Uint8Array {
   return encodeJson({ ...reply, messages: messages.slice(n), truncated: true });
 }
 
-export function adminHandlers(ctx: BrokerContext, consumers: ConsumerTable) {
+export function adminHandlers(ctx: BrokerContext, consumers: ConsumerTable, ops: { queueMessages(o: Json): Uint8Array }) {
   return {
     topicUpsert(msg: Msg): TopicConfig {
       assertMaster(ctx);
       const config = decodeTopicConfig(parseObject(msg.data));
+      // a topic with no queue takes no send, and its route reads as if no master served it
+      if (config.readQueues < 1 || config.writeQueues < 1) {
+        throw new RbusError(ErrorCode.BAD_REQUEST, `topic "${config.topic}" needs at least 1 read and 1 write queue (asked ${config.readQueues} read, ${config.writeQueues} write); to stop sends, set "perm" to "r"`);
+      }
       ctx.log.info("topic upserted", { ...config });
       return ctx.topics.upsert(config);
     },
@@ -67,9 +72,14 @@ export function adminHandlers(ctx: BrokerContext, consumers: ConsumerTable) {
       return { topics: ctx.topics.all() };
     },
 
-    /** {msgId} → that message; {topic, key} → messages with that key. A damaged record is reported, not hidden. */
+    /**
+     * {msgId} → that message; {topic, key} → messages with that key;
+     * {topic, queueId, offset, max?} → a queue's messages from an offset.
+     * A damaged record is reported, not hidden.
+     */
     message(msg: Msg): Uint8Array {
       const o = parseObject(msg.data);
+      if (o.msgId === undefined && o.queueId !== undefined) return ops.queueMessages(o);
       if (o.msgId !== undefined) {
         const id = decodeMsgId(str(o, "msgId"));
         if (!id) throw new RbusError(ErrorCode.BAD_REQUEST, `"msgId" is not a message id (<group>:<16 hex digits>)`);

@@ -49,9 +49,17 @@ export function offsetHandlers(ctx: BrokerContext) {
     query(msg: Msg): OffsetQueryReply {
       const q = decodeOffsetQuery(parseObject(msg.data));
       if (q.kind === "timestamp") {
-        ctx.topics.forRead(q.topic, q.queueId);
-        const offset = ctx.store.offsetForTimestamp(q.topic, q.queueId, q.timestamp);
-        return { topic: q.topic, queues: [], offset };
+        // each queue's row carries the offset at that time (it used to answer "queues": [] with the one offset beside it)
+        const config = ctx.topics.forRead(q.topic, q.queueId ?? 0);
+        const at = (queueId: number): QueueProgress => {
+          const { min, max } = ctx.store.queueRange(q.topic, queueId);
+          return { queueId, offset: ctx.store.offsetForTimestamp(q.topic, queueId, q.timestamp), minOffset: min, maxOffset: max };
+        };
+        if (q.queueId !== undefined) {
+          const row = at(q.queueId);
+          return { topic: q.topic, timestamp: q.timestamp, queues: [row], offset: row.offset };
+        }
+        return { topic: q.topic, timestamp: q.timestamp, queues: Array.from({ length: config.readQueues }, (_, i) => at(i)) };
       }
       if (q.kind === "queue") {
         ctx.topics.forRead(q.topic, q.queueId);

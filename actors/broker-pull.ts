@@ -106,6 +106,9 @@ export function pullHandler(ctx: BrokerContext) {
     try {
       req = decodePull(parseObject(msg.data));
       ctx.topics.forRead(req.topic, req.queueId);
+      if (ctx.store.subgroups.get(req.group)?.consumeEnable === false) {
+        throw new RbusError(ErrorCode.NO_PERMISSION, `consumer group "${req.group}" may not consume: its settings say consumeEnable false (subgroup.upsert)`);
+      }
       const tags = parseTagExpression(req.tags);
       tagHashes = tags ? new Set(tags.map(tagHash)) : undefined;
     } catch (err) {

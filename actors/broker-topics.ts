@@ -1,9 +1,9 @@
 // The broker's topic table in use: lookups with permission checks, and
 // auto-creation of unknown topics when the broker allows it (RocketMQ's
 // autoCreateTopicEnable, on by default as in RocketMQ's dev setup).
-import { AUTO_CREATE_TOPIC, DEFAULT_QUEUES, ErrorCode, RbusError, type Perm, type TopicConfig } from "../src/protocol/index.js";
+import { AUTO_CREATE_TOPIC, DEFAULT_QUEUES, didYouMean, ErrorCode, nearestName, RbusError, type Perm, type TopicConfig } from "../src/protocol/index.js";
 import type { Logger } from "../src/runtime/log.js";
-import type { TopicTable } from "../src/store/index.js";
+import type { MessageStore, TopicTable } from "../src/store/index.js";
 import { limitExceeded, type BrokerLimits } from "./limits.js";
 
 const canWrite = (p: Perm) => p === "rw" || p === "w";
@@ -17,6 +17,7 @@ export class BrokerTopics {
     private readonly changed: () => void,
     log: Logger,
     private readonly limits: Pick<BrokerLimits, "maxTopics" | "maxQueuesPerTopic">,
+    private readonly store: Pick<MessageStore, "deleteTopic">,
   ) {
     if (!autoCreate || table.get(AUTO_CREATE_TOPIC)) return;
     try {
@@ -61,6 +62,17 @@ export class BrokerTopics {
     if (topics >= maxTopics) throw limitExceeded("maxTopics", maxTopics, `${topics} topics exist on this broker`, { topic: config.topic, topics });
   }
 
+  /**
+   * Deletes the topic from this broker (its config, consume queues and
+   * offsets: MessageStore.deleteTopic) and registers the change at once,
+   * so routes stop listing this group for it.
+   */
+  remove(topic: string): { deleted: boolean; queues: number; offsets: number } {
+    const done = this.store.deleteTopic(topic);
+    if (done.deleted || done.offsets > 0) this.changed();
+    return done;
+  }
+
   /** The most queues one topic has here (in status). */
   queuesTop(): number {
     let top = 0;
@@ -72,7 +84,7 @@ export class BrokerTopics {
   forWrite(topic: string, queueId: number | undefined): TopicConfig {
     let config = this.table.get(topic);
     if (!config) {
-      if (!this.autoCreate) throw notExist(topic);
+      if (!this.autoCreate) throw this.notExist(topic);
       config = this.upsert(defaultConfig(topic));
     }
     if (!canWrite(config.perm)) throw new RbusError(ErrorCode.NO_PERMISSION, `topic "${topic}" is not writable (perm ${config.perm})`);
@@ -84,19 +96,30 @@ export class BrokerTopics {
 
   forRead(topic: string, queueId: number): TopicConfig {
     const config = this.table.get(topic);
-    if (!config) throw notExist(topic);
+    if (!config) throw this.notExist(topic);
     if (!canRead(config.perm)) throw new RbusError(ErrorCode.NO_PERMISSION, `topic "${topic}" is not readable (perm ${config.perm})`);
     if (queueId >= config.readQueues) {
       throw new RbusError(ErrorCode.BAD_REQUEST, `queue ${queueId} does not exist: topic "${topic}" has ${config.readQueues} read queues here`);
     }
     return config;
   }
+
+  /** TOPIC_NOT_EXIST, naming the closest topic this broker has (details.nearest). */
+  private notExist(topic: string): RbusError {
+    const nearest = nearestName(topic, this.names());
+    const hint = didYouMean(nearest);
+    return new RbusError(
+      ErrorCode.TOPIC_NOT_EXIST,
+      `topic "${topic}" does not exist on this broker${hint}; create it with: rbus topic create --topic ${topic}`,
+      { topic, ...(nearest === undefined ? {} : { nearest }) },
+    );
+  }
+
+  private *names(): Iterable<string> {
+    for (const t of this.table.all()) if (t.topic !== AUTO_CREATE_TOPIC) yield t.topic;
+  }
 }
 
 function defaultConfig(topic: string): TopicConfig {
   return { topic, readQueues: DEFAULT_QUEUES, writeQueues: DEFAULT_QUEUES, perm: "rw" };
-}
-
-function notExist(topic: string): RbusError {
-  return new RbusError(ErrorCode.TOPIC_NOT_EXIST, `topic "${topic}" does not exist on this broker; create it with: rbus topic create --topic ${topic}`);
 }

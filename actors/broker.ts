@@ -24,6 +24,8 @@ import {
 import { MessageStore, type StoreOptions } from "../src/store/index.js";
 import { silentLogger, type Logger } from "../src/runtime/log.js";
 import { adminHandlers } from "./broker-admin.js";
+import { groupHandlers } from "./broker-groups.js";
+import { opsHandlers } from "./broker-ops.js";
 import { BrokerCounters, brokerMetrics } from "./broker-metrics.js";
 import type { BrokerContext } from "./broker-context.js";
 import { offsetHandlers } from "./broker-offsets.js";
@@ -146,13 +148,15 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   const topics = new BrokerTopics(store.topics, opts.autoCreateTopic ?? true, () => {
     configVersion++;
     registrationActor?.send({ type: "TOPICS_CHANGED" });
-  }, log, limits);
+  }, log, limits, store);
   const config = {
     version: () => configVersion,
-    snapshot: (): ConfigSnapshot => ({ version: configVersion, topics: store.topics.snapshot(), offsets: store.offsets.snapshot() }),
+    snapshot: (): ConfigSnapshot => ({ version: configVersion, topics: store.topics.snapshot(), offsets: store.offsets.snapshot(), groups: store.subgroups.all() }),
     apply: (s: ConfigSnapshot) => {
       store.topics.load(s.topics);
       store.offsets.load(s.offsets);
+      // a master from before subscription groups sends none: keep what is here
+      if (s.groups) store.subgroups.load(s.groups);
       registrationActor?.send({ type: "TOPICS_CHANGED" });
     },
   };
@@ -228,7 +232,9 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   const send = sendHandlers(ctx);
   const pull = pullHandler(ctx);
   const offsets = offsetHandlers(ctx);
-  const admin = adminHandlers(ctx, consumers);
+  const groups = groupHandlers(ctx, consumers);
+  const ops = opsHandlers(ctx, consumers, groups);
+  const admin = adminHandlers(ctx, consumers, ops);
   const status = (msg: { data: Uint8Array }) => {
     parseObject(msg.data);
     // served a moment before the registration loop exists
@@ -267,6 +273,13 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     ["client.heartbeat", admin.heartbeat],
     ["client.unregister", admin.unregister],
     ["status", status],
+    ["topic.status", ops.topicStatus],
+    ["topic.delete", ops.topicDelete],
+    ["offset.reset", ops.offsetReset],
+    ["consumer.connection", groups.connection],
+    ["consumer.progress", groups.progress],
+    ["subgroup.upsert", groups.subgroupUpsert],
+    ["subgroup.list", groups.subgroupList],
     ["identity", (msg): BrokerIdentity => {
       parseObject(msg.data); // {} like every other request: junk is BAD_REQUEST
       return { group, replica, fingerprint: sessionFingerprint(session), startedAt };

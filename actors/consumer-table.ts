@@ -9,7 +9,7 @@
 // burst of EVENT_BURST, then at most one per EVENT_INTERVAL_MS carrying the
 // latest list. 10,000 members joining one by one used to sort and publish
 // the whole list 10,000 times.
-import { encodeJson, type ClientHeartbeat } from "../src/protocol/index.js";
+import { encodeJson, type ClientHeartbeat, type ConsumeMode } from "../src/protocol/index.js";
 import type { Clock } from "./group-transport.js";
 import { limitExceeded, type BrokerLimits } from "./limits.js";
 
@@ -19,9 +19,30 @@ export const EVENT_BURST = 8;
 /** …after which they are this far apart; changes in between go out together at its end. */
 export const EVENT_INTERVAL_MS = 100;
 
+/** What a member said of itself in its last heartbeat (consumer.connection, consumer.progress). */
+export interface MemberDetails {
+  host: string;
+  version: string;
+  mode: ConsumeMode;
+  subscriptions: ReadonlyArray<{ topic: string; tags: string }>;
+  /** This broker group's queues it reads, as it said: empty when the table's budget was spent. */
+  queues: ReadonlyArray<{ topic: string; queueId: number }>;
+  at: number;
+}
+
+/**
+ * Subscriptions and held queues kept for all members together: past it a
+ * member's list of queues is not kept (it still counts as a member), so the
+ * table's memory stays bounded whatever heartbeats carry (about 100 bytes
+ * an entry: some 25 MB).
+ */
+export const MAX_DETAIL_ENTRIES = 250_000;
+
 interface Group {
   /** clientId → when it expires without another heartbeat. */
   expiry: Map<string, number>;
+  /** clientId → its last heartbeat's account of itself. */
+  details: Map<string, MemberDetails>;
   /** Sorted ids, never changed in place: a reply or event may still hold it. */
   sorted: readonly string[];
   /** The heartbeat reply for `sorted`, encoded once per change (members' own heartbeats reuse it). */
@@ -38,6 +59,8 @@ export type MemberLimits = Pick<BrokerLimits, "maxConsumerGroups" | "maxGroupMem
 export class ConsumerTable {
   private readonly groups = new Map<string, Group>();
   private total = 0;
+  /** Detail entries (subscriptions and queues) kept for all members. */
+  private entries = 0;
 
   constructor(
     private readonly onChange: (group: string, members: string[]) => void,
@@ -76,11 +99,13 @@ export class ConsumerTable {
     let group = this.groups.get(hb.group);
     if (group?.expiry.has(hb.clientId)) {
       group.expiry.set(hb.clientId, expiresAt);
+      this.describe(group, hb, now);
       return group.sorted as string[];
     }
     this.admit(hb, group);
-    if (!group) this.groups.set(hb.group, (group = { expiry: new Map(), sorted: [], reply: undefined, tokens: EVENT_BURST, tokensAt: now, pending: undefined }));
+    if (!group) this.groups.set(hb.group, (group = { expiry: new Map(), details: new Map(), sorted: [], reply: undefined, tokens: EVENT_BURST, tokensAt: now, pending: undefined }));
     group.expiry.set(hb.clientId, expiresAt);
+    this.describe(group, hb, now);
     this.total++;
     const at = insertionPoint(group.sorted, hb.clientId);
     const sorted = group.sorted.slice();
@@ -101,6 +126,7 @@ export class ConsumerTable {
     const g = this.groups.get(group);
     if (!g?.expiry.delete(clientId)) return this.members(group);
     this.total--;
+    this.forget(g, clientId);
     g.sorted = g.sorted.filter((id) => id !== clientId);
     this.changed(group, g);
     return g.sorted as string[];
@@ -110,7 +136,11 @@ export class ConsumerTable {
   expire(now: number): void {
     for (const [name, g] of this.groups) {
       const before = g.expiry.size;
-      for (const [id, at] of g.expiry) if (at <= now) g.expiry.delete(id);
+      for (const [id, at] of g.expiry) {
+        if (at > now) continue;
+        g.expiry.delete(id);
+        this.forget(g, id);
+      }
       if (g.expiry.size === before) continue;
       this.total -= before - g.expiry.size;
       g.sorted = g.sorted.filter((id) => g.expiry.has(id));
@@ -131,9 +161,54 @@ export class ConsumerTable {
       });
   }
 
+  /** Whether the group has live members here. */
+  has(group: string): boolean {
+    return this.groups.has(group);
+  }
+
+  /** The live members of a group with what each said of itself, sorted by client id. */
+  details(group: string): Array<{ clientId: string } & MemberDetails> {
+    const g = this.groups.get(group);
+    if (!g) return [];
+    return g.sorted.map((clientId) => ({ clientId, ...(g.details.get(clientId) ?? NO_DETAILS) }));
+  }
+
+  /** "topic\u0000queueId" → the member that says it reads that queue (the first by client id when two do, mid-rebalance). */
+  owners(group: string): Map<string, string> {
+    const owners = new Map<string, string>();
+    const g = this.groups.get(group);
+    if (!g) return owners;
+    for (const id of g.sorted) {
+      for (const q of g.details.get(id)?.queues ?? []) {
+        const k = `${q.topic}\u0000${q.queueId}`;
+        if (!owners.has(k)) owners.set(k, id);
+      }
+    }
+    return owners;
+  }
+
   /** Stops pending events (on shutdown). */
   close(): void {
     for (const g of this.groups.values()) if (g.pending !== undefined) this.clock.clear(g.pending);
+  }
+
+  /** Keeps the heartbeat's account of the member, within the table's budget of entries. */
+  private describe(g: Group, hb: ClientHeartbeat, now: number): void {
+    const before = g.details.get(hb.clientId);
+    if (before) this.entries -= before.subscriptions.length + before.queues.length;
+    const subscriptions = hb.subscriptions ?? hb.topics.map((topic) => ({ topic, tags: "*" }));
+    let queues = hb.queues ?? [];
+    if (this.entries + subscriptions.length + queues.length > MAX_DETAIL_ENTRIES) queues = [];
+    const kept = this.entries + subscriptions.length + queues.length > MAX_DETAIL_ENTRIES ? [] : subscriptions;
+    this.entries += kept.length + queues.length;
+    g.details.set(hb.clientId, { host: hb.host ?? "", version: hb.version ?? "", mode: hb.mode, subscriptions: kept, queues, at: now });
+  }
+
+  private forget(g: Group, clientId: string): void {
+    const d = g.details.get(clientId);
+    if (!d) return;
+    this.entries -= d.subscriptions.length + d.queues.length;
+    g.details.delete(clientId);
   }
 
   private admit(hb: ClientHeartbeat, group: Group | undefined): void {
@@ -173,6 +248,8 @@ export class ConsumerTable {
     this.onChange(name, g.sorted as string[]);
   }
 }
+
+const NO_DETAILS: MemberDetails = { host: "", version: "", mode: "clustering", subscriptions: [], queues: [], at: 0 };
 
 /** Where `id` goes in the sorted `ids` (binary search). */
 function insertionPoint(ids: readonly string[], id: string): number {

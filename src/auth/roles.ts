@@ -113,7 +113,8 @@ export const ROLES: Record<Role, RoleRule> = {
   },
   admin: {
     rights:
-      "publishes anything in the account: topic.upsert, offset commits for any group, failover, status, the " +
+      "publishes anything in the account: topic.upsert, topic.delete, offset commits and resets for any group, " +
+      "consumer-group settings, failover, status, the " +
       "JetStream API; reads events and inspect streams; answers no request (it cannot pose as a node)",
     publish: [">"],
     subscribe: ["{p}.events.>", "{p}.inspect.>"],
@@ -121,8 +122,8 @@ export const ROLES: Record<Role, RoleRule> = {
   },
   dashboard: {
     rights:
-      "read-only: events, inspect streams, routes, the cluster table, broker status, topic lists, offsets, " +
-      "message lookups, the events stream's history, every node's metrics (rbus.metrics.*) and machines (rbus.machines.*), and service discovery " +
+      "read-only: events, inspect streams, routes, the cluster table, broker status, topic lists and status, offsets, " +
+      "consumer connections and progress, consumer-group settings, message lookups, the events stream's history, every node's metrics (rbus.metrics.*) and machines (rbus.machines.*), and service discovery " +
       "($SRV: nats micro ls|info|stats)",
     publish: [
       "{p}.ns.route",
@@ -130,7 +131,11 @@ export const ROLES: Record<Role, RoleRule> = {
       "{p}.ns.info",
       "{p}.broker.*.*.status",
       "{p}.broker.*.*.topic.list",
+      "{p}.broker.*.*.topic.status",
       "{p}.broker.*.*.offset.query",
+      "{p}.broker.*.*.consumer.connection",
+      "{p}.broker.*.*.consumer.progress",
+      "{p}.broker.*.*.subgroup.list",
       "{p}.broker.*.*.message",
       "{p}.metrics.*",
       "{p}.machines.*",

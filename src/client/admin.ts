@@ -1,61 +1,23 @@
 // Admin queries against the NameServers and brokers: who is there, what
 // they know, topics and message lookups (RocketMQ's mqadmin).
-import type { NatsConnection } from "@nats-io/transport-node";
-import {
-  decodeMsgId,
-  ErrorCode,
-  RbusError,
-  subjects,
-  type BrokerInfo,
-  type ClusterInfo,
-  type NameServerInfo,
-  type Perm,
-  type RouteData,
-  type TopicConfig,
-  type WireMessage,
-} from "../protocol/index.js";
-import { requestAll, requestJson } from "../runtime/request.js";
+import { decodeMsgId, ErrorCode, RbusError, type Perm, type TopicConfig, type WireMessage } from "../protocol/index.js";
+import { requestJson } from "../runtime/request.js";
+import { AdminGroups } from "./admin-groups.js";
 import { brokerAddress } from "./route-cache.js";
+
+export type { GroupMember, OffsetReset, ProgressRow } from "./admin-groups.js";
+export type { TopicUpdate } from "./admin-topics.js";
 
 export interface TopicPlacement extends TopicConfig {
   group: string;
 }
 
-export class Admin {
-  private readonly subj;
-  private readonly timeoutMs: number;
-
-  constructor(
-    private readonly nc: NatsConnection,
-    opts: { prefix?: string; timeoutMs?: number } = {},
-  ) {
-    this.subj = subjects(opts.prefix);
-    this.timeoutMs = opts.timeoutMs ?? 3000;
-  }
-
-  /** Every NameServer that answers within a short stall. */
-  async nameServers(): Promise<NameServerInfo[]> {
-    const replies = await requestAll<NameServerInfo>(this.nc, this.subj.ns.info, {}, { maxWaitMs: this.timeoutMs });
-    return replies.filter((r): r is NameServerInfo => !(r instanceof RbusError)).sort((a, b) => a.nameServer.localeCompare(b.nameServer));
-  }
-
-  /** The broker table as one NameServer sees it. */
-  cluster(): Promise<ClusterInfo> {
-    return requestJson<ClusterInfo>(this.nc, this.subj.ns.cluster, {}, this.timeoutMs);
-  }
-
-  route(topic: string): Promise<RouteData> {
-    return requestJson<RouteData>(this.nc, this.subj.ns.route, { topic }, this.timeoutMs);
-  }
-
-  /** Live masters, optionally only of the named groups. */
-  private async masters(groups?: string[]): Promise<BrokerInfo[]> {
-    const { brokers } = await this.cluster();
-    const masters = brokers.filter((b) => b.role === "master" && b.liveness !== "dead" && (!groups || groups.includes(b.group)));
-    if (masters.length === 0) throw new RbusError(ErrorCode.NO_RESPONDERS, groups ? `no live master in ${groups.join(", ")}` : "no live broker in the cluster");
-    return masters;
-  }
-
+/**
+ * The operator's client: cluster and routes (AdminBase), topics and queues
+ * (AdminTopics), consumer groups (AdminGroups), and here topic creation,
+ * listing and message lookups.
+ */
+export class Admin extends AdminGroups {
   /** Creates or updates a topic on every master (or the named groups'), as `mqadmin updateTopic -c`. */
   async createTopic(opts: { topic: string; queues?: number; perm?: Perm; groups?: string[] }): Promise<TopicPlacement[]> {
     const queues = opts.queues ?? 4;

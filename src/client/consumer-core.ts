@@ -1,9 +1,11 @@
 // What the push and pull consumers share: options, the offset store, the
 // process queues of the assigned queues, periodic commits, and (when
 // subscribed) the group membership that decides the assignment.
+import { hostname } from "node:os";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { StrategyName } from "../../machines/allocate.js";
-import { parseTagExpression, type ConsumeMode } from "../protocol/index.js";
+import { MAX_HEARTBEAT_QUEUES, MAX_HEARTBEAT_SUBSCRIPTIONS, parseTagExpression, type ClientHeartbeat, type ConsumeMode } from "../protocol/index.js";
+import { VERSION } from "../runtime/version.js";
 import { silentLogger, type Logger } from "../runtime/log.js";
 import { BrokerClient } from "./broker-client.js";
 import { clientIdOf } from "./client-id.js";
@@ -47,6 +49,9 @@ export interface ConsumerOptions {
   clientId?: string;
   log?: Logger;
 }
+
+/** The host name as heartbeats carry it: at most 128 printable characters. */
+const HOST = hostname().replace(/[^\x20-\x7e]/g, "_").slice(0, 128) || "unknown";
 
 interface Subscription {
   tags: string;
@@ -157,6 +162,7 @@ export abstract class ConsumerCore {
       mode: this.mode,
       strategy: this.o.strategy,
       topics: () => [...this.subscriptions.keys()],
+      describe: (brokerGroup) => this.describe(brokerGroup),
       heartbeatMs: this.o.heartbeatMs,
       refreshMs: this.o.rebalanceMs,
       retryMs: this.o.retryMs,
@@ -166,6 +172,20 @@ export abstract class ConsumerCore {
       release: (queues) => this.release(queues),
     });
     this.membership.start();
+  }
+
+  /**
+   * What a heartbeat to one broker group says of this member besides its
+   * topics (consumer.connection, consumer.progress): host, version, each
+   * subscription's tag expression, and the queues of that group it reads.
+   */
+  private describe(brokerGroup: string): Partial<ClientHeartbeat> {
+    const queues: Array<{ topic: string; queueId: number }> = [];
+    for (const pq of this.queues.values()) {
+      if (pq.queue.group === brokerGroup && queues.length < MAX_HEARTBEAT_QUEUES) queues.push({ topic: pq.queue.topic, queueId: pq.queue.queueId });
+    }
+    const subscriptions = [...this.subscriptions].slice(0, MAX_HEARTBEAT_SUBSCRIPTIONS).map(([topic, s]) => ({ topic, tags: s.tags }));
+    return { host: HOST, version: VERSION, subscriptions, queues };
   }
 
   /** Waits for the first balanced assignment (subscribe mode). */
@@ -188,7 +208,8 @@ export abstract class ConsumerCore {
       }, this.o.handoverMs);
       this.handoverTimers.set(key, timer);
     }
-    this.log.info("queues acquired", { queues: queues.map(queueKey), handover: handover.map(queueKey) });
+    // in a group, the rebalance says it in one line (consumer-group.ts)
+    this.log[this.membership ? "debug" : "info"]("queues acquired", { queues: queues.map(queueKey), handover: handover.map(queueKey) });
   }
 
   private openQueue(q: MessageQueue): void {
@@ -244,7 +265,7 @@ export abstract class ConsumerCore {
       if (this.queues.get(pq.key) === pq) this.queues.delete(pq.key);
     }
     await this.offsets.flush(gone.map((pq) => pq.queue));
-    if (gone.length > 0) this.log.info("queues released", { queues: gone.map((pq) => pq.key) });
+    if (gone.length > 0) this.log[this.membership ? "debug" : "info"]("queues released", { queues: gone.map((pq) => pq.key) });
   }
 
   /** Commits the offset of every assigned queue that moved. */

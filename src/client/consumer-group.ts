@@ -9,7 +9,7 @@ import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { createActor, fromPromise, waitFor, type Actor } from "xstate";
 import type { StrategyName } from "../../machines/allocate.js";
 import { rebalanceMachine, type AcquireParams, type RebalanceContext, type RefreshResult } from "../../machines/rebalance.js";
-import type { ConsumeMode, ConsumerMembers, RouteData } from "../protocol/index.js";
+import type { ClientHeartbeat, ConsumeMode, ConsumerMembers, RouteData } from "../protocol/index.js";
 import type { Logger } from "../runtime/log.js";
 import type { BrokerClient } from "./broker-client.js";
 import { natsInspector, type ContextSummary, type NodeInspector } from "../runtime/inspect.js";
@@ -28,6 +28,8 @@ export interface GroupMembershipOptions {
   strategy?: StrategyName;
   /** The subscribed topics, as of now. */
   topics: () => string[];
+  /** What a heartbeat to broker group `group` says of the member besides its topics: host, version, subscriptions, queues held there. */
+  describe?: (group: string) => Partial<ClientHeartbeat>;
   heartbeatMs: number;
   refreshMs: number;
   retryMs: number;
@@ -48,14 +50,33 @@ export const DEFAULT_INSPECT_REFRESH_MS = 10_000;
 /** Queues named in a rebalance actor's inspect context, at most (the count is always whole). */
 export const MAX_INSPECT_QUEUES = 64;
 
+/** A queue as inspection, the dashboard and the rebalance log name it: "topic@group#queue". */
+export const queueName = (q: MessageQueue) => `${q.topic}@${q.group}#${q.queueId}`;
+
 /** The rebalance actor on rbus.inspect carries its consumer group and the queues it owns ("topic@group#queue"). */
 export function rebalanceSummary(consumerGroup: string): ContextSummary {
   return (machine, context) => {
     if (machine !== "rebalance") return undefined;
     const owned = (context as RebalanceContext).owned;
-    const queues = owned.slice(0, MAX_INSPECT_QUEUES).map((q) => `${q.topic}@${q.group}#${q.queueId}`);
+    const queues = owned.slice(0, MAX_INSPECT_QUEUES).map(queueName);
     return { consumerGroup, queues, queueCount: owned.length };
   };
+}
+
+/**
+ * The one info line of a rebalance: what this member took and gave up, what
+ * it holds now, and among how many members (so an operator sees who reads
+ * what, and when a dead member's queues moved).
+ */
+export function rebalanceLine(context: Pick<RebalanceContext, "owned" | "members">, took: readonly MessageQueue[], gave: readonly MessageQueue[], handover: readonly MessageQueue[]) {
+  const fields: Record<string, unknown> = {
+    took: took.map(queueName),
+    gaveUp: gave.map(queueName),
+    holds: context.owned.length,
+    members: context.members?.length ?? 0,
+  };
+  if (handover.length > 0) fields.handover = handover.map(queueName);
+  return { msg: `rebalanced: took ${took.length}, gave up ${gave.length}, holds ${context.owned.length}`, fields };
 }
 
 export class GroupMembership {
@@ -66,17 +87,27 @@ export class GroupMembership {
   private again = false;
   private sub: Subscription | undefined;
   private readonly inspector: NodeInspector;
+  /** What the release in progress (or the last one) gives up: the rebalance line names it with what is taken. */
+  private released: MessageQueue[] = [];
 
   constructor(private readonly opts: GroupMembershipOptions) {
     const machine = rebalanceMachine.provide({
       actors: {
         refresh: fromPromise(() => this.refresh()),
-        release: fromPromise<void, { queues: MessageQueue[] }>(({ input }) => opts.release(input.queues)),
+        release: fromPromise<void, { queues: MessageQueue[] }>(({ input }) => {
+          this.released = input.queues;
+          return opts.release(input.queues);
+        }),
         leave: fromPromise(() => this.leave()),
       },
       actions: {
         heartbeat: () => void this.heartbeatRound(),
-        acquire: (_, p: AcquireParams) => opts.acquire(p.queues, p.handover),
+        acquire: ({ context }, p: AcquireParams) => {
+          opts.acquire(p.queues, p.handover);
+          const line = rebalanceLine(context, p.queues, this.released, p.handover);
+          if (p.queues.length > 0 || this.released.length > 0) opts.log.info(line.msg, line.fields);
+          this.released = [];
+        },
       },
     });
     this.inspector = natsInspector(opts.nc, opts.clientId, opts.brokers.subj.prefix, {
@@ -191,7 +222,7 @@ export class GroupMembership {
     await Promise.all(
       [...groups].map(async ([group, topic]) => {
         try {
-          const reply = await o.brokers.heartbeat(topic, group, hb);
+          const reply = await o.brokers.heartbeat(topic, group, o.describe ? { ...hb, ...o.describe(group) } : hb);
           this.views.set(group, reply.members);
           answered++;
         } catch (err) {
@@ -207,6 +238,8 @@ export class GroupMembership {
   }
 
   private async leave(): Promise<void> {
+    if (this.released.length > 0) this.opts.log.info(`left the group: gave up ${this.released.length}`, { gaveUp: this.released.map(queueName) });
+    this.released = [];
     const groups = await this.groups();
     await Promise.all(
       [...groups].map(([group, topic]) =>

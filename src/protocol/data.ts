@@ -1,8 +1,8 @@
 // Decoders for the data-plane requests a broker receives.
 import { BadRequestError } from "./errors.js";
 import { isSubjectToken } from "./subjects.js";
-import type { ClientHeartbeat, OffsetCommitRequest, PullRequest } from "./messages.js";
-import { array, describe, int, name, object, topicName, oneOf, optInt, optStr, type Json } from "./validate.js";
+import { tagExpressionError, type ClientHeartbeat, type OffsetCommitRequest, type PullRequest } from "./messages.js";
+import { array, describe, int, name, object, topicName, oneOf, optInt, optStr, str, type Json } from "./validate.js";
 
 export const MAX_PULL = 1024;
 export const MAX_WAIT_MS = 30_000;
@@ -18,7 +18,11 @@ export function decodePull(o: Json): PullRequest {
     waitMs: optInt(o, "waitMs", 0, MAX_WAIT_MS) ?? 0,
   };
   const tags = optStr(o, "tags");
-  if (tags !== undefined) req.tags = tags;
+  if (tags !== undefined) {
+    const bad = tagExpressionError(tags);
+    if (bad) throw new BadRequestError(bad);
+    req.tags = tags;
+  }
   if (o.format !== undefined) req.format = oneOf(o, "format", ["json", "binary"] as const);
   return req;
 }
@@ -38,11 +42,15 @@ export function decodeOffsetCommit(o: Json): { group: string; entries: Array<{ t
 export type OffsetQuery =
   | { kind: "queue"; group: string; topic: string; queueId: number }
   | { kind: "topic"; group: string; topic: string }
-  | { kind: "timestamp"; topic: string; queueId: number; timestamp: number };
+  /** queueId absent: every queue of the topic. */
+  | { kind: "timestamp"; topic: string; queueId?: number; timestamp: number };
 
 export function decodeOffsetQuery(o: Json): OffsetQuery {
   const topic = topicName(o, "topic");
-  if (o.timestamp !== undefined) return { kind: "timestamp", topic, queueId: int(o, "queueId", 0, 65535), timestamp: int(o, "timestamp") };
+  if (o.timestamp !== undefined) {
+    const timestamp = int(o, "timestamp");
+    return o.queueId === undefined ? { kind: "timestamp", topic, timestamp } : { kind: "timestamp", topic, queueId: int(o, "queueId", 0, 65535), timestamp };
+  }
   const group = name(o, "group");
   if (o.queueId === undefined) return { kind: "topic", group, topic };
   return { kind: "queue", group, topic, queueId: int(o, "queueId", 0, 65535) };
@@ -60,7 +68,44 @@ export function decodeClientHeartbeat(o: Json): ClientHeartbeat {
   };
   const ttl = optInt(o, "ttlMs", 100, 600_000);
   if (ttl !== undefined) hb.ttlMs = ttl;
+  if (o.host !== undefined) hb.host = label(o, "host");
+  if (o.version !== undefined) hb.version = label(o, "version");
+  if (o.subscriptions !== undefined) hb.subscriptions = bounded(o, "subscriptions", MAX_HEARTBEAT_SUBSCRIPTIONS).map(subscription);
+  if (o.queues !== undefined) hb.queues = bounded(o, "queues", MAX_HEARTBEAT_QUEUES).map(heldQueue);
   return hb;
+}
+
+/** Subscriptions one heartbeat may list. */
+export const MAX_HEARTBEAT_SUBSCRIPTIONS = 256;
+/** Queues one heartbeat may list: a client names those of the broker group it heartbeats to. */
+export const MAX_HEARTBEAT_QUEUES = 1024;
+
+/** A short free-text field a member says of itself (host name, version): printable, at most 128 characters. */
+function label(o: Json, key: string): string {
+  const v = o[key];
+  if (typeof v !== "string" || v.length === 0 || v.length > 128 || /[\u0000-\u001f\u007f]/.test(v)) {
+    throw new BadRequestError(`"${key}" must be 1 to 128 printable characters`);
+  }
+  return v;
+}
+
+function bounded(o: Json, key: string, max: number): unknown[] {
+  const items = array(o, key);
+  if (items.length > max) throw new BadRequestError(`"${key}" lists ${items.length}, at most ${max}`);
+  return items;
+}
+
+function subscription(v: unknown): { topic: string; tags: string } {
+  const s = object(v, "a subscription");
+  const tags = str(s, "tags");
+  const bad = tagExpressionError(tags);
+  if (bad) throw new BadRequestError(bad);
+  return { topic: topicName(s, "topic"), tags };
+}
+
+function heldQueue(v: unknown): { topic: string; queueId: number } {
+  const q = object(v, "a queue");
+  return { topic: topicName(q, "topic"), queueId: int(q, "queueId", 0, 65535) };
 }
 
 export type { OffsetCommitRequest };

@@ -5,7 +5,7 @@
 export const ErrorCode = {
   /** The request is not JSON, or a field is missing or of the wrong type. */
   BAD_REQUEST: "BAD_REQUEST",
-  /** No broker serves the topic (RocketMQ: "No route info of this topic"). */
+  /** No broker serves the topic (RocketMQ: "No route info of this topic"); `details`: {topic, nearest?} where known. */
   TOPIC_NOT_EXIST: "TOPIC_NOT_EXIST",
   /** The message (or batch) is larger than the broker accepts. */
   MESSAGE_TOO_LARGE: "MESSAGE_TOO_LARGE",
@@ -33,6 +33,12 @@ export const ErrorCode = {
   BROKER_BUSY: "BROKER_BUSY",
   /** No message with that id or key. */
   NOT_FOUND: "NOT_FOUND",
+  /**
+   * No consumer group of that name is known here: no live members, no
+   * committed offsets, no settings (RocketMQ's SUBSCRIPTION_GROUP_NOT_EXIST).
+   * `details`: {group, nearest?: the closest known name}.
+   */
+  GROUP_NOT_EXIST: "GROUP_NOT_EXIST",
   /** Nobody answered in time. */
   TIMEOUT: "TIMEOUT",
   /** No responder on the subject (the node is not running). */

@@ -9,3 +9,5 @@ export * from "./batch.js";
 export * from "./data.js";
 export * from "./replication.js";
 export * from "./micro.js";
+export * from "./admin.js";
+export * from "./nearest.js";

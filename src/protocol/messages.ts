@@ -1,5 +1,6 @@
 // Wire shapes of the data plane: send, send.batch, pull, offsets, topics,
 // consumer membership. See docs/protocol.md for examples.
+import { BadRequestError } from "./errors.js";
 
 /** NATS headers on `send` (and `Rbus-Topic` on `send.batch`). Any other header is a user property. */
 export const Header = {
@@ -124,11 +125,17 @@ export interface QueueProgress {
   maxOffset: number;
 }
 
-/** offset.query: {group, topic, queueId} → one queue; {group, topic} → every queue; {topic, queueId, timestamp} → offset at that time. */
+/**
+ * offset.query: {group, topic, queueId} → one queue; {group, topic} → every
+ * queue; {topic, timestamp[, queueId]} → per queue, in `offset`, the first
+ * offset stored at or after that time (the queue's max when none is).
+ */
 export interface OffsetQueryReply {
   topic: string;
   queues: QueueProgress[];
-  /** For a timestamp query: the first offset stored at or after it. */
+  /** A timestamp query: the time asked. */
+  timestamp?: number;
+  /** A timestamp query for one queue: its offset at that time (as queues[0].offset). */
   offset?: number;
 }
 
@@ -142,6 +149,14 @@ export interface ClientHeartbeat {
   topics: string[];
   /** The broker forgets the member after this long without a heartbeat (default 30 000). */
   ttlMs?: number;
+  /** The client's host name (consumer.connection). */
+  host?: string;
+  /** The client's Rocketbus version (package.json). */
+  version?: string;
+  /** Each subscribed topic with its tag expression (validated: a bad expression is BAD_REQUEST). */
+  subscriptions?: Array<{ topic: string; tags: string }>;
+  /** The queues of this broker group the client reads now (consumer.progress names it their owner). */
+  queues?: Array<{ topic: string; queueId: number }>;
 }
 
 /** Reply to client.heartbeat / client.unregister, and the event on rbus.events.consumers.<group>. */
@@ -171,10 +186,31 @@ export function decodeMsgId(id: string): { group: string; commitLogOffset: numbe
   return { group: id.slice(0, at), commitLogOffset: offset };
 }
 
-/** Parses a subscription expression: undefined for all messages, else the tags. */
+/** Longest subscription expression accepted (RocketMQ keeps them in memory per subscription too). */
+export const MAX_TAG_EXPRESSION = 1024;
+
+/**
+ * Parses a subscription expression, `*` or `tagA || tagB`: undefined for all
+ * messages, else the tags. An expression with an empty alternative
+ * (`created ||`, `|| a`, `a |||| b`), a lone `|` inside a tag, or over
+ * MAX_TAG_EXPRESSION characters is a typo that would silently match less
+ * than meant: BAD_REQUEST.
+ */
 export function parseTagExpression(expr: string | undefined): string[] | undefined {
   if (expr === undefined) return undefined;
-  const tags = expr.split("||").map((t) => t.trim()).filter((t) => t.length > 0);
-  if (tags.length === 0 || tags.includes("*")) return undefined;
+  const bad = tagExpressionError(expr);
+  if (bad) throw new BadRequestError(bad);
+  const tags = expr.split("||").map((t) => t.trim());
+  if (tags.includes("*")) return undefined;
   return tags;
+}
+
+/** Why a subscription expression is refused, or undefined when it is well formed. */
+export function tagExpressionError(expr: string): string | undefined {
+  const shown = JSON.stringify(expr.length > 64 ? `${expr.slice(0, 64)}…` : expr);
+  if (expr.length > MAX_TAG_EXPRESSION) return `tag expression is longer than ${MAX_TAG_EXPRESSION} characters`;
+  const parts = expr.split("||").map((t) => t.trim());
+  if (parts.some((t) => t.length === 0)) return `tag expression ${shown} has an empty alternative: write "*" or "tagA || tagB"`;
+  if (parts.some((t) => t.includes("|"))) return `tag expression ${shown} has a single "|": alternatives are separated by "||"`;
+  return undefined;
 }

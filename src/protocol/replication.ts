@@ -6,6 +6,7 @@
 import { decodeJson, encodeJson } from "./json.js";
 import { bool, int, object, oneOf, optInt, parseObject, type Json } from "./validate.js";
 import type { TopicConfig } from "./types.js";
+import type { SubscriptionGroupConfig } from "./admin.js";
 
 export interface FetchRequest {
   replica: number;
@@ -150,6 +151,8 @@ export interface ConfigSnapshot {
   topics: TopicConfig[];
   /** consumer group → topic → queueId → next offset. */
   offsets: Record<string, Record<string, Record<string, number>>>;
+  /** Consumer groups' settings (subgroup.upsert); absent from a master before them. */
+  groups?: SubscriptionGroupConfig[];
 }
 
 export function decodeConfigSnapshot(data: Uint8Array): ConfigSnapshot {
@@ -157,6 +160,7 @@ export function decodeConfigSnapshot(data: Uint8Array): ConfigSnapshot {
   int(o, "version");
   if (!Array.isArray(o.topics)) throw new TypeError("config snapshot without topics");
   object(o.offsets, "offsets");
+  if (o.groups !== undefined && !Array.isArray(o.groups)) throw new TypeError("config snapshot with groups that are not a list");
   return o;
 }
 

@@ -25,6 +25,20 @@ export const BrokerApi = {
   failover: "failover",
   /** Who the replica is: {group, replica, fingerprint, startedAt}; NameServers check registrations against it. */
   identity: "identity",
+  /** Min and max offset and last store time per queue of a topic (mqadmin topicStatus). */
+  topicStatus: "topic.status",
+  /** Admin, on the master: the topic's config, consume queues and offsets go; the commit log stays until retention. */
+  topicDelete: "topic.delete",
+  /** Members of a consumer group with what their heartbeats say (mqadmin consumerConnection). */
+  consumerConnection: "consumer.connection",
+  /** A group's offsets, lag and owner per queue (mqadmin consumerProgress). */
+  consumerProgress: "consumer.progress",
+  /** Admin, on the master: a group's offsets to a time, or to first or last (mqadmin resetOffsetByTime). */
+  offsetReset: "offset.reset",
+  /** Admin, on the master: a consumer group's settings (mqadmin updateSubGroup). */
+  subgroupUpsert: "subgroup.upsert",
+  /** Consumer groups' settings stored on this broker. */
+  subgroupList: "subgroup.list",
 } as const;
 export type BrokerApi = (typeof BrokerApi)[keyof typeof BrokerApi];
 

@@ -98,6 +98,11 @@ export class ConsumerOffsets {
     return out;
   }
 
+  /** The topics a group has offsets for. */
+  topicsOf(group: string): string[] {
+    return Object.keys(this.table[group] ?? {});
+  }
+
   groups(): string[] {
     return Object.keys(this.table);
   }
@@ -110,6 +115,18 @@ export class ConsumerOffsets {
     if (!(group in this.table)) return;
     delete this.table[group];
     this.dirty = true;
+  }
+
+  /** Drops every group's offsets on the topic (the topic was deleted); how many groups had some. */
+  removeTopic(topic: string): number {
+    let groups = 0;
+    for (const byTopic of Object.values(this.table)) {
+      if (byTopic[topic] === undefined) continue;
+      delete byTopic[topic];
+      groups++;
+    }
+    if (groups > 0) this.dirty = true;
+    return groups;
   }
 
   /** A deep copy, safe to serialize and ship. */

@@ -11,6 +11,7 @@ export { AppendRawStatus, GetStatus, LookupStatus, PutStatus } from "./status.js
 export { tagHash } from "./tag-hash.js";
 export { ConsumerOffsets, type OffsetTable } from "./consumer-offsets.js";
 export { TopicTable } from "./topic-config.js";
+export { SubscriptionGroupTable } from "./subscription-groups.js";
 export { ElectionState, type Vote } from "./election-state.js";
 export type { StartTermResult, TermStart } from "./message-store.js";
 export type { RawRead } from "./commit-log.js";

@@ -50,6 +50,7 @@ import { damageCount, type StoreStats } from "./store-stats.js";
 import type { ConsumeQueue } from "./consume-queue.js";
 import type { TermHistory, TermStart } from "./term-history.js";
 import { TopicTable } from "./topic-config.js";
+import { SubscriptionGroupTable } from "./subscription-groups.js";
 import { truncateLog } from "./truncate.js";
 import type { DispatchEntry, PutMessage, StoredMessage } from "./types.js";
 import { StoreTimers } from "./store-timers.js";
@@ -77,6 +78,8 @@ export interface StartTermResult {
 export class MessageStore extends StoreReads {
   readonly offsets: ConsumerOffsets;
   readonly topics: TopicTable;
+  /** Consumer groups' settings (subgroup.upsert). */
+  readonly subgroups: SubscriptionGroupTable;
   /** What open() found and repaired. */
   readonly recovery: RecoveryReport;
   private term: number;
@@ -111,6 +114,7 @@ export class MessageStore extends StoreReads {
     this.term = Math.max(opts.term, history.lastTerm);
     this.offsets = ConsumerOffsets.open(dir);
     this.topics = TopicTable.open(dir);
+    this.subgroups = SubscriptionGroupTable.open(dir);
     this.encoder = new BatchEncoder(log, queues, opts.maxMessageBytes);
     const alone = !opts.replicated;
     this.flusher = new CommitLogFlusher(
@@ -340,6 +344,20 @@ export class MessageStore extends StoreReads {
     const checkpoint = await this.latch.attempt("checkpoint", () => writeCheckpoint(this.dir, cp));
     if (checkpoint) this.checkpoint = cp;
     return manifest && checkpoint;
+  }
+
+  /**
+   * Forgets a topic (RocketMQ's deleteTopic): its config, its consume queues
+   * and every group's offsets on it. Its records stay in the commit log
+   * until retention removes their segments; lookups by id still find them.
+   * A send to the topic afterwards starts it again from queue offset 0.
+   */
+  deleteTopic(topic: string): { deleted: boolean; queues: number; offsets: number } {
+    const deleted = this.topics.remove(topic);
+    const dropped = [...this.queues.all()].filter((cq) => cq.topic === topic);
+    for (const cq of dropped) this.queues.drop(cq);
+    const offsets = this.offsets.removeTopic(topic);
+    return { deleted: deleted || dropped.length > 0, queues: dropped.length, offsets };
   }
 
   /** Applies retention now (also run every cleanIntervalMs). Returns segments deleted. */

@@ -18,3 +18,12 @@ export function offsetForTimestamp(log: CommitLog, cq: ConsumeQueue | undefined,
   }
   return lo;
 }
+
+/** Store time of the newest readable message of the queue (ms since the epoch); 0 when it has none or its record is unreadable. */
+export function lastStoredAt(log: CommitLog, cq: ConsumeQueue | undefined): number {
+  if (!cq || cq.visibleMax <= cq.min) return 0;
+  const e = cq.read(cq.visibleMax - 1, 1);
+  if (e.length === 0) return 0;
+  const head = log.read(entryOffset(e, 0), HEADER_BYTES);
+  return head.length < HEADER_BYTES ? 0 : recordStoreTimestamp(head, 0);
+}

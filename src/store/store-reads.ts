@@ -8,7 +8,7 @@ import { getMessages, type GetOptions, type GetResult } from "./get-messages.js"
 import type { KeyIndex } from "./key-index.js";
 import { findByKey, lookupRecord, type KeyQueryResult, type Lookup } from "./lookup.js";
 import type { ResolvedOptions } from "./options.js";
-import { offsetForTimestamp } from "./queries.js";
+import { lastStoredAt, offsetForTimestamp } from "./queries.js";
 import type { QueueTable } from "./queue-table.js";
 import { GetStatus, LookupStatus } from "./status.js";
 import type { StoredMessage } from "./types.js";
@@ -71,6 +71,18 @@ export class StoreReads {
   /** First queue offset whose message was stored at or after `timestamp`; the visible max if none. */
   offsetForTimestamp(topic: string, queueId: number, timestamp: number): number {
     return offsetForTimestamp(this.log, this.queues.get(topic, queueId), timestamp);
+  }
+
+  /** Store time of the queue's newest readable message; 0 when it is empty. */
+  lastStoredAt(topic: string, queueId: number): number {
+    return lastStoredAt(this.log, this.queues.get(topic, queueId));
+  }
+
+  /** Queue ids of the topic that have a consume queue here. */
+  queueIds(topic: string): number[] {
+    const ids: number[] = [];
+    for (const cq of this.queues.all()) if (cq.topic === topic) ids.push(cq.queueId);
+    return ids.sort((a, b) => a - b);
   }
 
   /** Whole records from `offset`, at most maxBytes (at least one record), from one segment; see readRawChecked. */

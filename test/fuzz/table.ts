@@ -51,6 +51,8 @@ const topicConfig: Kind = { t: "object", shape: [
   { key: "topic", kind: topic }, { key: "readQueues", kind: intK(0, MAX_QUEUES, [1, 8]) },
   { key: "writeQueues", kind: intK(0, MAX_QUEUES, [1, 8]) }, { key: "perm", kind: enumK("rw", "r", "w", "none") },
 ] };
+const subscription: Kind = { t: "object", shape: [{ key: "topic", kind: topic }, { key: "tags", kind: strK("*", "tagA", "tagA || tagB") }] };
+const heldQueue: Kind = { t: "object", shape: [{ key: "topic", kind: topic }, { key: "queueId", kind: queueId }] };
 const offsetEntry: Kind = { t: "object", shape: [{ key: "topic", kind: topic }, { key: "queueId", kind: queueId }, { key: "offset", kind: offsetK() }] };
 
 const waitOf = (p: Payload, max: number) => {
@@ -95,7 +97,7 @@ export const SUBJECTS: SubjectCase[] = [
     payload: jsonRequest([
       { key: "group", kind: consumerGroup }, { key: "topic", kind: topic }, { key: "queueId", kind: queueId }, { key: "offset", kind: offsetK() },
       { key: "max", kind: intK(1, MAX_PULL, [1, 32]), optional: true }, { key: "waitMs", kind: intK(0, MAX_WAIT_MS, [0, 50], true), optional: true },
-      { key: "tags", kind: strK("*", "tagA", "tagA || tagB", " || ", "*||*"), optional: true }, { key: "format", kind: enumK("json", "binary"), optional: true },
+      { key: "tags", kind: strK("*", "tagA", "tagA || tagB", "*||*"), optional: true }, { key: "format", kind: enumK("json", "binary"), optional: true },
     ]),
   },
   {
@@ -114,6 +116,29 @@ export const SUBJECTS: SubjectCase[] = [
     ),
   },
   { name: "topic.upsert", node: "broker", api: BrokerApi.topicUpsert, payload: jsonRequest((topicConfig as { shape: Shape }).shape) },
+  { name: "topic.status", node: "broker", api: BrokerApi.topicStatus, optional: true, payload: jsonRequest([{ key: "topic", kind: topic }]) },
+  // the fuzz's own topic is kept: the ledger sends to it throughout
+  { name: "topic.delete", node: "broker", api: BrokerApi.topicDelete, optional: true, payload: jsonRequest([{ key: "topic", kind: nameK("fz2", "TBW102", "__proto__", "constructor", "gone") }]) },
+  {
+    name: "offset.reset", node: "broker", api: BrokerApi.offsetReset, optional: true,
+    payload: jsonRequests(
+      [{ key: "group", kind: consumerGroup }, { key: "topic", kind: topic }, { key: "queueId", kind: queueId, optional: true },
+        { key: "timestamp", kind: offsetK([0, 2e12]) }, { key: "create", kind: boolK, optional: true }],
+      [{ key: "group", kind: consumerGroup }, { key: "topic", kind: topic }, { key: "queueId", kind: queueId, optional: true },
+        { key: "to", kind: enumK("first", "last") }, { key: "create", kind: boolK, optional: true }],
+    ),
+  },
+  { name: "consumer.connection", node: "broker", api: BrokerApi.consumerConnection, optional: true, payload: jsonRequest([{ key: "group", kind: consumerGroup }]) },
+  { name: "consumer.progress", node: "broker", api: BrokerApi.consumerProgress, optional: true, payload: jsonRequest([{ key: "group", kind: consumerGroup }, { key: "topic", kind: topic, optional: true }]) },
+  {
+    name: "subgroup.upsert", node: "broker", api: BrokerApi.subgroupUpsert, optional: true,
+    payload: jsonRequest([
+      // never cg-1, which the ledger's consumer reads as: disabling it would stop the final check
+      { key: "group", kind: nameK("cg-2", "__proto__", "constructor", "hasOwnProperty") }, { key: "consumeMode", kind: enumK("clustering", "broadcasting"), optional: true },
+      { key: "retryMaxTimes", kind: intK(0, 1000, [0, 16]), optional: true }, { key: "consumeEnable", kind: boolK, optional: true },
+    ]),
+  },
+  { name: "subgroup.list", node: "broker", api: BrokerApi.subgroupList, optional: true, payload: jsonRequest([{ key: "group", kind: consumerGroup, optional: true }]) },
   { name: "topic.list", node: "broker", api: BrokerApi.topicList, payload: jsonRequest([]) },
   {
     name: "client.heartbeat", node: "broker", api: BrokerApi.clientHeartbeat, scoped: true,
@@ -121,6 +146,9 @@ export const SUBJECTS: SubjectCase[] = [
       { key: "clientId", kind: nameK("c-1", "c-2", "__proto__", "constructor") }, { key: "group", kind: consumerGroup },
       { key: "mode", kind: enumK("clustering", "broadcasting") }, { key: "topics", kind: { t: "array", item: topic, maxLength: 100_000 } },
       { key: "ttlMs", kind: intK(100, 600_000, [100, 2000]), optional: true },
+      { key: "host", kind: strK("h-1", "__proto__"), optional: true }, { key: "version", kind: strK("0.1.0"), optional: true },
+      { key: "subscriptions", kind: { t: "array", item: subscription, maxLength: 256 }, optional: true },
+      { key: "queues", kind: { t: "array", item: heldQueue, maxLength: 1024 }, optional: true },
     ]),
   },
   { name: "client.unregister", node: "broker", api: BrokerApi.clientUnregister, scoped: true, payload: jsonRequest([{ key: "group", kind: consumerGroup }, { key: "clientId", kind: nameK("c-1", "c-2", "__proto__") }]) },
@@ -130,6 +158,7 @@ export const SUBJECTS: SubjectCase[] = [
     payload: jsonRequests(
       [{ key: "msgId", kind: { t: "str", valid: fc.integer({ min: 0, max: 4096 }).map((o) => `fuzz-a:${o.toString(16).padStart(16, "0")}`) } }],
       [{ key: "topic", kind: topic }, { key: "key", kind: strK("k1", "__proto__", "a b") }, { key: "max", kind: intK(1, 1000, [1, 32]), optional: true }],
+      [{ key: "topic", kind: topic }, { key: "queueId", kind: queueId }, { key: "offset", kind: offsetK([0, 5]) }, { key: "max", kind: intK(1, 1000, [1, 32]), optional: true }],
     ),
   },
   { name: "identity", node: "broker", api: "identity", optional: true, payload: jsonRequest([]) },

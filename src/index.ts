@@ -15,7 +15,7 @@ export type { MessageQueue } from "./client/route-cache.js";
 export { LocalOffsetStore, type OffsetStore } from "./client/offset-store.js";
 export type { StrategyName } from "../machines/allocate.js";
 
-export { Admin, type TopicPlacement } from "./client/admin.js";
+export { Admin, type TopicPlacement, type TopicUpdate, type GroupMember, type OffsetReset, type ProgressRow } from "./client/admin.js";
 
 export { RbusError, BadRequestError, ErrorCode, type ErrorDetails } from "./protocol/errors.js";
 export {

@@ -33,8 +33,8 @@ const args = argv[0] === "help" && argv.length > 2 ? [...argv.slice(1), "--help"
 
 rbus.parseAsync(args, { from: "user" }).catch((err: unknown) => {
   if (err instanceof CommanderError) {
-    // commander printed it already; help and --version are the only successes
-    process.exit(err.code === "commander.helpDisplayed" || err.code === "commander.version" ? 0 : 2);
+    // commander printed it already: help asked for and --version succeed, every other case is a usage error
+    process.exit(err.exitCode === 0 ? 0 : 2);
   }
   if (err instanceof UsageError) {
     const path = pathOf(running);

@@ -10,6 +10,7 @@ import { hint } from "./nearest.js";
 import type { NatsFlags } from "./options.js";
 import { replicaStatuses } from "./replica-status.js";
 import { table } from "./table.js";
+import { withTopicHint } from "./topic-hint.js";
 
 export interface QueueLag {
   broker: string;
@@ -27,7 +28,7 @@ export async function progressCommand(group: string, values: NatsFlags & { topic
   await withNats(values, async (nc) => {
     const routes = new RouteCache(nc, { prefix: values.prefix });
     const brokers = new BrokerClient(nc, routes, { prefix: values.prefix });
-    const route = await routes.get(topic);
+    const route = await withTopicHint(nc, values.prefix, topic, () => routes.get(topic));
     const rows: QueueLag[] = [];
     for (const g of route.groups) {
       if (!brokerAddress(route, g.group)) continue;

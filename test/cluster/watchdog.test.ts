@@ -11,13 +11,16 @@ const script = fileURLToPath(new URL("../../src/cluster/watchdog.js", import.met
 
 interface Child {
   proc: ChildProcess;
+  /** It said so once its SIGTERM handler (if any) was in place. */
+  ready: boolean;
   /** When it exited, and by which signal. */
   ended?: { at: number; signal: NodeJS.Signals | null };
 }
 
 function child(ignoreTerm = false): Child {
-  const code = ignoreTerm ? "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)" : "setInterval(() => {}, 1000)";
-  const c: Child = { proc: spawn(process.execPath, ["-e", code], { stdio: "ignore" }) };
+  const code = `${ignoreTerm ? "process.on('SIGTERM', () => {});" : ""} setInterval(() => {}, 1000); console.log("ready")`;
+  const c: Child = { proc: spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "ignore"] }), ready: false };
+  c.proc.stdout!.on("data", () => (c.ready = true));
   c.proc.on("exit", (_code, signal) => (c.ended = { at: Date.now(), signal }));
   return c;
 }
@@ -32,7 +35,7 @@ test("stops the children left when its pipe closes, tier by tier, and spares one
   const later = child(); // tier 1
   const spared = child(); // said "-": its pid is not ours any more
   try {
-    await waitUntil("children running", () => [stubborn, later, spared].every((c) => c.proc.pid !== undefined));
+    await waitUntil("children running", () => [stubborn, later, spared].every((c) => c.ready));
     watchdog.stdin!.write(`+${stubborn.proc.pid} 0\n+${later.proc.pid} 1\n+${spared.proc.pid} 1\n-${spared.proc.pid}\n`);
     watchdog.stdin!.end();
     await waitUntil("both stopped", () => stubborn.ended && later.ended, { timeoutMs: 5000 });

@@ -142,7 +142,11 @@ step("kill -9 the master: another replica lights master within the election dead
   await ctx.browser.screenshot("new-master");
   await showView(page, "cluster");
   await page.locator(`table.brokers tr[data-node="${fresh}"] .role`, { hasText: "master" }).waitFor({ timeout: 5000, state: "attached" });
+  // the killed master: routed as slave, and its own last word, master, beside it
+  await page.locator(`table.brokers tr[data-node="${master}"][data-role="slave"][data-claimed-role="master"] .role`, { hasText: "claims master" }).waitFor({ timeout: 5000, state: "attached" });
   await ctx.browser.screenshot("cluster-view");
+  await showView(page, "machines");
+  await page.locator(`${section(master)} > header .badges`, { hasText: "routed as slave" }).waitFor({ timeout: 8000, state: "attached" });
   console.log(`    ${master} killed; ${fresh} lit master after ${took} ms`);
 });
 

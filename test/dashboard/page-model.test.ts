@@ -7,6 +7,7 @@ import type { DashboardSnapshot, Sample } from "../../src/dashboard/api.js";
 import type { InspectEvent } from "../../src/runtime/inspect.js";
 import { groupLag, increase, messageRates, replicationLag } from "../../src/dashboard/web/rates.js";
 import { apply, createModel, stateText, transitionsOf } from "../../src/dashboard/web/model.js";
+import { roleConflict, topRole } from "../../src/dashboard/web/roles.js";
 
 const broker = (put: number, pull: number, role = "master", lagBytes?: number) => ({ put, putBytes: put * 10, pull, pullBytes: pull * 10, role, ...(lagBytes === undefined ? {} : { lagBytes }) });
 const sample = (at: number, brokers: Sample["brokers"], groupLag: Record<string, number> = {}): Sample => ({ at, brokers, groupLag });
@@ -114,6 +115,15 @@ model("state values as text: nested by dots, parallel regions listed", () => {
   assert.is(stateText("alive"), "alive");
   assert.is(stateText({ candidate: "preVote" }), "candidate.preVote");
   assert.is(stateText({ running: { heartbeat: "waiting", balance: "balanced" } }), "running(heartbeat.waiting, balance.balanced)");
+});
+
+model("a replica's routed and own roles: told apart only where they differ", () => {
+  const killed = roleConflict("slave", "master");
+  assert.ok(killed?.includes("route it as slave") && killed.includes("last said master"), killed);
+  assert.is(roleConflict("master", "master"), undefined);
+  assert.is(roleConflict("slave", undefined), undefined, "no claim: the route is all there is");
+  assert.is(roleConflict("slave", "candidate"), undefined, "a candidate is routed as slave: no contradiction");
+  assert.is(topRole("candidate.preVote"), "candidate");
 });
 
 model.run();

@@ -114,6 +114,7 @@ async function start(): Promise<void> {
         return machinesView.sync();
       case "cluster":
         header();
+        machinesView.sync(); // a replica's badges say how the NameServers route it
         return touch("cluster", "topics", "consumers");
       case "event":
         return touch("events");

@@ -2,6 +2,7 @@
 // NameServer, replication lag, commit offset), then the NameServers.
 import type { BrokerRow, ClusterView } from "../../api.js";
 import { ago, bytes, h } from "../dom.js";
+import { roleConflict } from "../roles.js";
 
 export function drawCluster(el: HTMLElement, cluster: ClusterView): void {
   const nsIds = cluster.nameServers.map((n) => n.nameServer);
@@ -47,11 +48,19 @@ function brokerRow(b: BrokerRow, nsIds: string[]): HTMLTableRowElement {
     const l = b.liveness[ns] ?? "unknown";
     return h("span", { class: `badge live-${l}`, "data-nameserver": ns, title: `as ${ns} sees it` }, `${ns}: ${l}`);
   });
+  // The route's role first; the replica's own claim beside it where the two differ (a killed master until it is dead).
+  const claimed = b.info.claimedRole;
+  const conflict = roleConflict(b.role, claimed);
   return h(
     "tr",
-    { "data-node": b.node, "data-role": b.role },
+    { "data-node": b.node, "data-role": b.role, ...(conflict ? { "data-claimed-role": claimed } : {}) },
     h("td", { class: "node-name" }, b.node),
-    h("td", { class: "role" }, h("span", { class: `badge role-${b.role}` }, b.role)),
+    h(
+      "td",
+      { class: "role" },
+      h("span", { class: `badge role-${b.role}`, title: "as the NameServers route it" }, b.role),
+      conflict && h("span", { class: `badge claimed role-${claimed}`, title: conflict }, `claims ${claimed}`),
+    ),
     h("td", { class: "term num" }, b.term),
     h("td", { class: "liveness" }, ...liveness),
     h("td", { class: "lag num" }, b.role === "master" ? "–" : bytes(b.lagBytes)),

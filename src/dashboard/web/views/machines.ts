@@ -7,6 +7,7 @@ import { activeStateIds } from "../../state-ids.js";
 import { ago, h, placeInOrder } from "../dom.js";
 import { actorKey, stateText, type Model } from "../model.js";
 import { orderedNodes, replicaKey, worstLiveness } from "../nodes.js";
+import { roleConflict, topRole } from "../roles.js";
 import { drawChart, lightStates } from "../statechart.js";
 
 interface Chart {
@@ -150,8 +151,12 @@ export class MachinesView {
     if (node.kind === "broker") {
       const role = this.model.actors.get(actorKey(node.name, "role"));
       if (role) {
-        const r = stateText(role.state).split(".")[0] ?? "";
-        out.push(h("span", { class: `badge role-${r}` }, `${r} · term ${String(role.context?.term ?? "?")}`));
+        const r = topRole(stateText(role.state));
+        out.push(h("span", { class: `badge role-${r}`, title: "as its own role machine last said" }, `${r} · term ${String(role.context?.term ?? "?")}`));
+        // A killed master's chart shows what it last said; the NameServers may already route it otherwise.
+        const routed = this.model.snapshot.cluster.brokers.find((b) => b.node === node.name)?.role;
+        const conflict = roleConflict(routed, r);
+        if (conflict) out.push(h("span", { class: `badge routed role-${routed}`, title: conflict }, `routed as ${routed}`));
       }
       const live = worstLiveness(this.model, node);
       if (live) out.push(h("span", { class: `badge live-${live}`, title: `worst of every NameServer's view of ${replicaKey(node)}` }, live));

@@ -3,12 +3,13 @@
 // kill -9 a slave and each NameServer's liveness chart turns suspect, then
 // dead; kill -9 the master and another replica lights master; the page
 // loads nothing from elsewhere and logs no error. Screenshots go to
-// test-output/dashboard-browser/; UPDATE_README_IMAGE=1 copies the machines
-// view of a passing run to docs/images/dashboard.png.
+// test-output/dashboard-browser/; UPDATE_README_IMAGE=1 copies the picture
+// the last test takes (NameServers and broker-a's lit master, the group's
+// other replicas folded) to docs/images/dashboard.png.
 import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { copyFileSync, mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromiumPath, openBrowser, type BrowserSession } from "../harness/browser.js";
 import { waitUntil } from "../harness/wait.js";
@@ -161,13 +162,36 @@ step("the page loaded nothing from outside the dashboard server and logged no er
   assert.equal(consoleErrors, [], `console errors${favicon}`);
 });
 
-test("a passing run's machines view can become the README's picture", (ctx) => {
+// The README's picture: the NameServers' liveness charts and broker-a's lit master in one 1280-wide
+// picture. The group's other replicas are folded to their headers (role, liveness), as a reader may fold them.
+test("a passing run's machines view, the group's other replicas folded, can become the README's picture", async (ctx) => {
   assert.is(ctx.passed, 5, "every step before this one passed");
-  assert.ok(ctx.readmeShot);
+  const page = ready(ctx);
+  await showView(page, "machines");
+  let master: string | undefined;
+  for (const n of group("broker-a")) {
+    // by its status: the master killed earlier still lights master, as it last said
+    if ((await ctx.cluster.role(n)) === "master") master = n;
+    else {
+      await page.click(`${section(n)} > header button.fold`);
+      await page.waitForSelector(`${chart(n, "role", "machine")}`, { state: "hidden", timeout: 2000 });
+    }
+  }
+  assert.ok(master, "broker-a has a master");
+  await waitLit(page, chart(master, "role", "machine"), "master", 3000);
+  assert.ok(await page.isHidden("aside.transitions"), "folding opened no transitions aside");
+  await page.evaluate("window.scrollTo(0, 0)");
+  const lit = await page.locator(litState(chart(master, "role", "machine"), "master")).boundingBox();
+  const liveness = await page.locator(`${section(NAMESERVERS.at(-1)!)} .liveness-grid`).boundingBox();
+  assert.ok(lit && liveness, "the lit master and the liveness charts are laid out");
+  const height = Math.ceil(Math.max(lit.y + lit.height, liveness.y + liveness.height) + 24);
+  assert.ok(height <= 1400, `the picture stays readable at 1280 wide: ${height} px tall`);
+  const shot = join(dirname(ctx.readmeShot!), "readme.png");
+  await page.screenshot({ path: shot, fullPage: true, clip: { x: 0, y: 0, width: 1280, height } });
   if (process.env.UPDATE_README_IMAGE !== "1") return;
   mkdirSync(dirname(README_IMAGE), { recursive: true });
-  copyFileSync(ctx.readmeShot, README_IMAGE);
-  console.log(`    copied ${ctx.readmeShot} to ${README_IMAGE}`);
+  copyFileSync(shot, README_IMAGE);
+  console.log(`    copied ${shot} (1280x${height}) to ${README_IMAGE}`);
 });
 
 test.run();

@@ -45,7 +45,8 @@ export function drawChart(layout: MachineLayout, opts: ChartOptions): SVGSVGElem
   return svg;
 }
 
-const COMPACT_SCALE = 0.6;
+/** Four liveness charts in a row within half a 1280-wide page, so two NameServers sit side by side. */
+const COMPACT_SCALE = 0.52;
 /** Where a leaf listing its self transitions has its name and the rule under it (the layout starts the list at 32). */
 const LEAF_NAME_Y = 16;
 const LEAF_RULE_Y = 30;

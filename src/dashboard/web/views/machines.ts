@@ -83,7 +83,17 @@ export class MachinesView {
     if (found) return found;
     const badges = h("span", { class: "badges" });
     const seen = h("span", { class: "seen" });
-    const header = h("header", { title: "Show recent transitions", tabindex: 0, role: "button" }, h("span", { class: "name" }, node.name), badges, seen);
+    // Folding a node keeps its header (name, role, liveness) and hides its charts: a group's other replicas out of the way.
+    const fold = h("button", { type: "button", class: "fold", title: "Fold or unfold its charts", "aria-expanded": "true" }, "▾");
+    const header = h("header", { title: "Show recent transitions", tabindex: 0, role: "button" }, fold, h("span", { class: "name" }, node.name), badges, seen);
+    fold.addEventListener("click", (e) => {
+      e.stopPropagation();
+      const folded = el.dataset.folded !== "true";
+      el.dataset.folded = String(folded);
+      fold.textContent = folded ? "▸" : "▾";
+      fold.setAttribute("aria-expanded", String(!folded));
+    });
+    fold.addEventListener("keydown", (e) => e.stopPropagation());
     header.addEventListener("click", () => this.openNode(node.name));
     header.addEventListener("keydown", (e) => {
       if (e.key === "Enter" || e.key === " ") (e.preventDefault(), this.openNode(node.name));

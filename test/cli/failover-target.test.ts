@@ -30,8 +30,8 @@ test("the live master with the highest term, with or without a target", () => {
 });
 
 test("an unknown group lists the groups there are", () => {
-  fails(() => pickFailover([], "c", undefined, all), UsageError, /no broker group "c" in the cluster \(groups: a, b\); check --group/);
-  fails(() => pickFailover([], "c", undefined, []), UsageError, /no broker group "c" in the cluster; check --group/);
+  fails(() => pickFailover([], "c", undefined, all), UsageError, /no broker group "c" in the cluster \(groups: a, b\); check --broker-group/);
+  fails(() => pickFailover([], "c", undefined, []), UsageError, /no broker group "c" in the cluster; check --broker-group/);
 });
 
 test("an unknown or dead target names the replicas to pick from", () => {

@@ -43,9 +43,9 @@ test("rbus failover refuses what it cannot do, saying why", async (ctx) => {
   const solo = await runRbus(["failover", "--nats", ctx.server.url, "--group", "solo"]);
   assert.is(solo.code, 2);
   assert.match(solo.stderr, /group solo has one replica: there is nobody to hand mastership to/);
-  const unknown = await runRbus(["failover", "--nats", ctx.server.url, "--group", "nope"]);
+  const unknown = await runRbus(["failover", "--nats", ctx.server.url, "--broker-group", "nope"]);
   assert.is(unknown.code, 2);
-  assert.match(unknown.stderr, /no broker group "nope" in the cluster \(groups: .*solo.*\); check --group/);
+  assert.match(unknown.stderr, /no broker group "nope" in the cluster \(groups: .*solo.*\); check --broker-group/);
 });
 
 test("three replicas: one master and two slaves in one term, lag closing to 0, rbus failover --to moves the master", async (ctx) => {
@@ -73,7 +73,7 @@ test("three replicas: one master and two slaves in one term, lag closing to 0, r
   for (const r of rows) assert.is(r.TERM, master.TERM, `replica ${r.REPLICA} in the master's term`);
 
   const target = rows.find((r) => r.ROLE === "slave")!.REPLICA!;
-  const moved = await runRbus(["failover", "--nats", ctx.server.url, "--group", "trio", "--to", target]);
+  const moved = await runRbus(["failover", "--nats", ctx.server.url, "--broker-group", "trio", "--to", target]);
   assert.is(moved.code, 0, moved.stderr);
   const m = /trio: master is now replica (\d+) \(term (\d+)\); was replica (\d+) \(term (\d+)\)/.exec(moved.stdout);
   assert.ok(m, moved.stdout);
@@ -82,7 +82,7 @@ test("three replicas: one master and two slaves in one term, lag closing to 0, r
   await waitUntil("rbus cluster shows the new master", async () => mastersOf(await clusterRows(ctx.server.url), "trio").map((r) => r.REPLICA).join() === target, {
     timeoutMs: 10_000,
   });
-  const already = await runRbus(["failover", "--nats", ctx.server.url, "--group", "trio", "--to", target]);
+  const already = await runRbus(["failover", "--nats", ctx.server.url, "--broker-group", "trio", "--to", target]);
   assert.match(already.stdout, new RegExp(`replica ${target} is already master of trio`));
 });
 

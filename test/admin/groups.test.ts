@@ -8,11 +8,12 @@ import { hostname } from "node:os";
 import { Admin } from "../../src/client/admin.js";
 import { Producer } from "../../src/client/producer.js";
 import { PushConsumer } from "../../src/client/push-consumer.js";
-import { ErrorCode, RbusError, scopedApi, subjects } from "../../src/protocol/index.js";
+import { ErrorCode, scopedApi, subjects } from "../../src/protocol/index.js";
 import { requestJson } from "../../src/runtime/request.js";
 import { VERSION } from "../../src/runtime/version.js";
 import { startTestCluster, type TestCluster } from "../harness/broker.js";
 import { waitUntil } from "../harness/wait.js";
+import { refusal } from "./refusal.js";
 
 interface Ctx {
   c: TestCluster;
@@ -40,15 +41,6 @@ test.after(async (ctx) => {
   await ctx.c?.stop();
 });
 
-async function refusal(p: Promise<unknown>): Promise<RbusError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof RbusError) return err;
-    throw err;
-  }
-  throw new Error("expected a refusal, got an answer");
-}
 
 const fast = { heartbeatMs: 200, rebalanceMs: 1000, commitIntervalMs: 100, retryMs: 50, handoverMs: 0, pollWaitMs: 500, from: "first" as const };
 

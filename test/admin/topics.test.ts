@@ -10,6 +10,7 @@ import { ErrorCode, RbusError, type RouteData } from "../../src/protocol/index.j
 import { requestJson } from "../../src/runtime/request.js";
 import { startTestCluster, type TestCluster } from "../harness/broker.js";
 import { waitUntil } from "../harness/wait.js";
+import { refusal } from "./refusal.js";
 
 interface Ctx {
   c: TestCluster;
@@ -30,16 +31,6 @@ test.after(async (ctx) => {
   await ctx.c?.stop();
 });
 
-/** The error a promise rejects with (fails the test when it resolves). */
-async function refusal(p: Promise<unknown>): Promise<RbusError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof RbusError) return err;
-    throw err;
-  }
-  throw new Error("expected a refusal, got an answer");
-}
 
 test("topicStatus: min and max offset and last store time per queue, per master", async ({ admin, producer }) => {
   await admin.createTopic({ topic: "status-t", queues: 2 });

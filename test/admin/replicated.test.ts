@@ -1,0 +1,50 @@
+// Consumer-group settings in a replicated broker group (three in-process
+// replicas): they reach the slaves with the topic table (ha.config) and
+// survive a failover; the operator's APIs that change state (settings,
+// topic deletion) are the master's alone.
+import { suite } from "../harness/suite.js";
+import * as assert from "uvu/assert";
+import { join } from "node:path";
+import { Admin } from "../../src/client/admin.js";
+import { encodeJson, ErrorCode, subjects } from "../../src/protocol/index.js";
+import { requestJson } from "../../src/runtime/request.js";
+import { startTestCluster, type TestCluster } from "../harness/broker.js";
+import { waitUntil } from "../harness/wait.js";
+import { refusal } from "./refusal.js";
+
+const G = "broker-r";
+const subj = subjects();
+const test = suite<{ c: TestCluster; admin: Admin }>("admin: group settings in a replicated group");
+
+test.before(async (ctx) => {
+  ctx.c = await startTestCluster([]);
+  for (const replica of [0, 1, 2]) {
+    await ctx.c.addBroker(G, {
+      replica, dataDir: join(ctx.c.dir, `${G}.${replica}`), heartbeatIntervalMs: 300,
+      replication: { replicas: 3, failover: "auto", ack: "quorum", electionTimeoutMs: 400 },
+    });
+  }
+  ctx.admin = new Admin(ctx.c.nc);
+});
+test.after(async (ctx) => {
+  await ctx.c?.stop();
+});
+
+const masterOf = (c: TestCluster) => c.brokers.find((b) => b.replication.role() === "master");
+
+test("subgroup.upsert reaches every slave, and the new master still has it after a failover", async ({ c, admin }) => {
+  const master = await waitUntil("a master", () => masterOf(c), { timeoutMs: 10_000 });
+  await waitUntil("the master in the cluster table", async () => (await admin.cluster()).brokers.some((b) => b.role === "master" && b.group === G));
+  await admin.updateSubGroup({ group: "billing", consumeMode: "broadcasting", retryMaxTimes: 5 });
+  await waitUntil("every replica holds the settings", () => c.brokers.every((b) => b.store.subgroups.get("billing")?.retryMaxTimes === 5), { timeoutMs: 10_000 });
+  const slave = c.brokers.find((b) => b !== master)!;
+  const refused = await refusal(requestJson(c.nc, subj.broker(G, slave.replica, "subgroup.upsert"), { group: "x" }));
+  assert.is(refused.code, ErrorCode.NOT_MASTER);
+  assert.is((await refusal(requestJson(c.nc, subj.broker(G, slave.replica, "topic.delete"), { topic: "t" }))).code, ErrorCode.NOT_MASTER);
+  await c.nc.request(subj.broker(G, master.replica, "failover"), encodeJson({ to: slave.replica }), { timeout: 10_000 });
+  await waitUntil("the slave is master", () => slave.replication.role() === "master", { timeoutMs: 10_000 });
+  const listed = await requestJson<{ groups: Array<{ group: string; consumeMode: string }> }>(c.nc, subj.broker(G, slave.replica, "subgroup.list"), {});
+  assert.equal(listed.groups.map((g) => [g.group, g.consumeMode]), [["billing", "broadcasting"]]);
+});
+
+test.run();

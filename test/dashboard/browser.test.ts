@@ -141,6 +141,8 @@ step("kill -9 the master: another replica lights master within the election dead
   // its section's top under the page's header: its name, role badge and the top of its role chart
   await page.evaluate(`document.querySelector('${section(fresh)}').scrollIntoView({ block: "start" }); window.scrollBy(0, -60)`);
   await ctx.browser.screenshot("new-master");
+  // its term is newer than any the route held: a route that has not caught up yet is no contradiction
+  assert.is(await page.locator(`${section(fresh)} > header .badge.routed`).count(), 0, `${fresh}'s header says it is routed otherwise`);
   await showView(page, "cluster");
   await page.locator(`table.brokers tr[data-node="${fresh}"] .role`, { hasText: "master" }).waitFor({ timeout: 5000, state: "attached" });
   // the killed master: routed as slave, and its own last word, master, beside it

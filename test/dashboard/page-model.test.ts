@@ -3,11 +3,11 @@
 // a node's aside shows.
 import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
-import type { DashboardSnapshot, Sample } from "../../src/dashboard/api.js";
+import type { BrokerRow, DashboardSnapshot, Sample } from "../../src/dashboard/api.js";
 import type { InspectEvent } from "../../src/runtime/inspect.js";
 import { groupLag, increase, messageRates, replicationLag } from "../../src/dashboard/web/rates.js";
 import { apply, createModel, stateText, transitionsOf } from "../../src/dashboard/web/model.js";
-import { roleConflict, topRole } from "../../src/dashboard/web/roles.js";
+import { newestTerm, roleConflict, topRole } from "../../src/dashboard/web/roles.js";
 
 const broker = (put: number, pull: number, role = "master", lagBytes?: number) => ({ put, putBytes: put * 10, pull, pullBytes: pull * 10, role, ...(lagBytes === undefined ? {} : { lagBytes }) });
 const sample = (at: number, brokers: Sample["brokers"], groupLag: Record<string, number> = {}): Sample => ({ at, brokers, groupLag });
@@ -124,6 +124,12 @@ model("a replica's routed and own roles: told apart only where they differ", () 
   assert.is(roleConflict("slave", undefined), undefined, "no claim: the route is all there is");
   assert.is(roleConflict("slave", "candidate"), undefined, "a candidate is routed as slave: no contradiction");
   assert.is(topRole("candidate.preVote"), "candidate");
+  // by term: a killed master (term 1) while the group's route holds term 2; a replica just elected (term 2) before the route says so
+  assert.ok(roleConflict("slave", "master", 1, 2)?.includes("newer term (2)"));
+  assert.is(roleConflict("slave", "master", 2, 1), undefined, "the route is catching up with a new master");
+  const row = (group: string, term: number) => ({ group, term }) as BrokerRow;
+  assert.is(newestTerm([row("a", 1), row("a", 3), row("b", 9)], "a"), 3);
+  assert.is(newestTerm([], "a"), undefined);
 });
 
 model.run();

@@ -2,7 +2,7 @@
 // NameServer, replication lag, commit offset), then the NameServers.
 import type { BrokerRow, ClusterView } from "../../api.js";
 import { ago, bytes, h } from "../dom.js";
-import { roleConflict } from "../roles.js";
+import { newestTerm, roleConflict } from "../roles.js";
 
 export function drawCluster(el: HTMLElement, cluster: ClusterView): void {
   const nsIds = cluster.nameServers.map((n) => n.nameServer);
@@ -12,7 +12,7 @@ export function drawCluster(el: HTMLElement, cluster: ClusterView): void {
   }
   const head = h("thead", {}, h("tr", {}, ...["Replica", "Role", "Term", "Liveness", "Replication lag", "Commit offset", "Log end", "Last heartbeat", "Address"].map((t) => h("th", {}, t))));
   const bodies = [...groups].map(([group, rows]) =>
-    h("tbody", { "data-group": group }, h("tr", { class: "group-row" }, h("th", { colspan: 9 }, group)), ...rows.map((b) => brokerRow(b, nsIds))),
+    h("tbody", { "data-group": group }, h("tr", { class: "group-row" }, h("th", { colspan: 9 }, group)), ...rows.map((b) => brokerRow(b, nsIds, newestTerm(rows, group)))),
   );
   const brokers = cluster.brokers.length
     ? h("table", { class: "brokers" }, head, ...bodies)
@@ -42,7 +42,7 @@ export function drawCluster(el: HTMLElement, cluster: ClusterView): void {
   el.replaceChildren(h("h2", {}, "Brokers"), brokers, h("h2", {}, "NameServers"), cluster.nameServers.length ? ns : h("p", { class: "empty" }, "No NameServer answers."));
 }
 
-function brokerRow(b: BrokerRow, nsIds: string[]): HTMLTableRowElement {
+function brokerRow(b: BrokerRow, nsIds: string[], groupTerm: number | undefined): HTMLTableRowElement {
   const seen = nsIds.length ? nsIds : Object.keys(b.liveness);
   const liveness = seen.map((ns) => {
     const l = b.liveness[ns] ?? "unknown";
@@ -50,7 +50,7 @@ function brokerRow(b: BrokerRow, nsIds: string[]): HTMLTableRowElement {
   });
   // The route's role first; the replica's own claim beside it where the two differ (a killed master until it is dead).
   const claimed = b.info.claimedRole;
-  const conflict = roleConflict(b.role, claimed);
+  const conflict = roleConflict(b.role, claimed, b.term, groupTerm);
   return h(
     "tr",
     { "data-node": b.node, "data-role": b.role, ...(conflict ? { "data-claimed-role": claimed } : {}) },

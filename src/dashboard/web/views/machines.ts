@@ -7,7 +7,7 @@ import { activeStateIds } from "../../state-ids.js";
 import { ago, h, placeInOrder } from "../dom.js";
 import { actorKey, stateText, type Model } from "../model.js";
 import { orderedNodes, replicaKey, worstLiveness } from "../nodes.js";
-import { roleConflict, topRole } from "../roles.js";
+import { newestTerm, roleConflict, topRole } from "../roles.js";
 import { drawChart, lightStates } from "../statechart.js";
 
 interface Chart {
@@ -164,8 +164,11 @@ export class MachinesView {
         const r = topRole(stateText(role.state));
         out.push(h("span", { class: `badge role-${r}`, title: "as its own role machine last said" }, `${r} · term ${String(role.context?.term ?? "?")}`));
         // A killed master's chart shows what it last said; the NameServers may already route it otherwise.
-        const routed = this.model.snapshot.cluster.brokers.find((b) => b.node === node.name)?.role;
-        const conflict = roleConflict(routed, r);
+        const rows = this.model.snapshot.cluster.brokers;
+        const row = rows.find((b) => b.node === node.name);
+        const term = typeof role.context?.term === "number" ? role.context.term : undefined;
+        const routed = row?.role;
+        const conflict = row && roleConflict(routed, r, term, newestTerm(rows, row.group));
         if (conflict) out.push(h("span", { class: `badge routed role-${routed}`, title: conflict }, `routed as ${routed}`));
       }
       const live = worstLiveness(this.model, node);

@@ -2,6 +2,7 @@
 // with SIGKILL (no handler of its own runs) still stops nats-server, the
 // NameServer, the broker and the dashboard, within a deadline; and the next
 // start on the same data folder succeeds (no busy port, no stale pid file).
+// SIGTERM, SIGINT and SIGHUP stop it cleanly, with nothing left either.
 import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -21,7 +22,7 @@ interface Ctx {
   launchers: RbusProcess[];
 }
 
-const test = suite<Ctx>("run-cluster: the launcher killed with SIGKILL");
+const test = suite<Ctx>("run-cluster: no node outlives the launcher");
 
 /** A small cluster (one NameServer, one broker) on ports of its own, in `dir`. */
 function writeConfig(dir: string): string {
@@ -99,10 +100,20 @@ test("no child outlives the launcher's SIGKILL, and the next start on the same d
   const second = await start(ctx);
   assert.not.match(second.output(), /already running|address already in use/);
   assert.is(pidsOf(second.output()).size, 4, second.output());
-  assert.is(await second.kill("SIGTERM"), 0, second.output());
-  await waitUntil("a clean stop leaves nothing either", () => processesNaming(ctx.dir).length === 0, { timeoutMs: 5_000 }).catch(() => {
-    throw new Error(`left running after SIGTERM:\n${processesNaming(ctx.dir).join("\n")}`);
-  });
+  await stopWith(second, "SIGTERM", ctx.dir);
 });
+
+test("SIGINT and SIGHUP stop every node too, and the watchdog with them", async (ctx) => {
+  for (const signal of ["SIGINT", "SIGHUP"] as const) await stopWith(await start(ctx), signal, ctx.dir);
+});
+
+/** The launcher stops cleanly on `signal` (exit 0, "stopped."), leaving no process that names `dir`. */
+async function stopWith(launcher: RbusProcess, signal: NodeJS.Signals, dir: string): Promise<void> {
+  assert.is(await launcher.kill(signal), 0, launcher.output());
+  assert.match(launcher.output(), /stopped\./);
+  await waitUntil(`nothing left after ${signal}`, () => processesNaming(dir).length === 0, { timeoutMs: 5_000 }).catch(() => {
+    throw new Error(`left running after ${signal}:\n${processesNaming(dir).join("\n")}`);
+  });
+}
 
 test.run();

@@ -17,6 +17,7 @@ export interface AuthInitFlags {
   consumerGroup?: string[];
   producer?: string[];
   open: boolean;
+  json?: boolean;
 }
 
 export async function authCommand(values: AuthInitFlags): Promise<void> {
@@ -34,6 +35,7 @@ export async function authCommand(values: AuthInitFlags): Promise<void> {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  if (values.json) return void say(JSON.stringify({ accountsFile: result.accountsFile, changed: result.changed, users: result.users }, null, 2));
   say(`${displayPath(result.accountsFile)} ${result.changed ? "written" : "unchanged"}: ${result.users.length} users in account RBUS, sys in SYS.`);
   say(`nats.conf includes it; restart nats-server (or send it SIGHUP) after a change.\n`);
   say(table(["USER", "ROLE", "GIVE IT"], result.users.map((u) => [u.name, u.role, credentialFlags({ ...u, seedFile: displayPath(u.seedFile) }).join(" ")])));
@@ -49,9 +51,10 @@ function defaultAuthDir(config: ClusterConfig): string {
   return included ? dirname(included) : join(config.dataDir, "auth");
 }
 
-export async function tlsCommand(values: { config: string; out?: string }): Promise<void> {
+export async function tlsCommand(values: { config: string; out?: string; json?: boolean }): Promise<void> {
   const dir = values.out ?? join(loadClusterConfig(values.config).dataDir, "tls");
   const { files, made } = tlsInit(dir);
+  if (values.json) return void say(JSON.stringify({ dir, made, files }, null, 2));
   say(`${displayPath(dir)}: ${made ? "certificates written" : "certificates already there (delete a file to make it again)"}`);
   say(table(["FILE", "WHAT"], [
     [displayPath(files.ca), "the local CA: clients trust it (--tls-ca, NATS_CA)"],

@@ -1,7 +1,7 @@
 // The offline tools: machines export, store verify, auth init, tls init.
 // Each module is imported only when its command runs.
 import type { Command } from "commander";
-import { collect, examples } from "./options.js";
+import { collect, examples, withJson } from "./options.js";
 
 export function toolCommands(program: Command): void {
   const machines = program.command("machines").description("write every state machine from its definition");
@@ -25,14 +25,14 @@ export function toolCommands(program: Command): void {
     .option("--out <dir>", "where to write (default: the folder of the accounts.conf nats.conf includes)")
     .option("--consumer-group <cg>", "a consumer group to make a consumer user for (repeat for more)", collect)
     .option("--producer <name>", "a producer user to make (repeat for more)", collect)
-    .option("--open", "write an open accounts file instead: no users, anyone may do anything")
-    .action(async (o) => (await import("../auth/command.js")).authCommand(o));
+    .option("--open", "write an open accounts file instead: no users, anyone may do anything");
+  withJson(authInit, "print the users as JSON instead of a table").action(async (o) => (await import("../auth/command.js")).authCommand(o));
   examples(authInit, "rbus auth init", "rbus auth init --consumer-group audit --producer shop");
 
   const tls = program.command("tls").description("a local CA and certificates for nats-server and clients");
   const tlsInit = tls.command("init").description("write a local CA, nats-server's certificate and a client certificate")
     .option("--config <file>", "cluster description", "cluster.json")
-    .option("--out <dir>", "where to write (default: <dataDir>/tls)")
-    .action(async (o) => (await import("../auth/command.js")).tlsCommand(o));
+    .option("--out <dir>", "where to write (default: <dataDir>/tls)");
+  withJson(tlsInit, "print the files as JSON instead of a table").action(async (o) => (await import("../auth/command.js")).tlsCommand(o));
   examples(tlsInit, "rbus tls init");
 }

@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { brokerGroupOf, collect, deprecatedFlag, examples, natsFlags, withJson } from "./options.js";
 
 export function adminCommands(program: Command): void {
+  program.commandsGroup("Look at and change a cluster:");
   const cluster = withJson(program.command("cluster").description("print NameServers and broker replicas: role, term, liveness, commit offset, lag"));
   natsFlags(cluster).action(async (o) => (await import("./cluster.js")).clusterCommand(o));
   examples(cluster, "rbus cluster", "rbus cluster --json | jq '.replicas[] | select(.role == \"master\")'");

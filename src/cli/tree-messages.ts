@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { collect, deprecatedFlag, examples, natsFlags } from "./options.js";
 
 export function messageCommands(program: Command): void {
+  program.commandsGroup("Messages, subjects, events and machines:");
   const send = program.command("send").description("send a message (or --count copies of it) and print the result")
     .argument("<body>", "message body, or - to read it from stdin")
     .option("--topic <t>", "topic (required; created on first send unless brokers run --no-auto-create-topic)")

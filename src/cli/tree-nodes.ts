@@ -6,6 +6,7 @@ import { limitOptions } from "./limit-args.js";
 import { deprecatedFlag, examples, natsFlags } from "./options.js";
 
 export function nodeCommands(program: Command): void {
+  program.commandsGroup("Run the processes:");
   const ns = program.command("nameserver").description("run a NameServer (routes, the broker table, liveness)")
     .option("--id <name>", "its id, e.g. ns-1 (default: ns-<host>-<pid>)")
     .option("--scan-interval <ms>", "how often it checks the brokers' heartbeats (default: 10000)")

@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { collect, examples, withJson } from "./options.js";
 
 export function toolCommands(program: Command): void {
+  program.commandsGroup("Offline tools:");
   const machines = program.command("machines").description("write every state machine from its definition");
   const exp = machines.command("export").description("write the state machines as Mermaid (docs/machines.md) or JSON")
     .option("--format <f>", "mermaid, or json: { machines: [{ name, source, purpose, graph }] }", "mermaid")

@@ -15,6 +15,7 @@ setup: node_modules/.install-stamp
 
 build: setup
 	$(BIN)/tsc -p tsconfig.json
+	$(BIN)/tsc -p tsconfig.build.json
 	@node scripts/bundle-dashboard.mjs
 
 typecheck: setup

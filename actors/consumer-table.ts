@@ -9,34 +9,18 @@
 // burst of EVENT_BURST, then at most one per EVENT_INTERVAL_MS carrying the
 // latest list. 10,000 members joining one by one used to sort and publish
 // the whole list 10,000 times.
-import { encodeJson, type ClientHeartbeat, type ConsumeMode } from "../src/protocol/index.js";
+import { encodeJson, type ClientHeartbeat } from "../src/protocol/index.js";
 import type { Clock } from "./group-transport.js";
 import { limitExceeded, type BrokerLimits } from "./limits.js";
+import { DetailBudget, NO_DETAILS, queueOwners, type MemberDetails } from "./member-details.js";
+
+export { MAX_DETAIL_ENTRIES, type MemberDetails } from "./member-details.js";
 
 export const DEFAULT_MEMBER_TTL_MS = 30_000;
 /** Membership events of one group that go out at once, back to back… */
 export const EVENT_BURST = 8;
 /** …after which they are this far apart; changes in between go out together at its end. */
 export const EVENT_INTERVAL_MS = 100;
-
-/** What a member said of itself in its last heartbeat (consumer.connection, consumer.progress). */
-export interface MemberDetails {
-  host: string;
-  version: string;
-  mode: ConsumeMode;
-  subscriptions: ReadonlyArray<{ topic: string; tags: string }>;
-  /** This broker group's queues it reads, as it said: empty when the table's budget was spent. */
-  queues: ReadonlyArray<{ topic: string; queueId: number }>;
-  at: number;
-}
-
-/**
- * Subscriptions and held queues kept for all members together: past it a
- * member's list of queues is not kept (it still counts as a member), so the
- * table's memory stays bounded whatever heartbeats carry (about 100 bytes
- * an entry: some 25 MB).
- */
-export const MAX_DETAIL_ENTRIES = 250_000;
 
 interface Group {
   /** clientId → when it expires without another heartbeat. */
@@ -59,8 +43,7 @@ export type MemberLimits = Pick<BrokerLimits, "maxConsumerGroups" | "maxGroupMem
 export class ConsumerTable {
   private readonly groups = new Map<string, Group>();
   private total = 0;
-  /** Detail entries (subscriptions and queues) kept for all members. */
-  private entries = 0;
+  private readonly budget = new DetailBudget();
 
   constructor(
     private readonly onChange: (group: string, members: string[]) => void,
@@ -99,13 +82,13 @@ export class ConsumerTable {
     let group = this.groups.get(hb.group);
     if (group?.expiry.has(hb.clientId)) {
       group.expiry.set(hb.clientId, expiresAt);
-      this.describe(group, hb, now);
+      this.budget.keep(group.details, hb, now);
       return group.sorted as string[];
     }
     this.admit(hb, group);
     if (!group) this.groups.set(hb.group, (group = { expiry: new Map(), details: new Map(), sorted: [], reply: undefined, tokens: EVENT_BURST, tokensAt: now, pending: undefined }));
     group.expiry.set(hb.clientId, expiresAt);
-    this.describe(group, hb, now);
+    this.budget.keep(group.details, hb, now);
     this.total++;
     const at = insertionPoint(group.sorted, hb.clientId);
     const sorted = group.sorted.slice();
@@ -126,7 +109,7 @@ export class ConsumerTable {
     const g = this.groups.get(group);
     if (!g?.expiry.delete(clientId)) return this.members(group);
     this.total--;
-    this.forget(g, clientId);
+    this.budget.forget(g.details, clientId);
     g.sorted = g.sorted.filter((id) => id !== clientId);
     this.changed(group, g);
     return g.sorted as string[];
@@ -139,7 +122,7 @@ export class ConsumerTable {
       for (const [id, at] of g.expiry) {
         if (at > now) continue;
         g.expiry.delete(id);
-        this.forget(g, id);
+        this.budget.forget(g.details, id);
       }
       if (g.expiry.size === before) continue;
       this.total -= before - g.expiry.size;
@@ -175,40 +158,13 @@ export class ConsumerTable {
 
   /** "topic\u0000queueId" → the member that says it reads that queue (the first by client id when two do, mid-rebalance). */
   owners(group: string): Map<string, string> {
-    const owners = new Map<string, string>();
     const g = this.groups.get(group);
-    if (!g) return owners;
-    for (const id of g.sorted) {
-      for (const q of g.details.get(id)?.queues ?? []) {
-        const k = `${q.topic}\u0000${q.queueId}`;
-        if (!owners.has(k)) owners.set(k, id);
-      }
-    }
-    return owners;
+    return g ? queueOwners(g.sorted, g.details) : new Map();
   }
 
   /** Stops pending events (on shutdown). */
   close(): void {
     for (const g of this.groups.values()) if (g.pending !== undefined) this.clock.clear(g.pending);
-  }
-
-  /** Keeps the heartbeat's account of the member, within the table's budget of entries. */
-  private describe(g: Group, hb: ClientHeartbeat, now: number): void {
-    const before = g.details.get(hb.clientId);
-    if (before) this.entries -= before.subscriptions.length + before.queues.length;
-    const subscriptions = hb.subscriptions ?? hb.topics.map((topic) => ({ topic, tags: "*" }));
-    let queues = hb.queues ?? [];
-    if (this.entries + subscriptions.length + queues.length > MAX_DETAIL_ENTRIES) queues = [];
-    const kept = this.entries + subscriptions.length + queues.length > MAX_DETAIL_ENTRIES ? [] : subscriptions;
-    this.entries += kept.length + queues.length;
-    g.details.set(hb.clientId, { host: hb.host ?? "", version: hb.version ?? "", mode: hb.mode, subscriptions: kept, queues, at: now });
-  }
-
-  private forget(g: Group, clientId: string): void {
-    const d = g.details.get(clientId);
-    if (!d) return;
-    this.entries -= d.subscriptions.length + d.queues.length;
-    g.details.delete(clientId);
   }
 
   private admit(hb: ClientHeartbeat, group: Group | undefined): void {
@@ -248,8 +204,6 @@ export class ConsumerTable {
     this.onChange(name, g.sorted as string[]);
   }
 }
-
-const NO_DETAILS: MemberDetails = { host: "", version: "", mode: "clustering", subscriptions: [], queues: [], at: 0 };
 
 /** Where `id` goes in the sorted `ids` (binary search). */
 function insertionPoint(ids: readonly string[], id: string): number {

@@ -81,6 +81,17 @@ export function isTopicName(s: unknown): s is string {
 }
 const TOPIC = /^[%|A-Za-z0-9_-]+$/;
 
+/** NATS subject matching: `*` matches one token, a final `>` one or more. */
+export function subjectMatches(pattern: string, subject: string): boolean {
+  const p = pattern.split(".");
+  const s = subject.split(".");
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] === ">") return s.length > i;
+    if (i >= s.length || (p[i] !== "*" && p[i] !== s[i])) return false;
+  }
+  return p.length === s.length;
+}
+
 function token(kind: string, s: string): string {
   if (!isSubjectToken(s)) {
     throw new TypeError(`${kind} "${s}" is not a valid subject token (letters, digits, '-' and '_' only)`);

@@ -27,11 +27,11 @@ export function adminCommands(program: Command): void {
   natsFlags(route).action(async (t, o) => (await import("./route.js")).routeCommand(t, o));
   examples(route, "rbus route orders");
 
-  const progress = withJson(program.command("progress").description("print a consumer group's committed offsets and lag per queue")
+  const progress = withJson(program.command("progress").description("print a consumer group's committed offsets, lag and owner per queue")
     .argument("<group>", "consumer group")
-    .option("--topic <t>", "topic it consumes (required)"));
+    .option("--topic <t>", "one topic it consumes (default: every topic it reads)"));
   natsFlags(progress).action(async (g, o) => (await import("./progress.js")).progressCommand(g, o));
-  examples(progress, "rbus progress billing --topic orders", "rbus progress billing --topic orders --json");
+  examples(progress, "rbus progress billing --topic orders", "rbus progress billing", "rbus progress billing --topic orders --json");
 
   const failover = withJson(program.command("failover").description("hand a broker group's mastership to another replica, losing no acknowledged send")
     .option("--broker-group <g>", "broker group (required)")

@@ -3,7 +3,7 @@
 import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { UsageError } from "../../src/cli/args.js";
-import { editDistance, hint, nearest } from "../../src/cli/nearest.js";
+import { hint } from "../../src/cli/nearest.js";
 import { checkTagExpression } from "../../src/cli/tags.js";
 import { sinceArg } from "../../src/cli/since.js";
 import { eventName } from "../../src/cli/inspect-line.js";
@@ -11,18 +11,15 @@ import { resolveNode } from "../../src/cli/inspect-nodes.js";
 
 const test = suite("rbus's name hints, tags, --since, inspect names");
 
-test("edit distance and the nearest name: close typos only", () => {
-  assert.is(editDistance("bilingg", "billing"), 2);
-  assert.is(nearest("bilingg", ["audit", "billing"]), "billing");
-  assert.is(nearest("ordrs", ["orders", "audit"]), "orders");
-  assert.is(nearest("x", ["orders"]), undefined);
+test("hints: the nearest name, else the names there are", () => {
+  assert.is(hint("bilingg", ["audit", "billing"], "groups"), "; did you mean billing?");
   assert.is(hint("zzz", ["b", "a"], "groups"), "; groups: a, b");
   assert.is(hint("zzz", [], "groups"), "");
 });
 
-test("tag expressions: an empty side of || and spaces inside a tag are refused", () => {
+test("tag expressions: an empty side of || or a single | is refused", () => {
   for (const ok of ["*", "created", "created || paid", " a||b "]) assert.is(checkTagExpression(ok), ok);
-  for (const bad of ["created ||", "|| paid", "", "a || || b", "a b", "* || a"]) {
+  for (const bad of ["created ||", "|| paid", "", "a || || b", "a | b"]) {
     assert.throws(() => checkTagExpression(bad), (e: unknown) => e instanceof UsageError, bad);
   }
 });

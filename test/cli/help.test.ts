@@ -92,8 +92,8 @@ test("--prefix and --nats come from RBUS_PREFIX and NATS_URL", async () => {
 test("mistakes refused before connecting: zero queues, empty tags, a bad --since, a bad -H", async () => {
   const nowhere = ["--nats", "nats://127.0.0.1:1"];
   await usage(["topic", "create", "--topic", "t2", "--queues", "0", ...nowhere], /--queues must be at least 1/);
-  await usage(["consume", "--topic", "t", "--group", "g", "--tags", "created ||", ...nowhere], /--tags "created \|\|": an empty tag/);
-  await usage(["consume", "--topic", "t", "--group", "g", "--tags", "a b", ...nowhere], /"a b" is not a tag/);
+  await usage(["consume", "--topic", "t", "--group", "g", "--tags", "created ||", ...nowhere], /--tags: tag expression "created \|\|" has an empty alternative/);
+  await usage(["consume", "--topic", "t", "--group", "g", "--tags", "a | b", ...nowhere], /has a single "\|"/);
   await usage(["events", "--since", "yesterday", ...nowhere], /--since takes a time/);
   await usage(["events", "--kind", "roles", ...nowhere], /--kind must be one of liveness, role, store, consumers/);
   await usage(["req", "rbus.ns.cluster", "{}", "-H", "nocolon", ...nowhere], /-H takes name:value/);

@@ -71,7 +71,7 @@ test("progress of a group nobody is in and that never committed: exit 1, did you
   const r = await runRbus(["progress", "bilingg", ...nats(ctx), "--topic", "orders"]);
   assert.is(r.code, 1, r.stdout);
   assert.is(r.stdout, "");
-  assert.match(r.stderr, /consumer group "bilingg" has no members and never committed on orders; did you mean billing\?/);
+  assert.match(r.stderr, /GROUP_NOT_EXIST: consumer group "bilingg" is not known on any of 2 master\(s\) \(did you mean "billing"\?\)/);
   const known = await runRbus(["progress", "billing", ...nats(ctx), "--topic", "orders", "--json"]);
   assert.is(known.code, 0, known.stderr);
 });

@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { adminCommands } from "./tree-admin.js";
+import { groupCommands } from "./tree-groups.js";
 import { messageCommands } from "./tree-messages.js";
 import { nodeCommands } from "./tree-nodes.js";
 import { toolCommands } from "./tree-tools.js";
@@ -31,6 +32,7 @@ export function program(): Command {
     .addHelpText("after", `\n${ENVIRONMENT}\n\n${EXIT_CODES}\nrbus help <command> (or rbus <command> --help) shows its flags and examples.`);
   nodeCommands(rbus);
   adminCommands(rbus);
+  groupCommands(rbus);
   messageCommands(rbus);
   toolCommands(rbus);
   // Every command, however deep, ends with the exit codes and says so in the same words.

@@ -22,6 +22,24 @@ export function adminCommands(program: Command): void {
   const list = withJson(topic.command("list").description("print every topic of every broker group: queues and permission"));
   natsFlags(list).action(async (o) => (await import("./topic.js")).topicListCommand(o));
   examples(list, "rbus topic list", "rbus topic list --json");
+  const status = withJson(topic.command("status").description("print each queue's min and max offset and last store time, per broker group")
+    .argument("<topic>", "topic name"));
+  natsFlags(status).action(async (t, o) => (await import("./topic-admin.js")).topicStatusCommand(t, o));
+  examples(status, "rbus topic status orders");
+  const update = withJson(topic.command("update").description("change a topic's queue counts or permission, keeping what is not given")
+    .option("--topic <t>", "topic name (required)")
+    .option("--queues <n>", "read and write queues at once")
+    .option("--read-queues <n>", "read queues alone")
+    .option("--write-queues <n>", "write queues alone")
+    .option("--perm <p>", "rw, r (no sends), w (no pulls) or none")
+    .option("--broker-group <g>", "only this broker group (repeat for more; default: every group)", collect));
+  natsFlags(update).action(async (o) => (await import("./topic-admin.js")).topicUpdateCommand({ ...o, brokerGroups: o.brokerGroup }));
+  examples(update, "rbus topic update --topic orders --queues 16", "rbus topic update --topic orders --perm r");
+  const del = withJson(topic.command("delete").description("delete a topic: its config, queues and offsets (records stay until retention)")
+    .option("--topic <t>", "topic name (required)")
+    .option("--broker-group <g>", "only on this broker group (repeat for more; default: every group of its route)", collect));
+  natsFlags(del).action(async (o) => (await import("./topic-admin.js")).topicDeleteCommand({ ...o, brokerGroups: o.brokerGroup }));
+  examples(del, "rbus topic delete --topic t2");
 
   const route = withJson(program.command("route").description("print a topic's route: broker groups, queues, replicas").argument("<topic>", "topic name"));
   natsFlags(route).action(async (t, o) => (await import("./route.js")).routeCommand(t, o));
@@ -41,12 +59,17 @@ export function adminCommands(program: Command): void {
   natsFlags(failover).action(async (o) => (await import("./failover.js")).failoverCommand(o));
   examples(failover, "rbus failover --broker-group broker-a", "rbus failover --broker-group broker-a --to 2");
 
-  const message = program.command("message").description("look a message up by id, or by topic and key")
+  const message = program.command("message").description("look messages up by id, by topic and key, or by queue offset")
     .option("--id <msgId>", "message id, as send prints it")
-    .option("--topic <t>", "topic, with --key")
-    .option("--key <key>", "message key (exact match), with --topic");
+    .option("--topic <t>", "topic, with --key or with --broker-group, --queue and --offset")
+    .option("--key <key>", "message key (exact match)")
+    .option("--broker-group <g>", "broker group of the queue, with --queue")
+    .option("--queue <id>", "queue id in that broker group")
+    .option("--offset <n>", "queue offset of the (first) message")
+    .option("--count <n>", "this many messages from --offset on", "1");
   natsFlags(message).action(async (o) => (await import("./message.js")).messageCommand(o));
-  examples(message, "rbus message --id broker-a:0000000000000000", "rbus message --topic orders --key order-17");
+  examples(message, "rbus message --id broker-a:0000000000000000", "rbus message --topic orders --key order-17",
+    "rbus message --topic orders --broker-group broker-a --queue 0 --offset 10 --count 5");
 
   // `metrics serve`'s flags are its own: the parent's flags come before "serve" only.
   const metrics = withJson(program.command("metrics").enablePositionalOptions().description("print every node's counters (or one node's)")

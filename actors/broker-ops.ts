@@ -38,12 +38,12 @@ export function opsHandlers(ctx: BrokerContext, consumers: ConsumerTable, groups
       return { topic, group: ctx.group, queues };
     },
 
-    topicDelete(msg: Msg): TopicDeleteReply {
+    async topicDelete(msg: Msg): Promise<TopicDeleteReply> {
       assertMaster(ctx);
       const { topic } = decodeTopicRequest(parseObject(msg.data));
       // the template routes topics nobody created yet: without it auto-creation stops cluster-wide
       if (topic === AUTO_CREATE_TOPIC) throw new RbusError(ErrorCode.BAD_REQUEST, `${AUTO_CREATE_TOPIC} is the template topic auto-creation needs; it is not deleted`);
-      const done = ctx.topics.remove(topic);
+      const done = await ctx.topics.remove(topic);
       if (done.deleted) ctx.log.info("topic deleted", { topic, queues: done.queues, offsets: done.offsets });
       return { topic, group: ctx.group, ...done };
     },

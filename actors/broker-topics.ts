@@ -67,8 +67,8 @@ export class BrokerTopics {
    * offsets: MessageStore.deleteTopic) and registers the change at once,
    * so routes stop listing this group for it.
    */
-  remove(topic: string): { deleted: boolean; queues: number; offsets: number } {
-    const done = this.store.deleteTopic(topic);
+  async remove(topic: string): Promise<{ deleted: boolean; queues: number; offsets: number }> {
+    const done = await this.store.deleteTopic(topic);
     if (done.deleted || done.offsets > 0) this.changed();
     return done;
   }

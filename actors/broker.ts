@@ -153,6 +153,9 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     version: () => configVersion,
     snapshot: (): ConfigSnapshot => ({ version: configVersion, topics: store.topics.snapshot(), offsets: store.offsets.snapshot(), groups: store.subgroups.all() }),
     apply: (s: ConfigSnapshot) => {
+      // a topic the master deleted: its queues go here too (their ends kept, as on the master)
+      const kept = new Set(s.topics.map((t) => t.topic));
+      for (const t of store.topics.all()) if (!kept.has(t.topic)) store.retireQueues(t.topic);
       store.topics.load(s.topics);
       store.offsets.load(s.offsets);
       // a master from before subscription groups sends none: keep what is here

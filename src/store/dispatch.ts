@@ -30,7 +30,11 @@ export class Dispatcher {
     for (const e of batch) {
       if (indexKeys) this.keys.add(e.topic, e.keys, e.commitLogOffset);
       let cq = this.queues.get(e.topic, e.queueId);
-      if (!cq) this.created.push((cq = this.queues.getOrCreate(e.topic, e.queueId)));
+      if (!cq) {
+        // a record of a deleted topic (replayed after a crash, or reaching a slave late) makes no queue again
+        if (e.queueOffset < this.queues.nextOffsetOfNew(e.topic, e.queueId)) continue;
+        this.created.push((cq = this.queues.getOrCreate(e.topic, e.queueId)));
+      }
       if (e.queueOffset < cq.max) continue; // already there
       let list = byQueue.get(cq);
       if (!list) {

@@ -350,14 +350,27 @@ export class MessageStore extends StoreReads {
    * Forgets a topic (RocketMQ's deleteTopic): its config, its consume queues
    * and every group's offsets on it. Its records stay in the commit log
    * until retention removes their segments; lookups by id still find them.
-   * A send to the topic afterwards starts it again from queue offset 0.
+   * A send to the topic afterwards starts each queue where it ended.
    */
-  deleteTopic(topic: string): { deleted: boolean; queues: number; offsets: number } {
+  async deleteTopic(topic: string): Promise<{ deleted: boolean; queues: number; offsets: number }> {
     const deleted = this.topics.remove(topic);
-    const dropped = [...this.queues.all()].filter((cq) => cq.topic === topic);
-    for (const cq of dropped) this.queues.drop(cq);
+    const queues = this.retireQueues(topic);
     const offsets = this.offsets.removeTopic(topic);
-    return { deleted: deleted || dropped.length > 0, queues: dropped.length, offsets };
+    // the manifest and checkpoint now, so a crash cannot bring the queues back from the log
+    if (queues > 0) await this.flush();
+    return { deleted: deleted || queues > 0, queues, offsets };
+  }
+
+  /**
+   * Removes the topic's consume queues, keeping each one's end so that a
+   * queue created again under its name goes on from there (queue offsets
+   * are never reused: a slave's copy, or a consumer's position, stays
+   * valid). A slave calls it when its master's table no longer has the topic.
+   */
+  retireQueues(topic: string): number {
+    const gone = [...this.queues.all()].filter((cq) => cq.topic === topic);
+    for (const cq of gone) this.queues.retire(cq);
+    return gone.length;
   }
 
   /** Applies retention now (also run every cleanIntervalMs). Returns segments deleted. */

@@ -90,7 +90,7 @@ export class BatchEncoder {
       const size = sizes[i]!;
       const pos = positions[i]!;
       const qkey = `${m.topic}/${m.queueId}`;
-      const queueOffset = next.get(qkey) ?? this.queues.get(m.topic, m.queueId)?.max ?? 0;
+      const queueOffset = next.get(qkey) ?? this.queues.get(m.topic, m.queueId)?.max ?? this.queues.nextOffsetOfNew(m.topic, m.queueId);
       next.set(qkey, queueOffset + 1);
       encodeRecord(buf, at, size, m, term, pos, queueOffset, now);
       at += size;

@@ -7,6 +7,10 @@
 // above its recorded min lost entries (queue-repair.ts). Format:
 //   {"v":2,"dispatched":<commit-log offset>,"queues":{"<topic>/<id>":[min,max],...}}
 // An older manifest, a plain list of keys, is still read (no ranges).
+// "floors" (optional) hold, for queues of deleted topics, the queue offset
+// a queue created again under that key starts at: queue offsets are never
+// handed out twice, so a slave that still holds the old entries, or a
+// consumer that read them, never meets a second message at one offset.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConsumeQueue, CQ_ENTRIES_PER_FILE } from "./consume-queue.js";
@@ -26,9 +30,10 @@ interface ManifestV2 {
   /** Commit-log end the consume queues covered when the ranges were taken. */
   dispatched: number;
   queues: Record<string, [number, number]>;
+  floors?: Record<string, number>;
 }
 
-function parseManifest(raw: unknown): { keys: string[]; ranges: Map<string, QueueRange>; dispatched?: number } | undefined {
+function parseManifest(raw: unknown): { keys: string[]; ranges: Map<string, QueueRange>; dispatched?: number; floors?: Map<string, number> } | undefined {
   if (raw === undefined) return undefined;
   if (Array.isArray(raw)) return { keys: raw.filter((k): k is string => typeof k === "string"), ranges: new Map() };
   const m = raw as Partial<ManifestV2>;
@@ -37,11 +42,15 @@ function parseManifest(raw: unknown): { keys: string[]; ranges: Map<string, Queu
     if (Array.isArray(r) && Number.isSafeInteger(r[0]) && Number.isSafeInteger(r[1])) ranges.set(k, { min: r[0], max: r[1] });
   }
   const dispatched = Number.isSafeInteger(m.dispatched) ? m.dispatched : undefined;
-  return { keys: Object.keys(m.queues ?? {}), ranges, ...(dispatched === undefined ? {} : { dispatched }) };
+  const floors = new Map<string, number>();
+  for (const [k, f] of Object.entries(m.floors ?? {})) if (Number.isSafeInteger(f) && f > 0) floors.set(k, f);
+  return { keys: Object.keys(m.queues ?? {}), ranges, floors, ...(dispatched === undefined ? {} : { dispatched }) };
 }
 
 export class QueueTable {
   private readonly queues = new Map<string, ConsumeQueue>();
+  /** Where a queue of a deleted topic starts again (see the head of this file). */
+  private readonly floors = new Map<string, number>();
   private manifestDirty = false;
   /** [min, max] per queue as last written, to tell whether a flush must rewrite the manifest. */
   private written = new Map<string, [number, number]>();
@@ -82,6 +91,7 @@ export class QueueTable {
     if (listed) {
       t.recorded = listed.ranges;
       t.recordedDispatched = listed.dispatched;
+      for (const [k, f] of listed.floors ?? []) t.floors.set(k, f);
     }
     return t;
   }
@@ -104,6 +114,22 @@ export class QueueTable {
       this.manifestDirty = true;
     }
     return cq;
+  }
+
+  /** The first queue offset of a queue not created yet: 0, or where a deleted one ended. */
+  nextOffsetOfNew(topic: string, queueId: number): number {
+    return this.floors.get(key(topic, queueId)) ?? 0;
+  }
+
+  /**
+   * Deletes a queue and its files for good (its topic was deleted), keeping
+   * its end: a queue created again under the same key starts there.
+   */
+  retire(cq: ConsumeQueue): void {
+    const k = key(cq.topic, cq.queueId);
+    if (this.queues.get(k) !== cq) return;
+    this.floors.set(k, Math.max(cq.max, this.floors.get(k) ?? 0));
+    this.drop(cq);
   }
 
   /** Deletes a queue and its files (one created by an append that was rolled back). */
@@ -162,6 +188,9 @@ export class QueueTable {
       written.set(k, (queues[k] = [Math.min(cq.min, max), max]));
     }
     const body: ManifestV2 = { v: 2, dispatched, queues };
+    // a floor is moot once its queue exists again past it
+    for (const [k, f] of this.floors) if ((this.queues.get(k)?.max ?? 0) >= f) this.floors.delete(k);
+    if (this.floors.size > 0) body.floors = Object.fromEntries(this.floors);
     return { body: JSON.stringify(body), written };
   }
 

@@ -5,6 +5,7 @@ import {
   AUTO_CREATE_TOPIC,
   ErrorCode,
   RbusError,
+  type ErrorDetails,
   type Perm,
   type QueueMessagesReply,
   type TopicConfig,
@@ -82,17 +83,25 @@ export class AdminTopics extends AdminBase {
 
   /**
    * Up to `count` messages of one queue from `offset` (mqadmin printMsg),
-   * over as many replies as it takes; stops at the queue's end. `nextOffset`
-   * says where to go on.
+   * over as many replies as it takes; stops at the queue's end, or at a
+   * damaged record after good ones (`corrupt` names it; `nextOffset` is
+   * at it). `nextOffset` says where to go on.
    */
-  async queueMessages(topic: string, group: string, queueId: number, offset: number, count: number): Promise<QueueMessagesReply> {
+  async queueMessages(topic: string, group: string, queueId: number, offset: number, count: number): Promise<QueueMessagesReply & { corrupt?: ErrorDetails }> {
     const want = Math.min(Math.max(1, count), MAX_PRINT_MESSAGES);
     const [m] = await this.topicMasters(topic, [group]);
     const messages: WireMessage[] = [];
     let reply: QueueMessagesReply = await this.ask<QueueMessagesReply>(m!.address, "message", { topic, queueId, offset, max: Math.min(want, 1000) });
     messages.push(...reply.messages);
     while (messages.length < want && reply.nextOffset < reply.maxOffset && reply.messages.length > 0) {
-      reply = await this.ask<QueueMessagesReply>(m!.address, "message", { topic, queueId, offset: reply.nextOffset, max: Math.min(want - messages.length, 1000) });
+      const next = { topic, queueId, offset: reply.nextOffset, max: Math.min(want - messages.length, 1000) };
+      try {
+        reply = await this.ask<QueueMessagesReply>(m!.address, "message", next);
+      } catch (err) {
+        // a damaged record after some good ones: what was read, and the damage, rather than nothing
+        if (err instanceof RbusError && err.code === ErrorCode.CORRUPT_RECORD) return { ...reply, messages, corrupt: err.details ?? {} };
+        throw err;
+      }
       messages.push(...reply.messages);
     }
     return { ...reply, messages };

@@ -3,7 +3,6 @@
 import { decodeMsgId, ErrorCode, RbusError, type Perm, type TopicConfig, type WireMessage } from "../protocol/index.js";
 import { requestJson } from "../runtime/request.js";
 import { AdminGroups } from "./admin-groups.js";
-import { brokerAddress } from "./route-cache.js";
 
 export type { GroupMember, OffsetReset, ProgressRow } from "./admin-groups.js";
 export type { TopicUpdate } from "./admin-topics.js";
@@ -50,17 +49,10 @@ export class Admin extends AdminGroups {
     return messages[0]!;
   }
 
-  /** Messages with a key, from every group that serves the topic. */
+  /** Messages with a key, from every group that serves the topic; an unknown topic is TOPIC_NOT_EXIST with the nearest name. */
   async messagesByKey(topic: string, key: string, max = 32): Promise<WireMessage[]> {
-    const route = await this.route(topic);
-    const found = await Promise.all(
-      route.queues.map(async (q) => {
-        const address = brokerAddress(route, q.group);
-        if (!address) return [];
-        const subject = this.subj.brokerApi(address, "message");
-        return (await requestJson<{ messages: WireMessage[] }>(this.nc, subject, { topic, key, max }, this.timeoutMs)).messages;
-      }),
-    );
+    const masters = await this.topicMasters(topic);
+    const found = await Promise.all(masters.map(async (m) => (await this.ask<{ messages: WireMessage[] }>(m.address, "message", { topic, key, max })).messages));
     return found.flat().sort((a, b) => a.storedAt - b.storedAt);
   }
 }

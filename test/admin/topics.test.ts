@@ -54,6 +54,7 @@ test("a topic no master has is TOPIC_NOT_EXIST naming the nearest topic", async 
   assert.is(err.code, ErrorCode.TOPIC_NOT_EXIST);
   assert.is(err.details?.nearest, "payments");
   assert.match(err.message, /did you mean "payments"/);
+  assert.is((await refusal(admin.messagesByKey("paymnets", "k"))).details?.nearest, "payments");
   const del = await refusal(admin.deleteTopic("paymentz"));
   assert.is(del.code, ErrorCode.TOPIC_NOT_EXIST);
   assert.is(del.details?.nearest, "payments");

@@ -102,7 +102,8 @@ export async function consumeCommand(values: ConsumeFlags): Promise<void> {
     prefix: values.prefix,
     mode: values.broadcast ? "broadcasting" : "clustering",
     from,
-    log: clientLogger(),
+    // info on stderr: which queues this member takes and gives up at each rebalance (messages go to stdout)
+    log: clientLogger({ command: "consume" }, "info"),
     ...(values.clientId ? { clientId: values.clientId } : {}),
   }).subscribe(topic, tags);
 

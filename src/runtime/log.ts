@@ -38,8 +38,8 @@ export function createLogger(
 }
 
 /** For client commands (consume, send…): only warnings and errors unless RBUS_LOG says otherwise. */
-export function clientLogger(base: Record<string, unknown> = {}): Logger {
-  return createLogger(base, process.env.RBUS_LOG ? levelFromEnv() : "warn");
+export function clientLogger(base: Record<string, unknown> = {}, quietLevel: LogLevel = "warn"): Logger {
+  return createLogger(base, process.env.RBUS_LOG ? levelFromEnv() : quietLevel);
 }
 
 /** A logger that drops everything: the default for embedded actors and tests. */

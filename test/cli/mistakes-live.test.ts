@@ -55,13 +55,17 @@ test("consume with no NameServer up fails within --timeout and says so", async (
   }
 });
 
-test("consume --client-id names the member the brokers list", async (ctx) => {
-  const p = spawnRbus(["consume", ...nats(ctx), "--topic", "orders", "--group", "named", "--client-id", "my-reader"]);
+test("consume --client-id names the member the brokers list, and says which queues it took", async (ctx) => {
+  // RBUS_LOG empty: the level a user gets by default
+  const p = spawnRbus(["consume", ...nats(ctx), "--topic", "orders", "--group", "named", "--client-id", "my-reader"], { RBUS_LOG: "" });
   try {
     await waitUntil("broker-a lists my-reader in group named", async () => {
       const s = await requestJson<{ consumerGroups: Array<{ group: string; members: string[] }> }>(ctx.cluster.nc, status, {}).catch(() => undefined);
       return s?.consumerGroups.some((g) => g.group === "named" && g.members.includes("my-reader"));
     }).catch((err: Error) => assert.unreachable(`${err.message}: ${p.output()}`));
+    // one info line on stderr per rebalance, without RBUS_LOG
+    await waitUntil("consume logs its rebalance", () => /"msg":"rebalanced: took \d+/.test(p.output()))
+      .catch((err: Error) => assert.unreachable(`${err.message}: ${p.output()}`));
   } finally {
     await p.kill();
   }

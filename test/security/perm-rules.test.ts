@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { authInit } from "../../src/auth/init.js";
 import { clusterUsers, permissionsOf, type AuthUser } from "../../src/auth/users.js";
-import { scopedApi, subjects } from "../../src/protocol/index.js";
+import { scopedApi, subjectMatches, subjects } from "../../src/protocol/index.js";
 import { runRbus } from "../harness/processes.js";
 import { shippedNatsConf, TEST_CLUSTER } from "../harness/secure-nats.js";
 
@@ -19,16 +19,7 @@ const shippedCluster = fileURLToPath(new URL("../../../cluster.json", import.met
 const subj = subjects();
 const c = TEST_CLUSTER;
 
-/** NATS subject matching: `*` one token, `>` one or more at the end. */
-function matches(pattern: string, subject: string): boolean {
-  const p = pattern.split(".");
-  const s = subject.split(".");
-  for (let i = 0; i < p.length; i++) {
-    if (p[i] === ">") return s.length > i;
-    if (i >= s.length || (p[i] !== "*" && p[i] !== s[i])) return false;
-  }
-  return p.length === s.length;
-}
+const matches = subjectMatches;
 
 const user = (name: string): AuthUser => clusterUsers(c).find((u) => u.name === name)!;
 const canPublish = (name: string, subject: string) => {

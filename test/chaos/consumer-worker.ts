@@ -16,15 +16,16 @@ const journal = new Journal(journalPath);
 /** Per queue key ("topic/group/queueId"): how many times this session acquired it. */
 const leases = new Map<string, number>();
 
-// The consumer's log is where it says which queues it took and which records
-// it could not read; the lines still go to stderr for the run's record.
-const log = createLogger({ worker: session }, "info", (line) => {
+// The consumer's log is where it says which queues it took (each take, at
+// debug: a group member's info line is one per rebalance) and which records
+// it could not read; lines from info up still go to stderr for the run's record.
+const log = createLogger({ worker: session }, "debug", (line) => {
   const o = JSON.parse(line) as Record<string, unknown>;
   if (o.msg === "queues acquired" && Array.isArray(o.queues)) {
     for (const q of o.queues) if (typeof q === "string") leases.set(q, (leases.get(q) ?? 0) + 1);
   }
   for (const d of damageInLine(o, `consumer ${session}`)) journal.write({ t: "damage", ...d, session });
-  process.stderr.write(line + "\n");
+  if (o.level !== "debug") process.stderr.write(line + "\n");
 });
 
 const nc = await connectNats(url, `chaos-consumer-${session}`);

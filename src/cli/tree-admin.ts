@@ -10,7 +10,7 @@ export function adminCommands(program: Command): void {
   natsFlags(cluster).action(async (o) => (await import("./cluster.js")).clusterCommand(o));
   examples(cluster, "rbus cluster", "rbus cluster --json | jq '.replicas[] | select(.role == \"master\")'");
 
-  const topic = program.command("topic").description("create or list topics");
+  const topic = program.command("topic").description("create, list, update or delete topics, and see their queues");
   const create = topic.command("create").description("create a topic (or change its queues and permission) on broker groups' masters")
     .option("--topic <t>", "topic name (required)")
     .option("--queues <n>", "read and write queues on each broker group", "4")

@@ -15,6 +15,7 @@ import {
   RbusError,
   SendStatus,
   setProperty,
+  type BatchEntry,
   type SendResult,
 } from "../src/protocol/index.js";
 import { PutStatus, type PutMessage, type PutResult } from "../src/store/index.js";
@@ -177,12 +178,20 @@ export function sendHandlers(ctx: BrokerContext) {
         if (e.queueId >= config.writeQueues || e.queueId < -1) {
           throw new BadRequestError(`message ${i}: queue ${e.queueId} does not exist: topic "${topic}" has ${config.writeQueues} write queues here`);
         }
-        const m: PutMessage = { topic, queueId: e.queueId === -1 ? pickQueue(topic, config.writeQueues) : e.queueId, body: e.body };
-        if (e.tags) m.tags = e.tags;
-        if (e.keys) m.keys = e.keys;
-        if (e.properties) m.properties = e.properties;
-        if (e.bornTimestamp > 0) m.bornTimestamp = e.bornTimestamp;
-        messages[i] = m;
+        if (e.queueId === -1) e.queueId = pickQueue(topic, config.writeQueues);
+        if (e.bornTimestamp > 0) {
+          // the decoded entry becomes the store's message (one object per message, not two)
+          const m = e as BatchEntry & PutMessage;
+          m.topic = topic;
+          messages[i] = m;
+        } else {
+          // no born time: the store stamps its own clock
+          const m: PutMessage = { topic, queueId: e.queueId, body: e.body };
+          if (e.tags) m.tags = e.tags;
+          if (e.keys) m.keys = e.keys;
+          if (e.properties) m.properties = e.properties;
+          messages[i] = m;
+        }
       }
       const put = await ctx.store.put(messages);
       const status = sendStatus(put);

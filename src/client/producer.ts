@@ -317,7 +317,7 @@ export class Producer {
         const h = headers();
         h.set(Header.topic, topic);
         h.set(Header.deadline, String(dl));
-        return decodeBatchSendReply(await this.nc.request(subject, encodeBatch(batch.entries), { timeout, headers: h }));
+        return decodeBatchSendReply(await this.nc.request(subject, encodeBatch(batch.entries, batch.bytes), { timeout, headers: h }));
       },
     });
   }

@@ -40,14 +40,15 @@ export function batchSize(entries: readonly BatchEntry[]): number {
   for (const e of entries) {
     size += 4 + 8 + 2 + strLen(e.tags, "tags") + 2 + strLen(e.keys, "keys") + 2 + 4 + e.body.byteLength;
     if (e.properties) {
-      for (const k of Object.keys(e.properties)) size += 4 + strLen(k, "property name") + strLen(e.properties[k], "property value");
+      for (const k in e.properties) size += 4 + strLen(k, "property name") + strLen(e.properties[k], "property value");
     }
   }
   return size;
 }
 
-export function encodeBatch(entries: readonly BatchEntry[]): Buffer {
-  const buf = Buffer.allocUnsafe(batchSize(entries));
+/** `size`: batchSize(entries), when the caller has counted it already (a producer's batcher does, as it fills). */
+export function encodeBatch(entries: readonly BatchEntry[], size = batchSize(entries)): Buffer {
+  const buf = Buffer.allocUnsafe(size);
   buf.writeUInt32BE(BATCH_MAGIC, 0);
   buf.writeUInt32BE(entries.length, 4);
   let o = 8;
@@ -56,17 +57,21 @@ export function encodeBatch(entries: readonly BatchEntry[]): Buffer {
     buf.writeDoubleBE(e.bornTimestamp, o + 4);
     o = writeStr(buf, o + 12, e.tags);
     o = writeStr(buf, o, e.keys);
-    const props = e.properties ? Object.keys(e.properties) : [];
-    buf.writeUInt16BE(props.length, o);
+    // for…in, not Object.keys: no array per message when it has no properties
+    const countAt = o;
+    let props = 0;
     o += 2;
-    for (const k of props) {
+    for (const k in e.properties) {
       o = writeStr(buf, o, k);
-      o = writeStr(buf, o, e.properties![k]);
+      o = writeStr(buf, o, e.properties[k]);
+      props++;
     }
+    buf.writeUInt16BE(props, countAt);
     buf.writeUInt32BE(e.body.byteLength, o);
     buf.set(e.body, o + 4);
     o += 4 + e.body.byteLength;
   }
+  if (o !== size) throw new Error(`send.batch encoded ${o} bytes where ${size} were counted`);
   return buf;
 }
 
@@ -120,7 +125,12 @@ export function decodeBatch(data: Uint8Array): BatchEntry[] {
     need(4 + len);
     const body = buf.subarray(o + 4, o + 4 + len);
     o += 4 + len;
-    out.push({ queueId, bornTimestamp, body, ...(tags ? { tags } : {}), ...(keys ? { keys } : {}), ...(properties ? { properties } : {}) });
+    // one object per message, fields added only when present (no spread temporaries on the broker's hot path)
+    const e: BatchEntry = { queueId, bornTimestamp, body };
+    if (tags) e.tags = tags;
+    if (keys) e.keys = keys;
+    if (properties) e.properties = properties;
+    out.push(e);
   }
   if (o !== buf.length) bad(`${buf.length - o} bytes after the last message`);
   return out;

@@ -42,9 +42,9 @@ export interface EncodedBatch {
 /** RocketMQ's topic rule (TopicValidator); it also keeps topics safe as directory names. */
 const MAX_QUEUE_ID = 0x7fffffff;
 
-/** The encoded size, or why the message cannot be stored. */
-export function checkMessage(m: PutMessage, maxMessageBytes: number): number | PutStatus {
-  if (!isTopicName(m.topic) || isReservedTopic(m.topic)) return PutStatus.MESSAGE_ILLEGAL;
+/** The encoded size, or why the message cannot be stored. `topicChecked`: its topic already passed (a batch checks each run of one topic once). */
+export function checkMessage(m: PutMessage, maxMessageBytes: number, topicChecked = false): number | PutStatus {
+  if (!topicChecked && (!isTopicName(m.topic) || isReservedTopic(m.topic))) return PutStatus.MESSAGE_ILLEGAL;
   if (!Number.isInteger(m.queueId) || m.queueId < 0 || m.queueId > MAX_QUEUE_ID) return PutStatus.MESSAGE_ILLEGAL;
   if (!(m.body instanceof Uint8Array)) return PutStatus.MESSAGE_ILLEGAL;
   if (m.flags !== undefined && isGap(m.flags)) return PutStatus.MESSAGE_ILLEGAL; // recovery's alone
@@ -62,46 +62,56 @@ export class BatchEncoder {
   constructor(private readonly log: CommitLog, private readonly queues: QueueTable, private readonly maxMessageBytes: number) {}
 
   encode(messages: readonly PutMessage[], term: number, now: number): EncodedBatch {
-    const results: PutMessageResult[] = [];
+    const results: PutMessageResult[] = new Array(messages.length);
     const accepted: PutMessage[] = [];
     const sizes: number[] = [];
     let total = 0;
-    for (const m of messages) {
-      const size = checkMessage(m, this.maxMessageBytes);
+    let goodTopic: string | undefined;
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i]!;
+      const size = checkMessage(m, this.maxMessageBytes, m.topic === goodTopic);
       if (typeof size === "number") {
+        goodTopic = m.topic;
         accepted.push(m);
         sizes.push(size);
         total += size;
-        results.push({ status: PutStatus.PUT_OK, commitLogOffset: -1, queueOffset: -1, storedAt: now });
+        results[i] = { status: PutStatus.PUT_OK, commitLogOffset: -1, queueOffset: -1, storedAt: now };
       } else {
-        results.push({ status: size, commitLogOffset: -1, queueOffset: -1, storedAt: 0 });
+        results[i] = { status: size, commitLogOffset: -1, queueOffset: -1, storedAt: 0 };
       }
     }
     const positions: number[] = [];
     const end = this.log.layout(sizes, sizes.length, positions);
     if (this.scratch.length < total) this.scratch = Buffer.allocUnsafe(Math.max(total, this.scratch.length * 2));
     const buf = this.scratch;
-    const next = new Map<string, number>();
-    const dispatch: DispatchEntry[] = [];
+    // next queue offset per topic and queue id: a batch is mostly one topic, so no key string per message
+    const nextOf = new Map<string, Map<number, number>>();
+    let nextTopic: string | undefined;
+    let next = new Map<number, number>();
+    const dispatch: DispatchEntry[] = new Array(accepted.length);
     let at = 0;
     let r = 0;
     for (let i = 0; i < accepted.length; i++) {
       const m = accepted[i]!;
       const size = sizes[i]!;
       const pos = positions[i]!;
-      const qkey = `${m.topic}/${m.queueId}`;
-      const queueOffset = next.get(qkey) ?? this.queues.get(m.topic, m.queueId)?.max ?? this.queues.nextOffsetOfNew(m.topic, m.queueId);
-      next.set(qkey, queueOffset + 1);
+      if (m.topic !== nextTopic) {
+        nextTopic = m.topic;
+        next = nextOf.get(m.topic) ?? new Map<number, number>();
+        nextOf.set(m.topic, next);
+      }
+      const queueOffset = next.get(m.queueId) ?? this.queues.get(m.topic, m.queueId)?.max ?? this.queues.nextOffsetOfNew(m.topic, m.queueId);
+      next.set(m.queueId, queueOffset + 1);
       encodeRecord(buf, at, size, m, term, pos, queueOffset, now);
       at += size;
       while (results[r]!.status !== PutStatus.PUT_OK) r++;
       const res = results[r++]!;
       res.commitLogOffset = pos;
       res.queueOffset = queueOffset;
-      dispatch.push({
+      dispatch[i] = {
         topic: m.topic, queueId: m.queueId, queueOffset, commitLogOffset: pos, size,
         tags: m.tags ?? "", keys: m.keys ?? "",
-      });
+      };
     }
     return { results, dispatch, buf, positions, sizes, end };
   }

@@ -1,7 +1,7 @@
 // `make bench` / `make bench-quick`: every scenario against its peers in
 // one run, written to docs/BENCHMARKS.md and docs/benchmarks.json.
-//   node dist/bench/run.js [--quick] [--out <dir>] [--only inspect]
-// --only inspect runs scenario (i) alone and prints it, writing no report.
+//   node dist/bench/run.js [--quick] [--out <dir>] [--only inspect|scale]
+// --only runs scenario (i), or the scale curves, alone and prints it, writing no report.
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { startBenchCluster } from "./lib/cluster.js";
@@ -14,14 +14,21 @@ import { endToEnd } from "./scenarios/end-to-end.js";
 import { inspectCost } from "./scenarios/inspect-cost.js";
 import { produce } from "./scenarios/produce.js";
 import { replicated } from "./scenarios/replicated.js";
+import { scale } from "./scenarios/scale.js";
 import { sendLatency } from "./scenarios/send-latency.js";
 import { FULL, QUICK } from "./scenarios/sizes.js";
 
 const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, out: { type: "string", default: "docs" }, only: { type: "string" } } });
 const quick = values.quick;
-if (values.only !== undefined && values.only !== "inspect") throw new Error(`--only ${values.only}: the one scenario that runs alone is "inspect"`);
+if (values.only !== undefined && values.only !== "inspect" && values.only !== "scale") throw new Error(`--only ${values.only}: what runs alone is "inspect" or "scale"`);
 const sizes = quick ? QUICK : FULL;
 const started = performance.now();
+const summary = (rows: Row[], scaleSection?: Report["scale"]) => markdown({ date: new Date().toISOString(), quick, machine: machineFacts(), rows, scale: scaleSection });
+if (values.only === "scale") {
+  process.stdout.write(summary([], await scale(sizes, quick)));
+  progress(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  process.exit(0);
+}
 
 progress(`starting nats-server, a NameServer and a broker (${quick ? "quick" : "full"} run)`);
 const cluster = await startBenchCluster();
@@ -34,7 +41,7 @@ if (values.only === "inspect") {
     await stopEcho();
     await cluster.stop();
   }
-  process.stdout.write(markdown({ date: new Date().toISOString(), quick, machine: machineFacts(), rows }));
+  process.stdout.write(summary(rows));
   process.exit(0);
 }
 try {
@@ -48,11 +55,12 @@ try {
   await stopEcho();
   await cluster.stop();
 }
-// Replicated groups run on their own processes, once the single-broker cluster is gone.
+// The scale curves and the replicated groups run on their own processes, once the single-broker cluster is gone.
+const scaleSection = await scale(sizes, quick);
 const replicatedSection = await replicated(sizes);
 rows.push(...(await failover(quick)));
 
-const report: Report = { date: new Date().toISOString(), quick, machine: machineFacts(), rows, replicated: replicatedSection };
+const report: Report = { date: new Date().toISOString(), quick, machine: machineFacts(), rows, scale: scaleSection, replicated: replicatedSection };
 const md = quick ? join(values.out, "BENCHMARKS-quick.md") : join(values.out, "BENCHMARKS.md");
 const json = quick ? join(values.out, "benchmarks-quick.json") : join(values.out, "benchmarks.json");
 writeReport(report, json, md);

@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { natsServerBin } from "../../src/cluster/processes.js";
 import { replicatedMarkdown, type ReplicatedSection } from "./replicated-report.js";
+import { scaleMarkdown, type ScaleSection } from "./scale-report.js";
 
 export interface Row {
   scenario: string;
@@ -29,6 +30,8 @@ export interface Report {
   rows: Row[];
   /** Scenario (g): replicated groups against one replica and JetStream R3. */
   replicated?: ReplicatedSection;
+  /** Scale curves: one axis of the load grown at a time. */
+  scale?: ScaleSection;
 }
 
 export function machineFacts(): Report["machine"] {
@@ -74,6 +77,7 @@ export function markdown(r: Report): string {
     lines.push("", "Notes:", "");
     for (const row of notes) lines.push(`- ${row.scenario}, ${row.metric}: ${row.note}`);
   }
+  if (r.scale) lines.push(...scaleMarkdown(r.scale));
   if (r.replicated) lines.push(...replicatedMarkdown(r.replicated));
   return lines.join("\n") + "\n";
 }

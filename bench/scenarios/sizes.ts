@@ -6,7 +6,19 @@ export interface Sizes {
   e2eRate: number;
   e2eSeconds: number;
   backlog: number;
+  /** Scale curves: each cell sends at most this many messages, and at most scaleBytes of bodies. */
+  scaleMessages: number;
+  scaleBytes: number;
+  /** Scale curves: sends timed one in flight (per producer) in each cell, at most. */
+  scaleSamples: number;
 }
 
-export const FULL: Sizes = { produce: 500_000, produceJetStream: 100_000, latencySamples: 5_000, e2eRate: 5_000, e2eSeconds: 10, backlog: 1_000_000 };
-export const QUICK: Sizes = { produce: 30_000, produceJetStream: 5_000, latencySamples: 300, e2eRate: 5_000, e2eSeconds: 1, backlog: 30_000 };
+const MiB = 2 ** 20;
+export const FULL: Sizes = {
+  produce: 500_000, produceJetStream: 100_000, latencySamples: 5_000, e2eRate: 5_000, e2eSeconds: 10, backlog: 1_000_000,
+  scaleMessages: 100_000, scaleBytes: 256 * MiB, scaleSamples: 500,
+};
+export const QUICK: Sizes = {
+  produce: 30_000, produceJetStream: 5_000, latencySamples: 300, e2eRate: 5_000, e2eSeconds: 1, backlog: 30_000,
+  scaleMessages: 5_000, scaleBytes: 16 * MiB, scaleSamples: 100,
+};

@@ -20,7 +20,7 @@ import { startBenchCluster } from "./lib/cluster.js";
 import { selfTimeTable } from "./lib/cpu-profile.js";
 import { counterDelta, describeCounters, procCounters } from "./lib/proc-counters.js";
 import { progress } from "./lib/progress.js";
-import { cpuMeter } from "./lib/replicated-cpu.js";
+import { cpuMeter, cpuMs } from "./lib/replicated-cpu.js";
 import { sendAll, startProducer } from "./lib/rocketbus.js";
 import { rate } from "./lib/stats.js";
 
@@ -52,6 +52,9 @@ async function child(): Promise<void> {
     progress(`CPU per message (µs, user + system): ${Object.entries(spent).map(([k, v]) => `${k} ${((v * 1000) / messages).toFixed(2)}`).join(", ")}`);
     Object.keys(pids).forEach((who, i) => progress(`  ${who}: ${describeCounters(counterDelta(before[i]!, after[i]!), messages)}`));
     await producer.close();
+    // a sampled profile charges time off the core to the stack it stopped in: compare its busy time with these
+    const own = process.cpuUsage();
+    progress(`CPU in the whole life of each process (s): producer ${((own.user + own.system) / 1e6).toFixed(2)}, broker ${(cpuMs(pids.broker) / 1000).toFixed(2)}`);
   } finally {
     await c.stop();
   }

@@ -8,7 +8,8 @@ import { readFileSync } from "node:fs";
 /** Kernel clock ticks per second for /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
 const TICKS_PER_SECOND = 100;
 
-function cpuMs(pid: number): number {
+/** CPU (user + system) a process has used since it started, ms. */
+export function cpuMs(pid: number): number {
   try {
     // fields after the ")" of the command name: state is 1st, utime the 12th, stime the 13th
     const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");

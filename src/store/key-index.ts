@@ -19,6 +19,13 @@ const SEP = "\u0001";
 export class KeyIndex {
   /** A single offset is kept as a number: most keys are unique, and one array per key doubles GC work. */
   private readonly map = new Map<string, number | number[]>();
+  /**
+   * Oldest-first cursor for eviction, kept across calls: V8 leaves deleted
+   * entries in place until the table is rehashed, so a fresh
+   * `map.keys().next()` per eviction walks every key evicted before it
+   * (quadratic: 3 M keyed records over a 1 M bound took minutes to replay).
+   */
+  private oldest: Iterator<string> = this.map.keys();
 
   constructor(readonly maxKeys = 1_000_000, readonly perKey = 64) {}
 
@@ -87,6 +94,7 @@ export class KeyIndex {
     const count = buf.readUInt32BE(12);
     let o = 16;
     this.map.clear();
+    this.oldest = this.map.keys();
     try {
       for (let i = 0; i < count; i++) {
         const kl = buf.readUInt32BE(o);
@@ -105,10 +113,19 @@ export class KeyIndex {
     return covered;
   }
 
+  private evictOldest(): void {
+    let next = this.oldest.next();
+    if (next.done) {
+      this.oldest = this.map.keys(); // an exhausted iterator stays done, whatever is added later
+      next = this.oldest.next();
+    }
+    if (!next.done) this.map.delete(next.value);
+  }
+
   private addOne(k: string, offset: number): void {
     const v = this.map.get(k);
     if (v === undefined) {
-      if (this.map.size >= this.maxKeys) this.map.delete(this.map.keys().next().value as string);
+      if (this.map.size >= this.maxKeys) this.evictOldest();
       this.map.set(k, offset);
       return;
     }

@@ -29,6 +29,19 @@ keys("bounded: oldest keys evicted, newest offsets kept per key, replays do not 
   assert.equal(k.get("a", "k3"), [20, 30]);
 });
 
+keys("eviction keeps taking the oldest key after many evictions and removals", () => {
+  const k = new KeyIndex(3, 4);
+  for (let i = 1; i <= 10; i++) k.add("a", `k${i}`, i);
+  assert.equal([8, 9, 10].map((i) => k.get("a", `k${i}`)), [[8], [9], [10]]);
+  assert.equal(k.get("a", "k7"), []);
+  k.remove("a", "k9", 9);
+  k.add("a", "k11", 11); // room again: nothing evicted
+  k.add("a", "k12", 12); // full: the oldest left (k8) goes
+  assert.equal(k.get("a", "k8"), []);
+  assert.equal([10, 11, 12].map((i) => k.get("a", `k${i}`)), [[10], [11], [12]]);
+  assert.is(k.size, 3);
+});
+
 keys("save and load round trip with the covered offset", () => {
   const dir = tempDir();
   try {

@@ -42,6 +42,7 @@ import { silentLogger, type Logger } from "../runtime/log.js";
 import { decodeReply, natsError } from "../runtime/request.js";
 import { Batcher, DEFAULT_BATCH_LIMITS, type Batch, type BatchLimits, type Lane, type Timers } from "./batcher.js";
 import { FaultTable, type FaultTableOptions } from "./fault-table.js";
+import { ReplyInbox } from "./producer-inbox.js";
 import { decodeBatchSendReply, prepare, sendHeaders, type Message, type PreparedEntry } from "./producer-message.js";
 import { PublishRoutes, type TopicInfo } from "./producer-routes.js";
 import { RoundRobin, type QueueSelector } from "./queue-selector.js";
@@ -122,6 +123,8 @@ export class Producer {
   private readonly timers: Timers | undefined;
   private readonly rr = new RoundRobin();
   private readonly publish: PublishRoutes;
+  /** Where the replies of send and send.batch come back. */
+  private readonly inbox: ReplyInbox;
   /** sendAsync calls still waiting for a route. */
   private readonly routing = new Set<Promise<unknown>>();
   private batcher: Batcher | undefined;
@@ -143,6 +146,7 @@ export class Producer {
     this.batchOptions = opts.batch ?? {};
     this.timers = opts.timers;
     this.faults = new FaultTable(opts.faults);
+    this.inbox = new ReplyInbox(nc);
     this.routes = opts.routes ?? new RouteCache(nc, { prefix: opts.prefix, timeoutMs: this.timeoutMs });
     this.publish = new PublishRoutes(this.routes, {
       refreshMs: opts.routeRefreshMs ?? 30_000,
@@ -174,6 +178,7 @@ export class Producer {
     this.state = "closing";
     while (this.routing.size > 0) await Promise.allSettled([...this.routing]);
     await this.batcher!.flush();
+    this.inbox.close();
     this.state = "closed";
   }
 
@@ -196,7 +201,7 @@ export class Producer {
       request: async (subject, timeout, dl) => {
         const h = sendHeaders(entry, queueId);
         h.set(Header.deadline, String(dl));
-        return decodeReply<SendResult>(await this.nc.request(subject, entry.body, { timeout, headers: h }));
+        return decodeReply<SendResult>(await this.inbox.request(subject, entry.body, timeout, h));
       },
     });
   }
@@ -317,7 +322,7 @@ export class Producer {
         const h = headers();
         h.set(Header.topic, topic);
         h.set(Header.deadline, String(dl));
-        return decodeBatchSendReply(await this.nc.request(subject, encodeBatch(batch.entries, batch.bytes), { timeout, headers: h }));
+        return decodeBatchSendReply(await this.inbox.request(subject, encodeBatch(batch.entries, batch.bytes), timeout, h));
       },
     });
   }

@@ -2,18 +2,14 @@
 //
 // Choice: an in-memory map, bounded to `maxKeys` keys (least recently added
 // evicted first) and `perKey` offsets per key (newest kept). It is saved to
-// <dir>/index/keys on clean close together with the log offset it covers,
-// and on open it is loaded and caught up by replaying the log from there;
-// after a crash, or without the file, it is rebuilt by scanning the whole
-// commit log. Offsets are hints: queryByKey re-reads each record and checks
+// <dir>/index/keys (key-index-file.ts) periodically and on clean close,
+// with the log offset it covers; on open, after a crash too, it is loaded
+// and caught up by replaying the log from there; without a usable file it
+// is rebuilt by scanning the whole commit log. Offsets are hints: queryByKey re-reads each record and checks
 // topic and key, so stale offsets (after retention) are harmless; truncateTo
 // removes the truncated records' keys, since their offsets are reused.
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { writeFileAtomic } from "./atomic-file.js";
-import { readU64, writeU64 } from "./record.js";
+import { readKeyFile, writeKeyFileAsync, writeKeyFileSync } from "./key-index-file.js";
 
-const MAGIC = 0x524b4931; // "RKI1"
 const SEP = "\u0001";
 
 export class KeyIndex {
@@ -26,6 +22,8 @@ export class KeyIndex {
    * (quadratic: 3 M keyed records over a 1 M bound took minutes to replay).
    */
   private oldest: Iterator<string> = this.map.keys();
+  /** Why the last load() found no usable file. */
+  loadProblem: { problem: "missing" | "damaged"; reason: string } | undefined;
 
   constructor(readonly maxKeys = 1_000_000, readonly perKey = 64) {}
 
@@ -60,57 +58,35 @@ export class KeyIndex {
     return v === undefined ? [] : typeof v === "number" ? [v] : v;
   }
 
-  /** Writes the map and the log offset it covers. */
+  /** Writes the map and the log offset it covers, at once (a clean close). */
   save(dir: string, coveredTo: number): void {
-    const parts: Buffer[] = [];
-    const head = Buffer.alloc(16);
-    head.writeUInt32BE(MAGIC, 0);
-    writeU64(head, 4, coveredTo);
-    head.writeUInt32BE(this.map.size, 12);
-    parts.push(head);
-    for (const [k, v] of this.map) {
-      const offsets = typeof v === "number" ? [v] : v;
-      const kb = Buffer.from(k, "utf8");
-      const b = Buffer.allocUnsafe(4 + kb.length + 2 + offsets.length * 8);
-      b.writeUInt32BE(kb.length, 0);
-      kb.copy(b, 4);
-      b.writeUInt16BE(offsets.length, 4 + kb.length);
-      offsets.forEach((o, i) => writeU64(b, 6 + kb.length + i * 8, o));
-      parts.push(b);
-    }
-    writeFileAtomic(path.join(dir, "index", "keys"), Buffer.concat(parts));
+    writeKeyFileSync(dir, coveredTo, this.map.entries(), this.map.size);
   }
 
-  /** Loads a saved map; returns the log offset it covers, or -1 if there is no usable file. */
+  /**
+   * save() without blocking the event loop (the periodic save): keys added
+   * meanwhile are at or after `coveredTo`, which recovery replays anyway.
+   * False when `valid()` failed at the end and the old file was kept.
+   */
+  saveAsync(dir: string, coveredTo: number, valid: () => boolean): Promise<boolean> {
+    return writeKeyFileAsync(dir, coveredTo, this.map.entries(), this.map.size, valid);
+  }
+
+  /**
+   * Loads a saved map; returns the log offset it covers, or -1 if there is
+   * no usable file (`loadProblem` then says why: "missing" or "damaged").
+   */
   load(dir: string): number {
-    let buf: Buffer;
-    try {
-      buf = fs.readFileSync(path.join(dir, "index", "keys"));
-    } catch {
-      return -1;
-    }
-    if (buf.length < 16 || buf.readUInt32BE(0) !== MAGIC) return -1;
-    const covered = readU64(buf, 4);
-    const count = buf.readUInt32BE(12);
-    let o = 16;
+    const read = readKeyFile(dir);
     this.map.clear();
     this.oldest = this.map.keys();
-    try {
-      for (let i = 0; i < count; i++) {
-        const kl = buf.readUInt32BE(o);
-        const key = buf.toString("utf8", o + 4, o + 4 + kl);
-        o += 4 + kl;
-        const n = buf.readUInt16BE(o);
-        o += 2;
-        const offsets: number[] = [];
-        for (let j = 0; j < n; j++, o += 8) offsets.push(readU64(buf, o));
-        this.map.set(key, offsets.length === 1 ? offsets[0]! : offsets);
-      }
-    } catch {
-      this.map.clear(); // a short file: rebuild instead
+    if ("problem" in read) {
+      this.loadProblem = read;
       return -1;
     }
-    return covered;
+    this.loadProblem = undefined;
+    for (const [k, v] of read.entries) this.map.set(k, v);
+    return read.covers;
   }
 
   private evictOldest(): void {

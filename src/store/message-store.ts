@@ -54,6 +54,7 @@ import { SubscriptionGroupTable } from "./subscription-groups.js";
 import { truncateLog } from "./truncate.js";
 import type { DispatchEntry, PutMessage, StoredMessage } from "./types.js";
 import { StoreTimers } from "./store-timers.js";
+import { KeyIndexSaver } from "./key-index-saver.js";
 import { Visibility, type ArrivalListener } from "./visibility.js";
 
 export type { StoreStats } from "./store-stats.js";
@@ -98,6 +99,7 @@ export class MessageStore extends StoreReads {
   private readonly fds: FdCache;
   private readonly history: TermHistory;
   private checkpoint: Checkpoint | undefined;
+  private readonly keySaver: KeyIndexSaver;
 
   private constructor(
     readonly dir: string,
@@ -134,8 +136,10 @@ export class MessageStore extends StoreReads {
     // recovered bytes may only be in the page cache (kill -9): open() fsyncs them
     this.flusher.flushed = 0;
     log.markTailDirty();
+    this.keySaver = new KeyIndexSaver(dir, parts.keys, opts.now(), parts.keyFileCovers);
     this.timers = new StoreTimers(opts, {
       flush: async () => void (await this.flush()),
+      saveKeys: async (now) => void (await this.latch.attempt("key index", () => this.keySaver.maybeSave(now, Math.min(this.flusher.flushed, this.log.maxOffset)))),
       persistOffsets: async () => void (await this.latch.attempt("consumer offsets", () => this.offsets.persistAsync())),
       clean: () => this.cleanExpired(),
     });
@@ -316,6 +320,7 @@ export class MessageStore extends StoreReads {
   truncateTo(offset: number): void {
     if (offset >= this.log.maxOffset) return;
     const { dir, log, queues, keys, flusher, history, visibility } = this;
+    this.keySaver.cut(offset);
     this.checkpoint = truncateLog({ dir, log, queues, keys, flusher, history, visibility, now: this.opts.now }, offset, this.checkpoint);
   }
 
@@ -415,7 +420,8 @@ export class MessageStore extends StoreReads {
     await this.timers.idle();
     const durable = await this.flush();
     await this.latch.attempt("consumer offsets", () => this.offsets.persist());
-    await this.latch.attempt("key index", () => this.keys.save(this.dir, this.log.maxOffset));
+    const keysSaved = await this.latch.attempt("key index", () => this.keys.save(this.dir, this.log.maxOffset));
+    if (keysSaved) this.keySaver.closed(this.log.maxOffset);
     this.release();
     if (durable) await this.latch.attempt("abort marker (removal)", () => markClosed(this.dir));
     this.lock.release();

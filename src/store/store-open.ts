@@ -12,6 +12,7 @@ import { lockDataDir, type DataLock } from "./data-lock.js";
 import { Dispatcher } from "./dispatch.js";
 import { FdCache, openFileBudget } from "./fd-cache.js";
 import { KeyIndex } from "./key-index.js";
+import { keyIndexPath } from "./key-index-file.js";
 import type { ResolvedOptions } from "./options.js";
 import { Quarantine } from "./quarantine.js";
 import { QueueTable } from "./queue-table.js";
@@ -24,6 +25,8 @@ export interface StoreParts {
   log: CommitLog;
   queues: QueueTable;
   keys: KeyIndex;
+  /** The offset the key index file on disk covers (-1: none usable, or removed as stale). */
+  keyFileCovers: number;
   dispatcher: Dispatcher;
   report: RecoveryReport;
   history: TermHistory;
@@ -44,7 +47,9 @@ export async function openParts(dir: string, opts: ResolvedOptions): Promise<Sto
     const log = CommitLog.open(dir, opts.segmentBytes, fds);
     const queues = QueueTable.open(dir, opts.cqEntriesPerFile, fds);
     const keys = new KeyIndex(opts.keyIndexMaxKeys);
-    const keyIndexCovers = abnormal ? -1 : keys.load(dir);
+    // after a crash too: the saved index holds every keyed record below its offset, and replay does the rest
+    const keyIndexCovers = keys.load(dir);
+    noteKeyFile(keys, log, opts);
     const dispatcher = new Dispatcher(queues, keys);
     const checkpoint = readCheckpoint(dir);
     const quarantine = new Quarantine(dir, opts.now);
@@ -56,14 +61,29 @@ export async function openParts(dir: string, opts: ResolvedOptions): Promise<Sto
       log, queues, dispatcher, checkpoint, abnormal, keyIndexCovers, quarantine, now: opts.now(),
       keepLost: !opts.replicated, termChanges, gapTerm: (from) => Math.max(opts.term, terms(from).lastTerm),
     });
+    // a file claiming more than recovery kept would hide records later written at those offsets
+    const keptEnd = report.gapFilled?.from ?? log.maxOffset;
+    const keyFileCovers = keyIndexCovers > keptEnd ? forgetKeyFile(dir) : keyIndexCovers;
     const h = terms(report.checkedFrom);
     if (report.gapFilled) h.willAppend([{ term: Math.max(opts.term, h.lastTerm), start: report.gapFilled.from }]);
-    return { lock, fds, log, queues, keys, dispatcher, report, history: h, checkpoint, markerError: marker.error };
+    return { lock, fds, log, queues, keys, keyFileCovers, dispatcher, report, history: h, checkpoint, markerError: marker.error };
   } catch (err) {
     fds.closeAll();
     lock.release();
     throw err;
   }
+}
+
+function noteKeyFile(keys: KeyIndex, log: CommitLog, opts: ResolvedOptions): void {
+  const p = keys.loadProblem;
+  if (!p || log.maxOffset <= log.minOffset) return;
+  if (p.problem === "damaged") opts.log.error("key index file damaged: rebuilt from the whole commit log", { reason: p.reason });
+  else opts.log.info("no saved key index: rebuilt from the whole commit log", { bytes: log.maxOffset - log.minOffset });
+}
+
+function forgetKeyFile(dir: string): number {
+  fs.rmSync(keyIndexPath(dir), { force: true });
+  return -1;
 }
 
 function openTerms(dir: string, log: CommitLog, tail: readonly TermStart[], checkedFrom: number, opts: ResolvedOptions): TermHistory {

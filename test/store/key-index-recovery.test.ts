@@ -110,4 +110,19 @@ saved("a truncation below the saved offset removes the file: records later writt
   await again.close();
 });
 
+saved("a log cut below what the saved file claims: the file is dropped, later records there are found after the next crash", async () => {
+  const { covers } = await crashAfterSave(300, 0);
+  const files = fs.readdirSync(path.join(dir, "commitlog")).sort();
+  const last = path.join(dir, "commitlog", files.at(-1)!);
+  fs.truncateSync(last, Math.floor(fs.statSync(last).size / 2)); // lost under the checkpoint: the disk, not the crash
+  let s = await MessageStore.open(dir, { segmentBytes: 1 << 16 });
+  assert.ok(s.recovery.tornTail !== null && s.recovery.tornTail.from < covers);
+  assert.not.ok(fs.existsSync(keyFile()), "a file claiming offsets the log no longer holds is removed");
+  await s.put(Array.from({ length: 10 }, (_, i) => msg("t", 0, `c${i}`, { keys: `c${i}` })));
+  s.simulateCrash();
+  s = await MessageStore.open(dir, { segmentBytes: 1 << 16 });
+  for (let i = 0; i < 10; i++) assert.is(s.findByKey("t", `c${i}`, 4).messages.length, 1, `c${i}`);
+  await s.close();
+});
+
 saved.run();

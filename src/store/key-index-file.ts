@@ -19,7 +19,7 @@ import { readU64, writeU64 } from "./record.js";
 const MAGIC = 0x524b4932; // "RKI2"
 const HEAD = 12;
 const TRAILER = 12;
-const CHUNK = 8192;
+const CHUNK = 4096; // a few ms of encoding between yields
 const MODE = 0o600;
 
 export type KeyEntry = [key: string, offsets: number | number[]];

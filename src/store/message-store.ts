@@ -139,7 +139,8 @@ export class MessageStore extends StoreReads {
     this.keySaver = new KeyIndexSaver(dir, parts.keys, opts.now(), parts.keyFileCovers);
     this.timers = new StoreTimers(opts, {
       flush: async () => void (await this.flush()),
-      saveKeys: async (now) => void (await this.latch.attempt("key index", () => this.keySaver.maybeSave(now, Math.min(this.flusher.flushed, this.log.maxOffset)))),
+      // not awaited: a long save must not hold back the next flush
+      saveKeys: async (now) => void this.latch.attempt("key index", () => this.keySaver.maybeSave(now, Math.min(this.flusher.flushed, this.log.maxOffset))),
       persistOffsets: async () => void (await this.latch.attempt("consumer offsets", () => this.offsets.persistAsync())),
       clean: () => this.cleanExpired(),
     });
@@ -420,6 +421,7 @@ export class MessageStore extends StoreReads {
     await this.timers.idle();
     const durable = await this.flush();
     await this.latch.attempt("consumer offsets", () => this.offsets.persist());
+    await this.keySaver.idle();
     const keysSaved = await this.latch.attempt("key index", () => this.keys.save(this.dir, this.log.maxOffset));
     if (keysSaved) this.keySaver.closed(this.log.maxOffset);
     this.release();
@@ -435,6 +437,7 @@ export class MessageStore extends StoreReads {
     this.closed = true;
     this.timers.stop();
     this.flusher.abandon();
+    this.keySaver.abandon();
     this.release();
     this.lock.drop();
   }

@@ -6,7 +6,8 @@ import * as assert from "uvu/assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { readKeyFile } from "../../src/store/key-index-file.js";
-import { SAVE_EVERY_MS } from "../../src/store/key-index-saver.js";
+import { KeyIndexSaver, SAVE_EVERY_BYTES, SAVE_EVERY_MS } from "../../src/store/key-index-saver.js";
+import type { KeyIndex } from "../../src/store/key-index.js";
 import { MessageStore } from "../../src/store/message-store.js";
 import { createLogger } from "../../src/runtime/log.js";
 import { waitUntil } from "../harness/wait.js";
@@ -126,3 +127,28 @@ saved("a log cut below what the saved file claims: the file is dropped, later re
 });
 
 saved.run();
+
+const cadence = suite("key index save cadence");
+
+cadence("every SAVE_EVERY_MS, or after SAVE_EVERY_BYTES of log; one at a time; nothing new, no save", async () => {
+  const calls: number[] = [];
+  let finish: (ok: boolean) => void = () => {};
+  const keys = { saveAsync: (_d: string, covers: number) => (calls.push(covers), new Promise<boolean>((r) => (finish = r))) } as unknown as KeyIndex;
+  const saver = new KeyIndexSaver("/nonexistent", keys, 0, -1);
+  assert.is(await saver.maybeSave(SAVE_EVERY_MS - 1, 1000), false, "not due yet");
+  const first = saver.maybeSave(SAVE_EVERY_MS, 1000);
+  assert.is(await saver.maybeSave(2 * SAVE_EVERY_MS, 2000), false, "one save at a time");
+  finish(true);
+  assert.is(await first, true);
+  assert.is(await saver.maybeSave(3 * SAVE_EVERY_MS, 1000), false, "the log did not grow");
+  const bytes = saver.maybeSave(SAVE_EVERY_MS + 1, 1000 + SAVE_EVERY_BYTES);
+  finish(true);
+  assert.is(await bytes, true, "enough log appended: due before the interval");
+  saver.cut(500); // a truncation below the file's claim: the next save may claim less than before
+  const after = saver.maybeSave(10 * SAVE_EVERY_MS, 600);
+  finish(true);
+  assert.is(await after, true);
+  assert.equal(calls, [1000, 1000 + SAVE_EVERY_BYTES, 600]);
+});
+
+cadence.run();

@@ -17,6 +17,7 @@ import { writeFileAtomic } from "./atomic-file.js";
 import { readU64, writeU64 } from "./record.js";
 
 const MAGIC = 0x524b4932; // "RKI2"
+const OLD_MAGIC = 0x524b4931; // "RKI1"
 const HEAD = 12;
 const TRAILER = 12;
 const CHUNK = 4096; // a few ms of encoding between yields
@@ -120,6 +121,8 @@ export function readKeyFile(dir: string): KeyFileRead {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return { problem: "missing", reason: "no file" };
     return { problem: "damaged", reason: `unreadable: ${(err as Error).message}` };
   }
+  // the format before the checksum, written only at a clean close: replaced, not damage
+  if (buf.length >= 4 && buf.readUInt32BE(0) === OLD_MAGIC) return { problem: "missing", reason: "older format" };
   const end = buf.length - TRAILER;
   if (end < HEAD || buf.readUInt32BE(0) !== MAGIC || buf.readUInt32BE(end + 4) !== MAGIC) return { problem: "damaged", reason: "torn or not a key index file" };
   if (crc32(buf.subarray(0, buf.length - 4)) !== buf.readUInt32BE(buf.length - 4)) return { problem: "damaged", reason: "checksum mismatch" };

@@ -78,7 +78,7 @@ function noteKeyFile(keys: KeyIndex, log: CommitLog, opts: ResolvedOptions): voi
   const p = keys.loadProblem;
   if (!p || log.maxOffset <= log.minOffset) return;
   if (p.problem === "damaged") opts.log.error("key index file damaged: rebuilt from the whole commit log", { reason: p.reason });
-  else opts.log.info("no saved key index: rebuilt from the whole commit log", { bytes: log.maxOffset - log.minOffset });
+  else opts.log.info("no saved key index: rebuilt from the whole commit log", { reason: p.reason, bytes: log.maxOffset - log.minOffset });
 }
 
 function forgetKeyFile(dir: string): number {

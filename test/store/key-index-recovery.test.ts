@@ -111,6 +111,21 @@ saved("a truncation below the saved offset removes the file: records later writt
   await again.close();
 });
 
+saved("a file in the format before the checksum is replaced without a damage report", async () => {
+  const s = await MessageStore.open(dir, { segmentBytes: 1 << 16 });
+  await s.put(keyed(30, "a"));
+  await s.close();
+  const old = Buffer.alloc(16);
+  old.writeUInt32BE(0x524b4931, 0); // "RKI1", an empty map
+  fs.writeFileSync(keyFile(), old);
+  const { lines, log } = logged();
+  const again = await MessageStore.open(dir, { segmentBytes: 1 << 16, log });
+  assert.is(again.recovery.replayedFrom, 0);
+  assert.not.ok(lines.some((l) => l.level === "error"), JSON.stringify(lines));
+  await allFound(again, 30, 0);
+  await again.close();
+});
+
 saved("a log cut below what the saved file claims: the file is dropped, later records there are found after the next crash", async () => {
   const { covers } = await crashAfterSave(300, 0);
   const files = fs.readdirSync(path.join(dir, "commitlog")).sort();

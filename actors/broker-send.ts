@@ -193,7 +193,8 @@ export function sendHandlers(ctx: BrokerContext) {
           messages[i] = m;
         }
       }
-      const put = await ctx.store.put(messages);
+      // all or none: the reply is one status for the batch
+      const put = await ctx.store.put(messages, { atomic: true });
       const status = sendStatus(put);
       ctx.counters.put(topic, messages.length, bodyBytes);
       await committed(ctx, put.end, hs);

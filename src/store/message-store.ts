@@ -169,14 +169,19 @@ export class MessageStore extends StoreReads {
   }
 
   /** Stores a batch with one commit-log write; see the order of effects above. */
-  async put(messages: readonly PutMessage[]): Promise<PutResult> {
+  /**
+   * Stores what it can take of `messages`, each with its own status; with
+   * `atomic`, all of them or none (what a producer's batch needs: an error
+   * reply must mean nothing was stored).
+   */
+  async put(messages: readonly PutMessage[], opts: { atomic?: boolean } = {}): Promise<PutResult> {
     const now = this.opts.now();
     const refused = this.refusal(now);
     if (refused) {
       const results = messages.map(() => ({ status: refused, commitLogOffset: -1, queueOffset: -1, storedAt: 0 }));
       return { status: refused, results, end: -1 };
     }
-    const batch = this.encoder.encode(messages, this.term, now);
+    const batch = this.encoder.encode(messages, this.term, now, opts.atomic ?? false);
     let end = -1;
     if (batch.dispatch.length > 0) {
       const out = this.append(batch.buf, batch.positions, batch.sizes, batch.dispatch, this.termBegun());

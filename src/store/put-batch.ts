@@ -61,7 +61,8 @@ export class BatchEncoder {
 
   constructor(private readonly log: CommitLog, private readonly queues: QueueTable, private readonly maxMessageBytes: number) {}
 
-  encode(messages: readonly PutMessage[], term: number, now: number): EncodedBatch {
+  /** `atomic`: one message the store cannot take refuses them all, and nothing is laid out (a send.batch is all or nothing). */
+  encode(messages: readonly PutMessage[], term: number, now: number, atomic = false): EncodedBatch {
     const results: PutMessageResult[] = new Array(messages.length);
     const accepted: PutMessage[] = [];
     const sizes: number[] = [];
@@ -79,6 +80,11 @@ export class BatchEncoder {
       } else {
         results[i] = { status: size, commitLogOffset: -1, queueOffset: -1, storedAt: 0 };
       }
+    }
+    if (atomic && accepted.length !== messages.length) {
+      const refused = results.find((x) => x.status !== PutStatus.PUT_OK)!.status;
+      for (const x of results) if (x.status === PutStatus.PUT_OK) Object.assign(x, { status: refused, storedAt: 0 });
+      return { results, dispatch: [], buf: this.scratch, positions: [], sizes: [], end: -1 };
     }
     const positions: number[] = [];
     const end = this.log.layout(sizes, sizes.length, positions);

@@ -36,6 +36,17 @@ put("an oversize message is refused without being stored; the rest of the batch 
   await s.close();
 });
 
+put("atomic: one message the store cannot take refuses the whole batch, and nothing is written", async () => {
+  const s = await open({ maxMessageBytes: 1000 });
+  const r = await s.put([msg("a", 0, "ok"), { topic: "a", queueId: 0, body: Buffer.alloc(1000) }, msg("a", 0, "ok2")], { atomic: true });
+  assert.is(r.status, PutStatus.MESSAGE_TOO_LARGE);
+  assert.equal([r.end, r.results.map((x) => [x.status, x.queueOffset])], [-1, [[PutStatus.MESSAGE_TOO_LARGE, -1], [PutStatus.MESSAGE_TOO_LARGE, -1], [PutStatus.MESSAGE_TOO_LARGE, -1]]]);
+  assert.equal([s.stats().messages, s.queueRange("a", 0)], [0, { min: 0, max: 0 }]);
+  const next = await s.put([msg("a", 0, "after")], { atomic: true });
+  assert.equal([next.status, next.results[0]!.queueOffset], [PutStatus.PUT_OK, 0]);
+  await s.close();
+});
+
 put("illegal topics and queue ids are refused (topics become directory names)", async () => {
   const s = await open();
   const r = await s.put([msg("../etc", 0, "x"), msg("a b", 0, "x"), msg("a", -1, "x"), msg("a", 1.5, "x")]);

@@ -4,12 +4,11 @@
 // and its role and term follow.
 import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
-import { join } from "node:path";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { decodeJson, encodeJson, subjects } from "../../src/protocol/index.js";
 import type { BrokerMetrics } from "../../src/protocol/metrics.js";
 import { BrokerCounters } from "../../actors/broker-metrics.js";
-import { startTestCluster, type TestCluster } from "../harness/broker.js";
+import { addReplicatedGroup, startTestCluster, type TestCluster } from "../harness/broker.js";
 import { waitUntil } from "../harness/wait.js";
 
 const subj = subjects();
@@ -32,12 +31,7 @@ unit.run();
 const test = suite<{ c: TestCluster }>("rbus.metrics: role changes and elections of a replicated group");
 test.before(async (ctx) => {
   ctx.c = await startTestCluster([]);
-  for (const replica of [0, 1, 2]) {
-    await ctx.c.addBroker(G, {
-      replica, dataDir: join(ctx.c.dir, `${G}.${replica}`), heartbeatIntervalMs: 300,
-      replication: { replicas: 3, failover: "auto", ack: "quorum", electionTimeoutMs: 400 },
-    });
-  }
+  await addReplicatedGroup(ctx.c, G);
 });
 test.after(async (ctx) => {
   await ctx.c.stop();

@@ -5,12 +5,11 @@
 // goes on at its old queue offsets, so slaves keep replicating.
 import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
-import { join } from "node:path";
 import { Admin } from "../../src/client/admin.js";
 import { headers } from "@nats-io/transport-node";
 import { decodeJson, encodeJson, ErrorCode, Header, subjects, type SendResult } from "../../src/protocol/index.js";
 import { requestJson } from "../../src/runtime/request.js";
-import { startTestCluster, type TestCluster } from "../harness/broker.js";
+import { addReplicatedGroup, startTestCluster, type TestCluster } from "../harness/broker.js";
 import { waitUntil } from "../harness/wait.js";
 import { refusal } from "./refusal.js";
 
@@ -20,12 +19,7 @@ const test = suite<{ c: TestCluster; admin: Admin }>("admin: group settings in a
 
 test.before(async (ctx) => {
   ctx.c = await startTestCluster([]);
-  for (const replica of [0, 1, 2]) {
-    await ctx.c.addBroker(G, {
-      replica, dataDir: join(ctx.c.dir, `${G}.${replica}`), heartbeatIntervalMs: 300,
-      replication: { replicas: 3, failover: "auto", ack: "quorum", electionTimeoutMs: 400 },
-    });
-  }
+  await addReplicatedGroup(ctx.c, G);
   ctx.admin = new Admin(ctx.c.nc);
 });
 test.after(async (ctx) => {

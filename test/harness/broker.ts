@@ -58,3 +58,15 @@ export async function startTestCluster(groups: string[] = ["broker-a"], opts: Te
   for (const g of groups) await cluster.addBroker(g);
   return cluster;
 }
+
+/** Three in-process replicas of one group with automatic failover and quick elections, each in its own folder. */
+export async function addReplicatedGroup(cluster: TestCluster, group: string, replicas = 3): Promise<BrokerHandle[]> {
+  const handles: BrokerHandle[] = [];
+  for (let replica = 0; replica < replicas; replica++) {
+    handles.push(await cluster.addBroker(group, {
+      replica, dataDir: join(cluster.dir, `${group}.${replica}`), heartbeatIntervalMs: 300,
+      replication: { replicas, failover: "auto", ack: "quorum", electionTimeoutMs: 400 },
+    }));
+  }
+  return handles;
+}

@@ -31,11 +31,16 @@ test("runs every scenario and writes JSON and Markdown with figures", async () =
       assert.ok(Number.isFinite(row.rocketbus) && row.rocketbus > 0, `${row.scenario} ${row.metric}: ${row.rocketbus}`);
       assert.ok(row.jetstream === undefined || (Number.isFinite(row.jetstream) && row.jetstream > 0), `${row.scenario} JetStream`);
     }
+    // the scale curves: every axis, each point with a throughput
+    const axes = new Set(report.scale?.cells.map((c) => c.axis));
+    assert.equal([...axes].sort(), ["consumers in a group", "message size", "producers", "queues", "topics"]);
+    for (const c of report.scale!.cells) assert.ok(Number.isFinite(c.throughput) && c.throughput > 0, `${c.axis} ${c.point}: ${c.throughput}`);
     assert.ok(report.machine.cpus > 0);
     const md = readFileSync(join(out, "BENCHMARKS-quick.md"), "utf8");
     assert.match(md, /\| \(a\) produce, 100 B \| throughput \(msgs\/s\) \|/);
     assert.match(md, /÷ JetStream/);
     assert.match(md, /Replicated groups/);
+    assert.match(md, /## Scale curves/);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

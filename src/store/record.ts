@@ -19,7 +19,7 @@ const TWO_32 = 4294967296;
 export const U16_MAX = 0xffff;
 
 /** Bytes the record for `m` will take; -1 if a field cannot be encoded (too long for its prefix). */
-export function encodedSize(m: PutMessage): number {
+export function encodedSize(m: UnsealedMessage): number {
   const topic = Buffer.byteLength(m.topic);
   const tags = m.tags ? Buffer.byteLength(m.tags) : 0;
   const keys = m.keys ? Buffer.byteLength(m.keys) : 0;
@@ -65,14 +65,58 @@ export function encodeRecord(
 ): void {
   buf.writeUInt32BE(size, at); // 1
   buf.writeUInt32BE(RECORD_MAGIC, at + 4); // 2
-  // 3 crc32 is written last, once the bytes it covers are in place
+  writeU64(buf, at + 40, m.bornTimestamp ?? storeTimestamp); // 8
+  buf.writeUInt32BE((m.flags ?? 0) >>> 0, at + 56); // 10
+  writeFields(buf, at, m); // 11–15
+  sealRecord(buf, at, size, term, physicalOffset, m.queueId, queueOffset, storeTimestamp); // 3–7, 9
+}
+
+/** queueId of an unsealed record whose queue the broker picks. */
+export const ANY_QUEUE = 0xffffffff;
+
+/** What a producer knows of a message before a broker stores it. */
+export type UnsealedMessage = Omit<PutMessage, "queueId"> & { queueId?: number };
+
+/**
+ * A record as a producer encodes it for send.batch (RBB2): the layout
+ * above, with the fields only the store can know (term, physicalOffset,
+ * queueOffset, storeTimestamp, crc32) zero, and queueId the queue asked
+ * for or ANY_QUEUE. sealRecord() makes it final in place, so a broker
+ * stores the bytes it received without decoding and re-encoding them.
+ * A bornTimestamp of 0 asks the store to stamp its own clock.
+ */
+export function encodeUnsealed(buf: Buffer, at: number, size: number, m: UnsealedMessage): void {
+  buf.writeUInt32BE(size, at); // 1
+  buf.writeUInt32BE(RECORD_MAGIC, at + 4); // 2
+  buf.fill(0, at + 8, at + 28); // 3–5
+  buf.writeUInt32BE(m.queueId === undefined || m.queueId < 0 ? ANY_QUEUE : m.queueId, at + 28); // 6
+  writeU64(buf, at + 32, 0); // 7
+  writeU64(buf, at + 40, m.bornTimestamp ?? 0); // 8
+  writeU64(buf, at + 48, 0); // 9
+  buf.writeUInt32BE((m.flags ?? 0) >>> 0, at + 56); // 10
+  writeFields(buf, at, m); // 11–15
+}
+
+/**
+ * Writes the fields the store assigns into the record at `buf[at]` (its
+ * fields 1, 2, 8, 10–15 already in place) and then its CRC. A zero
+ * bornTimestamp becomes the store time.
+ */
+export function sealRecord(
+  buf: Buffer, at: number, size: number,
+  term: number, physicalOffset: number, queueId: number, queueOffset: number, storeTimestamp: number,
+): void {
   writeU64(buf, at + 12, term); // 4
   writeU64(buf, at + 20, physicalOffset); // 5
-  buf.writeUInt32BE(m.queueId, at + 28); // 6
+  buf.writeUInt32BE(queueId, at + 28); // 6
   writeU64(buf, at + 32, queueOffset); // 7
-  writeU64(buf, at + 40, m.bornTimestamp ?? storeTimestamp); // 8
+  if (readU64(buf, at + 40) === 0) writeU64(buf, at + 40, storeTimestamp); // 8
   writeU64(buf, at + 48, storeTimestamp); // 9
-  buf.writeUInt32BE((m.flags ?? 0) >>> 0, at + 56); // 10
+  buf.writeUInt32BE(crc32(buf.subarray(at + CRC_FROM, at + size)), at + 8); // 3
+}
+
+/** Fields 11–15: topic, tags, keys, properties, body. */
+function writeFields(buf: Buffer, at: number, m: UnsealedMessage): void {
   let o = writeStr16(buf, at + HEADER_BYTES, m.topic); // 11
   o = writeStr16(buf, o, m.tags ?? ""); // 12
   o = writeStr16(buf, o, m.keys ?? ""); // 13
@@ -83,7 +127,6 @@ export function encodeRecord(
   buf.writeUInt32BE(o - propsAt - 4, propsAt);
   buf.writeUInt32BE(m.body.byteLength, o); // 15
   buf.set(m.body, o + 4);
-  buf.writeUInt32BE(crc32(buf.subarray(at + CRC_FROM, at + size)), at + 8); // 3
 }
 
 /**

@@ -1,6 +1,6 @@
 import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
-import { checkRecord, decodeRecord, encodedSize, encodeRecord, FIXED_BYTES, RECORD_MAGIC } from "../../src/store/record.js";
+import { ANY_QUEUE, checkRecord, decodeRecord, encodedSize, encodeRecord, encodeUnsealed, FIXED_BYTES, RECORD_MAGIC, sealRecord } from "../../src/store/record.js";
 import { RecordStatus } from "../../src/store/status.js";
 import { tagHash } from "../../src/store/tag-hash.js";
 import type { PutMessage } from "../../src/store/types.js";
@@ -106,6 +106,39 @@ hash("is FNV-1a 64 over UTF-8 bytes", () => {
   assert.is(tagHash("a"), 0xaf63dc4c8601ec8cn); // published FNV-1a 64 test vector
 });
 
+const unsealed = suite("records a producer encodes and a store seals");
+
+unsealed("sealing an unsealed record gives the bytes encodeRecord writes", () => {
+  const m: PutMessage = {
+    topic: "orders", queueId: 2, body: Buffer.from("hello"), tags: "t", keys: "a b",
+    properties: { trace: "x" }, bornTimestamp: 1_650_000_000_000, flags: 4,
+  };
+  const size = encodedSize(m);
+  const a = Buffer.alloc(size, 0xee);
+  encodeUnsealed(a, 0, size, { ...m, queueId: undefined });
+  assert.is(a.readUInt32BE(28), ANY_QUEUE);
+  assert.ok(a.subarray(8, 28).every((b) => b === 0), "crc, term and offset are zero, not leftover memory");
+  assert.ok(a.subarray(32, 40).every((b) => b === 0) && a.subarray(48, 56).every((b) => b === 0));
+  assert.is(checkRecord(a, 0, size), RecordStatus.CORRUPT, "an unsealed record is not a valid one");
+  sealRecord(a, 0, size, 7, 4096, 2, 9, 1_700_000_000_123);
+  const b = Buffer.alloc(size);
+  encodeRecord(b, 0, size, m, 7, 4096, 9, 1_700_000_000_123);
+  assert.ok(a.equals(b));
+});
+
+unsealed("a zero born time becomes the store's time", () => {
+  const m = { topic: "t", body: Buffer.from("x") };
+  const size = encodedSize(m);
+  const buf = Buffer.alloc(size);
+  encodeUnsealed(buf, 0, size, m);
+  sealRecord(buf, 0, size, 1, 0, 0, 0, 1234);
+  const d = decodeRecord(buf, 0);
+  assert.is(d.bornTimestamp, 1234);
+  assert.is(d.storeTimestamp, 1234);
+  assert.is(checkRecord(buf, 0, size), RecordStatus.OK);
+});
+
 roundTrip.run();
+unsealed.run();
 damage.run();
 hash.run();

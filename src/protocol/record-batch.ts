@@ -42,3 +42,31 @@ export function frameRecordBatch(messages: readonly UnsealedMessage[], sizes?: r
   }
   return buf;
 }
+
+/**
+ * A payload that walkRecordBatch() checked, as parallel arrays (one array
+ * per field for the batch, no object per record). Record i is
+ * bytes[offsets[i], offsets[i] + sizes[i]); the records lie back to back
+ * from RECORD_BATCH_HEADER_BYTES to the end.
+ */
+export interface RecordBatch {
+  /** The payload itself (a view of the request, not a copy): the store seals records in it. */
+  bytes: Buffer;
+  count: number;
+  offsets: number[];
+  sizes: number[];
+  /** The queue each record asks for, or ANY_QUEUE; whoever picks one writes it here before storing. */
+  queueIds: number[];
+  /** A run of records of one topic shares one string. */
+  topics: string[];
+  /** "" when the record has none. */
+  tags: string[];
+  /** "" when the record has none. */
+  keys: string[];
+  bodyBytes: number[];
+}
+
+/** The first of `bytes` as an RBB2 payload's magic? (A payload too short for one is not.) */
+export function isRecordBatch(bytes: Uint8Array): boolean {
+  return bytes.byteLength >= 4 && bytes[0] === 0x52 && bytes[1] === 0x42 && bytes[2] === 0x42 && bytes[3] === 0x32;
+}

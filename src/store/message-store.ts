@@ -39,7 +39,9 @@ import { WriteGate } from "./write-gate.js";
 import { ConsumerOffsets } from "./consumer-offsets.js";
 import { clampOffsets, logRecovery } from "./recovery-log.js";
 import { FlushMode, resolveOptions, type ResolvedOptions, type StoreOptions } from "./options.js";
-import { BatchEncoder, type PutResult } from "./put-batch.js";
+import { BatchEncoder, refusedResults, type EncodedBatch, type PutResult } from "./put-batch.js";
+import { layoutEncoded } from "./put-encoded.js";
+import type { RecordBatch } from "../protocol/record-batch.js";
 import { encodedSize, encodeRecord } from "./record.js";
 import type { RecoveryReport } from "./recovery.js";
 import { openParts, type StoreParts } from "./store-open.js";
@@ -177,11 +179,25 @@ export class MessageStore extends StoreReads {
   async put(messages: readonly PutMessage[], opts: { atomic?: boolean } = {}): Promise<PutResult> {
     const now = this.opts.now();
     const refused = this.refusal(now);
-    if (refused) {
-      const results = messages.map(() => ({ status: refused, commitLogOffset: -1, queueOffset: -1, storedAt: 0 }));
-      return { status: refused, results, end: -1 };
-    }
-    const batch = this.encoder.encode(messages, this.term, now, opts.atomic ?? false);
+    if (refused) return { status: refused, results: refusedResults(messages.length, refused), end: -1 };
+    return this.writeBatch(this.encoder.encode(messages, this.term, now, opts.atomic ?? false), now);
+  }
+
+  /**
+   * Stores a send.batch the producer encoded (RBB2), all or none: `batch`
+   * is what walkRecordBatch passed, with every queue picked (no ANY_QUEUE
+   * left). Its records are sealed in place in `batch.bytes` and written
+   * as they are; otherwise as put().
+   */
+  async putEncoded(batch: RecordBatch): Promise<PutResult> {
+    const now = this.opts.now();
+    const refused = this.refusal(now);
+    if (refused) return { status: refused, results: refusedResults(batch.count, refused), end: -1 };
+    return this.writeBatch(layoutEncoded(this.log, this.queues, this.opts.maxMessageBytes, batch, this.term, now), now);
+  }
+
+  /** Steps 2–8 of a put for a batch laid out and encoded at `now`. */
+  private async writeBatch(batch: EncodedBatch, now: number): Promise<PutResult> {
     let end = -1;
     if (batch.dispatch.length > 0) {
       const out = this.append(batch.buf, batch.positions, batch.sizes, batch.dispatch, this.termBegun());

@@ -40,7 +40,7 @@ export interface EncodedBatch {
 }
 
 /** RocketMQ's topic rule (TopicValidator); it also keeps topics safe as directory names. */
-const MAX_QUEUE_ID = 0x7fffffff;
+export const MAX_QUEUE_ID = 0x7fffffff;
 
 /** The encoded size, or why the message cannot be stored. `topicChecked`: its topic already passed (a batch checks each run of one topic once). */
 export function checkMessage(m: PutMessage, maxMessageBytes: number, topicChecked = false): number | PutStatus {
@@ -55,6 +55,37 @@ export function checkMessage(m: PutMessage, maxMessageBytes: number, topicChecke
 
 /** The topic rule the protocol edge checks too. */
 export { isTopicName };
+
+/**
+ * Hands out the queue offsets of one batch in order: each queue goes on
+ * from its end, or where a deleted queue of that name ended. A batch is
+ * mostly one topic, so no key string per message.
+ */
+export class NextQueueOffsets {
+  private readonly byTopic = new Map<string, Map<number, number>>();
+  private topic: string | undefined;
+  private next = new Map<number, number>();
+
+  constructor(private readonly queues: QueueTable) {}
+
+  take(topic: string, queueId: number): number {
+    if (topic !== this.topic) {
+      this.topic = topic;
+      this.next = this.byTopic.get(topic) ?? new Map<number, number>();
+      this.byTopic.set(topic, this.next);
+    }
+    const offset = this.next.get(queueId) ?? this.queues.get(topic, queueId)?.max ?? this.queues.nextOffsetOfNew(topic, queueId);
+    this.next.set(queueId, offset + 1);
+    return offset;
+  }
+}
+
+/** Every result of a batch the store refuses whole. */
+export function refusedResults(count: number, status: PutStatus): PutMessageResult[] {
+  const results: PutMessageResult[] = new Array(count);
+  for (let i = 0; i < count; i++) results[i] = { status, commitLogOffset: -1, queueOffset: -1, storedAt: 0 };
+  return results;
+}
 
 export class BatchEncoder {
   private scratch = Buffer.allocUnsafe(1 << 20);
@@ -90,10 +121,7 @@ export class BatchEncoder {
     const end = this.log.layout(sizes, sizes.length, positions);
     if (this.scratch.length < total) this.scratch = Buffer.allocUnsafe(Math.max(total, this.scratch.length * 2));
     const buf = this.scratch;
-    // next queue offset per topic and queue id: a batch is mostly one topic, so no key string per message
-    const nextOf = new Map<string, Map<number, number>>();
-    let nextTopic: string | undefined;
-    let next = new Map<number, number>();
+    const next = new NextQueueOffsets(this.queues);
     const dispatch: DispatchEntry[] = new Array(accepted.length);
     let at = 0;
     let r = 0;
@@ -101,13 +129,7 @@ export class BatchEncoder {
       const m = accepted[i]!;
       const size = sizes[i]!;
       const pos = positions[i]!;
-      if (m.topic !== nextTopic) {
-        nextTopic = m.topic;
-        next = nextOf.get(m.topic) ?? new Map<number, number>();
-        nextOf.set(m.topic, next);
-      }
-      const queueOffset = next.get(m.queueId) ?? this.queues.get(m.topic, m.queueId)?.max ?? this.queues.nextOffsetOfNew(m.topic, m.queueId);
-      next.set(m.queueId, queueOffset + 1);
+      const queueOffset = next.take(m.topic, m.queueId);
       encodeRecord(buf, at, size, m, term, pos, queueOffset, now);
       at += size;
       while (results[r]!.status !== PutStatus.PUT_OK) r++;

@@ -3,11 +3,10 @@
 // requests); the reply goes out only after put resolves, so an
 // acknowledged message is stored (and, under sync flush, on disk), and
 // under ack=quorum only once a majority of the group holds it.
-import { headers, Match, type Msg, type MsgHdrs } from "@nats-io/transport-node";
+import { Match, type Msg, type MsgHdrs } from "@nats-io/transport-node";
 import {
   BadRequestError,
   decodeBatch,
-  encodeBatchReply,
   encodeMsgId,
   ErrorCode,
   Header,
@@ -18,9 +17,12 @@ import {
   type BatchEntry,
   type SendResult,
 } from "../src/protocol/index.js";
+import { isRecordBatch } from "../src/protocol/record-batch.js";
+import { walkRecordBatch } from "../src/protocol/record-batch-walk.js";
 import { PutStatus, type PutMessage, type PutResult } from "../src/store/index.js";
 import { assertMaster, notMaster, type BrokerContext } from "./broker-context.js";
-import { RawReply } from "./responder.js";
+import type { RawReply } from "./responder.js";
+import { batchReply, checkRecords, countRecords } from "./send-records.js";
 
 const RESERVED = "rbus-";
 
@@ -165,6 +167,16 @@ export function sendHandlers(ctx: BrokerContext) {
       assertMaster(ctx);
       const hs = headersOf(msg);
       checkDeadline(hs);
+      if (isRecordBatch(msg.data)) {
+        // RBB2: records as the commit log holds them, of any topics; the Rbus-Topic header is not read
+        const batch = walkRecordBatch(msg.data);
+        checkRecords(ctx, batch, pickQueue);
+        const put = await ctx.store.putEncoded(batch);
+        const status = sendStatus(put);
+        countRecords(ctx, batch);
+        await committed(ctx, put.end, hs);
+        return batchReply(ctx, status, batch.queueIds, put);
+      }
       const topic = topicOf(hs);
       const entries = decodeBatch(msg.data);
       if (entries.length === 0) throw new BadRequestError("send.batch needs at least one message");
@@ -198,21 +210,9 @@ export function sendHandlers(ctx: BrokerContext) {
       const status = sendStatus(put);
       ctx.counters.put(topic, messages.length, bodyBytes);
       await committed(ctx, put.end, hs);
-      const n = messages.length;
-      const queueIds = new Array<number>(n);
-      const queueOffsets = new Array<number>(n);
-      const commitLogOffsets = new Array<number>(n);
-      for (let i = 0; i < n; i++) {
-        const r = put.results[i]!;
-        queueIds[i] = messages[i]!.queueId;
-        queueOffsets[i] = r.queueOffset;
-        commitLogOffsets[i] = r.commitLogOffset;
-      }
-      const h = headers();
-      h.set(Header.status, status);
-      h.set(Header.group, ctx.group);
-      h.set(Header.topic, topic);
-      return new RawReply(encodeBatchReply(queueIds, queueOffsets, commitLogOffsets), h);
+      const queueIds = new Array<number>(messages.length);
+      for (let i = 0; i < messages.length; i++) queueIds[i] = messages[i]!.queueId;
+      return batchReply(ctx, status, queueIds, put, topic);
     },
   };
 }

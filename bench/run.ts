@@ -1,7 +1,7 @@
 // `make bench` / `make bench-quick`: every scenario against its peers in
 // one run, written to docs/BENCHMARKS.md and docs/benchmarks.json.
-//   node dist/bench/run.js [--quick] [--out <dir>] [--only inspect|scale]
-// --only runs scenario (i), or the scale curves, alone and prints it, writing no report.
+//   node dist/bench/run.js [--quick] [--out <dir>] [--only inspect|scale|restart]
+// --only runs scenario (i), the scale curves or the restart curve alone and prints it, writing no report.
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { startBenchCluster } from "./lib/cluster.js";
@@ -14,18 +14,25 @@ import { endToEnd } from "./scenarios/end-to-end.js";
 import { inspectCost } from "./scenarios/inspect-cost.js";
 import { produce } from "./scenarios/produce.js";
 import { replicated } from "./scenarios/replicated.js";
+import { restartCurve } from "./scenarios/restart-curve.js";
 import { scale } from "./scenarios/scale.js";
 import { sendLatency } from "./scenarios/send-latency.js";
 import { FULL, QUICK } from "./scenarios/sizes.js";
 
 const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, out: { type: "string", default: "docs" }, only: { type: "string" } } });
 const quick = values.quick;
-if (values.only !== undefined && values.only !== "inspect" && values.only !== "scale") throw new Error(`--only ${values.only}: what runs alone is "inspect" or "scale"`);
+if (values.only !== undefined && !["inspect", "scale", "restart"].includes(values.only)) throw new Error(`--only ${values.only}: what runs alone is "inspect", "scale" or "restart"`);
 const sizes = quick ? QUICK : FULL;
 const started = performance.now();
 const summary = (rows: Row[], scaleSection?: Report["scale"]) => markdown({ date: new Date().toISOString(), quick, machine: machineFacts(), rows, scale: scaleSection });
 if (values.only === "scale") {
   process.stdout.write(summary([], await scale(sizes, quick)));
+  progress(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  process.exit(0);
+}
+
+if (values.only === "restart") {
+  process.stdout.write(summary(await restartCurve(sizes)));
   progress(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   process.exit(0);
 }
@@ -55,7 +62,8 @@ try {
   await stopEcho();
   await cluster.stop();
 }
-// The scale curves and the replicated groups run on their own processes, once the single-broker cluster is gone.
+// The restart curve, the scale curves and the replicated groups run on their own processes, once the single-broker cluster is gone.
+rows.push(...(await restartCurve(sizes)));
 const scaleSection = await scale(sizes, quick);
 const replicatedSection = await replicated(sizes);
 rows.push(...(await failover(quick)));

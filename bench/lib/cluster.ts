@@ -25,6 +25,8 @@ export interface BenchCluster {
   /** Starts one more broker group's replica, `env` added to its environment, once it answers `status`; stopped by stop() at the latest. */
   startOtherBroker(group: string, env: Record<string, string>): Promise<{ stop(): Promise<void> }>;
   killBroker(signal?: NodeJS.Signals): Promise<void>;
+  /** The broker's log lines (JSON, warn and above) since it last started. */
+  brokerLog(): readonly string[];
   stop(): Promise<void>;
 }
 
@@ -54,13 +56,14 @@ export async function startBenchCluster(): Promise<BenchCluster> {
   const brokerDir = join(dir, "broker-a.0");
   // RBUS_BENCH_PROFILE=<dir>: the broker writes a CPU profile there when it stops.
   const profile = process.env.RBUS_BENCH_PROFILE;
-  const spawnNode = (args: string[], prof = false, env: Record<string, string> = {}) =>
+  const spawnNode = (args: string[], prof = false, env: Record<string, string> = {}, logged = false) =>
     killOnExit(
       spawn(process.execPath, [...(prof && profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : []), cli, ...args, "--nats", server.url], {
-        stdio: "ignore",
+        stdio: ["ignore", "ignore", logged ? "pipe" : "ignore"],
         env: { ...process.env, RBUS_LOG: "warn", ...env },
       }),
     );
+  let brokerLines: string[] = [];
   const ns = spawnNode(["nameserver", "--id", "ns-bench"]);
   await untilAnswers(nc, subjects().ns.info);
   let broker: ChildProcess | undefined;
@@ -73,7 +76,14 @@ export async function startBenchCluster(): Promise<BenchCluster> {
     broker: () => broker!,
     async startBroker() {
       const t0 = performance.now();
-      broker = spawnNode(["broker", "--group", "broker-a", "--data", brokerDir, "--heartbeat-interval", "1000"], true);
+      broker = spawnNode(["broker", "--group", "broker-a", "--data", brokerDir, "--heartbeat-interval", "1000"], true, {}, true);
+      const lines: string[] = (brokerLines = []);
+      let partial = "";
+      broker.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
+        const parts = (partial + chunk).split("\n");
+        partial = parts.pop()!;
+        if (lines.length < 1000) lines.push(...parts);
+      });
       await untilAnswers(nc, subjects().broker("broker-a", 0, "status"));
       return performance.now() - t0;
     },
@@ -97,6 +107,7 @@ export async function startBenchCluster(): Promise<BenchCluster> {
         await gone;
       }
     },
+    brokerLog: () => brokerLines,
     async stop() {
       for (const p of others) await terminate(p);
       await cluster.killBroker();

@@ -77,6 +77,10 @@ export function replicatedMarkdown(s: ReplicatedSection): string[] {
     "|---|---:|---|",
     ...s.ratios.map((r) => `| ${r.metric} | ${Number.isNaN(r.value) ? "–" : `${r.value.toFixed(2)}×`} | ${r.target ? `${r.target}${Number.isNaN(r.value) ? "" : r.met ? " ✓" : " ✗"}` : ""} |`),
   ];
+  const missed = s.ratios.filter((r) => r.target && r.met === false && !Number.isNaN(r.value));
+  if (missed.length) {
+    lines.push("", ...missed.map((r) => `- ${r.metric} misses its target (${r.target}) in this run; why: [performance.md](performance.md#the-replicated-path-at-ack-quorum)`));
+  }
   const names: Array<[string, ReplicatedFigures]> = [["1 replica", s.oneReplica], ["3 replicas, ack=quorum", s.quorum], ["3 replicas, ack=leader", s.leader], ["JetStream R3", s.jetstreamR3]];
   const splits = names.filter(([, f]) => f.cpuSplitUs);
   if (splits.length) {

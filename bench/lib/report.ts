@@ -20,7 +20,47 @@ export interface Row {
   target?: string;
   /** Whether the target is reached in this run. */
   met?: boolean;
+  /** Targets as ratios to a peer measured in the same run; target and met are derived from them (judge). */
+  goals?: Goal[];
+  /** Where docs/performance.md says what the time goes to when the target is not met (a section anchor there). */
+  why?: string;
   note?: string;
+}
+
+/** `rocketbus ÷ peer` must be at least, or at most, `ratio`. */
+export interface Goal {
+  peer: "jetstream" | "ceiling";
+  atLeast?: number;
+  atMost?: number;
+}
+
+const peerName = { jetstream: "JetStream", ceiling: "ceiling" } as const;
+const peerOf = (row: Row, g: Goal) => (g.peer === "jetstream" ? row.jetstream : row.ceiling);
+
+/** How far a goal is from being met in this run: the factor still needed (1 or less: met). */
+function shortfall(row: Row, g: Goal): number {
+  const r = row.rocketbus / (peerOf(row, g) ?? NaN);
+  return g.atLeast !== undefined ? g.atLeast / r : r / g.atMost!;
+}
+
+/** Fills target and met from goals; rows without goals are returned as they are. */
+export function judge(row: Row): Row {
+  if (!row.goals?.length) return row;
+  const target = row.goals.map((g) => `${g.atLeast !== undefined ? `≥ ${g.atLeast}` : `≤ ${g.atMost}`}× ${peerName[g.peer]}`).join(", ");
+  return { ...row, target, met: row.goals.every((g) => shortfall(row, g) <= 1) };
+}
+
+/** One line per target this run missed: by how much, and where the reason is written down. */
+export function misses(rows: readonly Row[]): string[] {
+  const out: string[] = [];
+  for (const row of rows.map(judge)) {
+    if (!row.target || row.met !== false) continue;
+    const by = (row.goals ?? []).map((g) => [g, shortfall(row, g)] as const).filter(([, f]) => f > 1)
+      .map(([g, f]) => (g.atLeast !== undefined ? `${f.toFixed(2)}× too slow for ≥ ${g.atLeast}× ${peerName[g.peer]}` : `${f.toFixed(2)}× over ≤ ${g.atMost}× ${peerName[g.peer]}`));
+    const why = row.why ? `; why: [performance.md](performance.md#${row.why})` : "";
+    out.push(`- ${row.scenario}, ${row.metric}: ${by.length ? by.join(", ") : `target ${row.target} not met`}${why}`);
+  }
+  return out;
 }
 
 export interface Report {
@@ -67,11 +107,13 @@ export function markdown(r: Report): string {
     "| scenario | metric | Rocketbus | JetStream | ceiling | ÷ JetStream | ÷ ceiling | target |",
     "|---|---|---:|---:|---:|---:|---:|---|",
   ];
-  for (const row of r.rows) {
+  for (const row of r.rows.map(judge)) {
     lines.push(
       `| ${row.scenario} | ${row.metric} (${row.unit}) | ${fmt(row.rocketbus, row.unit)} | ${fmt(row.jetstream, row.unit)} | ${fmt(row.ceiling, row.unit)} | ${ratio(row.rocketbus, row.jetstream)} | ${ratio(row.rocketbus, row.ceiling)} | ${row.target ? `${row.target} ${row.met ? "✓" : "✗"}` : ""} |`,
     );
   }
+  const missed = misses(r.rows);
+  if (missed.length) lines.push("", "Targets this run missed, by how much (the factor still to gain), and where the reason is written down:", "", ...missed);
   const notes = r.rows.filter((row) => row.note);
   if (notes.length) {
     lines.push("", "Notes:", "");
@@ -84,6 +126,6 @@ export function markdown(r: Report): string {
 
 export function writeReport(r: Report, jsonFile: string, mdFile: string): void {
   for (const f of [jsonFile, mdFile]) mkdirSync(dirname(f), { recursive: true });
-  writeFileSync(jsonFile, JSON.stringify(r, null, 2) + "\n");
+  writeFileSync(jsonFile, JSON.stringify({ ...r, rows: r.rows.map(judge) }, null, 2) + "\n");
   writeFileSync(mdFile, markdown(r));
 }

@@ -80,13 +80,13 @@ export async function backlog(c: BenchCluster, sizes: Sizes): Promise<Row[]> {
   const jsRecoveryMs = performance.now() - t0;
 
   return [
-    { scenario: `(d) drain a backlog of ${n}`, metric: "throughput", unit: "msgs/s", rocketbus: rb, jetstream: jsDrain, ceiling, higherIsBetter: true, target: "≥ 500 000 msgs/s", met: rb >= 500_000,
+    { scenario: `(d) drain a backlog of ${n}`, metric: "throughput", unit: "msgs/s", rocketbus: rb, jetstream: jsDrain, ceiling, higherIsBetter: true, goals: [{ peer: "jetstream", atLeast: 3 }], why: "draining-a-backlog",
       note: `push consumer with pull batch ${PULL_BATCH}, 4 queues; JetStream: ordered consumer, 1 000 per pull; ceiling: request/reply carrying ${PULL_BATCH} messages, 4 in flight` },
-    { scenario: "(e) footprint", metric: "broker RSS with the backlog", unit: "MiB", rocketbus: brokerRss / 2 ** 20, jetstream: serverRss / 2 ** 20, higherIsBetter: false,
+    { scenario: "(e) footprint", metric: "broker RSS with the backlog", unit: "MiB", rocketbus: brokerRss / 2 ** 20, jetstream: serverRss / 2 ** 20, higherIsBetter: false, goals: [{ peer: "jetstream", atMost: 2 }], why: "footprint",
       note: "JetStream's figure is the whole nats-server process" },
-    { scenario: "(e) footprint", metric: "disk per stored message", unit: "bytes", rocketbus: rbBacklogDisk / n, jetstream: jsDisk / Math.max(1, jsState.messages), higherIsBetter: false,
+    { scenario: "(e) footprint", metric: "disk per stored message", unit: "bytes", rocketbus: rbBacklogDisk / n, jetstream: jsDisk / Math.max(1, jsState.messages), higherIsBetter: false, goals: [{ peer: "jetstream", atMost: 1.1 }], why: "footprint",
       note: "100 B bodies; Rocketbus: what the backlog added to the broker's folder (commit log, consume queues, index); JetStream: the stream's store folder" },
-    { scenario: "(f) restart after kill -9", metric: "time to serve, per GiB of log", unit: "s/GiB", rocketbus: rbRecoveryMs / 1000 / (rbDisk / GiB), jetstream: jsRecoveryMs / 1000 / (jsDisk / GiB), higherIsBetter: false,
+    { scenario: "(f) restart after kill -9", metric: "time to serve, per GiB of log", unit: "s/GiB", rocketbus: rbRecoveryMs / 1000 / (rbDisk / GiB), jetstream: jsRecoveryMs / 1000 / (jsDisk / GiB), higherIsBetter: false, goals: [{ peer: "jetstream", atMost: 1 }],
       note: `measured on ${(rbDisk / 2 ** 20).toFixed(0)} MiB (Rocketbus) and ${(jsDisk / 2 ** 20).toFixed(0)} MiB (JetStream), process start included: ${(rbRecoveryMs / 1000).toFixed(2)} s and ${(jsRecoveryMs / 1000).toFixed(2)} s` },
   ];
 }

@@ -25,6 +25,12 @@ test("runs every scenario and writes JSON and Markdown with figures", async () =
     const report = JSON.parse(readFileSync(join(out, "benchmarks-quick.json"), "utf8")) as Report;
     const scenarios = new Set(report.rows.map((r) => r.scenario.slice(0, 3)));
     assert.equal([...scenarios].sort(), ["(a)", "(b)", "(c)", "(d)", "(e)", "(f)", "(h)", "(i)"]);
+    // (f) also against the log's size: one restart per size, each naming the tail it checked
+    const curve = report.rows.filter((r) => r.scenario === "(f) restart after kill -9, by log size");
+    assert.is(curve.length, 2);
+    for (const r of curve) assert.match(r.note ?? "", /tail checked past the last checkpoint: \d+ MiB, \d+ records replayed/);
+    // every row with a target says whether this run met it
+    for (const r of report.rows) if (r.target) assert.type(r.met, "boolean", `${r.scenario} ${r.metric}`);
     // (g), the replicated groups, is a section of its own
     assert.ok(report.replicated, "the replicated-groups section");
     for (const row of report.rows) {

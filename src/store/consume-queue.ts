@@ -8,11 +8,19 @@
 // retention, or an entry whose record is gone. A read inside [min, max)
 // that meets one reports it (get-messages.ts). Non-last files are always
 // full (gaps are written as holes), so a short or missing one is damage.
+//
+// New entries wait in an in-memory tail (queue-tail.ts) and reach the file
+// when it fills, at the store's flush (fsyncDirty), when the queue
+// manifest is written, and on close: one write per queue per flush rather
+// than one per batch. Reads serve the tail; kill -9 loses it, and recovery
+// replays those records from the checkpoint's `dispatched` offset, which
+// only a flush that wrote and fsynced the tails moves.
 import * as path from "node:path";
 import type { FsyncFn } from "./commit-log-flusher.js";
 import type { FdCache } from "./fd-cache.js";
 import { SegmentFiles, type Segment } from "./segment-files.js";
 import { readU64 } from "./record.js";
+import { QueueTail } from "./queue-tail.js";
 import { VisibleRuns } from "./visible-runs.js";
 
 export const CQ_ENTRY_BYTES = 20;
@@ -34,6 +42,8 @@ export class ConsumeQueue {
   min = 0;
   /** How far readers may see (records that end at or below the store's commit offset): visibility.ts moves it. */
   readonly vis = new VisibleRuns();
+  /** Entries past the files' end, not yet written. */
+  private readonly tail = new QueueTail();
 
   private constructor(readonly topic: string, readonly queueId: number, private readonly files: SegmentFiles) {}
 
@@ -55,7 +65,17 @@ export class ConsumeQueue {
 
   /** One past the last entry. */
   get max(): number {
+    return this.tail.count > 0 ? this.tail.end : this.files.maxOffset / CQ_ENTRY_BYTES;
+  }
+
+  /** One past the last entry in the files (the manifest claims no more). */
+  get writtenMax(): number {
     return this.files.maxOffset / CQ_ENTRY_BYTES;
+  }
+
+  /** Entries waiting in memory. */
+  get unwritten(): number {
+    return this.tail.count;
   }
   get hasFiles(): boolean {
     return this.files.segments.length > 0;
@@ -69,8 +89,43 @@ export class ConsumeQueue {
     const max = this.max;
     if (this.min === max) this.min = logical;
     else if (logical > max) this.reserveTo(logical); // a rebuild, or a master's kept offsets
-    this.files.write(logical * CQ_ENTRY_BYTES, buf, 0, count * CQ_ENTRY_BYTES);
+    // the tail holds consecutive entries only: before a jump (into an empty queue) it goes to the file
+    if (logical !== max && this.tail.count > 0) this.writeTail();
+    const t = this.tail;
+    if (!t.fits(count)) this.writeTail(); // full: one write for all it holds
+    if (!t.fits(count)) {
+      this.files.write(logical * CQ_ENTRY_BYTES, buf, 0, count * CQ_ENTRY_BYTES); // larger than a tail: written as it is
+    } else {
+      if (t.count === 0) t.from = logical;
+      t.push(buf, count);
+    }
     this.vis.appended(max, logical + count, entryOffset(buf, count - 1) + entrySize(buf, count - 1));
+  }
+
+  /**
+   * Writes the entries waiting in memory to the file. On an I/O error the
+   * ones that reached it leave the tail, the rest stay, and it throws.
+   * Returns max.
+   */
+  writeTail(): number {
+    const t = this.tail;
+    if (t.count === 0) return this.max;
+    try {
+      this.files.write(t.from * CQ_ENTRY_BYTES, t.buf, 0, t.count * CQ_ENTRY_BYTES);
+      t.clear();
+    } catch (err) {
+      const end = this.files.maxOffset;
+      const whole = end - (end % CQ_ENTRY_BYTES);
+      if (whole !== end) this.files.truncateTo(whole); // a torn entry: the next write starts on a boundary
+      t.dropFront(whole / CQ_ENTRY_BYTES - t.from);
+      throw err;
+    }
+    return this.max;
+  }
+
+  /** What kill -9 does to the tail (tests, simulateCrash): it is gone; recovery rebuilds it from the commit log. */
+  discardTail(): void {
+    this.tail.clear();
   }
 
   /**
@@ -78,6 +133,7 @@ export class ConsumeQueue {
    * (again), and every file but the last stays full.
    */
   reserveTo(logical: number): void {
+    this.writeTail();
     this.vis.forget();
     const zeros = Buffer.alloc(Math.min(logical - this.max, 4096) * CQ_ENTRY_BYTES);
     while (this.max < logical) {
@@ -114,6 +170,7 @@ export class ConsumeQueue {
 
   /** Drops every file, leaving the queue empty at `at`: it is rebuilt from the commit log into fresh files. */
   reset(at = 0): void {
+    this.tail.clear();
     this.files.truncateTo(0);
     this.files.removeFirst(); // an empty file at 0 would be a short one before the rebuilt files
     this.files.truncateTo(at * CQ_ENTRY_BYTES);
@@ -121,17 +178,20 @@ export class ConsumeQueue {
     this.vis.forget(at);
   }
 
-  /** Entries [from, from + count) clamped to what exists, in one buffer. */
+  /** Entries [from, from + count) clamped to what exists, in one buffer (the files' part by pread, the rest from the tail). */
   read(from: number, count: number): Buffer {
     const n = Math.max(0, Math.min(count, this.max - from));
     const buf = Buffer.allocUnsafe(n * CQ_ENTRY_BYTES);
+    const inFiles = Math.max(0, Math.min(n, this.writtenMax - from)) * CQ_ENTRY_BYTES;
     let done = 0;
-    while (done < buf.length) {
-      const r = this.files.readInto(from * CQ_ENTRY_BYTES + done, buf.length - done, buf, done);
+    while (done < inFiles) {
+      const r = this.files.readInto(from * CQ_ENTRY_BYTES + done, inFiles - done, buf, done);
       if (r === 0) break;
       done += r;
     }
-    return done === buf.length ? buf : buf.subarray(0, done - (done % CQ_ENTRY_BYTES));
+    if (done < inFiles) return buf.subarray(0, done - (done % CQ_ENTRY_BYTES));
+    if (inFiles < buf.length) this.tail.copyOut(from + inFiles / CQ_ENTRY_BYTES, from + n, buf, inFiles);
+    return buf;
   }
 
   /** Commit-log offset just past the last entry's record, or -1 when empty. */
@@ -153,7 +213,15 @@ export class ConsumeQueue {
 
   truncateLogical(logical: number): void {
     if (logical >= this.max) return;
-    this.files.truncateTo(logical * CQ_ENTRY_BYTES);
+    const t = this.tail;
+    if (t.count > 0 && logical > t.from) {
+      t.count = logical - t.from; // the cut is inside the tail: the files keep what they hold
+    } else {
+      // a cut between the files' end and a tail that starts past it leaves the queue ending at the cut
+      if (logical > this.writtenMax) this.writeTail();
+      t.clear();
+      this.files.truncateTo(logical * CQ_ENTRY_BYTES);
+    }
     if (this.min > logical) this.min = logical;
     this.vis.forget(logical);
   }
@@ -223,11 +291,18 @@ export class ConsumeQueue {
     return undefined;
   }
 
+  /** The store's flush: the tail goes to the file, then the file is fsynced. */
   fsyncDirty(fsync: FsyncFn): Promise<void> {
+    this.writeTail();
     return this.files.fsyncDirty(fsync);
   }
 
   close(): void {
+    try {
+      this.writeTail();
+    } catch {
+      // derived data: without a clean close's checkpoint the next open replays it from the commit log
+    }
     this.files.closeAll();
   }
 }

@@ -158,8 +158,8 @@ export class QueueTable {
    */
   async persistManifest(dispatched: number): Promise<void> {
     if (!this.manifestDirty && !this.rangesMoved()) return;
-    this.manifestDirty = false;
     const { body, written } = this.snapshot(dispatched);
+    this.manifestDirty = false;
     try {
       await writeFileAtomicAsync(this.manifest, body);
       this.written = written;
@@ -184,7 +184,9 @@ export class QueueTable {
     const queues: Record<string, [number, number]> = {};
     const written = new Map<string, [number, number]>();
     for (const [k, cq] of this.queues) {
-      const max = cut ? Math.min(cq.max, cut(cq)) : cq.max;
+      // only entries in the files (an in-memory tail dies with the process); a queue gets its first file here
+      const end = cq.hasFiles ? cq.writtenMax : cq.writeTail();
+      const max = cut ? Math.min(end, cut(cq)) : end;
       written.set(k, (queues[k] = [Math.min(cq.min, max), max]));
     }
     const body: ManifestV2 = { v: 2, dispatched, queues };

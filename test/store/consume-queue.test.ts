@@ -27,6 +27,7 @@ cq("appends in batches across files, reads ranges, survives reopen", () => {
   q.append(5, entries(5, 15), 15);
   assert.is(q.min, 0);
   assert.is(q.max, 20);
+  q.writeTail();
   assert.is(q.segments.length, 3);
   const r = q.read(6, 10);
   assert.is(r.length, 10 * 20);
@@ -57,6 +58,7 @@ cq("truncatePhysical drops entries at or past a commit-log offset", () => {
 cq("correctMin deletes files below the log's min and moves min up", () => {
   const q = ConsumeQueue.open(dir, "t", 0, 8);
   q.append(0, entries(0, 20), 20);
+  q.writeTail();
   q.correctMin(1750);
   assert.is(q.min, 18);
   assert.is(q.segments.length, 1, "only the last file holds entries >= 1750");

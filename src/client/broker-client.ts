@@ -13,7 +13,6 @@
 import type { Msg, NatsConnection } from "@nats-io/transport-node";
 import {
   encodeJson,
-  encodeMsgId,
   ErrorCode,
   Header,
   PullStatus,
@@ -30,8 +29,7 @@ import {
   type WireMessage,
 } from "../protocol/index.js";
 import { decodeReply, natsError } from "../runtime/request.js";
-import { checkRecord, decodeRecord } from "../store/record.js";
-import { RecordStatus } from "../store/status.js";
+import { decodeBinaryPull } from "./pull-decode.js";
 import { queueKey, type MessageQueue, type RouteCache } from "./route-cache.js";
 import { MAX_HINT_HOPS } from "./send-retry.js";
 
@@ -53,54 +51,7 @@ export interface PullResult {
   readFrom?: string;
 }
 
-const STATUSES = new Set<string>(Object.values(PullStatus));
-
-/** Decodes a binary pull reply: offsets in headers, commit-log records as the payload. */
-export function decodeBinaryPull(msg: Msg, group: string): PullResult {
-  const h = msg.headers;
-  const status = h?.get(Header.status) ?? "";
-  if (!STATUSES.has(status)) throw new RbusError(ErrorCode.INTERNAL, `pull reply with unknown status "${status}"`);
-  const num = (name: string) => {
-    const v = Number(h?.get(name));
-    if (!Number.isSafeInteger(v)) throw new RbusError(ErrorCode.INTERNAL, `pull reply without a valid ${name} header`);
-    return v;
-  };
-  const brokerGroup = h?.get(Header.group) || group;
-  const data = msg.data;
-  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  const messages: ConsumedMessage[] = [];
-  for (let at = 0; at < buf.length; ) {
-    // The broker checked the CRC when it read the log; here only the framing.
-    if (checkRecord(buf, at, buf.length, false) !== RecordStatus.OK) {
-      throw new RbusError(ErrorCode.INTERNAL, `malformed record at byte ${at} of a pull reply from ${brokerGroup}`);
-    }
-    const r = decodeRecord(buf, at);
-    at += r.size;
-    messages.push({
-      msgId: encodeMsgId(brokerGroup, r.commitLogOffset),
-      topic: r.topic,
-      group: brokerGroup,
-      queueId: r.queueId,
-      queueOffset: r.queueOffset,
-      tags: r.tags,
-      keys: r.keys,
-      properties: r.properties,
-      bornAt: r.bornTimestamp,
-      storedAt: r.storeTimestamp,
-      body: r.body,
-    });
-  }
-  const result: PullResult = {
-    status: status as PullStatus,
-    nextOffset: num(Header.nextOffset),
-    minOffset: num(Header.minOffset),
-    maxOffset: num(Header.maxOffset),
-    messages,
-  };
-  const readFrom = h?.get(Header.readFrom);
-  if (readFrom) result.readFrom = readFrom;
-  return result;
-}
+export { decodeBinaryPull } from "./pull-decode.js";
 
 type Decode<T> = (msg: Msg) => T;
 const json: Decode<never> = (msg) => decodeReply<never>(msg);

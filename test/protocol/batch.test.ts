@@ -1,5 +1,6 @@
 import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
+import fc from "fast-check";
 import { batchSize, decodeBatch, decodeBatchReply, encodeBatch, encodeBatchReply, type BatchEntry } from "../../src/protocol/batch.js";
 import { decodeMsgId, encodeMsgId, parseTagExpression } from "../../src/protocol/messages.js";
 
@@ -48,6 +49,15 @@ test("message ids name the group and the commit-log offset", () => {
   assert.is(id, "broker-a:0000000000001234");
   assert.equal(decodeMsgId(id), { group: "broker-a", commitLogOffset: 0x1234 });
   for (const bad of ["", "broker-a", ":0000000000001234", "broker-a:12", "broker-a:zzzzzzzzzzzzzzzz"]) assert.is(decodeMsgId(bad), undefined, bad);
+});
+
+test("a message id is the offset in 16 hex digits for every offset, and decodes back", () => {
+  fc.assert(fc.property(fc.maxSafeNat(), (offset) => {
+    const id = encodeMsgId("g", offset);
+    assert.is(id, "g:" + offset.toString(16).padStart(16, "0"));
+    assert.equal(decodeMsgId(id), { group: "g", commitLogOffset: offset });
+  }));
+  assert.is(encodeMsgId("g", 2 ** 53 - 1), "g:001fffffffffffff");
 });
 
 test("subscription expressions", () => {

@@ -11,6 +11,7 @@ import { GetStatus, PutStatus } from "../../src/store/status.js";
 import type { UnsealedMessage } from "../../src/store/record.js";
 import type { PutMessage } from "../../src/store/types.js";
 import { suite } from "../harness/suite.js";
+import { failFs } from "./fault-fs.js";
 import { commitLogFiles, manualClock, msg, removeDir, tempDir } from "./helpers.js";
 
 const test = suite<{ a: string; b: string }>("putEncoded");
@@ -125,6 +126,22 @@ test("a deleted topic's queues go on where they ended", async ({ b }) => {
   const r = await s.putEncoded(batchOf([msg("gone", 0, "c")]));
   assert.is(r.results[0]!.queueOffset, 2);
   assert.equal(s.get("gone", 0, 2, 10).messages.map((m) => m.body.toString()), ["c"]);
+  await s.close();
+});
+
+test("ENOSPC on the commit-log write: DISK_FULL, nothing stored, and the next batch takes its place", async ({ b }) => {
+  const s = await open(b);
+  await s.putEncoded(batchOf([msg("t", 0, "before")]));
+  const end = s.maxPhysicalOffset;
+  const restore = failFs("writeSync", "ENOSPC", (call) => call === 1);
+  const r = await s.putEncoded(batchOf([msg("t", 0, "x"), msg("u", 0, "y")]));
+  restore();
+  assert.is(r.status, PutStatus.DISK_FULL);
+  assert.ok(r.results.every((x) => x.status === PutStatus.DISK_FULL && x.commitLogOffset === -1));
+  assert.is(s.maxPhysicalOffset, end);
+  assert.equal([s.queueRange("t", 0).max, s.queueRange("u", 0).max], [1, 0]);
+  const next = await s.putEncoded(batchOf([msg("t", 0, "after")]));
+  assert.equal([next.results[0]!.commitLogOffset, next.results[0]!.queueOffset], [end, 1]);
   await s.close();
 });
 

@@ -2,7 +2,7 @@
 // errors a client throws, and the queue selectors. Everything else under
 // dist/ is internal and may change between versions.
 
-export { Producer, type ProducerOptions, type SendOptions, type Message, isRetriable } from "./client/producer.js";
+export { Producer, type ProducerOptions, type SendOptions, type Message, type SendBatchResult, isRetriable } from "./client/producer.js";
 export { selectByKey, javaHash, type QueueSelector } from "./client/queue-selector.js";
 
 export { PushConsumer, type PushConsumerOptions, type MessageListener } from "./client/push-consumer.js";

@@ -1,11 +1,14 @@
 // Coalesces sendAsync calls into send.batch requests: one open batch per
-// lane (broker group × topic), closed when it holds maxMessages or maxBytes
-// or when its linger has passed. Each broker group has its own pipe: at
+// lane (a broker group, and with the RBB1 wire a topic), closed when it
+// holds maxMessages or maxBytes or when its linger has passed. A message is
+// encoded into its batch's buffer as it is added (batcher-wire.ts); the
+// batch keeps its bytes, its messages' topics and their promises' settlers,
+// nothing else per message. Each broker group has its own pipe: at
 // most maxInFlight of its batches wait for a reply, the rest queue in
 // order behind them. A group that stops answering fills only its own pipe;
 // the other groups' batches go on as before. When the producer shuts a
 // group out, the batches queued for it (open or ready, not yet sent) are
-// taken away and sent to another group instead (`shutOut`).
+// taken away and sent to another group instead (`shutOut`, `regroup`).
 //
 // The linger adapts to load, as Nagle's algorithm does: while none of a
 // group's batches waits for a reply, a new batch closes as soon as the
@@ -15,8 +18,9 @@
 // once) or lingerMs passes. One timer per batch, one request per batch, one
 // reply loop resolving every message's promise.
 // The batcher knows nothing of NATS: `transport` sends a batch.
-import { encodeMsgId, ErrorCode, RbusError, type BatchSendResult, type SendResult } from "../protocol/index.js";
-import type { PreparedEntry } from "./producer-message.js";
+import { ErrorCode, RbusError, type BatchSendResult, type SendResult } from "../protocol/index.js";
+import { BATCH_HEADER, RBB1, type BatchWire, type Outgoing } from "./batcher-wire.js";
+import { BatchedSendResult, StoredBatch, type SendBatchResult } from "./producer-results.js";
 
 export interface BatchLimits {
   /** While batches are in flight, wait at most this long for more messages after a batch's first (ms). */
@@ -46,11 +50,22 @@ export const DEFAULT_BATCH_LIMITS: Omit<BatchLimits, "maxQueuedMessages"> = {
 
 /** Where a batch goes. The batcher keeps the lane's open batch on it. */
 export interface Lane {
+  /** The one topic of its batches with a per-topic wire (RBB1); "" when batches carry any topic. */
   readonly topic: string;
   readonly group: string;
   /** Its messages stay on their queues (ordered sends, pinned queue ids): no retry on another group. */
   readonly pinned: boolean;
   open: Batch | undefined;
+  /** Bytes of its last batch: the next one's buffer starts this large. */
+  sizeHint: number;
+}
+
+/** Where a moved batch's messages of one topic go: a lane of another group and that group's queues of the topic. */
+export interface Target {
+  lane: Lane;
+  queueIds: number[];
+  /** The next of queueIds to give (taken modulo its length). */
+  next: number;
 }
 
 /** One broker group's share of the in-flight limit, and its batches waiting for room. */
@@ -60,20 +75,57 @@ interface Pipe {
 }
 
 export class Batch {
-  readonly entries: PreparedEntry[] = [];
+  /** The payload as it grows: the wire's header, then each message's bytes. */
+  buf: Buffer;
+  bytes = BATCH_HEADER;
+  count = 0;
+  /** Each message's topic, for its result and for moving it. */
+  readonly topics: string[] = [];
   readonly resolves: Array<(r: SendResult) => void> = [];
   readonly rejects: Array<(e: unknown) => void> = [];
-  /** Encoded size so far: the 8-byte RBB1 header plus each entry. */
-  bytes = 8;
+  /** A sendBatch: one promise for all its messages (resolves[0], rejects[0]), stored all on one queue. */
+  whole = false;
   timer: unknown;
   /** The pipe it was launched on, so its reply frees the slot it took. */
   pipe: Pipe | undefined;
+  /** When its first attempt began (ms since the epoch; 0 until then), kept when its messages move: the retry budget's start. */
+  began = 0;
+  /** Attempts so far, kept when its messages move. */
+  attempts = 0;
+  /** Groups tried so far, for the last error's message. */
+  tried: string[] = [];
   /** Changes only when shutOut moves the batch to another group before it is sent. */
-  constructor(public lane: Lane) {}
+  constructor(
+    public lane: Lane,
+    capacity: number,
+    magic: number,
+  ) {
+    this.buf = Buffer.allocUnsafe(Math.max(capacity, BATCH_HEADER));
+    this.buf.writeUInt32BE(magic, 0);
+  }
+
+  /** The send.batch payload: a view of the buffer, not a copy. */
+  payload(): Buffer {
+    this.buf.writeUInt32BE(this.count, 4);
+    return this.buf.subarray(0, this.bytes);
+  }
+
+  /** Room for `n` more bytes: the buffer doubles (copied) up to `max`, or to exactly what a large message needs. */
+  reserve(n: number, max: number): void {
+    const need = this.bytes + n;
+    if (need <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(need, Math.min(2 * this.buf.length, max)));
+    this.buf.copy(grown, 0, 0, this.bytes);
+    this.buf = grown;
+  }
 }
 
-/** Sends one batch; resolves with the broker's reply, rejects when nothing of it was stored. */
-export type Transport = (batch: Batch) => Promise<BatchSendResult>;
+/**
+ * Sends one batch; resolves with the broker's reply, or undefined when its
+ * messages were moved to batches of other groups (`regroup`); rejects when
+ * nothing of it was stored.
+ */
+export type Transport = (batch: Batch) => Promise<BatchSendResult | undefined>;
 
 /** setTimeout/clearTimeout, replaceable so that tests move time by hand. */
 export interface Timers {
@@ -83,10 +135,13 @@ export interface Timers {
 
 /** The batch `enlist` adds the next promise to: one shared executor instead of a closure per message. */
 let target: Batch;
-const enlist = (resolve: (r: SendResult) => void, reject: (e: unknown) => void): void => {
-  target.resolves.push(resolve);
+const enlist = <T>(resolve: (r: T) => void, reject: (e: unknown) => void): void => {
+  target.resolves.push(resolve as unknown as (r: SendResult) => void);
   target.rejects.push(reject);
 };
+
+/** A buffer never starts smaller than this (Buffer's pool serves it). */
+const MIN_CAPACITY = 4096;
 
 const realTimers: Timers = {
   // 0 ms: the next turn of the event loop (setTimeout would round it up to 1 ms).
@@ -108,9 +163,10 @@ export class Batcher {
   private idleWait: Promise<void> | undefined;
 
   constructor(
-    private readonly limits: BatchLimits,
+    readonly limits: BatchLimits,
     private readonly transport: Transport,
     private readonly timers: Timers = realTimers,
+    readonly wire: BatchWire = RBB1,
   ) {}
 
   /** Counts a message that will be added once its route is known, so that `writable` sees it. */
@@ -124,21 +180,54 @@ export class Batcher {
     this.wake();
   }
 
-  /** Adds a message to its lane's open batch; the promise settles with the batch's reply. */
-  add(lane: Lane, entry: PreparedEntry, reserved = false): Promise<SendResult> {
+  /** Encodes a message into its lane's open batch; the promise settles with the batch's reply. */
+  add(lane: Lane, e: Outgoing, reserved = false): Promise<SendResult> {
+    const size = this.wire.size(e);
     let b = lane.open;
-    if (b !== undefined && b.bytes + entry.wireBytes > this.limits.maxBytes) {
+    if (b !== undefined && b.bytes + size > this.limits.maxBytes) {
       this.close(b);
       b = undefined;
     }
-    if (b === undefined) b = this.openBatch(lane);
-    b.entries.push(entry);
-    b.bytes += entry.wireBytes;
+    if (b === undefined) b = this.openBatch(lane, size);
+    this.append(b, e, size);
     if (!reserved) this.queued++;
     target = b;
     const p = new Promise<SendResult>(enlist);
-    if (b.entries.length >= this.limits.maxMessages || b.bytes >= this.limits.maxBytes) this.close(b);
+    if (b.count >= this.limits.maxMessages || b.bytes >= this.limits.maxBytes) this.close(b);
     return p;
+  }
+
+  /**
+   * A batch of its own for sendBatch, on `lane`'s group: `put` its messages,
+   * then `submit` it. Never the lane's open batch, so it stays whole.
+   */
+  whole(lane: Lane): Batch {
+    const b = new Batch(lane, MIN_CAPACITY, this.wire.magic);
+    b.whole = true;
+    return b;
+  }
+
+  /** Encodes one more message into a batch from whole(); returns its bytes so far. */
+  put(b: Batch, e: Outgoing): number {
+    this.append(b, e, this.wire.size(e));
+    return b.bytes;
+  }
+
+  /** Sends a batch from whole(): one promise for all of it. Counts against `writable` like its messages one by one. */
+  submit(b: Batch): Promise<SendBatchResult> {
+    this.queued += b.count;
+    target = b;
+    const p = new Promise<SendBatchResult>(enlist);
+    this.dispatch(b);
+    return p;
+  }
+
+  private append(b: Batch, e: Outgoing, size: number): void {
+    b.reserve(size, this.limits.maxBytes);
+    this.wire.write(b.buf, b.bytes, size, e);
+    b.bytes += size;
+    b.count++;
+    b.topics.push(e.topic);
   }
 
   /** False while maxQueuedMessages are waiting: the caller should await waitWritable(). */
@@ -170,29 +259,87 @@ export class Batcher {
 
   /**
    * The producer shut `group` out: each of its batches not sent yet (open
-   * or ready) is offered to `move`, which gives the batch its new lane
-   * (after giving its messages that group's queues) or undefined to leave
-   * it where it is (pinned messages). Returns how many batches moved.
+   * or ready) is offered to `move`, which moves its messages to other groups
+   * (regroup) or leaves it where it is (pinned messages, nowhere to go) by
+   * returning false. Returns how many batches moved.
    */
-  shutOut(group: string, move: (b: Batch) => Lane | undefined): number {
+  shutOut(group: string, move: (b: Batch) => boolean): number {
     const pipe = this.pipes.get(group);
     const waiting = [...this.open].filter((b) => b.lane.group === group);
     if (pipe !== undefined) waiting.push(...pipe.ready);
     let moved = 0;
     for (const b of waiting) {
-      const to = move(b);
-      if (to === undefined || to.group === group) continue;
-      if (this.open.delete(b)) {
-        if (b.lane.open === b) b.lane.open = undefined;
-        this.timers.clear(b.timer);
-      } else {
-        pipe!.ready.splice(pipe!.ready.indexOf(b), 1);
+      // out of the open set first: regroup must not add to a batch it is emptying
+      const wasOpen = this.open.delete(b);
+      if (wasOpen && b.lane.open === b) b.lane.open = undefined;
+      if (!move(b)) {
+        if (wasOpen) {
+          this.open.add(b);
+          b.lane.open ??= b;
+        }
+        continue;
       }
-      b.lane = to;
-      this.dispatch(b);
+      if (wasOpen) this.timers.clear(b.timer);
+      else pipe!.ready.splice(pipe!.ready.indexOf(b), 1);
       moved++;
     }
     return moved;
+  }
+
+  /**
+   * Moves a batch's messages to other groups: each topic's messages to the
+   * lane and queues `route` gives (asked once per topic), in new batches
+   * that keep their order, their promises and the batch's retry budget. The
+   * bytes are copied as encoded, with the new queue id; a sendBatch's
+   * messages all go to one queue. False, and nothing moved, when a topic has
+   * nowhere to go. The old batch is left empty of obligations: its caller
+   * drops it.
+   */
+  regroup(from: Batch, route: (topic: string) => Target | undefined): boolean {
+    const targets = new Map<string, Target>();
+    for (const t of from.topics) {
+      if (targets.has(t)) continue;
+      const to = route(t);
+      if (to === undefined || to.queueIds.length === 0) return false;
+      targets.set(t, to);
+    }
+    const into = new Map<Lane, Batch>();
+    const done: Batch[] = [];
+    const fresh = (lane: Lane, capacity: number) => {
+      const b = new Batch(lane, capacity, this.wire.magic);
+      b.whole = from.whole;
+      b.began = from.began;
+      b.attempts = from.attempts;
+      b.tried = [...from.tried];
+      into.set(lane, b);
+      return b;
+    };
+    const { maxMessages, maxBytes } = this.limits;
+    for (let i = 0, at = BATCH_HEADER; i < from.count; i++) {
+      const size = this.wire.sizeAt(from.buf, at);
+      const t = targets.get(from.topics[i]!)!;
+      let b = into.get(t.lane);
+      if (b !== undefined && !b.whole && (b.count >= maxMessages || b.bytes + size > maxBytes)) {
+        done.push(b);
+        b = undefined;
+      }
+      b ??= fresh(t.lane, from.bytes);
+      b.reserve(size, maxBytes);
+      from.buf.copy(b.buf, b.bytes, at, at + size);
+      this.wire.setQueue(b.buf, b.bytes, t.queueIds[t.next % t.queueIds.length]!);
+      if (!from.whole) t.next++;
+      b.bytes += size;
+      b.count++;
+      b.topics.push(from.topics[i]!);
+      if (!from.whole || i === 0) {
+        b.resolves.push(from.resolves[i]!);
+        b.rejects.push(from.rejects[i]!);
+      }
+      at += size;
+    }
+    for (const b of into.values()) done.push(b);
+    for (const b of done) this.dispatch(b);
+    return true;
   }
 
   /** Sends every open batch now and resolves when every batch has its answer. */
@@ -202,8 +349,9 @@ export class Batcher {
     return (this.idleWait ??= new Promise<void>((r) => (this.wakeIdle = r)));
   }
 
-  private openBatch(lane: Lane): Batch {
-    const b = new Batch(lane);
+  private openBatch(lane: Lane, first: number): Batch {
+    const capacity = Math.min(this.limits.maxBytes, Math.max(MIN_CAPACITY, lane.sizeHint, BATCH_HEADER + first));
+    const b = new Batch(lane, capacity, this.wire.magic);
     lane.open = b;
     this.open.add(b);
     b.timer = this.timers.set(() => this.close(b), this.pipe(lane.group).inFlight === 0 ? 0 : this.limits.lingerMs);
@@ -213,6 +361,7 @@ export class Batcher {
   private close(b: Batch): void {
     if (!this.open.delete(b)) return;
     if (b.lane.open === b) b.lane.open = undefined;
+    b.lane.sizeHint = b.bytes;
     this.timers.clear(b.timer);
     this.dispatch(b);
   }
@@ -236,35 +385,42 @@ export class Batcher {
   private launch(b: Batch, pipe: Pipe): void {
     b.pipe = pipe;
     pipe.inFlight++;
-    let sent: Promise<BatchSendResult>;
+    let sent: Promise<BatchSendResult | undefined>;
     try {
       sent = this.transport(b);
     } catch (err) {
       sent = Promise.reject(err);
     }
     sent.then(
-      (reply) => this.settle(b, reply, undefined),
+      (reply) => this.settle(b, reply, undefined, reply === undefined),
       (err: unknown) => this.settle(b, undefined, err),
     );
   }
 
-  private settle(b: Batch, reply: BatchSendResult | undefined, err: unknown): void {
-    const n = b.entries.length;
+  /** A reply, an error, or undefined for both: the batch's messages moved to other batches (regroup). */
+  private settle(b: Batch, reply: BatchSendResult | undefined, err: unknown, moved = false): void {
+    const n = b.count;
     if (reply !== undefined && reply.queueIds?.length !== n) {
       err = new RbusError(ErrorCode.INTERNAL, `send.batch reply has ${reply.queueIds?.length} results for ${n} messages`);
       reply = undefined;
     }
-    if (reply === undefined) {
-      for (let i = 0; i < n; i++) b.rejects[i]!(err);
+    if (moved) {
+      // its messages are counted, and will be settled, in the batches they moved to
+    } else if (reply === undefined) {
+      for (let i = 0; i < b.rejects.length; i++) b.rejects[i]!(err);
+    } else if (b.whole) {
+      const { status, group, queueIds, queueOffsets, commitLogOffsets } = reply;
+      (b.resolves[0] as unknown as (r: SendBatchResult) => void)(new StoredBatch(status, b.topics[0]!, group, queueIds[0]!, queueOffsets, commitLogOffsets));
     } else {
-      const { status, topic, group, queueIds, queueOffsets, commitLogOffsets } = reply;
+      const { status, group, queueIds, queueOffsets, commitLogOffsets } = reply;
+      const topics = b.topics;
       for (let i = 0; i < n; i++) {
-        b.resolves[i]!({ status, msgId: encodeMsgId(group, commitLogOffsets[i]!), topic, queueId: queueIds[i]!, queueOffset: queueOffsets[i]! });
+        b.resolves[i]!(new BatchedSendResult(status, topics[i]!, queueIds[i]!, queueOffsets[i]!, group, commitLogOffsets[i]!));
       }
     }
     const pipe = b.pipe!;
     pipe.inFlight--;
-    this.queued -= n;
+    if (!moved) this.queued -= n;
     const next = pipe.ready.shift();
     if (next !== undefined) this.launch(next, pipe);
     else if (pipe.inFlight === 0) {

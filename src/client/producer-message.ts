@@ -9,11 +9,11 @@ import {
   Header,
   isSubjectToken,
   RbusError,
-  type BatchEntry,
   type BatchSendResult,
   type SendStatus,
 } from "../protocol/index.js";
 import { decodeReply } from "../runtime/request.js";
+import type { Outgoing } from "./batcher-wire.js";
 
 /** RocketMQ's Message: a body and its properties; tags and keys are properties with a meaning. */
 export interface Message {
@@ -29,15 +29,9 @@ export interface Message {
   queueId?: number;
 }
 
-/** A batch entry that remembers its encoded size and the topic it goes to. */
-export interface PreparedEntry extends BatchEntry {
-  topic: string;
-  /** Bytes this entry takes in a send.batch payload. */
-  wireBytes: number;
-}
+/** A message checked once: what send's headers and a batch's encoding are written from. */
+export type PreparedEntry = Outgoing;
 
-/** Per-entry overhead in the RBB1 layout: queueId 4, born 8, three u16 lengths, body length 4. */
-const ENTRY_OVERHEAD = 4 + 8 + 2 + 2 + 2 + 4;
 const U16 = 0xffff;
 const HEADER_NAME = /^[!-9;-~]+$/;
 const encoder = new TextEncoder();
@@ -48,41 +42,52 @@ function fieldBytes(s: string, what: string): number {
   return n;
 }
 
+/** A fresh entry, every field set: one object shape keeps the hot path monomorphic. */
+export const blankEntry = (): Outgoing => ({
+  topic: "", queueId: -1, body: EMPTY, tags: undefined, keys: undefined, properties: undefined, bornTimestamp: 0, flags: 0, size: 0, props: 0,
+});
+const EMPTY = new Uint8Array(0);
+
 /**
- * Checks a message and turns it into a batch entry. Throws BadRequestError
- * for a malformed message and RbusError MESSAGE_TOO_LARGE when the body and
- * its properties (tags, keys, user properties) exceed `maxBytes`.
+ * Checks a message and writes what a batch or a send needs of it into
+ * `into` (sendAsync reuses one object: the batch encodes it at once). Throws
+ * BadRequestError for a malformed message and RbusError MESSAGE_TOO_LARGE
+ * when the body and its properties (tags, keys, user properties) exceed
+ * `maxBytes`.
  */
-export function prepare(msg: Message, maxBytes: number, now: number, limitSource = "maxMessageBytes"): PreparedEntry {
+export function check(msg: Message, into: Outgoing, maxBytes: number, now: number, limitSource = "maxMessageBytes"): Outgoing {
   const topic = msg.topic;
   if (!isSubjectToken(topic)) throw new BadRequestError(`topic "${topic}" must be letters, digits, '-' or '_' (at most 128)`);
   const raw = msg.body;
   const body = typeof raw === "string" ? encoder.encode(raw) : raw;
   if (!(body instanceof Uint8Array)) throw new BadRequestError("a message body is a string or a Uint8Array");
   let size = body.byteLength;
-  let wire = ENTRY_OVERHEAD;
-  // Every field set up front: one object shape for every entry keeps the hot path monomorphic.
-  const entry: PreparedEntry = { topic, queueId: -1, bornTimestamp: now, tags: undefined, keys: undefined, properties: undefined, body, wireBytes: 0 };
+  let props = 0;
+  into.topic = topic;
+  into.queueId = -1;
+  into.body = body;
+  into.tags = into.keys = into.properties = undefined;
+  into.bornTimestamp = now;
   if (msg.tags) {
     size += fieldBytes(msg.tags, "tags");
-    entry.tags = msg.tags;
+    into.tags = msg.tags;
   }
   if (msg.keys !== undefined && msg.keys.length > 0) {
     const keys = typeof msg.keys === "string" ? msg.keys : msg.keys.join(" ");
     size += fieldBytes(keys, "keys");
-    entry.keys = keys;
+    into.keys = keys;
   }
-  const props = msg.properties;
-  if (props) {
-    for (const k in props) {
+  const p = msg.properties;
+  if (p) {
+    for (const k in p) {
       if (!HEADER_NAME.test(k)) throw new BadRequestError(`property name "${k}" must be printable ASCII without ':' or spaces`);
       if (k.length >= 5 && k.slice(0, 5).toLowerCase() === "rbus-") throw new BadRequestError(`property name "${k}": the Rbus- prefix is reserved`);
-      const v = props[k];
+      const v = p[k];
       if (typeof v !== "string" || /[\r\n]/.test(v)) throw new BadRequestError(`property "${k}" must be a string without CR or LF`);
       size += k.length + fieldBytes(v, `property "${k}"`);
-      wire += 4;
+      props++;
     }
-    entry.properties = props;
+    into.properties = p;
   }
   if (size > maxBytes) {
     throw new RbusError(
@@ -92,11 +97,16 @@ export function prepare(msg: Message, maxBytes: number, now: number, limitSource
   }
   if (msg.queueId !== undefined) {
     if (!Number.isInteger(msg.queueId) || msg.queueId < 0) throw new BadRequestError(`queueId must be a non-negative integer, got ${msg.queueId}`);
-    entry.queueId = msg.queueId;
+    into.queueId = msg.queueId;
   }
-  entry.wireBytes = wire + size;
-  return entry;
+  into.size = size;
+  into.props = props;
+  return into;
 }
+
+/** check() into an entry of its own, for a send or a message that waits for its route. */
+export const prepare = (msg: Message, maxBytes: number, now: number, limitSource?: string): PreparedEntry =>
+  check(msg, blankEntry(), maxBytes, now, limitSource);
 
 /** The headers of a single `send`: the entry's fields, then user properties. */
 export function sendHeaders(e: PreparedEntry, queueId: number): MsgHdrs {

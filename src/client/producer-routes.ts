@@ -66,15 +66,22 @@ export function covers(real: RouteData, borrowed: RouteData): boolean {
   return true;
 }
 
-/** Lanes outlive route refreshes: an open batch stays valid when its route is replaced. */
+/**
+ * Lanes outlive route refreshes: an open batch stays valid when its route
+ * is replaced. With a wire that carries any topic (RBB2) a group's lane is
+ * shared by every topic routed to it, so one batch fills from all of them.
+ */
 export class Lanes {
   private readonly byKey = new Map<string, Lane>();
 
+  constructor(private readonly perTopic = true) {}
+
   get(topic: string, group: string, pinned: boolean): Lane {
-    const key = `${topic}\n${group}\n${pinned ? 1 : 0}`;
+    const laneTopic = this.perTopic ? topic : "";
+    const key = `${laneTopic}\n${group}\n${pinned ? 1 : 0}`;
     let lane = this.byKey.get(key);
     if (lane === undefined) {
-      lane = { topic, group, pinned, open: undefined };
+      lane = { topic: laneTopic, group, pinned, open: undefined, sizeHint: 0 };
       this.byKey.set(key, lane);
     }
     return lane;
@@ -109,17 +116,23 @@ export interface PublishRoutesOptions {
   /** How long a route borrowed from TBW102 is trusted before asking again. */
   autoCreateRouteMs: number;
   log: Logger;
+  /** One batch lane per topic and group (RBB1), or per group (default false: per group). */
+  perTopicLanes?: boolean;
 }
 
 export class PublishRoutes {
-  private readonly lanes = new Lanes();
+  private readonly lanes: Lanes;
   private readonly topics = new Map<string, TopicInfo>();
   private readonly loading = new Map<string, Promise<TopicInfo>>();
+  /** Topics on a borrowed route with no send through it yet: what sentAll looks for. */
+  private readonly borrowed = new Set<string>();
 
   constructor(
     private readonly routes: RouteCache,
     private readonly opts: PublishRoutesOptions,
-  ) {}
+  ) {
+    this.lanes = new Lanes(opts.perTopicLanes ?? false);
+  }
 
   peek(topic: string): TopicInfo | undefined {
     return this.topics.get(topic);
@@ -159,7 +172,19 @@ export class PublishRoutes {
   sent(info: TopicInfo, now: number): void {
     if (!info.autoCreated || info.sentOnce) return;
     info.sentOnce = true;
+    this.borrowed.delete(info.topic);
     this.refresh(info, now);
+  }
+
+  /** sent() for the topics of a batch (one per message, repeats side by side): nothing to do unless a route is borrowed. */
+  sentAll(topics: readonly string[], now: number): void {
+    if (this.borrowed.size === 0) return;
+    for (let i = 0; i < topics.length; i++) {
+      const t = topics[i]!;
+      if (t === topics[i - 1] || !this.borrowed.has(t)) continue;
+      const info = this.topics.get(t);
+      if (info !== undefined) this.sent(info, now);
+    }
   }
 
   /** After a failure: forget the route and fetch it now; the old one if that fails too. */
@@ -187,6 +212,8 @@ export class PublishRoutes {
     p = this.fetch(topic)
       .then((info) => {
         this.topics.set(topic, info);
+        if (info.autoCreated && !info.sentOnce) this.borrowed.add(topic);
+        else this.borrowed.delete(topic);
         return info;
       })
       .finally(() => this.loading.delete(topic));

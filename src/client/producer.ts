@@ -2,9 +2,13 @@
 //
 //   send        one request per message, awaits the broker's reply.
 //   sendAsync   one promise per message, but messages travel in send.batch
-//               requests per (group, topic); see batcher.ts. Retries move the
-//               whole batch to another group, and a group shut out by the
-//               fault table loses its queued batches to the other groups.
+//               requests per broker group, each carrying every topic bound
+//               there (per group and topic with the RBB1 wire); see
+//               batcher.ts. Retries move a batch's messages to other groups
+//               (producer-batch-send.ts), and a group shut out by the fault
+//               table loses its queued batches to the other groups.
+//   sendBatch   RocketMQ's batch send: messages of one topic, one request,
+//               stored all or none, in order, on one queue; one promise.
 //
 // Both retry along one path (`deliver`, decisions in send-retry.ts): a
 // replica that is not master names the master and the attempt goes there at
@@ -29,27 +33,24 @@
 // Order: messages of one queue are stored in sendAsync call order as long
 // as no batch is retried (a retried batch lands after later ones). For
 // strict per-key order, await each send() with a selector.
-import { headers, type NatsConnection } from "@nats-io/transport-node";
-import {
-  BadRequestError,
-  encodeBatch,
-  Header,
-  subjects,
-  type BatchSendResult,
-  type SendResult,
-} from "../protocol/index.js";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { BadRequestError, ErrorCode, Header, RbusError, subjects, type SendResult } from "../protocol/index.js";
 import { silentLogger, type Logger } from "../runtime/log.js";
 import { decodeReply, natsError } from "../runtime/request.js";
-import { Batcher, DEFAULT_BATCH_LIMITS, type Batch, type BatchLimits, type Lane, type Timers } from "./batcher.js";
+import { Batcher, DEFAULT_BATCH_LIMITS, type BatchLimits, type Lane, type Timers } from "./batcher.js";
+import { wireNamed, type BatchWire } from "./batcher-wire.js";
 import { FaultTable, type FaultTableOptions } from "./fault-table.js";
+import { BatchSender, MIN_ATTEMPT_MS } from "./producer-batch-send.js";
 import { ReplyInbox } from "./producer-inbox.js";
-import { decodeBatchSendReply, prepare, sendHeaders, type Message, type PreparedEntry } from "./producer-message.js";
+import { blankEntry, check, prepare, sendHeaders, type Message, type PreparedEntry } from "./producer-message.js";
+import type { SendBatchResult } from "./producer-results.js";
 import { PublishRoutes, type TopicInfo } from "./producer-routes.js";
 import { RoundRobin, type QueueSelector } from "./queue-selector.js";
 import { RouteCache, type MessageQueue } from "./route-cache.js";
 import { deadline, noMaster, noWritableQueue, retryStep, sleep, withAttempts } from "./send-retry.js";
 
 export type { Message } from "./producer-message.js";
+export type { SendBatchResult } from "./producer-results.js";
 export { selectByKey, type QueueSelector } from "./queue-selector.js";
 
 export interface ProducerOptions {
@@ -68,6 +69,12 @@ export interface ProducerOptions {
   /** Body plus tags, keys and properties; larger messages are refused locally. */
   maxMessageBytes?: number;
   batch?: Partial<BatchLimits>;
+  /**
+   * send.batch's layout: "RBB2" (the default), the commit log's own records,
+   * several topics a request; "RBB1", one topic a request, for brokers
+   * without RBB2.
+   */
+  batchWire?: "RBB1" | "RBB2";
   /** Re-fetch a route after this long (RocketMQ's pollNameServerInterval). */
   routeRefreshMs?: number;
   /** Trust a route borrowed from TBW102 for this long. */
@@ -93,7 +100,7 @@ export { deadline, isRetriable } from "./send-retry.js";
 /** One attempt of `deliver`: where it goes and how it is sent. */
 interface Delivery<T> {
   topic: string;
-  api: "send" | "send.batch";
+  api: "send";
   /** Its messages stay on their queues: never moved to another group. */
   pinned: boolean;
   /** The group of the next attempt; `failed` is the group that just failed (undefined the first time). */
@@ -101,14 +108,14 @@ interface Delivery<T> {
   request(subject: string, timeoutMs: number, deadline: number): Promise<T>;
 }
 
-/** An attempt gets at least this long, even at the very end of the budget. */
-const MIN_ATTEMPT_MS = 100;
-
 const MiB = 1 << 20;
 /** Room left in a NATS message for headers and the batch framing. */
 const PAYLOAD_SLACK = 4096;
 
 type State = "created" | "running" | "closing" | "closed";
+
+/** sendAsync checks each message into this one object, which its batch encodes at once. */
+const scratch = blankEntry();
 
 export class Producer {
   readonly faults: FaultTable;
@@ -123,6 +130,8 @@ export class Producer {
   private readonly timers: Timers | undefined;
   private readonly rr = new RoundRobin();
   private readonly publish: PublishRoutes;
+  private readonly wire: BatchWire;
+  private readonly sender: BatchSender;
   /** Where the replies of send and send.batch come back. */
   private readonly inbox: ReplyInbox;
   /** sendAsync calls still waiting for a route. */
@@ -148,10 +157,25 @@ export class Producer {
     this.faults = new FaultTable(opts.faults);
     this.inbox = new ReplyInbox(nc);
     this.routes = opts.routes ?? new RouteCache(nc, { prefix: opts.prefix, timeoutMs: this.timeoutMs });
+    this.wire = wireNamed(opts.batchWire ?? "RBB2");
     this.publish = new PublishRoutes(this.routes, {
       refreshMs: opts.routeRefreshMs ?? 30_000,
       autoCreateRouteMs: opts.autoCreateRouteMs ?? 1000,
       log: this.log,
+      perTopicLanes: this.wire.perTopic,
+    });
+    this.sender = new BatchSender({
+      subj: this.subj,
+      routes: this.routes,
+      publish: this.publish,
+      faults: this.faults,
+      inbox: this.inbox,
+      rr: this.rr,
+      log: this.log,
+      timeoutMs: this.timeoutMs,
+      retryBudgetMs: this.retryBudgetMs,
+      retries: this.retries,
+      batcher: () => this.batcher!,
     });
   }
 
@@ -164,7 +188,7 @@ export class Producer {
     const limits = { ...DEFAULT_BATCH_LIMITS, ...o };
     limits.maxBytes = Math.min(limits.maxBytes, maxPayload - PAYLOAD_SLACK);
     const maxQueuedMessages = o.maxQueuedMessages ?? 2 * limits.maxInFlight * limits.maxMessages;
-    this.batcher = new Batcher({ ...limits, maxQueuedMessages }, (b) => this.sendBatch(b), this.timers);
+    this.batcher = new Batcher({ ...limits, maxQueuedMessages }, this.sender.send, this.timers, this.wire);
     this.state = "running";
     return this;
   }
@@ -218,12 +242,12 @@ export class Producer {
     const now = Date.now();
     try {
       batcher = this.running();
-      entry = prepare(msg, this.limit, now, this.limitSource);
+      entry = check(msg, scratch, this.limit, now, this.limitSource);
     } catch (err) {
       return Promise.reject(err);
     }
     const info = this.publish.cached(entry.topic, now);
-    if (info === undefined || opts !== undefined || entry.queueId >= 0) return this.sendAsyncSlow(batcher, entry, now, msg, opts);
+    if (info === undefined || opts !== undefined || entry.queueId >= 0) return this.sendAsyncSlow(batcher, prepare(msg, this.limit, now), now, msg, opts);
     const at = this.rr.next(info.queues, this.faults);
     if (at < 0) {
       try {
@@ -234,6 +258,45 @@ export class Producer {
     }
     entry.queueId = info.queues[at]!.queueId;
     return batcher.add(info.lanes[at]!, entry);
+  }
+
+  /**
+   * Sends messages of one topic as one request, RocketMQ's batch send: the
+   * broker stores all of them or none, in order, on one queue (a selector's,
+   * the messages' queueId, or the next round-robin queue). One promise for
+   * the batch. Refused before anything is sent, with BAD_REQUEST when the
+   * topics (or pinned queue ids) differ or the list is empty, and with
+   * MESSAGE_TOO_LARGE when the batch is larger than one request may be.
+   * Retried as a sendAsync batch is (on another group's queue unless pinned).
+   */
+  async sendBatch<A>(messages: readonly Message[], opts?: SendOptions<A>): Promise<SendBatchResult> {
+    const batcher = this.running();
+    const first = messages[0];
+    if (first === undefined) throw new BadRequestError("sendBatch needs at least one message");
+    for (let i = 1; i < messages.length; i++) {
+      const m = messages[i]!;
+      if (m.topic !== first.topic) throw new BadRequestError(`sendBatch takes messages of one topic: message ${i} is for "${m.topic}", message 0 for "${first.topic}"`);
+      if (m.queueId !== first.queueId) throw new BadRequestError(`sendBatch stores on one queue: message ${i} asks for queue ${m.queueId}, message 0 for ${first.queueId}`);
+    }
+    const began = Date.now();
+    const head = prepare(first, this.limit, began, this.limitSource);
+    const info = await this.publish.getWithin(head.topic, began + this.retryBudgetMs);
+    this.running();
+    const b = batcher.whole(this.laneFor(info, head, first, opts));
+    const { maxBytes, maxMessages } = batcher.limits;
+    if (messages.length > maxMessages) {
+      throw new RbusError(ErrorCode.MESSAGE_TOO_LARGE, `sendBatch of ${messages.length} messages; at most ${maxMessages} go in one request (batch.maxMessages)`, { messages: messages.length, limit: maxMessages });
+    }
+    let bytes = batcher.put(b, head);
+    for (let i = 1; i < messages.length; i++) {
+      const e = check(messages[i]!, scratch, this.limit, began, this.limitSource);
+      e.queueId = head.queueId;
+      bytes = batcher.put(b, e);
+    }
+    if (bytes > maxBytes) {
+      throw new RbusError(ErrorCode.MESSAGE_TOO_LARGE, `sendBatch of ${bytes} bytes; at most ${maxBytes} go in one request`, { bytes, limit: maxBytes });
+    }
+    return batcher.submit(b);
   }
 
   /** Publishes without waiting: at-most-once. Resolves once handed to NATS, not when stored. */
@@ -277,18 +340,7 @@ export class Producer {
       (info) => {
         let lane: Lane;
         try {
-          const pinned = this.pinnedQueue(info, entry, msg, opts);
-          if (pinned !== undefined) {
-            entry.queueId = pinned.queueId;
-            lane = info.pinned.get(pinned.group)!;
-          } else {
-            const at = this.rr.next(info.queues, this.faults);
-            if (at < 0) lane = this.masterlessLane(info, entry);
-            else {
-              entry.queueId = info.queues[at]!.queueId;
-              lane = info.lanes[at]!;
-            }
-          }
+          lane = this.laneFor(info, entry, msg, opts);
         } catch (err) {
           batcher.unreserve();
           throw err;
@@ -304,27 +356,6 @@ export class Producer {
     const done = () => void this.routing.delete(routed);
     routed.then(done, done);
     return routed.then((r) => r.sent);
-  }
-
-  /** The batcher's transport: one send.batch request, moved to another group on a retriable error. */
-  private sendBatch(batch: Batch): Promise<BatchSendResult> {
-    const { topic, pinned } = batch.lane;
-    let group = batch.lane.group;
-    return this.deliver(this.publish.peek(topic)!, Date.now(), {
-      topic,
-      api: "send.batch",
-      pinned,
-      group: (info, failed) => {
-        if (failed !== undefined && !pinned) group = this.moveBatch(batch.entries, info, failed)?.group ?? group;
-        return group;
-      },
-      request: async (subject, timeout, dl) => {
-        const h = headers();
-        h.set(Header.topic, topic);
-        h.set(Header.deadline, String(dl));
-        return decodeBatchSendReply(await this.inbox.request(subject, encodeBatch(batch.entries, batch.bytes), timeout, h));
-      },
-    });
   }
 
   /**
@@ -389,32 +420,17 @@ export class Producer {
     }
   }
 
-  /** Gives a batch's messages the queues of another group (round-robin); returns that group's lane. */
-  private moveBatch(entries: PreparedEntry[], info: TopicInfo, failed: string): Lane | undefined {
-    const at = this.rr.next(info.queues, this.faults, failed);
-    if (at < 0) return undefined;
-    const lane = info.lanes[at]!;
-    if (lane.group === failed) return undefined;
-    const queues = info.queues.filter((q) => q.group === lane.group);
-    for (let i = 0; i < entries.length; i++) entries[i]!.queueId = queues[(at + i) % queues.length]!.queueId;
-    return lane;
-  }
-
-  /**
-   * `group` was shut out: the batches queued for it and not sent yet go to
-   * a group that is available now, so they neither wait for the stuck group
-   * nor add to its backlog. Pinned batches stay (their order is their queue's).
-   */
-  private moveQueued(group: string): void {
-    const moved = this.batcher?.shutOut(group, (b) => {
-      if (b.lane.pinned) return undefined;
-      const info = this.publish.peek(b.lane.topic);
-      if (info === undefined) return undefined;
-      const at = this.rr.next(info.queues, this.faults, group);
-      if (at < 0 || !this.faults.isAvailable(info.queues[at]!.group)) return undefined;
-      return this.moveBatch(b.entries, info, group);
-    });
-    if (moved) this.log.debug("queued batches moved off a group that was shut out", { group, batches: moved });
+  /** The lane and queue (set on `entry`) of a message off the fast path: a selector's or pinned queue, else round-robin. */
+  private laneFor<A>(info: TopicInfo, entry: PreparedEntry, msg: Message, opts?: SendOptions<A>): Lane {
+    const pinned = this.pinnedQueue(info, entry, msg, opts);
+    if (pinned !== undefined) {
+      entry.queueId = pinned.queueId;
+      return info.pinned.get(pinned.group)!;
+    }
+    const at = this.rr.next(info.queues, this.faults);
+    if (at < 0) return this.masterlessLane(info, entry);
+    entry.queueId = info.queues[at]!.queueId;
+    return info.lanes[at]!;
   }
 
   /**
@@ -472,7 +488,7 @@ export class Producer {
     this.faults.failed(group);
     this.routes.masters.forget(group, address);
     this.log.debug("send failed; group kept out", { topic: info.topic, group });
-    this.moveQueued(group);
+    this.sender.shutOut(group);
     const next = await this.publish.reload(info);
     const now = this.routes.master(next.route, group);
     if (now !== undefined && now !== address) this.faults.clear(group);

@@ -24,6 +24,8 @@ import {
   type SendResult,
   type TopicConfig,
 } from "../../src/protocol/index.js";
+import { isRecordBatch } from "../../src/protocol/record-batch.js";
+import { walkRecordBatch } from "../../src/protocol/record-batch-walk.js";
 import { registerFake, testSession } from "../harness/registration.js";
 import { encodedSize, encodeRecord } from "../../src/store/record.js";
 
@@ -121,13 +123,14 @@ export class FakeReplica {
   }
 
   private sendBatch(m: Msg): void {
-    const entries = decodeBatch(m.data);
-    const offsets = entries.map(() => this.stored++);
+    // RBB2 (records of any topics) or RBB1 (entries of the Rbus-Topic header's topic)
+    const queueIds = isRecordBatch(m.data) ? walkRecordBatch(m.data).queueIds : decodeBatch(m.data).map((e) => e.queueId);
+    const offsets = queueIds.map(() => this.stored++);
     const h = headers();
     h.set(Header.status, SendStatus.SEND_OK);
     h.set(Header.group, this.group);
     h.set(Header.topic, m.headers?.get(Header.topic) ?? "");
-    m.respond(encodeBatchReply(entries.map((e) => e.queueId), offsets, offsets), { headers: h });
+    m.respond(encodeBatchReply(queueIds, offsets, offsets), { headers: h });
   }
 
   private offsetQuery(m: Msg) {

@@ -2,8 +2,9 @@
 import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { Batcher, type Batch, type BatchLimits, type Lane, type Timers } from "../../src/client/batcher.js";
+import { RBB1 } from "../../src/client/batcher-wire.js";
 import { prepare } from "../../src/client/producer-message.js";
-import { ErrorCode, RbusError, type BatchSendResult, type SendResult } from "../../src/protocol/index.js";
+import { decodeBatch, ErrorCode, RbusError, type BatchSendResult, type SendResult } from "../../src/protocol/index.js";
 
 /** Timers that fire only when the test advances the clock. */
 class ManualTimers implements Timers {
@@ -43,7 +44,7 @@ class ScriptedBroker {
   ok(i: number): void {
     const b = this.sent[i]!;
     const reply = result(b.lane.topic, []);
-    for (const e of b.entries) {
+    for (const e of messagesOf(b)) {
       const off = this.offsets.get(e.queueId) ?? 0;
       this.offsets.set(e.queueId, off + 1);
       reply.queueIds.push(e.queueId);
@@ -59,6 +60,10 @@ class ScriptedBroker {
     this.answers[i]!.resolve(r);
   }
 }
+
+/** What a batch's payload holds (the RBB1 wire, the batcher's default). */
+const messagesOf = (b: Batch) => decodeBatch(b.payload());
+const bodiesOf = (b: Batch) => messagesOf(b).map((e) => Buffer.from(e.body).toString());
 
 /** A broker's reply from [queueId, queueOffset, commitLogOffset] rows. */
 function result(topic: string, rows: Array<[number, number, number]>): BatchSendResult {
@@ -80,7 +85,7 @@ const limits = (o: Partial<BatchLimits> = {}): BatchLimits => ({
   maxQueuedMessages: 1000,
   ...o,
 });
-const lane = (group = "broker-a"): Lane => ({ topic: "orders", group, pinned: false, open: undefined });
+const lane = (group = "broker-a"): Lane => ({ topic: "orders", group, pinned: false, open: undefined, sizeHint: 0 });
 const entry = (body: string, queueId = 0) => ({ ...prepare({ topic: "orders", body }, 1 << 20, 1), queueId });
 const settled = () => new Promise((r) => setImmediate(r));
 
@@ -98,11 +103,11 @@ test("a full batch goes at once; the rest waits for the linger", ({ timers, brok
   const b = new Batcher(limits(), broker.transport, timers);
   const l = lane();
   for (let i = 0; i < 7; i++) void b.add(l, entry(`m${i}`));
-  assert.equal(broker.sent.map((x) => x.entries.length), [3, 3]);
+  assert.equal(broker.sent.map((x) => x.count), [3, 3]);
   timers.advance(4);
   assert.is(broker.sent.length, 2, "not before lingerMs");
   timers.advance(1);
-  assert.equal(broker.sent.map((x) => x.entries.length), [3, 3, 1]);
+  assert.equal(broker.sent.map((x) => x.count), [3, 3, 1]);
   assert.is(timers.pending, 0, "a batch closed by count leaves no timer behind");
 });
 
@@ -113,12 +118,12 @@ test("with nothing in flight a batch goes at the next turn; with batches in flig
   void b.add(l, entry("b"));
   assert.is(broker.sent.length, 0, "the synchronous burst is still being added");
   timers.advance(0);
-  assert.equal(broker.sent.map((x) => x.entries.length), [2], "no linger while idle");
+  assert.equal(broker.sent.map((x) => x.count), [2], "no linger while idle");
   void b.add(l, entry("c"));
   timers.advance(0);
   assert.is(broker.sent.length, 1, "a reply is awaited: this batch lingers");
   timers.advance(5);
-  assert.equal(broker.sent.map((x) => x.entries.length), [2, 1]);
+  assert.equal(broker.sent.map((x) => x.count), [2, 1]);
 });
 
 test("a lingering batch goes as soon as the last reply comes in", async ({ timers, broker }) => {
@@ -131,18 +136,18 @@ test("a lingering batch goes as soon as the last reply comes in", async ({ timer
   assert.is(broker.sent.length, 1, "lingering behind the batch in flight");
   broker.reply(0, result("orders", [[0, 0, 0]]));
   await settled();
-  assert.equal(broker.sent.map((x) => x.entries.length), [1, 1], "sent without waiting out the linger");
+  assert.equal(broker.sent.map((x) => x.count), [1, 1], "sent without waiting out the linger");
 });
 
 test("maxBytes closes a batch; a message larger than maxBytes goes alone", ({ timers, broker }) => {
-  const one = entry("x".repeat(100)).wireBytes;
+  const one = RBB1.size(entry("x".repeat(100)));
   const b = new Batcher(limits({ maxMessages: 100, maxBytes: 8 + 2 * one }), broker.transport, timers);
   const l = lane();
   for (let i = 0; i < 5; i++) void b.add(l, entry("x".repeat(100)));
-  assert.equal(broker.sent.map((x) => x.entries.length), [2, 2]);
+  assert.equal(broker.sent.map((x) => x.count), [2, 2]);
   void b.add(l, entry("y".repeat(1000)));
-  assert.equal(broker.sent.map((x) => x.entries.length), [2, 2, 1, 1], "the open batch is closed first, the big one goes alone");
-  assert.is(broker.sent[3]!.entries[0]!.body.byteLength, 1000);
+  assert.equal(broker.sent.map((x) => x.count), [2, 2, 1, 1], "the open batch is closed first, the big one goes alone");
+  assert.is(messagesOf(broker.sent[3]!)[0]!.body.byteLength, 1000);
 });
 
 test("lanes batch separately", ({ timers, broker }) => {
@@ -297,10 +302,10 @@ test("a group's lingering batches go when that group's last reply comes in, not 
   assert.equal(broker.sent.map((x) => x.lane.group), ["broker-a", "broker-b", "broker-b"]);
 });
 
-test("shutOut moves a group's open and ready batches to the lane it is given; pinned ones stay", async ({ timers, broker }) => {
+test("shutOut regroups a group's open and ready batches onto the lane given; pinned ones stay", async ({ timers, broker }) => {
   const b = new Batcher(limits({ maxInFlight: 1, lingerMs: 1000 }), broker.transport, timers);
   const a = lane("broker-a");
-  const pinned: Lane = { topic: "orders", group: "broker-a", pinned: true, open: undefined };
+  const pinned: Lane = { topic: "orders", group: "broker-a", pinned: true, open: undefined, sizeHint: 0 };
   const c = lane("broker-b");
   const ps = Array.from({ length: 10 }, (_, i) => b.add(a, entry(`a${i}`)).then((r) => r.queueOffset, (e: RbusError) => e.code));
   const kept = b.add(pinned, entry("pinned")).then((r) => r.queueOffset, (e: RbusError) => e.code);
@@ -309,8 +314,8 @@ test("shutOut moves a group's open and ready batches to the lane it is given; pi
   assert.is(b.stats().open, 2);
   const offered: string[] = [];
   const moved = b.shutOut("broker-a", (batch) => {
-    offered.push(batch.entries.map((e) => Buffer.from(e.body).toString()).join(","));
-    return batch.lane.pinned ? undefined : c;
+    offered.push(bodiesOf(batch).join(","));
+    return !batch.lane.pinned && b.regroup(batch, () => ({ lane: c, queueIds: [0], next: 0 }));
   });
   assert.is(moved, 3, "the open batch and both ready ones");
   assert.equal(offered, ["a9", "pinned", "a3,a4,a5", "a6,a7,a8"], "every batch not sent yet is offered, none in flight");

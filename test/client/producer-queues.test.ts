@@ -3,6 +3,8 @@ import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { FaultTable, isolationFor } from "../../src/client/fault-table.js";
 import { prepare, sendHeaders } from "../../src/client/producer-message.js";
+import { RBB1, RBB2 } from "../../src/client/batcher-wire.js";
+import { encodedSize } from "../../src/store/record.js";
 import { templateRoute } from "../../src/client/producer-routes.js";
 import { javaHash, RoundRobin, selectByKey } from "../../src/client/queue-selector.js";
 import type { MessageQueue } from "../../src/client/route-cache.js";
@@ -168,9 +170,10 @@ msg("size is body plus tags, keys and properties; over the limit is MESSAGE_TOO_
   );
 });
 
-msg("wireBytes is what the entry adds to an encoded batch", () => {
+msg("each wire's size of an entry is what it adds to an encoded batch: RBB1's batchSize, RBB2's record size", () => {
   const e = prepare({ topic: "orders", body: "héllo", tags: "T", keys: "k", properties: { p: "v", q: "ü" } }, 1 << 20, 0);
-  assert.is(e.wireBytes, batchSize([e]) - 8);
+  assert.is(RBB1.size(e), batchSize([e]) - 8);
+  assert.is(RBB2.size(e), encodedSize(e));
   assert.is(e.keys, "k");
 });
 

@@ -8,8 +8,6 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { Producer, selectByKey, type ProducerOptions } from "../../src/client/producer.js";
 import {
   decodeJson,
-  decodeMsgId,
-  encodeJson,
   ErrorCode,
   RbusError,
   subjects,
@@ -18,12 +16,10 @@ import {
 } from "../../src/protocol/index.js";
 import { requestJson } from "../../src/runtime/request.js";
 import { startTestCluster, type TestCluster } from "../harness/broker.js";
-import { fourQueues, registerFake, registration as registrationFor } from "../harness/registration.js";
 import { waitUntil } from "../harness/wait.js";
+import { countRequests, createTopic, fakeGroup, groupOf, storedBody, where } from "./producer-cluster.js";
 
 const subj = subjects();
-const groupOf = (r: SendResult) => decodeMsgId(r.msgId)!.group;
-const where = (r: SendResult) => `${groupOf(r)}/${r.queueId}`;
 
 interface Ctx {
   c: TestCluster;
@@ -47,47 +43,6 @@ async function producer(ctx: Ctx, opts: ProducerOptions = {}): Promise<Producer>
   const p = await new Producer(ctx.c.nc, opts).start();
   ctx.producers.push(p);
   return p;
-}
-
-/** Counts requests on a subject pattern without answering them. Only for subjects a live broker answers. */
-function countRequests(nc: NatsConnection, subject: string, filter: (data: Uint8Array) => boolean = () => true) {
-  let n = 0;
-  nc.subscribe(subject, { callback: (_, m) => void (filter(m.data) && n++) });
-  return () => n;
-}
-
-/** Creates a topic on the given real brokers and waits until the NameServer's route lists them all. */
-async function createTopic(ctx: Ctx, topic: string, groups: string[], perm = "rw") {
-  for (const g of groups) {
-    await requestJson(ctx.c.nc, subj.broker(g, 0, "topic.upsert"), { topic, readQueues: 4, writeQueues: 4, perm });
-  }
-  await waitUntil(`route of ${topic}`, async () => {
-    const r = await requestJson<RouteData>(ctx.c.nc, subj.ns.route, { topic });
-    return groups.every((g) => r.queues.some((q) => q.group === g));
-  });
-}
-
-/** A broker group the NameServer lists for `topic` whose master hangs ("hang") or answers every send with an error. */
-async function fakeGroup(nc: NatsConnection, group: string, topic: string, behaviour: "hang" | ErrorCode) {
-  const registration = registrationFor(group, fourQueues(topic), 30_000);
-  let requests = 0;
-  for (const api of ["send", "send.batch"] as const) {
-    nc.subscribe(subj.broker(group, 0, api), {
-      callback: (_, m) => {
-        requests++;
-        if (behaviour !== "hang") m.respond(encodeJson({ error: { code: behaviour, message: `fake ${group} says ${behaviour}` } }));
-      },
-    });
-  }
-  await nc.flush();
-  await registerFake(nc, registration);
-  return { requests: () => requests };
-}
-
-/** The stored body of a result, read from the broker's store. */
-function storedBody(ctx: Ctx, topic: string, r: SendResult): string | undefined {
-  const broker = ctx.c.brokers.find((b) => b.group === groupOf(r))!;
-  return broker.store.get(topic, r.queueId, r.queueOffset, 1).messages[0]?.body.toString();
 }
 
 test("send: round-robin over every queue of both groups, via TBW102 for a new topic, then its own route", async (ctx) => {

@@ -4,9 +4,10 @@
 // stored, and the reply rows are those of RBB1. In a replicated group at
 // ack=quorum the reply comes only once a majority holds the records.
 import { headers, type Msg } from "@nats-io/transport-node";
+import fc from "fast-check";
 import * as assert from "uvu/assert";
 import { decodeBatchReply, decodeJson, encodeBatch, encodeJson, ErrorCode, Header, subjects, type PullReply } from "../../src/protocol/index.js";
-import { frameRecordBatch } from "../../src/protocol/record-batch.js";
+import { frameRecordBatch, RECORD_BATCH_HEADER_BYTES } from "../../src/protocol/record-batch.js";
 import { encodedSize, type UnsealedMessage } from "../../src/store/record.js";
 import { addReplicatedGroup, startTestCluster, type TestCluster } from "../harness/broker.js";
 import { suite } from "../harness/suite.js";
@@ -109,6 +110,45 @@ test("an RBB1 batch still works beside RBB2 on the same subject", async ({ c }) 
   const reply = await c.nc.request(api("send.batch"), encodeBatch([{ queueId: 3, bornTimestamp: Date.now(), body: Buffer.from("v1") }]), { headers: h, timeout: 5000 });
   assert.is(reply.headers?.get(Header.topic), "rb-a");
   assert.equal(await pull(c, "rb-a", 3), ["v1"]);
+});
+
+test("hostile payloads: each answered with a batch reply or a typed error; a refusal stores nothing", async ({ c }) => {
+  const store = c.brokers[0]!.store;
+  const record = fc.record({
+    topic: fc.constantFrom("rb-a", "rb-b", "rb-ro", "rb-new", "a.b", ""),
+    queueId: fc.option(fc.integer({ min: 0, max: 5 }), { nil: undefined }),
+    body: fc.uint8Array({ maxLength: 40 }),
+    tags: fc.constantFrom("", "t", "ü"),
+    keys: fc.constantFrom("", "k1", "k2 k3"),
+  });
+  const mutation = fc.oneof(
+    fc.constant({ how: "none" as const }),
+    fc.record({ how: fc.constant("flip" as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
+    fc.record({ how: fc.constant("cut" as const), at: fc.nat() }),
+    fc.record({ how: fc.constant("word" as const), at: fc.nat(), v: fc.nat({ max: 0xffffffff }) }),
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.array(record, { minLength: 1, maxLength: 5 }), mutation, async (records, mut) => {
+      const buf = frameRecordBatch(records);
+      const at = "at" in mut ? RECORD_BATCH_HEADER_BYTES - 4 + (mut.at % (buf.length - RECORD_BATCH_HEADER_BYTES + 4)) : 0;
+      let payload = buf;
+      if (mut.how === "flip") buf[at]! ^= 1 << mut.bit;
+      if (mut.how === "cut") payload = buf.subarray(0, at);
+      if (mut.how === "word") buf.writeUInt32BE(mut.v, Math.min(at, buf.length - 4));
+      const end = store.maxPhysicalOffset;
+      const reply = await sendRecords(c, payload);
+      const code = errorOf(reply);
+      if (code === undefined) {
+        const rows = decodeBatchReply(reply.data);
+        assert.ok(rows.queueIds.length > 0 && rows.commitLogOffsets[0]! >= end, "stored after what was there");
+        for (const off of rows.commitLogOffsets) assert.ok(store.lookup(off), `record at ${off} reads back`);
+      } else {
+        assert.ok(code !== ErrorCode.INTERNAL, `a typed refusal, got ${code}`);
+        assert.is(store.maxPhysicalOffset, end, `refused with ${code}: nothing written`);
+      }
+    }),
+    { numRuns: 150 },
+  );
 });
 
 const quorum = suite<{ c: TestCluster }>("send.batch RBB2: a replicated group at ack=quorum");

@@ -1,14 +1,15 @@
 // CPU profiles of the send path: sendAsync of 100 B messages against one
 // broker, the producer's process and the broker's each under --cpu-prof,
 // then the top self-time functions of each.
-//   node dist/bench/profile-send.js [--messages 500000] [--out <dir>] [--top 25] [--count-batches]
+//   node dist/bench/profile-send.js [--messages 500000] [--out <dir>] [--top 25] [--count-batches] [--flame <name>]
 // --count-batches also counts the send.batch requests of the timed run (a
 // subscription in the producer's process, which adds to its work), to say
 // how many messages a batch carried.
 // The .cpuprofile files stay in <dir>/producer and <dir>/broker (open them
-// in Chrome's DevTools or speedscope for the flame graph).
+// in Chrome's DevTools or speedscope); --flame <name> also draws each as a
+// flame graph, <dir>/<name>-producer.svg and <dir>/<name>-broker.svg.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,6 +19,7 @@ import { subjects } from "../src/protocol/index.js";
 import { waitUntil } from "../test/harness/wait.js";
 import { startBenchCluster } from "./lib/cluster.js";
 import { selfTimeTable } from "./lib/cpu-profile.js";
+import { flameGraphSvg } from "./lib/flamegraph.js";
 import { counterDelta, describeCounters, procCounters } from "./lib/proc-counters.js";
 import { progress } from "./lib/progress.js";
 import { cpuMeter, cpuMs } from "./lib/replicated-cpu.js";
@@ -25,7 +27,7 @@ import { sendAll, startProducer } from "./lib/rocketbus.js";
 import { rate } from "./lib/stats.js";
 
 const { values } = parseArgs({
-  options: { messages: { type: "string", default: "500000" }, out: { type: "string" }, top: { type: "string", default: "25" }, child: { type: "boolean", default: false }, "count-batches": { type: "boolean", default: false } },
+  options: { messages: { type: "string", default: "500000" }, out: { type: "string" }, top: { type: "string", default: "25" }, child: { type: "boolean", default: false }, "count-batches": { type: "boolean", default: false }, flame: { type: "string" } },
 });
 const messages = Number(values.messages);
 
@@ -75,6 +77,11 @@ async function parent(): Promise<void> {
     const dir = join(out, who);
     for (const f of readdirSync(dir).filter((n) => n.endsWith(".cpuprofile"))) {
       lines.push(`## ${who}: ${join(dir, f)}`, "", ...selfTimeTable(join(dir, f), Number(values.top)), "");
+      if (values.flame) {
+        const svg = join(out, `${values.flame}-${who}.svg`);
+        writeFileSync(svg, flameGraphSvg(join(dir, f), `${who}, sendAsync × ${messages} of 100 B (${values.flame})`));
+        progress(`flame graph of the ${who}: ${svg}`);
+      }
     }
   }
   process.stdout.write(lines.join("\n"));

@@ -1,7 +1,7 @@
 // `make bench` / `make bench-quick`: every scenario against its peers in
 // one run, written to docs/BENCHMARKS.md and docs/benchmarks.json.
-//   node dist/bench/run.js [--quick] [--out <dir>] [--only inspect|scale|restart]
-// --only runs scenario (i), the scale curves or the restart curve alone and prints it, writing no report.
+//   node dist/bench/run.js [--quick] [--out <dir>] [--only inspect|produce|scale|restart]
+// --only runs scenario (i), the produce rows (a), the scale curves or the restart curve alone and prints it, writing no report.
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { startBenchCluster } from "./lib/cluster.js";
@@ -21,7 +21,9 @@ import { FULL, QUICK } from "./scenarios/sizes.js";
 
 const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, out: { type: "string", default: "docs" }, only: { type: "string" } } });
 const quick = values.quick;
-if (values.only !== undefined && !["inspect", "scale", "restart"].includes(values.only)) throw new Error(`--only ${values.only}: what runs alone is "inspect", "scale" or "restart"`);
+if (values.only !== undefined && !["inspect", "produce", "scale", "restart"].includes(values.only)) {
+  throw new Error(`--only ${values.only}: what runs alone is "inspect", "produce", "scale" or "restart"`);
+}
 const sizes = quick ? QUICK : FULL;
 const started = performance.now();
 const summary = (rows: Row[], scaleSection?: Report["scale"]) => markdown({ date: new Date().toISOString(), quick, machine: machineFacts(), rows, scale: scaleSection });
@@ -41,9 +43,10 @@ progress(`starting nats-server, a NameServer and a broker (${quick ? "quick" : "
 const cluster = await startBenchCluster();
 const stopEcho = await startEchoProcess(cluster.server.url);
 const rows: Row[] = [];
-if (values.only === "inspect") {
+if (values.only === "inspect" || values.only === "produce") {
   try {
-    rows.push(await inspectCost(cluster, sizes));
+    if (values.only === "inspect") rows.push(await inspectCost(cluster, sizes));
+    else rows.push(await produce(cluster, sizes, 100), await produce(cluster, sizes, 1024));
   } finally {
     await stopEcho();
     await cluster.stop();

@@ -23,6 +23,15 @@ function topicByte(c: number): boolean {
   return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x2d || c === 0x25 || c === 0x7c;
 }
 
+// Plain byte reads: every offset read is checked against the payload first, so
+// Buffer's own bounds and argument checks would only repeat that per field.
+function u32(buf: Buffer, o: number): number {
+  return ((buf[o]! << 24) | (buf[o + 1]! << 16) | (buf[o + 2]! << 8) | buf[o + 3]!) >>> 0;
+}
+function u16(buf: Buffer, o: number): number {
+  return (buf[o]! << 8) | buf[o + 1]!;
+}
+
 function sameBytes(buf: Buffer, a: number, b: number, len: number): boolean {
   for (let i = 0; i < len; i++) if (buf[a + i] !== buf[b + i]) return false;
   return true;
@@ -32,8 +41,8 @@ function sameBytes(buf: Buffer, a: number, b: number, len: number): boolean {
 export function walkRecordBatch(data: Uint8Array): RecordBatch {
   const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   const len = buf.length;
-  if (len < RECORD_BATCH_HEADER_BYTES || buf.readUInt32BE(0) !== RECORD_BATCH_MAGIC) bad("missing RBB2 magic and count");
-  const count = buf.readUInt32BE(4);
+  if (len < RECORD_BATCH_HEADER_BYTES || u32(buf, 0) !== RECORD_BATCH_MAGIC) bad("missing RBB2 magic and count");
+  const count = u32(buf, 4);
   if (count === 0) bad("count is 0: send.batch needs at least one record");
   if (count > (len - RECORD_BATCH_HEADER_BYTES) / FIXED_BYTES) {
     bad(`count ${count} records cannot fit in ${len - RECORD_BATCH_HEADER_BYTES} bytes (each takes at least ${FIXED_BYTES})`);
@@ -46,65 +55,68 @@ export function walkRecordBatch(data: Uint8Array): RecordBatch {
   let tags = "";
   let tagsAt = -1;
   let tagsLen = 0;
-  for (let i = 0; i < count; i++) {
-    const at = o;
-    const where = `record ${i} of ${count} at byte ${at}`;
-    if (len - at < FIXED_BYTES) bad(`${where}: truncated, ${len - at} bytes left where a record takes at least ${FIXED_BYTES}`);
-    const size = buf.readUInt32BE(at);
-    if (buf.readUInt32BE(at + 4) !== RECORD_MAGIC) bad(`${where}: record magic 0x${buf.readUInt32BE(at + 4).toString(16)}, not 0x${RECORD_MAGIC.toString(16)}`);
-    if (size < FIXED_BYTES) bad(`${where}: totalSize ${size} is below the fixed ${FIXED_BYTES} bytes`);
-    if (size > len - at) bad(`${where}: totalSize ${size} runs past the payload's end (${len - at} bytes left)`);
+  let i = 0;
+  let at = o;
+  // the record's name is built only for a refusal: not a string per record
+  const fail = (what: string): never => bad(`record ${i} of ${count} at byte ${at}: ${what}`);
+  for (; i < count; i++) {
+    at = o;
+    if (len - at < FIXED_BYTES) fail(`truncated, ${len - at} bytes left where a record takes at least ${FIXED_BYTES}`);
+    const size = u32(buf, at);
+    if (u32(buf, at + 4) !== RECORD_MAGIC) fail(`record magic 0x${u32(buf, at + 4).toString(16)}, not 0x${RECORD_MAGIC.toString(16)}`);
+    if (size < FIXED_BYTES) fail(`totalSize ${size} is below the fixed ${FIXED_BYTES} bytes`);
+    if (size > len - at) fail(`totalSize ${size} runs past the payload's end (${len - at} bytes left)`);
     const end = at + size;
-    const queueId = buf.readUInt32BE(at + 28);
-    if (queueId !== ANY_QUEUE && queueId > MAX_QUEUE_ID) bad(`${where}: queueId ${queueId} is neither a queue nor ANY_QUEUE (0xffffffff)`);
-    if (buf.readUInt32BE(at + 40) > SAFE_HIGH) bad(`${where}: bornTimestamp is not a time in ms since the epoch`);
-    if (isGap(buf.readUInt32BE(at + 56))) bad(`${where}: flags set the gap bit (0x40000000), which only the store writes`);
+    const queueId = u32(buf, at + 28);
+    if (queueId !== ANY_QUEUE && queueId > MAX_QUEUE_ID) fail(`queueId ${queueId} is neither a queue nor ANY_QUEUE (0xffffffff)`);
+    if (u32(buf, at + 40) > SAFE_HIGH) fail(`bornTimestamp is not a time in ms since the epoch`);
+    if (isGap(u32(buf, at + 56))) fail(`flags set the gap bit (0x40000000), which only the store writes`);
     // 11 topic
     let f = at + HEADER_BYTES;
-    const tl = buf.readUInt16BE(f);
-    if (f + 2 + tl > end) bad(`${where}: topic length ${tl} runs past the record`);
+    const tl = u16(buf, f);
+    if (f + 2 + tl > end) fail(`topic length ${tl} runs past the record`);
     if (tl !== topicLen || !sameBytes(buf, f + 2, topicAt, tl)) {
-      if (tl === 0 || tl > MAX_TOPIC_BYTES) bad(`${where}: topic of ${tl} bytes (a topic takes 1 to ${MAX_TOPIC_BYTES})`);
+      if (tl === 0 || tl > MAX_TOPIC_BYTES) fail(`topic of ${tl} bytes (a topic takes 1 to ${MAX_TOPIC_BYTES})`);
       for (let b = f + 2; b < f + 2 + tl; b++) {
-        if (!topicByte(buf[b]!)) bad(`${where}: topic has byte 0x${buf[b]!.toString(16)}; topics are letters, digits, '-', '_', '%' or '|'`);
+        if (!topicByte(buf[b]!)) fail(`topic has byte 0x${buf[b]!.toString(16)}; topics are letters, digits, '-', '_', '%' or '|'`);
       }
       topic = buf.toString("latin1", f + 2, f + 2 + tl);
-      if (isReservedTopic(topic)) bad(`${where}: topic "${topic}" is reserved for the store`);
+      if (isReservedTopic(topic)) fail(`topic "${topic}" is reserved for the store`);
       topicLen = tl;
     }
     topicAt = f + 2;
     f += 2 + tl;
     // 12 tags
-    if (f + 2 > end) bad(`${where}: tags length runs past the record`);
-    const gl = buf.readUInt16BE(f);
-    if (f + 2 + gl > end) bad(`${where}: tags length ${gl} runs past the record`);
+    if (f + 2 > end) fail(`tags length runs past the record`);
+    const gl = u16(buf, f);
+    if (f + 2 + gl > end) fail(`tags length ${gl} runs past the record`);
     if (gl === 0) tags = "";
     else if (gl !== tagsLen || !sameBytes(buf, f + 2, tagsAt, gl)) tags = buf.toString("utf8", f + 2, f + 2 + gl);
     tagsAt = f + 2;
     tagsLen = gl;
     f += 2 + gl;
     // 13 keys
-    if (f + 2 > end) bad(`${where}: keys length runs past the record`);
-    const kl = buf.readUInt16BE(f);
-    if (f + 2 + kl > end) bad(`${where}: keys length ${kl} runs past the record`);
+    if (f + 2 > end) fail(`keys length runs past the record`);
+    const kl = u16(buf, f);
+    if (f + 2 + kl > end) fail(`keys length ${kl} runs past the record`);
     const keys = kl === 0 ? "" : buf.toString("utf8", f + 2, f + 2 + kl);
     f += 2 + kl;
     // 14 properties: the entries must fill their section exactly (a reader walks them)
-    if (f + 4 > end) bad(`${where}: properties length runs past the record`);
-    const propsEnd = f + 4 + buf.readUInt32BE(f);
-    if (propsEnd > end) bad(`${where}: properties length ${propsEnd - f - 4} runs past the record`);
+    if (f + 4 > end) fail(`properties length runs past the record`);
+    const propsEnd = f + 4 + u32(buf, f);
+    if (propsEnd > end) fail(`properties length ${propsEnd - f - 4} runs past the record`);
     f += 4;
     while (f < propsEnd) {
-      if (f + 2 > propsEnd) bad(`${where}: a property name's length runs past the properties`);
-      f += 2 + buf.readUInt16BE(f);
-      if (f + 2 > propsEnd) bad(`${where}: a property's name or value length runs past the properties`);
-      f += 2 + buf.readUInt16BE(f);
-      if (f > propsEnd) bad(`${where}: a property's value runs past the properties`);
+      if (f + 2 > propsEnd) fail(`a property name's length runs past the properties`);
+      f += 2 + u16(buf, f);
+      if (f + 2 > propsEnd) fail(`a property's name or value length runs past the properties`);
+      f += 2 + u16(buf, f);
+      if (f > propsEnd) fail(`a property's value runs past the properties`);
     }
     // 15 body
-    if (f + 4 > end) bad(`${where}: body length runs past the record`);
-    const bodyLen = buf.readUInt32BE(f);
-    if (f + 4 + bodyLen !== end) bad(`${where}: the fields take ${f + 4 + bodyLen - at} bytes, totalSize says ${size}`);
+    if (f + 4 > end) fail(`body length runs past the record`);
+    const bodyLen = u32(buf, f);
+    if (f + 4 + bodyLen !== end) fail(`the fields take ${f + 4 + bodyLen - at} bytes, totalSize says ${size}`);
     batch.offsets.push(at);
     batch.sizes.push(size);
     batch.queueIds.push(queueId);

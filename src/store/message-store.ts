@@ -4,7 +4,8 @@
 //
 // Order of effects for a put (as etcd's Ready spells its own):
 //  1. refuse it if the disk is full or the store read-only;
-//  2. encode the batch; if its term is new, write the term history first
+//  2. encode the batch (putEncoded: seal the producer's records in place,
+//     put-encoded.ts); if its term is new, write the term history first
 //     (config/terms.json, fsynced);
 //  3. ONE write to the commit log, then consume-queue entries and key index
 //     (all or nothing: append-atomic.ts);

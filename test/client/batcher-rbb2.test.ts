@@ -10,7 +10,7 @@ import { check, prepare, type Message } from "../../src/client/producer-message.
 import { BatchedSendResult, StoredBatch } from "../../src/client/producer-results.js";
 import { decodeBatch, encodeMsgId, type BatchSendResult, type SendResult } from "../../src/protocol/index.js";
 import { walkRecordBatch } from "../../src/protocol/record-batch-walk.js";
-import { ANY_QUEUE, checkRecord, decodeRecord, sealRecord } from "../../src/store/record.js";
+import { ANY_QUEUE, checkRecord, decodeRecord, encodedSize, encodeUnsealed, sealRecord } from "../../src/store/record.js";
 import { RecordStatus } from "../../src/store/status.js";
 
 /** Timers that never fire unless the test says so: batches close by count, flush or regroup. */
@@ -89,6 +89,26 @@ test("several topics in one batch; each record decodes to its message once seale
   const rs: SendResult[] = await Promise.all(ps);
   await flushed;
   assert.equal(rs.map((r) => r.topic), msgs.map((m) => m.topic), "each result names its own topic");
+});
+
+test("RBB2 writes exactly the bytes encodeUnsealed writes", () => {
+  const cases: Array<[Message, number, number]> = [
+    [{ topic: "orders", body: "héllo", tags: "TagA", keys: ["k1", "k2"], properties: { "X-Trace": "abc", b: "ü" } }, 3, 1_690_000_000_123],
+    [{ topic: "t", body: new Uint8Array(0) }, -1, 0],
+    [{ topic: "t", body: "x", tags: "tåg", keys: "k".repeat(100), properties: { ["p".repeat(64)]: "v".repeat(65), q: "日本" } }, 1, 5],
+    [{ topic: "Big_topic-9", body: "z".repeat(70_000), keys: "only" }, 0xfffe, 2 ** 52 + 7],
+  ];
+  for (const [m, queueId, born] of cases) {
+    const e = { ...prepare(m, 1 << 20, born), queueId };
+    const size = RBB2.size(e);
+    assert.is(size, encodedSize(e));
+    const mine = Buffer.alloc(size + 16, 0xaa);
+    const theirs = Buffer.alloc(size + 16, 0x55);
+    RBB2.write(mine, 8, size, e);
+    encodeUnsealed(theirs, 8, size, e);
+    assert.ok(mine.subarray(8, 8 + size).equals(theirs.subarray(8, 8 + size)), `same bytes for ${m.topic}`);
+    assert.is(mine[8 + size], 0xaa, "nothing written past the record");
+  }
 });
 
 test("a queue left to the broker is ANY_QUEUE in the record", () => {

@@ -21,6 +21,10 @@ export interface Outgoing {
   /** The queue it goes to; -1: the broker picks. */
   queueId: number;
   body: Uint8Array;
+  /** A string body not encoded yet (then `body` is empty): written as UTF-8 straight into the batch. */
+  text: string | undefined;
+  /** Bytes of the body (of `text` as UTF-8 when it is set). */
+  bodyLength: number;
   tags: string | undefined;
   keys: string | undefined;
   properties: Record<string, string> | undefined;
@@ -77,8 +81,14 @@ function writeRecord(buf: Buffer, at: number, size: number, e: Outgoing): void {
   const p = e.properties;
   if (p) for (const k in p) o = writeStr(buf, writeStr(buf, o, k), p[k]);
   buf.writeUInt32BE(o - propsAt - 4, propsAt);
-  buf.writeUInt32BE(e.body.byteLength, o); // 15
-  buf.set(e.body, o + 4);
+  writeBody(buf, o, e); // 15
+}
+
+/** Body length u32, then the body: copied, or a string body written as UTF-8 in place. */
+function writeBody(buf: Buffer, o: number, e: Outgoing): void {
+  buf.writeUInt32BE(e.bodyLength, o);
+  if (e.text === undefined) buf.set(e.body, o + 4);
+  else buf.write(e.text, o + 4, "utf8");
 }
 
 export const RBB2: BatchWire = {
@@ -109,8 +119,7 @@ export const RBB1: BatchWire = {
     o += 2;
     const p = e.properties;
     if (p) for (const k in p) o = writeStr(buf, writeStr(buf, o, k), p[k]);
-    buf.writeUInt32BE(e.body.byteLength, o);
-    buf.set(e.body, o + 4);
+    writeBody(buf, o, e);
   },
   sizeAt(buf, at) {
     let o = at + 12;

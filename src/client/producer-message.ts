@@ -44,28 +44,40 @@ function fieldBytes(s: string, what: string): number {
 
 /** A fresh entry, every field set: one object shape keeps the hot path monomorphic. */
 export const blankEntry = (): Outgoing => ({
-  topic: "", queueId: -1, body: EMPTY, tags: undefined, keys: undefined, properties: undefined, bornTimestamp: 0, flags: 0, size: 0, props: 0,
+  topic: "", queueId: -1, body: EMPTY, text: undefined, bodyLength: 0, tags: undefined, keys: undefined, properties: undefined, bornTimestamp: 0, flags: 0, size: 0, props: 0,
 });
 const EMPTY = new Uint8Array(0);
 
 /**
  * Checks a message and writes what a batch or a send needs of it into
- * `into` (sendAsync reuses one object: the batch encodes it at once). Throws
+ * `into` (sendAsync reuses one object: the batch encodes it at once). With
+ * `text`, a string body stays a string (`into.text`) for the batch to write
+ * as UTF-8 in place: no Uint8Array of its own per message. Throws
  * BadRequestError for a malformed message and RbusError MESSAGE_TOO_LARGE
  * when the body and its properties (tags, keys, user properties) exceed
  * `maxBytes`.
  */
-export function check(msg: Message, into: Outgoing, maxBytes: number, now: number, limitSource = "maxMessageBytes"): Outgoing {
+export function check(msg: Message, into: Outgoing, maxBytes: number, now: number, limitSource = "maxMessageBytes", text = false): Outgoing {
   const topic = msg.topic;
   if (!isSubjectToken(topic)) throw new BadRequestError(`topic "${topic}" must be letters, digits, '-' or '_' (at most 128)`);
   const raw = msg.body;
-  const body = typeof raw === "string" ? encoder.encode(raw) : raw;
-  if (!(body instanceof Uint8Array)) throw new BadRequestError("a message body is a string or a Uint8Array");
-  let size = body.byteLength;
+  let bodyLength: number;
+  if (text && typeof raw === "string") {
+    into.text = raw;
+    into.body = EMPTY;
+    bodyLength = Buffer.byteLength(raw);
+  } else {
+    const body = typeof raw === "string" ? encoder.encode(raw) : raw;
+    if (!(body instanceof Uint8Array)) throw new BadRequestError("a message body is a string or a Uint8Array");
+    into.text = undefined;
+    into.body = body;
+    bodyLength = body.byteLength;
+  }
+  into.bodyLength = bodyLength;
+  let size = bodyLength;
   let props = 0;
   into.topic = topic;
   into.queueId = -1;
-  into.body = body;
   into.tags = into.keys = into.properties = undefined;
   into.bornTimestamp = now;
   if (msg.tags) {
@@ -92,7 +104,7 @@ export function check(msg: Message, into: Outgoing, maxBytes: number, now: numbe
   if (size > maxBytes) {
     throw new RbusError(
       ErrorCode.MESSAGE_TOO_LARGE,
-      `message to "${topic}" is ${size} bytes (body ${body.byteLength} + properties ${size - body.byteLength}); the limit is ${maxBytes} (${limitSource})`,
+      `message to "${topic}" is ${size} bytes (body ${bodyLength} + properties ${size - bodyLength}); the limit is ${maxBytes} (${limitSource})`,
     );
   }
   if (msg.queueId !== undefined) {

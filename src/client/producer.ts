@@ -242,7 +242,7 @@ export class Producer {
     const now = Date.now();
     try {
       batcher = this.running();
-      entry = check(msg, scratch, this.limit, now, this.limitSource);
+      entry = check(msg, scratch, this.limit, now, this.limitSource, true);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -289,7 +289,7 @@ export class Producer {
     }
     let bytes = batcher.put(b, head);
     for (let i = 1; i < messages.length; i++) {
-      const e = check(messages[i]!, scratch, this.limit, began, this.limitSource);
+      const e = check(messages[i]!, scratch, this.limit, began, this.limitSource, true);
       e.queueId = head.queueId;
       bytes = batcher.put(b, e);
     }

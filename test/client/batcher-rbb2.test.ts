@@ -6,7 +6,7 @@ import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { Batcher, type Batch, type BatchLimits, type Lane, type Timers } from "../../src/client/batcher.js";
 import { RBB1, RBB2 } from "../../src/client/batcher-wire.js";
-import { check, prepare, type Message } from "../../src/client/producer-message.js";
+import { blankEntry, check, prepare, type Message } from "../../src/client/producer-message.js";
 import { BatchedSendResult, StoredBatch } from "../../src/client/producer-results.js";
 import { decodeBatch, encodeMsgId, type BatchSendResult, type SendResult } from "../../src/protocol/index.js";
 import { walkRecordBatch } from "../../src/protocol/record-batch-walk.js";
@@ -108,6 +108,18 @@ test("RBB2 writes exactly the bytes encodeUnsealed writes", () => {
     encodeUnsealed(theirs, 8, size, e);
     assert.ok(mine.subarray(8, 8 + size).equals(theirs.subarray(8, 8 + size)), `same bytes for ${m.topic}`);
     assert.is(mine[8 + size], 0xaa, "nothing written past the record");
+    // a string body kept as text (sendAsync's way) is written as the same bytes, for both wires
+    const t = { ...check(m, blankEntry(), 1 << 20, born, undefined, true), queueId };
+    assert.is(t.text !== undefined, typeof m.body === "string");
+    for (const wire of [RBB2, RBB1]) {
+      const n = wire.size(t);
+      assert.is(n, wire.size(e));
+      const a = Buffer.alloc(n);
+      const b = Buffer.alloc(n);
+      wire.write(a, 0, n, t);
+      wire.write(b, 0, n, e);
+      assert.ok(a.equals(b), `${wire.name}: a text body writes the bytes of its encoding`);
+    }
   }
 });
 

@@ -19,6 +19,7 @@
 // reply loop resolving every message's promise.
 // The batcher knows nothing of NATS: `transport` sends a batch.
 import { ErrorCode, RbusError, type BatchSendResult, type SendResult } from "../protocol/index.js";
+import { Batch, split, type Lane, type Pipe, type Target } from "./batcher-batch.js";
 import { BATCH_HEADER, RBB1, type BatchWire, type Outgoing } from "./batcher-wire.js";
 import { BatchedSendResult, StoredBatch, type SendBatchResult } from "./producer-results.js";
 
@@ -41,84 +42,14 @@ export interface BatchLimits {
 // across young-generation collections, and copying them was the producer's
 // largest cost; 8 × 1024 still keeps a broker busy. A lone send goes at once
 // (the adaptive linger).
+export { Batch, type Lane, type Target } from "./batcher-batch.js";
+
 export const DEFAULT_BATCH_LIMITS: Omit<BatchLimits, "maxQueuedMessages"> = {
   lingerMs: 1,
   maxMessages: 1024,
   maxBytes: 1 << 20,
   maxInFlight: 8,
 };
-
-/** Where a batch goes. The batcher keeps the lane's open batch on it. */
-export interface Lane {
-  /** The one topic of its batches with a per-topic wire (RBB1); "" when batches carry any topic. */
-  readonly topic: string;
-  readonly group: string;
-  /** Its messages stay on their queues (ordered sends, pinned queue ids): no retry on another group. */
-  readonly pinned: boolean;
-  open: Batch | undefined;
-  /** Bytes of its last batch: the next one's buffer starts this large. */
-  sizeHint: number;
-}
-
-/** Where a moved batch's messages of one topic go: a lane of another group and that group's queues of the topic. */
-export interface Target {
-  lane: Lane;
-  queueIds: number[];
-  /** The next of queueIds to give (taken modulo its length). */
-  next: number;
-}
-
-/** One broker group's share of the in-flight limit, and its batches waiting for room. */
-interface Pipe {
-  inFlight: number;
-  readonly ready: Batch[];
-}
-
-export class Batch {
-  /** The payload as it grows: the wire's header, then each message's bytes. */
-  buf: Buffer;
-  bytes = BATCH_HEADER;
-  count = 0;
-  /** Each message's topic, for its result and for moving it. */
-  readonly topics: string[] = [];
-  readonly resolves: Array<(r: SendResult) => void> = [];
-  readonly rejects: Array<(e: unknown) => void> = [];
-  /** A sendBatch: one promise for all its messages (resolves[0], rejects[0]), stored all on one queue. */
-  whole = false;
-  timer: unknown;
-  /** The pipe it was launched on, so its reply frees the slot it took. */
-  pipe: Pipe | undefined;
-  /** When its first attempt began (ms since the epoch; 0 until then), kept when its messages move: the retry budget's start. */
-  began = 0;
-  /** Attempts so far, kept when its messages move. */
-  attempts = 0;
-  /** Groups tried so far, for the last error's message. */
-  tried: string[] = [];
-  /** Changes only when shutOut moves the batch to another group before it is sent. */
-  constructor(
-    public lane: Lane,
-    capacity: number,
-    magic: number,
-  ) {
-    this.buf = Buffer.allocUnsafe(Math.max(capacity, BATCH_HEADER));
-    this.buf.writeUInt32BE(magic, 0);
-  }
-
-  /** The send.batch payload: a view of the buffer, not a copy. */
-  payload(): Buffer {
-    this.buf.writeUInt32BE(this.count, 4);
-    return this.buf.subarray(0, this.bytes);
-  }
-
-  /** Room for `n` more bytes: the buffer doubles (copied) up to `max`, or to exactly what a large message needs. */
-  reserve(n: number, max: number): void {
-    const need = this.bytes + n;
-    if (need <= this.buf.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(need, Math.min(2 * this.buf.length, max)));
-    this.buf.copy(grown, 0, 0, this.bytes);
-    this.buf = grown;
-  }
-}
 
 /**
  * Sends one batch; resolves with the broker's reply, or undefined when its
@@ -287,58 +218,15 @@ export class Batcher {
   }
 
   /**
-   * Moves a batch's messages to other groups: each topic's messages to the
-   * lane and queues `route` gives (asked once per topic), in new batches
-   * that keep their order, their promises and the batch's retry budget. The
-   * bytes are copied as encoded, with the new queue id; a sendBatch's
-   * messages all go to one queue. False, and nothing moved, when a topic has
-   * nowhere to go. The old batch is left empty of obligations: its caller
-   * drops it.
+   * Moves a batch's messages to other groups (see split in
+   * batcher-batch.ts) and sends the batches they now fill. False, and
+   * nothing moved, when no topic of it has anywhere to go. The old batch is
+   * left without obligations: its caller drops it.
    */
   regroup(from: Batch, route: (topic: string) => Target | undefined): boolean {
-    const targets = new Map<string, Target>();
-    for (const t of from.topics) {
-      if (targets.has(t)) continue;
-      const to = route(t);
-      if (to === undefined || to.queueIds.length === 0) return false;
-      targets.set(t, to);
-    }
-    const into = new Map<Lane, Batch>();
-    const done: Batch[] = [];
-    const fresh = (lane: Lane, capacity: number) => {
-      const b = new Batch(lane, capacity, this.wire.magic);
-      b.whole = from.whole;
-      b.began = from.began;
-      b.attempts = from.attempts;
-      b.tried = [...from.tried];
-      into.set(lane, b);
-      return b;
-    };
-    const { maxMessages, maxBytes } = this.limits;
-    for (let i = 0, at = BATCH_HEADER; i < from.count; i++) {
-      const size = this.wire.sizeAt(from.buf, at);
-      const t = targets.get(from.topics[i]!)!;
-      let b = into.get(t.lane);
-      if (b !== undefined && !b.whole && (b.count >= maxMessages || b.bytes + size > maxBytes)) {
-        done.push(b);
-        b = undefined;
-      }
-      b ??= fresh(t.lane, from.bytes);
-      b.reserve(size, maxBytes);
-      from.buf.copy(b.buf, b.bytes, at, at + size);
-      this.wire.setQueue(b.buf, b.bytes, t.queueIds[t.next % t.queueIds.length]!);
-      if (!from.whole) t.next++;
-      b.bytes += size;
-      b.count++;
-      b.topics.push(from.topics[i]!);
-      if (!from.whole || i === 0) {
-        b.resolves.push(from.resolves[i]!);
-        b.rejects.push(from.rejects[i]!);
-      }
-      at += size;
-    }
-    for (const b of into.values()) done.push(b);
-    for (const b of done) this.dispatch(b);
+    const into = split(from, route, this.wire, this.limits);
+    if (into === undefined) return false;
+    for (const b of into) this.dispatch(b);
     return true;
   }
 

@@ -183,14 +183,23 @@ test("regroup copies each record to its topic's new lane and queues, keeping ord
   assert.is(b.stats().queued, 0);
 });
 
-test("regroup moves nothing when one topic has nowhere to go", () => {
+test("regroup: a topic with nowhere to go stays on its group with its queues; nothing moves when no topic can", async () => {
   const k = new Keeper();
-  const b = new Batcher(limits({ maxMessages: 2 }), k.transport, idle, RBB2);
-  const from = groupLane();
-  void b.add(from, entry({ topic: "orders", body: "a" }, 0));
-  void b.add(from, entry({ topic: "lonely", body: "b" }, 0));
-  assert.not.ok(b.regroup(k.sent[0]!, (t) => (t === "orders" ? { lane: groupLane("broker-b"), queueIds: [0], next: 0 } : undefined)));
-  assert.is(k.sent.length, 1);
+  const b = new Batcher(limits({ maxMessages: 3 }), k.transport, idle, RBB2);
+  const from = groupLane("broker-a");
+  const ps = [["orders", 1], ["lonely", 2], ["orders", 3]].map(([t, q], i) => b.add(from, entry({ topic: t as string, body: `m${i}` }, q as number)));
+  assert.not.ok(b.regroup(k.sent[0]!, () => undefined));
+  assert.is(k.sent.length, 1, "nothing made");
+  assert.ok(b.regroup(k.sent[0]!, (t) => (t === "orders" ? { lane: groupLane("broker-b"), queueIds: [0], next: 0 } : undefined)));
+  k.moved(0);
+  assert.equal(k.sent.slice(1).map((x) => [x.lane.group, stored(x.payload()).map((r) => `${Buffer.from(r.body)}@${r.queueId}`)]), [
+    ["broker-b", ["m0@0", "m2@0"]],
+    ["broker-a", ["m1@2"]],
+  ]);
+  assert.is(k.sent[2]!.lane, from, "the rest goes back on its own lane");
+  k.ok(1, "broker-b");
+  k.ok(2, "broker-a");
+  assert.equal((await Promise.all(ps)).map((r) => r.msgId.split(":")[0]), ["broker-b", "broker-a", "broker-b"]);
 });
 
 test("a whole batch (sendBatch) stays whole and on one queue when it moves; one promise for it", async () => {

@@ -136,4 +136,17 @@ test("a group that refuses (BROKER_BUSY): its multi-topic batches and a sendBatc
   assert.ok(busy.requests() >= 1, `broker-z was tried (${busy.requests()} requests)`);
 });
 
+test("a batch to a refusing group with a topic only it serves: the other topics move, that one fails alone", async (ctx) => {
+  await createTopic(ctx, "x", ["broker-a"]);
+  await fakeGroup(ctx.c.nc, "broker-z", ["x", "only-z"], ErrorCode.BROKER_BUSY);
+  const p = await producer(ctx, { retryBudgetMs: 1500 });
+  await p.send({ topic: "x", body: "route-x" });
+  await p.sendAsync({ topic: "only-z", body: "route" }).catch(() => undefined);
+  const outcome = (x: Promise<SendResult>) => x.then(groupOf, (e: RbusError) => e.code);
+  const sends = Array.from({ length: 200 }, (_, i) => outcome(p.sendAsync({ topic: i % 4 === 0 ? "only-z" : "x", body: `m${i}` })));
+  const got = await Promise.all(sends);
+  got.forEach((g, i) => assert.is(g, i % 4 === 0 ? ErrorCode.BROKER_BUSY : "broker-a", `message ${i}`));
+  assert.is(storedBodies(ctx, "broker-a", "x").filter((b) => b.startsWith("m")).length, 150, "each x message stored once");
+});
+
 test.run();

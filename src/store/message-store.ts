@@ -155,7 +155,6 @@ export class MessageStore extends StoreReads {
     let parts: StoreParts | undefined;
     try {
       parts = await openParts(dir, opts);
-      for (const cq of parts.queues.all()) cq.writeTail(); // what recovery rebuilt is in the files before the store serves
       const store = new MessageStore(dir, opts, parts);
       parts.report.clampedOffsets = clampOffsets(store.offsets, (t, q) => parts!.queues.get(t, q)?.max);
       logRecovery(opts.log, parts.report);

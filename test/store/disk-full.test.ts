@@ -12,6 +12,7 @@ import { MessageStore } from "../../src/store/message-store.js";
 import { PutStatus } from "../../src/store/status.js";
 import { TopicTable } from "../../src/store/topic-config.js";
 import { failFs } from "./fault-fs.js";
+import { TAIL_ENTRIES } from "../../src/store/queue-tail.js";
 import { manualClock, many, msg, removeDir, tempDir } from "./helpers.js";
 
 let dir = "";
@@ -120,7 +121,8 @@ files("a topic table that cannot be saved is not changed in memory either", () =
 
 files("recovery that must rebuild queues on a full disk fails open with what to do, and lets go of the folder", async () => {
   const s = await MessageStore.open(dir);
-  await s.put(many("a", 0, 20));
+  // more entries than a queue's in-memory tail holds: rebuilding them must write (fewer would wait in memory)
+  await s.put(many("a", 0, TAIL_ENTRIES + 20));
   s.simulateCrash();
   fs.rmSync(path.join(dir, "consumequeue"), { recursive: true });
   const restore = failFs("writeSync", "ENOSPC", () => true);
@@ -134,7 +136,7 @@ files("recovery that must rebuild queues on a full disk fails open with what to 
   }
   assert.match(String(err), /the disk is full and recovery must write to it .*free some space, then start the broker again/);
   const again = await MessageStore.open(dir); // the lock was released
-  assert.is(again.queueRange("a", 0).max, 20, "with room, the queues are rebuilt");
+  assert.is(again.queueRange("a", 0).max, TAIL_ENTRIES + 20, "with room, the queues are rebuilt");
   await again.close();
 });
 

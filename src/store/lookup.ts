@@ -4,7 +4,7 @@
 import type { CommitLog } from "./commit-log.js";
 import { isGap } from "./gap-record.js";
 import type { CorruptRecord } from "./get-messages.js";
-import type { KeyIndex } from "./key-index.js";
+import { MAX_PER_QUERY, type KeyIndex } from "./key-index.js";
 import { readHead } from "./recovery.js";
 import { LookupStatus } from "./status.js";
 import type { StoredMessage } from "./types.js";
@@ -31,17 +31,26 @@ export interface KeyQueryResult {
   corrupt: CorruptRecord[];
 }
 
-/** Up to `max` messages of `topic` carrying `key`, each re-checked against its record. */
+/**
+ * Up to `max` (at most MAX_PER_QUERY) messages of `topic` carrying `key`,
+ * each re-checked against its record: the index's offsets are hints (a
+ * hash shared with other keys, a record removed or cut).
+ */
 export function findByKey(log: CommitLog, keys: KeyIndex, topic: string, key: string, max: number): KeyQueryResult {
   const out: KeyQueryResult = { messages: [], corrupt: [] };
-  const offsets = keys.get(topic, key);
-  for (let i = offsets.length - 1; i >= 0 && out.messages.length < max; i--) {
-    const found = lookupRecord(log, offsets[i]!);
+  const limit = Math.min(max, MAX_PER_QUERY);
+  const seen = new Set<number>();
+  if (limit <= 0) return out;
+  keys.walk(topic, key, (offset) => {
+    if (seen.has(offset)) return true; // one record's key listed twice, or a record indexed in two files
+    seen.add(offset);
+    const found = lookupRecord(log, offset);
     if (found.status === LookupStatus.CORRUPT_RECORD) out.corrupt.push(found.corrupt);
-    if (found.status !== LookupStatus.FOUND) continue;
+    if (found.status !== LookupStatus.FOUND) return true;
     const m = found.message;
     if (m.topic === topic && m.keys.split(" ").includes(key)) out.messages.push(m);
-  }
+    return out.messages.length < limit;
+  });
   out.messages.reverse();
   return out;
 }

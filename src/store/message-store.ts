@@ -57,7 +57,6 @@ import { SubscriptionGroupTable } from "./subscription-groups.js";
 import { truncateLog } from "./truncate.js";
 import type { DispatchEntry, PutMessage, StoredMessage } from "./types.js";
 import { StoreTimers } from "./store-timers.js";
-import { KeyIndexSaver } from "./key-index-saver.js";
 import { Visibility, type ArrivalListener } from "./visibility.js";
 
 export type { StoreStats } from "./store-stats.js";
@@ -102,7 +101,6 @@ export class MessageStore extends StoreReads {
   private readonly fds: FdCache;
   private readonly history: TermHistory;
   private checkpoint: Checkpoint | undefined;
-  private readonly keySaver: KeyIndexSaver;
 
   private constructor(
     readonly dir: string,
@@ -139,11 +137,11 @@ export class MessageStore extends StoreReads {
     // recovered bytes may only be in the page cache (kill -9): open() fsyncs them
     this.flusher.flushed = 0;
     log.markTailDirty();
-    this.keySaver = new KeyIndexSaver(dir, parts.keys, opts.now(), parts.keyFileCovers);
     this.timers = new StoreTimers(opts, {
       flush: async () => void (await this.flush()),
       // not awaited: a long save must not hold back the next flush
-      saveKeys: async (now) => void this.latch.attempt("key index", () => this.keySaver.maybeSave(now, Math.min(this.flusher.flushed, this.log.maxOffset))),
+      // the key index is written by flush(), with the commit log
+      saveKeys: async () => undefined,
       persistOffsets: async () => void (await this.latch.attempt("consumer offsets", () => this.offsets.persistAsync())),
       clean: () => this.cleanExpired(),
     });
@@ -163,6 +161,7 @@ export class MessageStore extends StoreReads {
       store.timers.start();
       return store;
     } catch (err) {
+      parts?.keys.abandon();
       parts?.fds.closeAll();
       parts?.lock.release();
       if (!isDiskFull(err)) throw err;
@@ -343,7 +342,6 @@ export class MessageStore extends StoreReads {
   truncateTo(offset: number): void {
     if (offset >= this.log.maxOffset) return;
     const { dir, log, queues, keys, flusher, history, visibility } = this;
-    this.keySaver.cut(offset);
     this.checkpoint = truncateLog({ dir, log, queues, keys, flusher, history, visibility, now: this.opts.now }, offset, this.checkpoint);
   }
 
@@ -358,6 +356,8 @@ export class MessageStore extends StoreReads {
    */
   async flush(): Promise<boolean> {
     if (!(await this.latch.attempt("commit log (fsync)", () => this.flusher.flush()))) return false;
+    // buffered key-index entries and the offset they cover (no fsync: open checks the file against its CRCs)
+    await this.latch.attempt("key index", () => this.keys.flush(this.log.maxOffset));
     const dispatched = this.log.maxOffset;
     const queuesSynced = await this.latch.attempt("consume queues (fsync)", async () => {
       for (const cq of this.queues.all()) await cq.fsyncDirty(this.opts.fsync);
@@ -411,6 +411,7 @@ export class MessageStore extends StoreReads {
     });
     for (const base of this.newestInSegment.keys()) if (base < this.log.minOffset) this.newestInSegment.delete(base);
     if (deleted > 0) this.history.dropBefore(this.log.minOffset);
+    if (deleted > 0) this.keys.dropBefore(this.log.minOffset);
     return deleted;
   }
 
@@ -443,9 +444,7 @@ export class MessageStore extends StoreReads {
     await this.timers.idle();
     const durable = await this.flush();
     await this.latch.attempt("consumer offsets", () => this.offsets.persist());
-    await this.keySaver.idle();
-    const keysSaved = await this.latch.attempt("key index", () => this.keys.save(this.dir, this.log.maxOffset));
-    if (keysSaved) this.keySaver.closed(this.log.maxOffset);
+    await this.latch.attempt("key index", () => this.keys.close(this.log.maxOffset));
     this.release();
     if (durable) await this.latch.attempt("abort marker (removal)", () => markClosed(this.dir));
     this.lock.release();
@@ -459,7 +458,7 @@ export class MessageStore extends StoreReads {
     this.closed = true;
     this.timers.stop();
     this.flusher.abandon();
-    this.keySaver.abandon();
+    this.keys.abandon();
     for (const cq of this.queues.all()) cq.discardTail(); // in memory only: a killed process loses it
     this.release();
     this.lock.drop();

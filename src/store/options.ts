@@ -43,8 +43,10 @@ export interface StoreOptions {
   offsetsPersistMs?: number;
   /** Entries per consume-queue file; default 300,000. */
   cqEntriesPerFile?: number;
-  /** Bound of the in-memory key index; default 1,000,000 keys. */
-  keyIndexMaxKeys?: number;
+  /** Hash slots per key-index file (index/*.idx); default 262,144 (1 MiB held in memory for the active file). */
+  keyIndexSlots?: number;
+  /** Entries per key-index file before it rolls; default 1,048,576 (20 MiB on disk). */
+  keyIndexEntriesPerFile?: number;
   /** Check each record's CRC when reading it; default true. */
   verifyCrcOnRead?: boolean;
   /** Term stamped on records this store appends; default 0 (setTerm changes it). */
@@ -95,7 +97,8 @@ export function resolveOptions(o: StoreOptions): ResolvedOptions {
     cleanIntervalMs: o.cleanIntervalMs ?? 10_000,
     offsetsPersistMs: o.offsetsPersistMs ?? 5000,
     cqEntriesPerFile: o.cqEntriesPerFile ?? CQ_ENTRIES_PER_FILE,
-    keyIndexMaxKeys: o.keyIndexMaxKeys ?? 1_000_000,
+    keyIndexSlots: o.keyIndexSlots ?? 1 << 18,
+    keyIndexEntriesPerFile: o.keyIndexEntriesPerFile ?? 1 << 20,
     verifyCrcOnRead: o.verifyCrcOnRead ?? true,
     term: o.term ?? 0,
     now: o.now ?? Date.now,

@@ -12,7 +12,6 @@ import { lockDataDir, type DataLock } from "./data-lock.js";
 import { Dispatcher } from "./dispatch.js";
 import { FdCache, openFileBudget } from "./fd-cache.js";
 import { KeyIndex } from "./key-index.js";
-import { keyIndexPath } from "./key-index-file.js";
 import type { ResolvedOptions } from "./options.js";
 import { Quarantine } from "./quarantine.js";
 import { QueueTable } from "./queue-table.js";
@@ -25,8 +24,6 @@ export interface StoreParts {
   log: CommitLog;
   queues: QueueTable;
   keys: KeyIndex;
-  /** The offset the key index file on disk covers (-1: none usable, or removed as stale). */
-  keyFileCovers: number;
   dispatcher: Dispatcher;
   report: RecoveryReport;
   history: TermHistory;
@@ -40,15 +37,16 @@ export async function openParts(dir: string, opts: ResolvedOptions): Promise<Sto
   privateFolder(dir, opts);
   const lock = await lockDataDir(dir);
   const fds = new FdCache(openFileBudget(opts.maxOpenFiles), (n) => opts.log.warn("out of file descriptors: fewer files kept open", { maxOpenFiles: n }));
+  let keys: KeyIndex | undefined;
   try {
     sweepTempFiles([dir, path.join(dir, "config"), path.join(dir, "index")]);
     const marker = openMarker(dir);
     const abnormal = marker.abnormal;
     const log = CommitLog.open(dir, opts.segmentBytes, fds);
     const queues = QueueTable.open(dir, opts.cqEntriesPerFile, fds);
-    const keys = new KeyIndex(opts.keyIndexMaxKeys);
-    // after a crash too: the saved index holds every keyed record below its offset, and replay does the rest
-    const keyIndexCovers = keys.load(dir);
+    keys = new KeyIndex(dir, { slots: opts.keyIndexSlots, entriesPerFile: opts.keyIndexEntriesPerFile, now: opts.now, log: opts.log });
+    // after a crash too: the index files hold every keyed record below their offset, and replay does the rest
+    const keyIndexCovers = keys.load();
     noteKeyFile(keys, log, opts);
     const dispatcher = new Dispatcher(queues, keys);
     const checkpoint = readCheckpoint(dir);
@@ -61,13 +59,14 @@ export async function openParts(dir: string, opts: ResolvedOptions): Promise<Sto
       log, queues, dispatcher, checkpoint, abnormal, keyIndexCovers, quarantine, now: opts.now(),
       keepLost: !opts.replicated, termChanges, gapTerm: (from) => Math.max(opts.term, terms(from).lastTerm),
     });
-    // a file claiming more than recovery kept would hide records later written at those offsets
+    // entries past what recovery kept would name records later written at those offsets
     const keptEnd = report.gapFilled?.from ?? log.maxOffset;
-    const keyFileCovers = keyIndexCovers > keptEnd ? forgetKeyFile(dir) : keyIndexCovers;
+    if (keyIndexCovers > keptEnd) keys.cutFrom(keptEnd);
     const h = terms(report.checkedFrom);
     if (report.gapFilled) h.willAppend([{ term: Math.max(opts.term, h.lastTerm), start: report.gapFilled.from }]);
-    return { lock, fds, log, queues, keys, keyFileCovers, dispatcher, report, history: h, checkpoint, markerError: marker.error };
+    return { lock, fds, log, queues, keys, dispatcher, report, history: h, checkpoint, markerError: marker.error };
   } catch (err) {
+    keys?.abandon();
     fds.closeAll();
     lock.release();
     throw err;
@@ -75,15 +74,11 @@ export async function openParts(dir: string, opts: ResolvedOptions): Promise<Sto
 }
 
 function noteKeyFile(keys: KeyIndex, log: CommitLog, opts: ResolvedOptions): void {
+  if (keys.tornFiles.length > 0) opts.log.warn("key index file's last write was cut short: its older header used, the rest replayed from the log", { files: keys.tornFiles });
   const p = keys.loadProblem;
   if (!p || log.maxOffset <= log.minOffset) return;
-  if (p.problem === "damaged") opts.log.error("key index file damaged: rebuilt from the whole commit log", { reason: p.reason });
+  if (p.problem === "damaged") opts.log.error("key index file damaged: it and newer ones rebuilt from the commit log", { reason: p.reason });
   else opts.log.info("no saved key index: rebuilt from the whole commit log", { reason: p.reason, bytes: log.maxOffset - log.minOffset });
-}
-
-function forgetKeyFile(dir: string): number {
-  fs.rmSync(keyIndexPath(dir), { force: true });
-  return -1;
 }
 
 function openTerms(dir: string, log: CommitLog, tail: readonly TermStart[], checkedFrom: number, opts: ResolvedOptions): TermHistory {

@@ -7,8 +7,8 @@
 //    next fetch) or the cut state. A manifest or checkpoint left claiming
 //    the old ends would make recovery take the cut records for lost ones
 //    and keep their ids and queue offsets as holes and gap records;
-// 2. the cut records' keys leave the key index (their offsets will name
-//    other records);
+// 2. the cut records' entries leave the key index (their offsets will name
+//    other records), and its files say they cover the log only up to the cut;
 // 3. the commit log, then every consume queue, is cut; the commit offset
 //    and what readers see go no further than the cut.
 // A write that fails in step 1 throws before anything is cut (the files it
@@ -17,10 +17,8 @@ import type { Checkpoint } from "./checkpoint.js";
 import { writeCheckpointSync } from "./checkpoint.js";
 import type { CommitLogFlusher } from "./commit-log-flusher.js";
 import type { CommitLog } from "./commit-log.js";
-import { isGap } from "./gap-record.js";
 import type { KeyIndex } from "./key-index.js";
 import type { QueueTable } from "./queue-table.js";
-import { decodeDispatch, recordFlags } from "./record.js";
 import { readHead } from "./recovery.js";
 import type { TermHistory } from "./term-history.js";
 import type { Visibility } from "./visibility.js";
@@ -55,11 +53,7 @@ export function truncateLog(t: TruncateTarget, at: number, last: Checkpoint | un
   queues.persistManifestSync(cp.dispatched, (cq) => cq.cutFor(offset));
   t.history.cutAt(offset);
 
-  log.scan(offset, (buf, at, pos) => {
-    if (isGap(recordFlags(buf, at))) return;
-    const e = decodeDispatch(buf, at, pos, true);
-    if (e) t.keys.remove(e.topic, e.keys, pos);
-  }, false);
+  t.keys.cutFrom(offset);
   log.truncateTo(offset);
   t.flusher.truncated(offset);
   for (const cq of queues.all()) cq.truncatePhysical(offset);

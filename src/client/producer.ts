@@ -140,6 +140,8 @@ export class Producer {
   /** The message size limit: maxMessageBytes, or less when NATS's max_payload is smaller. */
   private limit = 0;
   private limitSource = "maxMessageBytes";
+  /** Bytes one send.batch request may carry: NATS's max_payload, less room for headers. */
+  private requestLimit = 0;
   private state: State = "created";
 
   constructor(
@@ -182,7 +184,8 @@ export class Producer {
   async start(): Promise<this> {
     if (this.state !== "created") throw new Error(`producer is ${this.state}; start() once`);
     const maxPayload = this.nc.info?.max_payload ?? MiB;
-    this.limit = Math.min(this.maxMessageBytes, maxPayload - PAYLOAD_SLACK);
+    this.requestLimit = maxPayload - PAYLOAD_SLACK;
+    this.limit = Math.min(this.maxMessageBytes, this.requestLimit);
     if (this.limit < this.maxMessageBytes) this.limitSource = `the NATS server's max_payload (${maxPayload})`;
     const o = this.batchOptions;
     const limits = { ...DEFAULT_BATCH_LIMITS, ...o };
@@ -266,7 +269,8 @@ export class Producer {
    * the messages' queueId, or the next round-robin queue). One promise for
    * the batch. Refused before anything is sent, with BAD_REQUEST when the
    * topics (or pinned queue ids) differ or the list is empty, and with
-   * MESSAGE_TOO_LARGE when the batch is larger than one request may be.
+   * MESSAGE_TOO_LARGE when the batch is larger than one request may be
+   * (NATS's max_payload, less room for headers).
    * Retried as a sendAsync batch is (on another group's queue unless pinned).
    */
   async sendBatch<A>(messages: readonly Message[], opts?: SendOptions<A>): Promise<SendBatchResult> {
@@ -283,18 +287,18 @@ export class Producer {
     const info = await this.publish.getWithin(head.topic, began + this.retryBudgetMs);
     this.running();
     const b = batcher.whole(this.laneFor(info, head, first, opts));
-    const { maxBytes, maxMessages } = batcher.limits;
-    if (messages.length > maxMessages) {
-      throw new RbusError(ErrorCode.MESSAGE_TOO_LARGE, `sendBatch of ${messages.length} messages; at most ${maxMessages} go in one request (batch.maxMessages)`, { messages: messages.length, limit: maxMessages });
-    }
+    const max = this.requestLimit;
     let bytes = batcher.put(b, head);
-    for (let i = 1; i < messages.length; i++) {
+    for (let i = 1; i < messages.length && bytes <= max; i++) {
       const e = check(messages[i]!, scratch, this.limit, began, this.limitSource, true);
       e.queueId = head.queueId;
       bytes = batcher.put(b, e);
     }
-    if (bytes > maxBytes) {
-      throw new RbusError(ErrorCode.MESSAGE_TOO_LARGE, `sendBatch of ${bytes} bytes; at most ${maxBytes} go in one request`, { bytes, limit: maxBytes });
+    if (bytes > max) {
+      throw new RbusError(ErrorCode.MESSAGE_TOO_LARGE, `sendBatch of ${messages.length} messages takes more than one request may carry (${max} bytes, from the NATS server's max_payload)`, {
+        messages: messages.length,
+        limit: max,
+      });
     }
     return batcher.submit(b);
   }

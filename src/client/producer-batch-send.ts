@@ -21,6 +21,12 @@ import { deadline, noMaster, retryStep, sleep, withAttempts } from "./send-retry
 
 /** An attempt gets at least this long, even at the very end of the budget. */
 export const MIN_ATTEMPT_MS = 100;
+/**
+ * Routes fetched again after a failed batch, at most: a batch of 1 000
+ * topics would otherwise ask the NameServers 1 000 times per failure. The
+ * others refresh on their own schedule; the fault table steers them meanwhile.
+ */
+const RELOAD_TOPICS = 16;
 
 export interface BatchSendContext {
   readonly subj: ReturnType<typeof subjects>;
@@ -129,7 +135,9 @@ export class BatchSender {
     c.routes.masters.forget(group, address);
     c.log.debug("send.batch failed; group kept out", { group, topics: b.topics[0] });
     this.shutOut(group);
-    const infos = await Promise.all([...new Set(b.topics)].map((t) => c.publish.reload(c.publish.peek(t)!)));
+    // the first topic's route gives the group's master; a few more are asked for, not every topic of a large batch
+    const topics = [...new Set(b.topics)].slice(0, RELOAD_TOPICS);
+    const infos = await Promise.all(topics.map((t) => c.publish.reload(c.publish.peek(t)!)));
     const now = c.routes.master(infos[0]!.route, group);
     if (now !== undefined && now !== address) c.faults.clear(group);
   }

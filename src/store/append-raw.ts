@@ -11,76 +11,132 @@
 // lost tail is bounded), so it is refused (OFFSET_MISMATCH) rather than
 // written as gigabytes of holes. A first record of a queue may start anywhere.
 import { placeRecord, type CommitLog } from "./commit-log.js";
+import { crc32Range } from "./crc32.js";
 import { isGap, isTermStart } from "./gap-record.js";
 import { isTopicName } from "./put-batch.js";
 import type { QueueTable } from "./queue-table.js";
-import { checkRecord, decodeRecord, recordPhysicalOffset, recordSize } from "./record.js";
-import { AppendRawStatus, RecordStatus } from "./status.js";
+import { FIXED_BYTES, HEADER_BYTES, RECORD_MAGIC, readU64 } from "./record.js";
+import { AppendRawStatus } from "./status.js";
 import type { TermStart } from "./term-history.js";
-import type { StoredMessage } from "./types.js";
+import type { DispatchEntry } from "./types.js";
 
 /** Most queue offsets one record may skip in a queue that already has entries. */
 export const MAX_QUEUE_SKIP = 1 << 20;
+/** The CRC covers a record from this byte (after its size, magic and CRC fields). */
+const CRC_FROM = 12;
 
 export interface CheckedRaw {
   status: AppendRawStatus;
-  records: StoredMessage[];
+  /** Consume-queue entries of the records that take a queue offset (not gap or term-start records), in log order. */
+  entries: DispatchEntry[];
   positions: number[];
   sizes: number[];
   end: number;
   /** Terms that begin in these records (above `lastTerm`), in order. */
   newTerms: TermStart[];
+  /** Store timestamp of the last record (0 when there is none). */
+  lastStoreTimestamp: number;
 }
 
-/** `lastTerm`: the term of this log's last record, -1 if it has none (a record below it does not belong after it: OFFSET_MISMATCH). */
+/** A queue's next offset while a chunk is checked. */
+interface QueueNext {
+  next: number;
+  /** The queue holds entries (or got one from this chunk): a skip past MAX_QUEUE_SKIP is refused. */
+  has: boolean;
+}
+
+/**
+ * `lastTerm`: the term of this log's last record, -1 if it has none (a
+ * record below it does not belong after it: OFFSET_MISMATCH). One pass
+ * over the records' lengths: each record's CRC is checked once, its
+ * length prefixes must add up, and only the fields a queue entry needs
+ * are read. A topic's name is decoded and checked when it differs from
+ * the record before's (chunks hold long runs of one topic).
+ */
 export function checkRaw(log: CommitLog, queues: QueueTable, bytes: Buffer, lastTerm: number): CheckedRaw {
   const newTerms: TermStart[] = [];
   let term = lastTerm;
-  const records: StoredMessage[] = [];
+  const entries: DispatchEntry[] = [];
   const positions: number[] = [];
   const sizes: number[] = [];
-  const next = new Map<string, number>();
+  const byTopic = new Map<string, Map<number, QueueNext>>();
+  let topic = "";
+  let topicAt = -1;
+  let topicLen = -1;
+  let ofTopic = new Map<number, QueueNext>();
   let pos = log.maxOffset;
   let at = 0;
-  let lastTopic = "";
-  let lastQueue = -1;
-  let lastKey = "";
-  const fail = (status: AppendRawStatus): CheckedRaw => ({ status, records: [], positions: [], sizes: [], end: log.maxOffset, newTerms: [] });
+  let last = -1;
+  const fail = (status: AppendRawStatus): CheckedRaw => ({ status, entries: [], positions: [], sizes: [], end: log.maxOffset, newTerms: [], lastStoreTimestamp: 0 });
   while (at < bytes.length) {
-    if (checkRecord(bytes, at, bytes.length) !== RecordStatus.OK) return fail(AppendRawStatus.CORRUPT);
-    const size = recordSize(bytes, at);
-    if (size > log.segmentBytes) return fail(AppendRawStatus.CORRUPT);
+    if (bytes.length - at < FIXED_BYTES || bytes.readUInt32BE(at + 4) !== RECORD_MAGIC) return fail(AppendRawStatus.CORRUPT);
+    const size = bytes.readUInt32BE(at);
+    if (size < FIXED_BYTES || size > bytes.length - at || size > log.segmentBytes) return fail(AppendRawStatus.CORRUPT);
+    if (crc32Range(bytes, at + CRC_FROM, at + size) !== bytes.readUInt32BE(at + 8)) return fail(AppendRawStatus.CORRUPT);
+    // the length prefixes must add up to exactly the size (a CRC cannot catch an encoder's bug)
+    const end = at + size;
+    const tLen = bytes.readUInt16BE(at + HEADER_BYTES);
+    const tagsAt = at + HEADER_BYTES + 2 + tLen;
+    if (tagsAt + 2 > end) return fail(AppendRawStatus.CORRUPT);
+    const keysAt = tagsAt + 2 + bytes.readUInt16BE(tagsAt);
+    if (keysAt + 2 > end) return fail(AppendRawStatus.CORRUPT);
+    const propsAt = keysAt + 2 + bytes.readUInt16BE(keysAt);
+    if (propsAt + 4 > end) return fail(AppendRawStatus.CORRUPT);
+    const bodyAt = propsAt + 4 + bytes.readUInt32BE(propsAt);
+    if (bodyAt + 4 > end || bodyAt + 4 + bytes.readUInt32BE(bodyAt) !== end) return fail(AppendRawStatus.CORRUPT);
+
     const expected = placeRecord(pos, size, log.segmentBytes);
-    if (recordPhysicalOffset(bytes, at) !== expected) return fail(AppendRawStatus.OFFSET_MISMATCH);
-    const m = decodeRecord(bytes, at, { properties: false });
-    if (!isTopicName(m.topic)) return fail(AppendRawStatus.CORRUPT);
-    if (m.term < term && !legacyGap(m.flags)) return fail(AppendRawStatus.OFFSET_MISMATCH);
-    if (m.term > term) {
-      newTerms.push({ term: m.term, start: pos }); // the log's end, before a roll to the next segment
-      term = m.term;
+    if (readU64(bytes, at + 20) !== expected) return fail(AppendRawStatus.OFFSET_MISMATCH);
+    if (!sameBytes(bytes, at + HEADER_BYTES + 2, tLen, topicAt, topicLen)) {
+      topic = bytes.toString("utf8", at + HEADER_BYTES + 2, tagsAt);
+      if (!isTopicName(topic)) return fail(AppendRawStatus.CORRUPT);
+      topicAt = at + HEADER_BYTES + 2;
+      topicLen = tLen;
+      ofTopic = byTopic.get(topic) ?? new Map();
+      byTopic.set(topic, ofTopic);
     }
-    if (!isGap(m.flags)) {
-      // chunks hold runs of one queue: its key is built once per run, not once per record
-      if (m.topic !== lastTopic || m.queueId !== lastQueue) {
-        lastTopic = m.topic;
-        lastQueue = m.queueId;
-        lastKey = `${m.topic}/${m.queueId}`;
+    const flags = bytes.readUInt32BE(at + 56);
+    const recTerm = readU64(bytes, at + 12);
+    if (recTerm < term && !legacyGap(flags)) return fail(AppendRawStatus.OFFSET_MISMATCH);
+    if (recTerm > term) {
+      newTerms.push({ term: recTerm, start: pos }); // the log's end, before a roll to the next segment
+      term = recTerm;
+    }
+    if (!isGap(flags)) {
+      const queueId = bytes.readUInt32BE(at + 28);
+      const queueOffset = readU64(bytes, at + 32);
+      let q = ofTopic.get(queueId);
+      if (!q) {
+        const cq = queues.get(topic, queueId);
+        ofTopic.set(queueId, (q = { next: cq?.max ?? 0, has: cq !== undefined && cq.max > cq.min }));
       }
-      const qkey = lastKey;
-      const cq = queues.get(m.topic, m.queueId);
-      const queueNext = next.get(qkey) ?? cq?.max ?? 0;
-      const hasEntries = next.has(qkey) || (cq !== undefined && cq.max > cq.min);
-      if (m.queueOffset < queueNext) return fail(AppendRawStatus.OFFSET_MISMATCH);
-      if (hasEntries && m.queueOffset - queueNext > MAX_QUEUE_SKIP) return fail(AppendRawStatus.OFFSET_MISMATCH);
-      next.set(qkey, m.queueOffset + 1);
+      if (queueOffset < q.next) return fail(AppendRawStatus.OFFSET_MISMATCH);
+      if (q.has && queueOffset - q.next > MAX_QUEUE_SKIP) return fail(AppendRawStatus.OFFSET_MISMATCH);
+      q.next = queueOffset + 1;
+      q.has = true;
+      const tagsLen = keysAt - tagsAt - 2;
+      const keysLen = propsAt - keysAt - 2;
+      entries.push({
+        topic, queueId, queueOffset, commitLogOffset: expected, size,
+        tags: tagsLen === 0 ? "" : bytes.toString("utf8", tagsAt + 2, keysAt),
+        keys: keysLen === 0 ? "" : bytes.toString("utf8", keysAt + 2, propsAt),
+      });
     }
-    records.push(m);
     positions.push(expected);
     sizes.push(size);
     pos = expected + size;
-    at += size;
+    last = at;
+    at = end;
   }
-  return { status: AppendRawStatus.APPEND_OK, records, positions, sizes, end: pos, newTerms };
+  const lastStoreTimestamp = last < 0 ? 0 : readU64(bytes, last + 48);
+  return { status: AppendRawStatus.APPEND_OK, entries, positions, sizes, end: pos, newTerms, lastStoreTimestamp };
+}
+
+/** Whether buf[a, a + len) equals buf[b, b + bLen): a topic repeated from the record before. */
+function sameBytes(buf: Buffer, a: number, len: number, b: number, bLen: number): boolean {
+  if (len !== bLen || b < 0) return false;
+  for (let i = 0; i < len; i++) if (buf[a + i] !== buf[b + i]) return false;
+  return true;
 }
 
 /** Gap records written before they carried the log's last term bear the store's configured one (often 0). */

@@ -27,14 +27,24 @@ export class Dispatcher {
   dispatch(batch: readonly DispatchEntry[], indexKeys = true): Set<ConsumeQueue> {
     const byQueue = new Map<ConsumeQueue, DispatchEntry[]>();
     this.touched.length = this.before.length = this.created.length = 0;
+    // the queue of the entry before, and this batch's queues by topic: no key string per entry
+    let lastTopic = "";
+    let ofTopic: (ConsumeQueue | undefined)[] = [];
+    const byTopic = new Map<string, (ConsumeQueue | undefined)[]>();
     for (const e of batch) {
       if (indexKeys) this.keys.add(e.topic, e.keys, e.commitLogOffset);
-      let cq = this.queues.get(e.topic, e.queueId);
+      if (e.topic !== lastTopic) {
+        lastTopic = e.topic;
+        ofTopic = byTopic.get(e.topic) ?? [];
+        byTopic.set(e.topic, ofTopic);
+      }
+      let cq = ofTopic[e.queueId] ?? this.queues.get(e.topic, e.queueId);
       if (!cq) {
         // a record of a deleted topic (replayed after a crash, or reaching a slave late) makes no queue again
         if (e.queueOffset < this.queues.nextOffsetOfNew(e.topic, e.queueId)) continue;
         this.created.push((cq = this.queues.getOrCreate(e.topic, e.queueId)));
       }
+      if (e.queueId < 65536) ofTopic[e.queueId] = cq;
       if (e.queueOffset < cq.max) continue; // already there
       let list = byQueue.get(cq);
       if (!list) {

@@ -29,7 +29,7 @@
 // is reported once, and the abort marker stays so the next open recovers
 // from the older one.
 import { appendAtomically, isDiskFull, isErrno, type AppendOutcome, type AppendTarget } from "./append-atomic.js";
-import { isGap, termStartMessage } from "./gap-record.js";
+import { termStartMessage } from "./gap-record.js";
 import { CommitLogFlusher } from "./commit-log-flusher.js";
 import { checkRaw } from "./append-raw.js";
 import { markClosed, writeCheckpoint, type Checkpoint } from "./checkpoint.js";
@@ -55,7 +55,7 @@ import type { TermHistory, TermStart } from "./term-history.js";
 import { TopicTable } from "./topic-config.js";
 import { SubscriptionGroupTable } from "./subscription-groups.js";
 import { truncateLog } from "./truncate.js";
-import type { DispatchEntry, PutMessage, StoredMessage } from "./types.js";
+import type { DispatchEntry, PutMessage } from "./types.js";
 import { StoreTimers } from "./store-timers.js";
 import { Visibility, type ArrivalListener } from "./visibility.js";
 
@@ -66,8 +66,8 @@ export type { TermStart } from "./term-history.js";
 
 export interface AppendRawResult {
   status: AppendRawStatus;
-  /** The appended records, decoded for indexing (bodies are slices of the input; properties are not decoded). */
-  records: StoredMessage[];
+  /** Records appended (0 when none was). */
+  count: number;
   /** Commit-log end after them; -1 when nothing was appended. */
   end: number;
 }
@@ -319,16 +319,15 @@ export class MessageStore extends StoreReads {
   /** Appends records read from another store's readRaw, after checking them all. */
   async appendRaw(bytes: Buffer): Promise<AppendRawResult> {
     const refused = this.refusal(this.opts.now());
-    if (refused) return { status: rawStatus(refused), records: [], end: -1 };
+    if (refused) return { status: rawStatus(refused), count: 0, end: -1 };
     const raw = checkRaw(this.log, this.queues, bytes, this.history.empty ? -1 : this.history.lastTerm);
-    if (raw.status !== AppendRawStatus.APPEND_OK || raw.records.length === 0) return { status: raw.status, records: [], end: -1 };
-    const entries = raw.records.some((r) => isGap(r.flags)) ? raw.records.filter((r) => !isGap(r.flags)) : raw.records;
-    const out = this.append(bytes, raw.positions, raw.sizes, entries, raw.newTerms);
-    if (!out.ok) return { status: rawStatus(out.status), records: [], end: -1 };
-    this.noteWritten(raw.positions, raw.records.at(-1)!.storeTimestamp);
+    if (raw.status !== AppendRawStatus.APPEND_OK || raw.sizes.length === 0) return { status: raw.status, count: 0, end: -1 };
+    const out = this.append(bytes, raw.positions, raw.sizes, raw.entries, raw.newTerms);
+    if (!out.ok) return { status: rawStatus(out.status), count: 0, end: -1 };
+    this.noteWritten(raw.positions, raw.lastStoreTimestamp);
     const flushed = this.appended(raw.end, out.grown);
     const ok = flushed === true || (await flushed);
-    return { status: ok ? AppendRawStatus.APPEND_OK : AppendRawStatus.FLUSH_TIMEOUT, records: raw.records, end: raw.end };
+    return { status: ok ? AppendRawStatus.APPEND_OK : AppendRawStatus.FLUSH_TIMEOUT, count: raw.sizes.length, end: raw.end };
   }
 
   /**
@@ -342,6 +341,7 @@ export class MessageStore extends StoreReads {
   truncateTo(offset: number): void {
     if (offset >= this.log.maxOffset) return;
     const { dir, log, queues, keys, flusher, history, visibility } = this;
+    this.forgetChecked(offset);
     this.checkpoint = truncateLog({ dir, log, queues, keys, flusher, history, visibility, now: this.opts.now }, offset, this.checkpoint);
   }
 

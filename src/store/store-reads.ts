@@ -15,6 +15,12 @@ import type { StoredMessage } from "./types.js";
 
 export class StoreReads {
   protected corruptReads = 0;
+  /**
+   * [from, to): log bytes a readRaw has CRC-checked. A master reads the same
+   * bytes once per slave, and each slave checks every CRC again itself, so
+   * the second read checks only what the first did not.
+   */
+  private rawChecked = { from: 0, to: 0 };
 
   protected constructor(
     protected readonly log: CommitLog,
@@ -100,7 +106,14 @@ export class StoreReads {
    * record's range is in this store's recovery report (quarantine/).
    */
   readRawChecked(offset: number, maxBytes: number): RawRead {
-    const got = this.log.readRaw(offset, maxBytes, this.readOpts.verifyCrcOnRead);
+    const c = this.rawChecked;
+    const within = offset >= c.from && offset <= c.to;
+    const got = this.log.readRaw(offset, maxBytes, this.readOpts.verifyCrcOnRead, within ? c.to : 0);
+    const end = got.offset + got.bytes.length;
+    if (!got.corrupt && got.bytes.length > 0) {
+      if (within && got.offset === offset) c.to = Math.max(c.to, end);
+      else this.rawChecked = { from: got.offset, to: end };
+    }
     if (got.corrupt) {
       this.corruptReads++;
       this.readOpts.log.error("commit log record failed its checks: not shipped to a slave", { ...got.corrupt });
@@ -108,4 +121,8 @@ export class StoreReads {
     return got;
   }
 
+  /** The log was cut at `offset`: bytes appended there later are not the ones checked. */
+  protected forgetChecked(offset: number): void {
+    if (this.rawChecked.to > offset) this.rawChecked = { from: 0, to: 0 };
+  }
 }

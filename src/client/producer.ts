@@ -10,9 +10,9 @@
 //   sendBatch   RocketMQ's batch send: messages of one topic, one request,
 //               stored all or none, in order, on one queue; one promise.
 //
-// Both retry along one path (`deliver`, decisions in send-retry.ts): a
-// replica that is not master names the master and the attempt goes there at
-// once; a group with no master for now is retried after a route refresh,
+// Both retry by the same decisions (send-retry.ts; `deliver` for send,
+// producer-batch-send.ts for batches): a replica that is not master names
+// the master and the attempt goes there at once; a group with no master for now is retried after a route refresh,
 // elsewhere when the message may move, until retryBudgetMs is spent. When
 // no group has a master (all of them electing, as after a NATS restart),
 // sendAsync still batches the message, on a masterless group's queue, and

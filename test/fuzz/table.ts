@@ -112,7 +112,8 @@ export const SUBJECTS: SubjectCase[] = [
     payload: jsonRequests(
       // without queueId: every queue of the topic
       [{ key: "group", kind: consumerGroup }, { key: "topic", kind: topic }, { key: "queueId", kind: queueId, optional: true }],
-      [{ key: "topic", kind: topic }, { key: "queueId", kind: queueId }, { key: "timestamp", kind: offsetK([0, 2e12]) }],
+      // by time: without queueId it answers for every queue of the topic too
+      [{ key: "topic", kind: topic }, { key: "queueId", kind: queueId, optional: true }, { key: "timestamp", kind: offsetK([0, 2e12]) }],
     ),
   },
   { name: "topic.upsert", node: "broker", api: BrokerApi.topicUpsert, payload: jsonRequest((topicConfig as { shape: Shape }).shape) },

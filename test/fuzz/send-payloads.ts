@@ -1,9 +1,11 @@
 // send and send.batch read more than JSON: send's Rbus-* headers and any
 // other header as a user property, send.batch's binary frame
-// (src/protocol/batch.ts). Valid ones mutated header by header and field
-// by field, then byte by byte.
+// (src/protocol/batch.ts) in both of its forms, RBB1 and producer-encoded
+// records (RBB2, src/protocol/record-batch.ts). Valid ones mutated header
+// by header and field by field, then byte by byte.
 import fc from "fast-check";
-import { encodeBatch, Header, isSubjectToken, setProperty, type BatchEntry } from "../../src/protocol/index.js";
+import { encodeBatch, Header, isSubjectToken, isTopicName, setProperty, type BatchEntry } from "../../src/protocol/index.js";
+import { frameRecordBatch } from "../../src/protocol/record-batch.js";
 import { HOSTILE_NAMES } from "./hostile.js";
 import { Payload } from "./payload.js";
 
@@ -140,7 +142,7 @@ function damaged(frame: Buffer, d: Damage): { data: Uint8Array; refuse: boolean 
   }
 }
 
-export const batchPayload: fc.Arbitrary<Payload> = fc
+const rbb1Payload: fc.Arbitrary<Payload> = fc
   .tuple(fc.array(entry, { maxLength: 4 }), damage, fc.constantFrom("fz", "fz2", "a.b", "__proto__"))
   .map(([entries, d, topic]) => {
     const { data, refuse } = damaged(encodeBatch(entries), d);
@@ -149,3 +151,21 @@ export const batchPayload: fc.Arbitrary<Payload> = fc
     const invalid = refuse || entries.length === 0 || !isSubjectToken(topic) || (d.how === "none" && (badQueue || badBorn));
     return new Payload(data, `batch of ${entries.length} (${d.how}): ${JSON.stringify(entries.map((e) => ({ q: e.queueId, born: String(e.bornTimestamp) })))}`, invalid, [[Header.topic, topic]]);
   });
+
+// RBB2: each record names its own topic; a born time the record cannot hold (NaN, ±Infinity) is not sendable, 2^53 and over is refused
+const RECORD_TOPICS = fc.oneof({ weight: 8, arbitrary: fc.constant("fz") }, { weight: 1, arbitrary: fc.constantFrom("fz2", "a.b", "__proto__", "%RETRY%x", "") });
+const RECORD_BORN = fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 2 ** 41 }) }, { weight: 1, arbitrary: fc.constantFrom(2 ** 53, 2 ** 53 + 2, 2 ** 60) });
+
+const rbb2Payload: fc.Arbitrary<Payload> = fc
+  .tuple(fc.array(fc.tuple(entry, RECORD_TOPICS, RECORD_BORN), { maxLength: 4 }), damage)
+  .map(([records, d]) => {
+    const messages = records.map(([e, topic, born]) => ({ ...e, topic, bornTimestamp: born, queueId: e.queueId < 0 ? undefined : e.queueId }));
+    const { data, refuse } = damaged(frameRecordBatch(messages), d);
+    const badTopic = messages.some((m) => !isTopicName(m.topic));
+    const badBorn = messages.some((m) => m.bornTimestamp >= 2 ** 53);
+    const badQueue = messages.some((m) => m.queueId !== undefined && m.queueId >= 1024);
+    const invalid = refuse || messages.length === 0 || (d.how === "none" && (badTopic || badBorn || badQueue));
+    return new Payload(data, `RBB2 batch of ${messages.length} (${d.how}): ${JSON.stringify(messages.map((m) => ({ t: m.topic, q: m.queueId, born: m.bornTimestamp })))}`, invalid, [[Header.topic, "fz"]]);
+  });
+
+export const batchPayload: fc.Arbitrary<Payload> = fc.oneof(rbb1Payload, rbb2Payload);

@@ -200,7 +200,7 @@ function reply(ctx: BrokerContext, req: PullRequest, got: GetResult): Built {
     h.set(Header.maxOffset, String(got.maxOffset));
     h.set(Header.group, ctx.group);
     if (moveTo) h.set(Header.readFrom, moveTo);
-    return { out: new RawReply(got.records.length === 1 ? first! : Buffer.concat(got.records), h), messages: got.records.length };
+    return { out: new RawReply(joined(got.records), h), messages: got.records.length };
   }
   let messages = got.messages.map((m) => toWireMessage(ctx.group, m));
   const body = (): PullReply => ({ status: s, nextOffset, minOffset: got.minOffset, maxOffset: got.maxOffset, messages, ...(moveTo ? { readFrom: moveTo } : {}) });
@@ -215,6 +215,19 @@ function reply(ctx: BrokerContext, req: PullRequest, got: GetResult): Built {
     data = encodeJson(body());
   }
   return { out: data, messages: messages.length };
+}
+
+/** The records as one buffer: a view when they lie end to end in one (a store read copies them out so), else a copy. */
+function joined(records: Buffer[]): Buffer {
+  const first = records[0];
+  if (!first || records.length === 1) return first ?? Buffer.alloc(0);
+  let end = first.byteOffset + first.length;
+  for (let i = 1; i < records.length; i++) {
+    const r = records[i]!;
+    if (r.buffer !== first.buffer || r.byteOffset !== end) return Buffer.concat(records);
+    end += r.length;
+  }
+  return Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
 }
 
 /** Where the records a read returned start and end in the commit log (the log end for an empty read). */

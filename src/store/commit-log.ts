@@ -91,6 +91,11 @@ export class CommitLog {
     }
   }
 
+  /** read() into `buf` (at least `len` long), for a reader that reuses one buffer rather than allocating a read's worth each time. */
+  readInto(offset: number, len: number, buf: Buffer): Buffer {
+    return buf.subarray(0, this.files.readInto(offset, len, buf));
+  }
+
   /** Raw bytes [offset, offset + len) from one segment; shorter if the segment's data ends first. */
   read(offset: number, len: number): Buffer {
     const buf = Buffer.allocUnsafe(len);

@@ -5,7 +5,12 @@
 // no cache of our own): one read for the block of entries, then one read
 // per run of records that lie within READ_SPAN of each other in the same
 // segment. A queue read alone, or a few queues interleaved, cost one
-// commit-log read per batch. Bodies are slices of that read's buffer.
+// commit-log read per batch. Bodies are slices of that read's buffer. A
+// raw read (a broker's binary pull) goes into one buffer kept for the
+// purpose (READ_SPAN, 1 MiB) and its records are copied out together into
+// a buffer of their exact size: a pull of one of four interleaved queues
+// reads four times what it returns, and allocating that span per pull
+// was most of what a drain left for the GC and the allocator to reclaim.
 //
 // Only committed entries are read (visibility.ts): maxOffset is the visible
 // end, and a read at it answers NO_NEW_MSG.
@@ -135,9 +140,27 @@ interface Stop {
   corrupt?: Pick;
 }
 
+/** The raw reads' span buffer, made at the first one. */
+let spanScratch: Buffer | undefined;
+
 /** Reads the picked records into `out` until the byte budget ends or a pick fails its checks. */
 function readPicks(log: CommitLog, topic: Buffer, queueId: number, picks: Pick[], out: Out, budget: number, verifyCrc: boolean): Stop {
-  const taken = () => (out.kind === "raw" ? out.records.length : out.messages.length);
+  /** With raw output from the scratch buffer: [at, size] of each record taken from the current span, copied out by emit(). */
+  const held: number[] = [];
+  let from: Buffer | undefined;
+  const taken = () => (out.kind === "raw" ? out.records.length + held.length / 2 : out.messages.length);
+  const emit = () => {
+    if (held.length === 0 || out.kind !== "raw") return;
+    let total = 0;
+    for (let h = 1; h < held.length; h += 2) total += held[h]!;
+    const copy = Buffer.allocUnsafe(total);
+    for (let h = 0, to = 0; h < held.length; to += held[h + 1]!, h += 2) {
+      from!.copy(copy, to, held[h]!, held[h]! + held[h + 1]!);
+      out.records.push(copy.subarray(to, to + held[h + 1]!));
+    }
+    held.length = 0;
+  };
+  const stop = (s: Stop): Stop => (emit(), s);
   const seg = log.segmentBytes;
   let i = 0;
   while (i < picks.length) {
@@ -152,16 +175,21 @@ function readPicks(log: CommitLog, topic: Buffer, queueId: number, picks: Pick[]
       if (p.size === 0 || Math.floor(p.clOffset / seg) !== segOf || p.clOffset < first.clOffset || pEnd - first.clOffset > READ_SPAN) break;
       end = Math.max(end, pEnd);
     }
-    const buf = log.read(first.clOffset, end - first.clOffset);
+    const span = end - first.clOffset;
+    const reuse = out.kind === "raw" && span <= READ_SPAN;
+    const buf = reuse ? log.readInto(first.clOffset, span, (spanScratch ??= Buffer.allocUnsafe(READ_SPAN))) : log.read(first.clOffset, span);
+    from = buf;
     for (let k = i; k < j; k++) {
       const p = picks[k]!;
-      if (p.size > budget && taken() > 0) return { at: p.logical };
+      if (p.size > budget && taken() > 0) return stop({ at: p.logical });
       const at = p.clOffset - first.clOffset;
-      if (!recordMatches(buf, at, p, topic, queueId, verifyCrc)) return { at: p.logical, corrupt: p };
-      if (out.kind === "raw") out.records.push(buf.subarray(at, at + p.size));
+      if (!recordMatches(buf, at, p, topic, queueId, verifyCrc)) return stop({ at: p.logical, corrupt: p });
+      if (reuse) held.push(at, p.size);
+      else if (out.kind === "raw") out.records.push(buf.subarray(at, at + p.size));
       else out.messages.push(decodeRecord(buf, at));
       budget -= p.size;
     }
+    emit();
     i = j;
   }
   return { at: -1 };

@@ -94,9 +94,15 @@ export function serveReplication(opts: ServeOptions) {
     const behind = req.commit !== undefined && req.commit < store.commitOffset;
     await master.hold(req.offset, behind ? Math.min(req.waitMs, COMMIT_NEWS_WAIT_MS) : req.waitMs);
     if (!master.isActive) return encodeFetchReply({ ...head(), status: FetchStatus.notMaster });
-    const bytes = req.offset < store.maxPhysicalOffset ? store.readRaw(req.offset, req.maxBytes) : undefined;
-    return encodeFetchReply({ ...head(), status: FetchStatus.ok }, bytes);
+    if (req.offset >= store.maxPhysicalOffset) return encodeFetchReply({ ...head(), status: FetchStatus.ok });
+    const again = shared.take(req.offset, req.maxBytes, opts.term(), store.maxPhysicalOffset);
+    if (again) return again;
+    const bytes = store.readRaw(req.offset, req.maxBytes);
+    const reply = encodeFetchReply({ ...head(), status: FetchStatus.ok }, bytes);
+    shared.keep(req.offset, bytes.length, opts.term(), reply);
+    return reply;
   };
+  const shared = new SharedChunk();
 
   const unserve = [
     transport.serve("ha.fetch", fetch),
@@ -144,4 +150,36 @@ export function serveReplication(opts: ServeOptions) {
       for (const u of unserve) u();
     },
   };
+}
+
+/**
+ * The last chunk answered, for the next slave that asks for the same
+ * offset: slaves woken by the same append ask together, and the second
+ * gets the first's reply as it is (its bytes are still the log's; its
+ * commit and end are a moment old, which a slave takes as a lower bound)
+ * instead of a second read, check and copy. Only within a term, and while
+ * the log still holds the bytes.
+ */
+export class SharedChunk {
+  private offset = -1;
+  private end = -1;
+  private term = -1;
+  private reply: Uint8Array | undefined;
+  /** Handed out once: a third asker (a group of five) reads afresh. */
+  private taken = false;
+
+  take(offset: number, maxBytes: number, term: number, logEnd: number): Uint8Array | undefined {
+    if (this.reply === undefined || this.taken || offset !== this.offset || term !== this.term) return undefined;
+    if (this.end > logEnd || this.end - offset > maxBytes) return undefined;
+    this.taken = true;
+    return this.reply;
+  }
+
+  keep(offset: number, bytes: number, term: number, reply: Uint8Array): void {
+    this.offset = offset;
+    this.end = offset + bytes;
+    this.term = term;
+    this.reply = reply;
+    this.taken = false;
+  }
 }

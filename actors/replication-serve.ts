@@ -95,11 +95,11 @@ export function serveReplication(opts: ServeOptions) {
     await master.hold(req.offset, behind ? Math.min(req.waitMs, COMMIT_NEWS_WAIT_MS) : req.waitMs);
     if (!master.isActive) return encodeFetchReply({ ...head(), status: FetchStatus.notMaster });
     if (req.offset >= store.maxPhysicalOffset) return encodeFetchReply({ ...head(), status: FetchStatus.ok });
-    const again = shared.take(req.offset, req.maxBytes, opts.term(), store.maxPhysicalOffset);
+    const again = shared.take(req.offset, req.maxBytes, opts.term(), store.maxPhysicalOffset, store.commitOffset);
     if (again) return again;
     const bytes = store.readRaw(req.offset, req.maxBytes);
     const reply = encodeFetchReply({ ...head(), status: FetchStatus.ok }, bytes);
-    shared.keep(req.offset, bytes.length, opts.term(), reply);
+    shared.keep(req.offset, req.maxBytes, bytes.length, opts.term(), store.commitOffset, reply);
     return reply;
   };
   const shared = new SharedChunk();
@@ -155,28 +155,35 @@ export function serveReplication(opts: ServeOptions) {
 /**
  * The last chunk answered, for the next slave that asks for the same
  * offset: slaves woken by the same append ask together, and the second
- * gets the first's reply as it is (its bytes are still the log's; its
- * commit and end are a moment old, which a slave takes as a lower bound)
- * instead of a second read, check and copy. Only within a term, and while
- * the log still holds the bytes.
+ * gets the first's reply as it is instead of a second read, check and
+ * copy: the same whole records from the same offset, a prefix of what a
+ * fresh read would return once the log has grown. Only within the term,
+ * for the same maxBytes, while the log still holds the bytes, and with the
+ * same commit offset (a slave's readers wait for it); its `end` may be a
+ * moment old, which only measures the slave's lag.
  */
 export class SharedChunk {
   private offset = -1;
+  private maxBytes = -1;
   private end = -1;
   private term = -1;
+  private commit = -1;
   private reply: Uint8Array | undefined;
   /** Handed out once: a third asker (a group of five) reads afresh. */
   private taken = false;
 
-  take(offset: number, maxBytes: number, term: number, logEnd: number): Uint8Array | undefined {
-    if (this.reply === undefined || this.taken || offset !== this.offset || term !== this.term) return undefined;
-    if (this.end > logEnd || this.end - offset > maxBytes) return undefined;
+  take(offset: number, maxBytes: number, term: number, logEnd: number, commit: number): Uint8Array | undefined {
+    if (this.reply === undefined || this.taken || offset !== this.offset || term !== this.term || maxBytes !== this.maxBytes) return undefined;
+    if (commit !== this.commit) return undefined;
+    if (this.end > logEnd) return undefined;
     this.taken = true;
     return this.reply;
   }
 
-  keep(offset: number, bytes: number, term: number, reply: Uint8Array): void {
+  keep(offset: number, maxBytes: number, bytes: number, term: number, commit: number, reply: Uint8Array): void {
+    this.commit = commit;
     this.offset = offset;
+    this.maxBytes = maxBytes;
     this.end = offset + bytes;
     this.term = term;
     this.reply = reply;

@@ -260,7 +260,8 @@ function cutSegments(log: CommitLog): ByteRange[] {
     if (nextOk && seg.size + nextSize > log.segmentBytes) continue;
     const from = seg.base + seg.size;
     const to = seg.base + log.segmentBytes;
-    out.push({ from, to, bytes: to - from });
+    // a full segment has no end to lose; an empty range here would hide the next segment's damage, reported at the same offset
+    if (from < to) out.push({ from, to, bytes: to - from });
   }
   return out;
 }

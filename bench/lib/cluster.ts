@@ -36,6 +36,12 @@ export function rss(pid: number): number {
   return m ? Number(m[1]) * 1024 : NaN;
 }
 
+/** Anonymous resident memory (heap, stacks, buffers; not the executable's mapped pages), in bytes (Linux). */
+export function rssAnon(pid: number): number {
+  const m = /RssAnon:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
 async function untilAnswers(nc: NatsConnection, subject: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -76,7 +82,7 @@ export async function startBenchCluster(): Promise<BenchCluster> {
     broker: () => broker!,
     async startBroker() {
       const t0 = performance.now();
-      broker = spawnNode(["broker", "--group", "broker-a", "--data", brokerDir, "--heartbeat-interval", "1000"], true, {}, true);
+      broker = spawnNode(["broker", "--broker-group", "broker-a", "--data", brokerDir, "--heartbeat-interval", "1000"], true, {}, true);
       const lines: string[] = (brokerLines = []);
       let partial = "";
       broker.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
@@ -88,7 +94,7 @@ export async function startBenchCluster(): Promise<BenchCluster> {
       return performance.now() - t0;
     },
     async startOtherBroker(group, env) {
-      const proc = spawnNode(["broker", "--group", group, "--data", join(dir, `${group}.0`), "--heartbeat-interval", "1000"], false, env);
+      const proc = spawnNode(["broker", "--broker-group", group, "--data", join(dir, `${group}.0`), "--heartbeat-interval", "1000"], false, env);
       others.add(proc);
       await untilAnswers(nc, subjects().broker(group, 0, "status"));
       return {

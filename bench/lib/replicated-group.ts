@@ -82,7 +82,7 @@ export async function startBenchGroup(c: GroupConfig): Promise<BenchGroup> {
     spawnNode("nameserver", ["nameserver", "--id", "ns-bench"]);
     for (let i = 0; i < c.replicas; i++) {
       const args = [
-        "broker", "--group", BENCH_GROUP, "--replica", String(i), "--replicas", String(c.replicas), "--ack", c.ack,
+        "broker", "--broker-group", BENCH_GROUP, "--replica", String(i), "--replicas", String(c.replicas), "--ack", c.ack,
         "--election-timeout", String(c.electionTimeoutMs), "--data", join(dir, `${BENCH_GROUP}.${i}`), "--heartbeat-interval", "1000",
       ];
       spawnNode(`${BENCH_GROUP}.${i}`, args, `${c.label}-replica${i}`);

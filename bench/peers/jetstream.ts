@@ -82,6 +82,23 @@ export async function fill(nc: NatsConnection, opts: { messages: number; size: n
   }
 }
 
+/**
+ * Publishes `size`-byte messages until the stream holds at least `bytes`
+ * (large messages: a flush every few, so the client never buffers much).
+ */
+export async function fillBytes(nc: NatsConnection, opts: { bytes: number; size: number }): Promise<void> {
+  const payload = new Uint8Array(opts.size).fill(106);
+  const every = Math.max(1, Math.floor((4 << 20) / opts.size));
+  const count = Math.ceil(opts.bytes / opts.size);
+  for (let i = 0; i < count; i++) {
+    nc.publish(SUBJECT, payload);
+    if (i % every === every - 1) await nc.flush();
+  }
+  await nc.flush();
+  const jsm = await jetstreamManager(nc);
+  while ((await jsm.streams.info(STREAM)).state.messages < count) await new Promise((r) => setTimeout(r, 50));
+}
+
 /** Reads the whole stream with an ordered consumer; returns msgs/s. */
 export async function drainRate(js: JetStreamClient, messages: number): Promise<number> {
   const consumer = await js.consumers.get(STREAM);

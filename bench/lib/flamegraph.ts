@@ -1,9 +1,11 @@
 // A flame graph of a V8 .cpuprofile as a self-contained SVG: one box per
 // call stack, as wide as the time sampled in it and everything it called,
-// callers below callees (Brendan Gregg's layout). Idle time is left out,
-// so the width is the process's busy time. Hovering a box shows its
-// function, file and time (an SVG <title>); nothing is loaded from
-// elsewhere, so the file can sit in docs/ and be opened offline.
+// callers above callees (the icicle orientation of Chrome's DevTools, so
+// the widest boxes are at the top however deep the stacks go). Idle time
+// is left out, so the width is the process's busy time, and stacks under
+// a pixel wide are not drawn. Hovering a box shows its function, file and
+// time (an SVG <title>); nothing is loaded from elsewhere, so the file can
+// sit in docs/ and be opened offline.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
@@ -32,6 +34,10 @@ const WIDTH = 1200;
 const ROW = 16;
 const CHAR_PX = 6.4;
 const HIDDEN = new Set(["(idle)", "(root)"]);
+/** Narrower stacks are left out (module loading at start makes deep towers a sample wide). */
+const MIN_PX = 1;
+const MAX_DEPTH = 80;
+const TOP = 24;
 
 function where(f: ProfileNode["callFrame"]): string {
   if (!f.url) return "";
@@ -74,12 +80,12 @@ export function flameGraphSvg(profileFile: string, title: string): string {
   let count = 0;
   const draw = (f: Frame, x: number, level: number) => {
     const w = (f.total / busy) * WIDTH;
-    if (w < 0.3) return;
+    if (w < MIN_PX || level >= MAX_DEPTH) return;
     depth = Math.max(depth, level);
     const label = `${f.name}${f.where ? ` (${f.where})` : ""} — ${(f.total / 1000).toFixed(1)} ms, ${((f.total / busy) * 100).toFixed(1)} %`;
     const fits = Math.floor((w - 4) / CHAR_PX);
     const text = fits >= 3 ? (f.name.length <= fits ? f.name : f.name.slice(0, fits - 1) + "…") : "";
-    boxes.push(`<g data-level="${level}" data-x="${x.toFixed(1)}"><title>${esc(label)}</title><rect x="${x.toFixed(1)}" width="${Math.max(0.3, w - 0.5).toFixed(1)}" height="${ROW - 1}" fill="${colour(f, count++)}"/>${text ? `<text x="${(x + 2).toFixed(1)}" dy="11">${esc(text)}</text>` : ""}</g>`);
+    boxes.push(`<g transform="translate(0,${TOP + level * ROW})"><title>${esc(label)}</title><rect x="${x.toFixed(1)}" width="${Math.max(0.3, w - 0.5).toFixed(1)}" height="${ROW - 1}" fill="${colour(f, count++)}"/>${text ? `<text x="${(x + 2).toFixed(1)}" dy="11">${esc(text)}</text>` : ""}</g>`);
     let cx = x;
     for (const c of f.children) {
       draw(c, cx, level + 1);
@@ -91,14 +97,12 @@ export function flameGraphSvg(profileFile: string, title: string): string {
     draw(c, x, 0);
     x += (c.total / busy) * WIDTH;
   }
-  const height = (depth + 1) * ROW + 40;
-  // callers below callees: a box's y comes from its level once the depth is known
-  const placed = boxes.map((b) => b.replace(/<g data-level="(\d+)" data-x="[^"]*">/, (_, l: string) => `<g transform="translate(0,${height - 8 - (Number(l) + 1) * ROW})">`));
+  const height = TOP + (depth + 1) * ROW + 8;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="monospace" font-size="11">`,
     `<rect width="100%" height="100%" fill="#fdfdf8"/>`,
     `<text x="4" y="16" font-size="13">${esc(title)} — ${(busy / 1000).toFixed(0)} ms busy (idle left out); hover a box for its function and time</text>`,
-    ...placed,
+    ...boxes,
     "</svg>",
     "",
   ].join("\n");

@@ -12,6 +12,9 @@ import type { Report } from "../../bench/lib/report.js";
 const script = fileURLToPath(new URL("../../bench/run.js", import.meta.url));
 const test = suite("make bench-quick");
 
+/** A heading's anchor as GitHub makes it: lower case, punctuation dropped, spaces to hyphens. */
+const slug = (heading: string) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, "").replace(/ /g, "-");
+
 test("runs every scenario and writes JSON and Markdown with figures", async () => {
   const out = mkdtempSync(join(tmpdir(), "rbus-bench-test-"));
   try {
@@ -27,8 +30,13 @@ test("runs every scenario and writes JSON and Markdown with figures", async () =
     assert.equal([...scenarios].sort(), ["(a)", "(b)", "(c)", "(d)", "(e)", "(f)", "(h)", "(i)"]);
     // (f) also against the log's size: one restart per size, each naming the tail it checked
     const curve = report.rows.filter((r) => r.scenario === "(f) restart after kill -9, by log size");
-    assert.is(curve.length, 2);
-    for (const r of curve) assert.match(r.note ?? "", /tail checked past the last checkpoint: \d+ MiB, \d+ records replayed/);
+    const sizes = curve.filter((r) => r.metric.startsWith("time to serve, "));
+    assert.is(sizes.length, 2);
+    for (const r of sizes) assert.match(r.note ?? "", /tail checked past the last checkpoint: \d+ MiB, \d+ records replayed/);
+    // and JetStream restarted with a stream of the largest log's size, per GiB beside it
+    const beside = curve.filter((r) => r.metric.startsWith("time to serve per GiB"));
+    assert.is(beside.length, 1);
+    assert.ok(beside[0]!.jetstream! > 0);
     // every row with a target says whether this run met it
     for (const r of report.rows) if (r.target) assert.type(r.met, "boolean", `${r.scenario} ${r.metric}`);
     // (g), the replicated groups, is a section of its own
@@ -47,6 +55,10 @@ test("runs every scenario and writes JSON and Markdown with figures", async () =
     assert.match(md, /÷ JetStream/);
     assert.match(md, /Replicated groups/);
     assert.match(md, /## Scale curves/);
+    // every "why" link of a missed target names a section that docs/performance.md has
+    const perf = readFileSync(fileURLToPath(new URL("../../../docs/performance.md", import.meta.url)), "utf8");
+    const anchors = new Set([...perf.matchAll(/^#+ (.+)$/gm)].map(([, h]) => slug(h!)));
+    for (const [, anchor] of md.matchAll(/\(performance\.md#([^)]+)\)/g)) assert.ok(anchors.has(anchor!), `docs/performance.md has no section #${anchor}`);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

@@ -1,5 +1,5 @@
 // The flame graph drawn from a .cpuprofile: widths follow the time under
-// each stack, idle time is left out, and names are escaped.
+// each stack, callers above callees, idle time left out, names escaped.
 import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -11,7 +11,7 @@ const test = suite("flame graph");
 
 const frame = (functionName: string, url = "") => ({ functionName, url, lineNumber: 0, scriptId: "0", columnNumber: 0 });
 
-test("a box per stack, as wide as its time, callers below callees; idle left out", () => {
+test("a box per stack, as wide as its time, callers above callees; idle left out", () => {
   const dir = mkdtempSync(join(tmpdir(), "rbus-flame-"));
   try {
     const profile = {
@@ -42,7 +42,7 @@ test("a box per stack, as wide as its time, callers below callees; idle left out
     assert.ok(Math.abs(by("send").w - 480 + 0.5) < 1, `send ${by("send").w}`);
     assert.ok(Math.abs(by("(garbage").w - 720 + 0.5) < 1);
     assert.ok(Math.abs(by("a&lt;b&gt;&amp;c").w - 360 + 0.5) < 1);
-    assert.ok(by("a&lt;b&gt;&amp;c").y < by("send").y, "a callee sits above its caller");
+    assert.ok(by("a&lt;b&gt;&amp;c").y > by("send").y, "a callee sits below its caller");
     assert.match(by("send").title, /dist\/src\/client\/producer\.js:1\) — 0\.4 ms, 40\.0 %/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -139,9 +139,6 @@ export class MessageStore extends StoreReads {
     log.markTailDirty();
     this.timers = new StoreTimers(opts, {
       flush: async () => void (await this.flush()),
-      // not awaited: a long save must not hold back the next flush
-      // the key index is written by flush(), with the commit log
-      saveKeys: async () => undefined,
       persistOffsets: async () => void (await this.latch.attempt("consumer offsets", () => this.offsets.persistAsync())),
       clean: () => this.cleanExpired(),
     });

@@ -1,15 +1,14 @@
 // The store's background work on one timer (flushIntervalMs), re-armed
 // after each tick so that a simulated clock (options.timers) can drive it:
-// flush every tick, consumer offsets every offsetsPersistMs, the key index
-// when its saver says so, retention every cleanIntervalMs, measured with the store's clock. A tick never overlaps
-// the previous one. A real timer is unref'd: it never keeps a process alive.
+// flush every tick (the commit log, the key index's buffered entries and
+// the consume-queue tails with it), consumer offsets every offsetsPersistMs,
+// retention every cleanIntervalMs, measured with the store's clock. A tick
+// never overlaps the previous one. A real timer is unref'd: it never keeps a process alive.
 import type { ResolvedOptions } from "./options.js";
 
 export interface TimerWork {
   flush(): Promise<void>;
   persistOffsets(): Promise<void>;
-  /** Saves the key index if a save is due (key-index-saver.ts decides). */
-  saveKeys(now: number): Promise<void>;
   clean(): number;
 }
 
@@ -59,7 +58,6 @@ export class StoreTimers {
         this.lastOffsets = now;
         await this.work.persistOffsets();
       }
-      await this.work.saveKeys(now);
       if (now - this.lastClean >= this.opts.cleanIntervalMs) {
         this.lastClean = now;
         this.work.clean();

@@ -1,7 +1,7 @@
 // The commit-log record: how one message is laid out on disk. Records are
 // encoded straight into a caller's buffer (many per buffer, no per-message
 // intermediate buffers) and decoded from slices of whatever was read.
-import { crc32 } from "node:zlib";
+import { crc32Range } from "./crc32.js";
 import type { DispatchEntry, PutMessage, StoredMessage } from "./types.js";
 import { RecordStatus } from "./status.js";
 import { setProperty } from "../protocol/validate.js";
@@ -112,7 +112,7 @@ export function sealRecord(
   writeU64(buf, at + 32, queueOffset); // 7
   if (readU64(buf, at + 40) === 0) writeU64(buf, at + 40, storeTimestamp); // 8
   writeU64(buf, at + 48, storeTimestamp); // 9
-  buf.writeUInt32BE(crc32(buf.subarray(at + CRC_FROM, at + size)), at + 8); // 3
+  buf.writeUInt32BE(crc32Range(buf, at + CRC_FROM, at + size), at + 8); // 3
 }
 
 /** Fields 11–15: topic, tags, keys, properties, body. */
@@ -139,7 +139,7 @@ export function checkRecord(buf: Buffer, at: number, end: number, verifyCrc = tr
   const size = buf.readUInt32BE(at);
   if (buf.readUInt32BE(at + 4) !== RECORD_MAGIC || size < FIXED_BYTES) return RecordStatus.CORRUPT;
   if (end - at < size) return RecordStatus.TRUNCATED;
-  if (verifyCrc && crc32(buf.subarray(at + CRC_FROM, at + size)) !== buf.readUInt32BE(at + 8)) {
+  if (verifyCrc && crc32Range(buf, at + CRC_FROM, at + size) !== buf.readUInt32BE(at + 8)) {
     return RecordStatus.CORRUPT;
   }
   return fieldsFit(buf, at, size) ? RecordStatus.OK : RecordStatus.CORRUPT;

@@ -8,21 +8,26 @@ import {
   parseObject,
   RbusError,
   scopedApi,
+  type OffsetCommitReply,
   type OffsetQueryReply,
   type QueueProgress,
 } from "../src/protocol/index.js";
 import type { BrokerContext } from "./broker-context.js";
 import { scopedGroup } from "./group-scope.js";
 import { limitExceeded } from "./limits.js";
+import type { ResetEpochs } from "./reset-epochs.js";
 
-export function offsetHandlers(ctx: BrokerContext) {
+export function offsetHandlers(ctx: BrokerContext, epochs: ResetEpochs) {
   const progress = (group: string, topic: string, queueId: number): QueueProgress => {
     const { min, max } = ctx.store.queueRange(topic, queueId);
-    return { queueId, offset: ctx.store.offsets.get(group, topic, queueId) ?? -1, minOffset: min, maxOffset: max };
+    const row: QueueProgress = { queueId, offset: ctx.store.offsets.get(group, topic, queueId) ?? -1, minOffset: min, maxOffset: max };
+    const epoch = epochs.get(group, topic, queueId);
+    if (epoch > 0) row.epoch = epoch;
+    return row;
   };
 
   return {
-    async commit(msg: Msg): Promise<{ ok: true; committed: number }> {
+    async commit(msg: Msg): Promise<OffsetCommitReply> {
       const { group, entries } = decodeOffsetCommit(parseObject(msg.data));
       scopedGroup(msg, group);
       // every group name that commits stays in the offsets table (and in every config snapshot): cap how many
@@ -37,13 +42,23 @@ export function offsetHandlers(ctx: BrokerContext) {
           throw new RbusError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${e.offset} is past the end of ${config.topic}/${e.queueId} (${max})`);
         }
       }
-      for (const e of entries) ctx.store.offsets.commit(group, e.topic, e.queueId, e.offset);
-      ctx.configChanged();
+      // a position read before the queue's last reset must not undo it (the member is told which, and re-reads)
+      const stale: NonNullable<OffsetCommitReply["stale"]> = [];
+      let committed = 0;
+      for (const e of entries) {
+        if (epochs.stale(group, e.topic, e.queueId, e.epoch)) {
+          stale.push({ topic: e.topic, queueId: e.queueId, offset: ctx.store.offsets.get(group, e.topic, e.queueId) ?? -1, epoch: epochs.get(group, e.topic, e.queueId) });
+          continue;
+        }
+        ctx.store.offsets.commit(group, e.topic, e.queueId, e.offset);
+        committed++;
+      }
+      if (committed > 0) ctx.configChanged();
       // a consumer reading from a slave commits there: the master must have it for the next failover or rebalance
       if (!ctx.isMaster() && ctx.replicas > 1) {
         await ctx.forwardToMaster(scopedApi("offset.commit", group), msg.data).catch((err) => ctx.log.debug("offset commit not passed on to the master", { error: String(err) }));
       }
-      return { ok: true, committed: entries.length };
+      return stale.length > 0 ? { ok: true, committed, stale } : { ok: true, committed };
     },
 
     query(msg: Msg): OffsetQueryReply {

@@ -12,6 +12,7 @@ import {
   parseObject,
   RbusError,
   type Json,
+  type OffsetResetNotice,
   type OffsetResetReply,
   type QueueMessagesReply,
   type TopicDeleteReply,
@@ -22,10 +23,17 @@ import { assertMaster, type BrokerContext } from "./broker-context.js";
 import { corruptRecordError } from "./corrupt-record.js";
 import type { ConsumerTable } from "./consumer-table.js";
 import { limitExceeded } from "./limits.js";
+import type { ResetEpochs } from "./reset-epochs.js";
 import { fittingPrefix, tooLargeForReply } from "./reply-limits.js";
 import { toWireMessage } from "./wire-message.js";
 
-export function opsHandlers(ctx: BrokerContext, consumers: ConsumerTable, groups: { isKnown(g: string): boolean; mustKnow(g: string): void }) {
+export interface ResetNotices {
+  epochs: ResetEpochs;
+  /** Publishes the notice on rbus.events.reset.<consumer group>. */
+  publish(notice: OffsetResetNotice): void;
+}
+
+export function opsHandlers(ctx: BrokerContext, consumers: ConsumerTable, groups: { isKnown(g: string): boolean; mustKnow(g: string): void }, resets: ResetNotices) {
   return {
     topicStatus(msg: Msg): TopicStatusReply {
       const { topic } = decodeTopicRequest(parseObject(msg.data));
@@ -64,10 +72,15 @@ export function opsHandlers(ctx: BrokerContext, consumers: ConsumerTable, groups
         const offset = "timestamp" in t ? ctx.store.offsetForTimestamp(req.topic, queueId, t.timestamp) : t.to === "first" ? range.min : range.max;
         const from = ctx.store.offsets.get(req.group, req.topic, queueId) ?? -1;
         ctx.store.offsets.commit(req.group, req.topic, queueId, offset);
-        return { queueId, from, offset };
+        return { queueId, from, offset, epoch: resets.epochs.bump(req.group, req.topic, queueId) };
       });
       ctx.configChanged();
       const members = consumers.members(req.group).length;
+      // live members move at once; one that misses this has its next commit refused as stale and re-reads
+      resets.publish({
+        type: "reset", group: req.group, topic: req.topic, broker: ctx.group, at: ctx.clock.now(),
+        queues: queues.map(({ queueId, offset, epoch }) => ({ queueId, offset, epoch })),
+      });
       ctx.log.info("consumer offsets reset", { group: req.group, topic: req.topic, target: JSON.stringify(req.target), queues: queues.length, members });
       return { group: req.group, topic: req.topic, broker: ctx.group, queues, members };
     },

@@ -29,6 +29,7 @@ import { opsHandlers } from "./broker-ops.js";
 import { BrokerCounters, brokerMetrics } from "./broker-metrics.js";
 import type { BrokerContext } from "./broker-context.js";
 import { offsetHandlers } from "./broker-offsets.js";
+import { ResetEpochs } from "./reset-epochs.js";
 import { pullHandler } from "./broker-pull.js";
 import { maxPayload, replyBudget, REQUEST_HEADROOM } from "./reply-limits.js";
 import { startRegistration, stopRegistration, type RegistrationActor } from "./broker-registration.js";
@@ -234,9 +235,13 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
 
   const send = sendHandlers(ctx);
   const pull = pullHandler(ctx);
-  const offsets = offsetHandlers(ctx);
+  const epochs = new ResetEpochs(() => clock.now());
+  const offsets = offsetHandlers(ctx, epochs);
   const groups = groupHandlers(ctx, consumers);
-  const ops = opsHandlers(ctx, consumers, groups);
+  const ops = opsHandlers(ctx, consumers, groups, {
+    epochs,
+    publish: (notice) => nc.publish(subj.events.reset(notice.group), encodeJson(notice)),
+  });
   const admin = adminHandlers(ctx, consumers, ops);
   const status = (msg: { data: Uint8Array }) => {
     parseObject(msg.data);

@@ -70,7 +70,7 @@ export const ROLES: Record<Role, RoleRule> = {
     rights:
       "serves its own replica's API rbus.broker.<g>.<r>.> and its group's vote; registers and unregisters with " +
       "the NameServers; replicates, votes and passes offset commits on within its own group only; publishes " +
-      "consumer, store and role events and its own inspect stream; answers service discovery ($SRV) and its own " +
+      "consumer, offset-reset, store and role events and its own inspect stream; answers service discovery ($SRV) and its own " +
       "metrics (rbus.metrics.<g>-<r>) and machines (rbus.machines.<g>-<r>) as itself",
     publish: [
       "{p}.ns.register",
@@ -79,6 +79,7 @@ export const ROLES: Record<Role, RoleRule> = {
       "{p}.broker.{g}.vote",
       "{p}.broker.{g}.*.offset.commit.*",
       "{p}.events.consumers.*",
+      "{p}.events.reset.*",
       "{p}.events.store.{g}.{r}",
       "{p}.events.role.{g}",
       "{p}.inspect.{user}",
@@ -96,7 +97,7 @@ export const ROLES: Record<Role, RoleRule> = {
   consumer: {
     rights:
       "asks routes; pulls, queries offsets and looks messages up on any broker; commits offsets, heartbeats and " +
-      "unregisters only for its own consumer group; hears its own group's membership events",
+      "unregisters only for its own consumer group; hears its own group's membership and offset-reset events",
     publish: [
       "{p}.ns.route",
       "{p}.broker.*.*.pull",
@@ -108,7 +109,7 @@ export const ROLES: Record<Role, RoleRule> = {
       "{p}.inspect.*",
     ],
     denyPublish: ["{p}.inspect.{node}"],
-    subscribe: ["{p}.events.consumers.{cg}"],
+    subscribe: ["{p}.events.consumers.{cg}", "{p}.events.reset.{cg}"],
     responds: false,
   },
   admin: {

@@ -38,8 +38,9 @@ export async function groupResetCommand(group: string, values: ResetFlags): Prom
     });
     if (values.json) return console.log(JSON.stringify(replies, null, 2));
     console.log(table(["BROKER", "QUEUE", "FROM", "TO"], replies.flatMap((r) => r.queues.map((q) => [r.broker, String(q.queueId), String(q.from), String(q.offset)]))));
+    // each master told the members it knows; one member heartbeats to every master, so the largest count is the group's
     const live = Math.max(0, ...replies.map((r) => r.members));
-    if (live > 0) console.error(`note: ${live} member(s) of ${group} are connected; they keep their own positions and commit over this: stop them first`);
+    console.log(`told ${live} live member(s) of ${group}: those holding these queues read from the new offsets now`);
   });
 }
 

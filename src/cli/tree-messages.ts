@@ -55,7 +55,7 @@ export function messageCommands(program: Command): void {
   const events = program.command("events").description("print the cluster's events (liveness, roles, store, consumers) from the history stream")
     .option("--follow", "keep printing new events as they come")
     .option("--since <when>", "from this time (ISO 8601 or ms since the epoch) or this long ago (90s, 15m, 2h, 1d)", "1h")
-    .option("--kind <kind>", "only this kind: liveness, role, store or consumers")
+    .option("--kind <kind>", "only this kind: liveness, role, store, consumers or reset")
     .option("--json", "one JSON object a line");
   natsFlags(events).action(async (o) => (await import("./events.js")).eventsCommand(o));
   examples(events, "rbus events --since 15m", "rbus events --follow --kind role", "rbus events --since 2026-01-31T12:00:00Z --json");

@@ -86,9 +86,9 @@ export class AdminGroups extends AdminTopics {
 
   /**
    * Moves the group's offsets on a topic to a time, or to first or last, on
-   * every master serving it (mqadmin resetOffsetByTime). Live members keep
-   * their own positions and commit over it: stop them first (each reply's
-   * `members` counts them).
+   * every master serving it (mqadmin resetOffsetByTime). Each master tells
+   * the group's live members, which read from the new offsets at once
+   * (each reply's `members` counts them; docs/protocol.md).
    */
   async resetOffset(r: OffsetReset): Promise<OffsetResetReply[]> {
     if ((r.timestamp === undefined) === (r.to === undefined)) throw new RbusError(ErrorCode.BAD_REQUEST, "give one of timestamp or to (first or last)");

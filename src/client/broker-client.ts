@@ -23,6 +23,8 @@ import {
   type ScopedApi,
   type ClientHeartbeat,
   type ConsumerMembers,
+  type OffsetCommitEntry,
+  type OffsetCommitReply,
   type OffsetQueryReply,
   type PullRequest,
   type QueueProgress,
@@ -208,9 +210,10 @@ export class BrokerClient {
    * that slave (it passes them on to the master), the rest to the master,
    * one request each. A slave that fails sends its queues back to the master.
    */
-  async commit(consumerGroup: string, group: string, entries: Array<{ topic: string; queueId: number; offset: number }>): Promise<void> {
+  async commit(consumerGroup: string, group: string, entries: OffsetCommitEntry[]): Promise<NonNullable<OffsetCommitReply["stale"]>> {
     const first = entries[0];
-    if (!first) return;
+    if (!first) return [];
+    const stale: NonNullable<OffsetCommitReply["stale"]> = [];
     const bySlave = new Map<string, typeof entries>();
     const toMaster: typeof entries = [];
     for (const e of entries) {
@@ -221,14 +224,19 @@ export class BrokerClient {
     await Promise.all(
       [...bySlave].map(async ([slave, list]) => {
         try {
-          await this.request(slave, scopedApi("offset.commit", consumerGroup), { group: consumerGroup, entries: list }, this.timeoutMs, json);
+          const r = await this.request<OffsetCommitReply>(slave, scopedApi("offset.commit", consumerGroup), { group: consumerGroup, entries: list }, this.timeoutMs, json);
+          if (r.stale) stale.push(...r.stale);
         } catch {
           for (const e of list) this.readFrom.delete(queueKey({ topic: e.topic, group, queueId: e.queueId }));
           toMaster.push(...list);
         }
       }),
     );
-    if (toMaster.length > 0) await this.toMaster(toMaster[0]!.topic, group, scopedApi("offset.commit", consumerGroup), { group: consumerGroup, entries: toMaster }, json);
+    if (toMaster.length > 0) {
+      const r = await this.toMaster<OffsetCommitReply>(toMaster[0]!.topic, group, scopedApi("offset.commit", consumerGroup), { group: consumerGroup, entries: toMaster }, json);
+      if (r.stale) stale.push(...r.stale);
+    }
+    return stale;
   }
 
   /** A heartbeat to the master of `group` (following it). */

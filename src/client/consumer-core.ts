@@ -12,6 +12,7 @@ import { clientIdOf } from "./client-id.js";
 import { GroupMembership } from "./consumer-group.js";
 import { BrokerOffsetStore, LocalOffsetStore, type OffsetStore } from "./offset-store.js";
 import { ProcessQueue, type CorruptRecord, type StartFrom } from "./process-queue.js";
+import { ResetFollower } from "./reset-follower.js";
 import { queueKey, RouteCache, type MessageQueue } from "./route-cache.js";
 
 export type { CorruptRecord, StartFrom } from "./process-queue.js";
@@ -69,6 +70,7 @@ export abstract class ConsumerCore {
   protected readonly queues = new Map<string, ProcessQueue>();
   protected readonly subscriptions = new Map<string, Subscription>();
   protected membership: GroupMembership | undefined;
+  private resets: ResetFollower | undefined;
   /** Commit consumed offsets periodically, on release and on close (else only on commitAll()). */
   protected autoCommit = true;
   protected started = false;
@@ -108,8 +110,11 @@ export abstract class ConsumerCore {
     this.offsets =
       this.mode === "broadcasting"
         ? new LocalOffsetStore(opts.offsetFile)
-        : new BrokerOffsetStore(this.brokers, this.group, (err, g) =>
-            this.log.warn("offset commit failed; retried at the next commit", { broker: g, error: String(err) }),
+        : new BrokerOffsetStore(
+            this.brokers,
+            this.group,
+            (err, g) => this.log.warn("offset commit failed; retried at the next commit", { broker: g, error: String(err) }),
+            (q) => void this.resets?.recheck(q),
           );
   }
 
@@ -146,6 +151,13 @@ export abstract class ConsumerCore {
   protected startCore(group: boolean): void {
     if (this.started) return;
     this.started = true;
+    // offsets the brokers keep can be reset under the member: it follows at once
+    if (this.offsets instanceof BrokerOffsetStore) {
+      this.resets = new ResetFollower({
+        nc: this.nc, subject: this.brokers.subj.events.reset(this.group), consumerGroup: this.group, brokers: this.brokers,
+        offsets: this.offsets, log: this.log, held: (key) => this.queues.get(key),
+      });
+    }
     // A connection closed for good (by its owner, or never coming back) ends the consumer.
     void this.nc.closed().then(() => this.abandon());
     if (this.autoCommit) {
@@ -280,6 +292,7 @@ export abstract class ConsumerCore {
     this.closed = true;
     this.log.warn("NATS connection closed; consumer stopped without committing", {});
     this.membership?.actor.stop();
+    this.resets?.close();
     for (const pq of this.queues.values()) pq.drop();
     for (const t of this.handoverTimers.values()) clearTimeout(t);
     this.handoverTimers.clear();
@@ -292,6 +305,7 @@ export abstract class ConsumerCore {
 
   protected async closeCore(): Promise<void> {
     if (this.closed) return;
+    this.resets?.close();
     if (this.membership) await this.membership.stop();
     else await this.release(this.assignment());
     this.closed = true;

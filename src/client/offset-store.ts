@@ -13,29 +13,52 @@ export interface OffsetStore {
   update(q: MessageQueue, offset: number): void;
   /** Commits the changed offsets of `queues` (all when omitted); failures stay pending for the next flush. */
   flush(queues?: readonly MessageQueue[]): Promise<void>;
+  /** A reset moved the queue to `epoch`: what is pending for it goes, and later commits carry the new epoch. */
+  forget?(q: MessageQueue, epoch: number): void;
 }
 
 interface Pending {
   q: MessageQueue;
   offset: number;
+  /** The reset epoch the position was read under: the master refuses it after a newer reset. */
+  epoch: number;
 }
+
+/** A queue whose commit the master refused: a reset came after the position (this member missed its notice). */
+export type StaleQueue = (q: MessageQueue) => void;
 
 export class BrokerOffsetStore implements OffsetStore {
   private readonly pending = new Map<string, Pending>();
+  /** Each queue's reset epoch as this member knows it (from offset.query and reset notices). */
+  private readonly epochs = new Map<string, number>();
 
   constructor(
     private readonly brokers: BrokerClient,
     private readonly consumerGroup: string,
     private readonly onError: (err: unknown, group: string) => void = () => {},
+    private readonly onStale: StaleQueue = () => {},
   ) {}
 
   async read(q: MessageQueue): Promise<number | undefined> {
     const p = await this.brokers.queryOffset(this.consumerGroup, q);
+    this.epochs.set(queueKey(q), Math.max(p.epoch ?? 0, this.epochs.get(queueKey(q)) ?? 0));
     return p.offset < 0 ? undefined : p.offset;
   }
 
   update(q: MessageQueue, offset: number): void {
-    this.pending.set(queueKey(q), { q, offset });
+    const key = queueKey(q);
+    this.pending.set(key, { q, offset, epoch: this.epochs.get(key) ?? 0 });
+  }
+
+  /** The queue's reset epoch as this member knows it. */
+  epoch(q: MessageQueue): number {
+    return this.epochs.get(queueKey(q)) ?? 0;
+  }
+
+  forget(q: MessageQueue, epoch: number): void {
+    const key = queueKey(q);
+    this.pending.delete(key);
+    this.epochs.set(key, Math.max(epoch, this.epochs.get(key) ?? 0));
   }
 
   async flush(queues?: readonly MessageQueue[]): Promise<void> {
@@ -50,10 +73,15 @@ export class BrokerOffsetStore implements OffsetStore {
     await Promise.all(
       [...byGroup].map(async ([group, list]) => {
         try {
-          const entries = list.map(([, p]) => ({ topic: p.q.topic, queueId: p.q.queueId, offset: p.offset }));
-          await this.brokers.commit(this.consumerGroup, group, entries);
+          const entries = list.map(([, p]) => (p.epoch > 0 ? { topic: p.q.topic, queueId: p.q.queueId, offset: p.offset, epoch: p.epoch } : { topic: p.q.topic, queueId: p.q.queueId, offset: p.offset }));
+          const stale = await this.brokers.commit(this.consumerGroup, group, entries);
           // Keep anything updated while the commit was in flight.
           for (const [key, p] of list) if (this.pending.get(key) === p) this.pending.delete(key);
+          for (const s of stale) {
+            const q = { topic: s.topic, group, queueId: s.queueId };
+            // refused for an epoch this member already moved past: the reset is handled; else it missed the notice
+            if (s.epoch > (this.epochs.get(queueKey(q)) ?? 0)) this.onStale(q);
+          }
         } catch (err) {
           this.onError(err, group);
         }

@@ -122,6 +122,11 @@ export class ProcessQueue {
     return this.inFlight;
   }
 
+  /** Whether `m` is still the message in flight (a reset or drop ends that). */
+  isInFlight(m: ConsumedMessage): boolean {
+    return this.inFlight === m;
+  }
+
   finish(m: ConsumedMessage): void {
     if (this.inFlight === m) this.inFlight = undefined;
   }
@@ -140,6 +145,18 @@ export class ProcessQueue {
     this.buffer.clear();
     this.pullOffset = offset;
     this.wakeup.notify();
+  }
+
+  /**
+   * An offset reset: reads from `offset` next, as if the queue had just
+   * been opened there. What is buffered goes, and the message in the
+   * listener is no longer the commit point (its finish() changes nothing),
+   * so no position from before the reset is handed to the offset store.
+   */
+  resetTo(offset: number): void {
+    this.inFlight = undefined;
+    this.stored = undefined;
+    this.seek(offset);
   }
 
   /** Stops pulling; a pull in flight is discarded when it returns. */

@@ -98,10 +98,12 @@ export class PushConsumer extends ConsumerCore {
             msgId: m.msgId, queue: pq.key, queueOffset: m.queueOffset, attempt, error: err instanceof Error ? err.message : String(err),
           });
           if (pq.isDropped) return; // not finished: the commit point stays on it
+          if (!pq.isInFlight(m)) break; // an offset reset moved the queue past it: read on from the new offset
           // Arrivals notify the same signal: sleep the whole backoff unless dropped.
           const until = Date.now() + Math.min(this.o.retryMs * attempt, 30 * this.o.retryMs);
-          while (!pq.isDropped && Date.now() < until) await signal.wait(until - Date.now());
+          while (!pq.isDropped && pq.isInFlight(m) && Date.now() < until) await signal.wait(until - Date.now());
           if (pq.isDropped) return;
+          if (!pq.isInFlight(m)) break;
         }
       }
       pq.finish(m);

@@ -3,6 +3,7 @@
 // offset resets, messages by queue offset, subscription-group settings.
 // See docs/protocol.md, "Operator APIs".
 import { BadRequestError } from "./errors.js";
+import { isSubjectToken, isTopicName } from "./subjects.js";
 import type { ConsumeMode, WireMessage } from "./messages.js";
 import { bool, int, name, oneOf, optInt, topicName, type Json } from "./validate.js";
 
@@ -103,9 +104,40 @@ export interface OffsetResetReply {
   topic: string;
   broker: string;
   /** Per queue: the committed offset before (-1: none) and the one now. */
-  queues: Array<{ queueId: number; from: number; offset: number }>;
-  /** Live members now: they keep their own positions and commit over the reset unless stopped first. */
+  queues: Array<{ queueId: number; from: number; offset: number; epoch?: number }>;
+  /** Live members now: each was told on rbus.events.reset.<group> and reads from the new offsets at once. */
   members: number;
+}
+
+/**
+ * Published by a master on rbus.events.reset.<consumer group> after an
+ * offset.reset: a member holding one of the queues drops what it buffered
+ * for it and reads from the offset the master holds (it asks, so a forged
+ * notice moves nothing).
+ */
+export interface OffsetResetNotice {
+  type: "reset";
+  /** The consumer group. */
+  group: string;
+  topic: string;
+  /** The broker group whose queues these are. */
+  broker: string;
+  queues: Array<{ queueId: number; offset: number; epoch: number }>;
+  at: number;
+}
+
+/** Checks a reset notice's shape; throws TypeError for anything else (it is dropped). */
+export function decodeOffsetResetNotice(v: unknown): OffsetResetNotice {
+  const n = v as Partial<OffsetResetNotice> | null;
+  const count = (x: unknown) => typeof x === "number" && Number.isSafeInteger(x) && x >= 0;
+  if (typeof n !== "object" || n === null || n.type !== "reset" || typeof n.group !== "string" || !isTopicName(n.topic) || !isSubjectToken(n.broker) || !Array.isArray(n.queues)) {
+    throw new TypeError("not an offset reset notice");
+  }
+  for (const q of n.queues as unknown[]) {
+    const e = q as { queueId?: unknown; offset?: unknown; epoch?: unknown } | null;
+    if (typeof e !== "object" || e === null || !count(e.queueId) || (e.queueId as number) > 65535 || !count(e.offset) || !count(e.epoch)) throw new TypeError("a reset notice's queue is not {queueId, offset, epoch}");
+  }
+  return n as OffsetResetNotice;
 }
 
 /** message {topic, queueId, offset, max}: messages of one queue from a queue offset (queryMsgByOffset, printMsg). */

@@ -1,7 +1,7 @@
 // Decoders for the data-plane requests a broker receives.
 import { BadRequestError } from "./errors.js";
 import { isSubjectToken } from "./subjects.js";
-import { tagExpressionError, type ClientHeartbeat, type OffsetCommitRequest, type PullRequest } from "./messages.js";
+import { tagExpressionError, type ClientHeartbeat, type OffsetCommitEntry, type OffsetCommitRequest, type PullRequest } from "./messages.js";
 import { array, describe, int, name, object, topicName, oneOf, optInt, optStr, str, type Json } from "./validate.js";
 
 export const MAX_PULL = 1024;
@@ -27,13 +27,16 @@ export function decodePull(o: Json): PullRequest {
   return req;
 }
 
-function offsetEntry(v: unknown) {
+function offsetEntry(v: unknown): OffsetCommitEntry {
   const e = object(v, "an offset entry");
-  return { topic: topicName(e, "topic"), queueId: int(e, "queueId", 0, 65535), offset: int(e, "offset") };
+  const entry: OffsetCommitEntry = { topic: topicName(e, "topic"), queueId: int(e, "queueId", 0, 65535), offset: int(e, "offset") };
+  const epoch = optInt(e, "epoch", 0);
+  if (epoch !== undefined) entry.epoch = epoch;
+  return entry;
 }
 
-/** One entry or many: {group, topic, queueId, offset} or {group, entries: [...]}. */
-export function decodeOffsetCommit(o: Json): { group: string; entries: Array<{ topic: string; queueId: number; offset: number }> } {
+/** One entry or many: {group, topic, queueId, offset, epoch?} or {group, entries: [...]}. */
+export function decodeOffsetCommit(o: Json): { group: string; entries: OffsetCommitEntry[] } {
   const group = name(o, "group");
   if (o.entries !== undefined) return { group, entries: array(o, "entries").map(offsetEntry) };
   return { group, entries: [offsetEntry(o)] };

@@ -114,7 +114,27 @@ export interface OffsetCommitRequest {
   topic?: string;
   queueId?: number;
   offset?: number;
-  entries?: Array<{ topic: string; queueId: number; offset: number }>;
+  entries?: OffsetCommitEntry[];
+}
+
+export interface OffsetCommitEntry {
+  topic: string;
+  queueId: number;
+  offset: number;
+  /**
+   * The reset epoch the position was read under (offset.query's and the
+   * reset notice's `epoch`; 0 or absent: before any reset). The master
+   * refuses an entry whose epoch is older than the queue's last reset.
+   */
+  epoch?: number;
+}
+
+/** offset.commit's answer: entries refused because a reset came after the position they carry. */
+export interface OffsetCommitReply {
+  ok: true;
+  committed: number;
+  /** Each refused entry's queue with the offset and epoch the master holds now. */
+  stale?: Array<{ topic: string; queueId: number; offset: number; epoch: number }>;
 }
 
 export interface QueueProgress {
@@ -123,6 +143,8 @@ export interface QueueProgress {
   offset: number;
   minOffset: number;
   maxOffset: number;
+  /** The queue's reset epoch for the group on the master (absent: no reset since it started). */
+  epoch?: number;
 }
 
 /**

@@ -149,6 +149,8 @@ export function subjects(prefix = "rbus") {
       liveness: (group: string, replica: number) => `${p}.events.liveness.${token("group", group)}.${replica}`,
       /** Membership of a consumer group changed on a broker: members rebalance at once. */
       consumers: (group: string) => `${p}.events.consumers.${token("group", group)}`,
+      /** A consumer group's offsets were reset on a broker (OffsetResetNotice): members holding those queues move at once. */
+      reset: (group: string) => `${p}.events.reset.${token("group", group)}`,
       /** What a broker replica's store found at open: damaged ranges, a torn tail, clamped offsets. */
       store: (group: string, replica: number) => `${p}.events.store.${token("group", group)}.${replica}`,
       /** Role changes, truncations and elections of a group's replicas (RoleEvent). */

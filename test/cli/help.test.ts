@@ -95,7 +95,7 @@ test("mistakes refused before connecting: zero queues, empty tags, a bad --since
   await usage(["consume", "--topic", "t", "--group", "g", "--tags", "created ||", ...nowhere], /--tags: tag expression "created \|\|" has an empty alternative/);
   await usage(["consume", "--topic", "t", "--group", "g", "--tags", "a | b", ...nowhere], /has a single "\|"/);
   await usage(["events", "--since", "yesterday", ...nowhere], /--since takes a time/);
-  await usage(["events", "--kind", "roles", ...nowhere], /--kind must be one of liveness, role, store, consumers/);
+  await usage(["events", "--kind", "roles", ...nowhere], /--kind must be one of liveness, role, store, consumers, reset/);
   await usage(["req", "rbus.ns.cluster", "{}", "-H", "nocolon", ...nowhere], /-H takes name:value/);
 });
 

@@ -36,7 +36,7 @@ rules("a broker replica: its own API, its group's replication and votes, registr
   }
   for (const s of [subj.ns.register, subj.ns.unregister, subj.broker("broker-a", 1, "ha.fetch"), subj.vote("broker-a"),
     subj.broker("broker-a", 1, scopedApi("offset.commit", "audit")), subj.events.role("broker-a"), subj.events.store("broker-a", 0),
-    subj.events.consumers("billing"), subj.inspect("broker-a-0")]) {
+    subj.events.consumers("billing"), subj.events.reset("billing"), subj.inspect("broker-a-0")]) {
     assert.ok(canPublish("broker-a-0", s), s);
   }
   for (const s of [subj.broker("broker-b", 0, "pull"), subj.vote("broker-b"), subj.ns.route]) assert.not.ok(canSubscribe("broker-a-0", s), s);
@@ -60,6 +60,9 @@ rules("clients: producers send, consumers act for their own group, the dashboard
   assert.not.ok(canPublish("consumer-billing", subj.broker("broker-b", 0, scopedApi("client.heartbeat", "audit"))));
   assert.ok(canSubscribe("consumer-billing", subj.events.consumers("billing")));
   assert.not.ok(canSubscribe("consumer-billing", subj.events.consumers("audit")));
+  assert.ok(canSubscribe("consumer-billing", subj.events.reset("billing")), "its own group's reset notices");
+  assert.not.ok(canSubscribe("consumer-billing", subj.events.reset("audit")));
+  assert.not.ok(canPublish("consumer-billing", subj.events.reset("billing")), "a consumer cannot forge a reset notice");
   assert.ok(canPublish("consumer-billing", subj.inspect("billing-host-1")), "a client's own inspect stream");
   assert.not.ok(canPublish("consumer-billing", subj.inspect("broker-a-0")), "not a node's");
   assert.ok(canPublish("dashboard", subj.broker("broker-a", 0, "status")) && canPublish("dashboard", `$JS.API.STREAM.INFO.${subj.eventsStream}`));

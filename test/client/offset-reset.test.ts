@@ -6,7 +6,9 @@ import * as assert from "uvu/assert";
 import { Admin } from "../../src/client/admin.js";
 import { PushConsumer } from "../../src/client/push-consumer.js";
 import { scopedApi, subjects, type OffsetCommitReply } from "../../src/protocol/index.js";
+import { connect } from "@nats-io/transport-node";
 import { requestJson } from "../../src/runtime/request.js";
+import { startTcpProxy } from "../harness/tcp-proxy.js";
 import { waitUntil } from "../harness/wait.js";
 import { startConsumerCluster, type ConsumerCluster } from "./consumer-cluster.js";
 
@@ -96,6 +98,33 @@ test("a member that does not hold the reset queue ignores the notice", async (ct
   await waitUntil("both read the new messages", () => seen.get(holder.clientId)!.length === 7 && seen.get(other.clientId)!.length === 4);
   assert.equal(seen.get(other.clientId), [...before, "1:7"]);
   assert.equal(seen.get(holder.clientId), ["0:0", "0:2", "0:4", "0:0", "0:2", "0:4", "0:6"]);
+});
+
+test("a member that missed the notice has its next commit refused and reads from the reset", async (ctx) => {
+  const queues = await ctx.cluster.createTopic("missed", 1);
+  await ctx.cluster.send("missed", queues, 3);
+  const proxy = await startTcpProxy({ port: ctx.cluster.server.port });
+  const nc = await connect({ servers: proxy.url, maxReconnectAttempts: -1, reconnectTimeWait: 50 });
+  const seen: string[] = [];
+  // heartbeats far apart: the member is not expired while cut off, so no rebalance re-reads for it
+  const consumer = new PushConsumer(nc, { group: "missed", clientId: "missed-1", ...fast, heartbeatMs: 5000 }).subscribe("missed").onMessage((m) => void seen.push(m.body.toString()));
+  try {
+    await consumer.start();
+    await waitUntil("read and committed", async () => seen.length === 3 && (await committed(ctx, "missed", "missed")).every((o) => o === 3));
+    proxy.cut("reset");
+    await waitUntil("the member is cut off", () => proxy.connections() === 0);
+    await ctx.admin.resetOffset({ group: "missed", topic: "missed", to: "first" }); // its notice goes nowhere
+    proxy.heal();
+    await waitUntil("the member is back", () => proxy.connections() === 1 && !nc.isClosed());
+    await ctx.cluster.send("missed", queues, 1, { from: 3 });
+    await waitUntil("it read everything again from the reset", () => ["0", "1", "2", "3"].every((b) => seen.filter((x) => x === b).length === 2), { timeoutMs: 10_000 });
+    await waitUntil("the re-read committed at the end", async () => (await committed(ctx, "missed", "missed")).every((o) => o === 4));
+    assert.equal(seen, ["0", "1", "2", "3", "0", "1", "2", "3"]);
+  } finally {
+    await consumer.close();
+    await nc.close();
+    await proxy.stop();
+  }
 });
 
 test.run();

@@ -225,7 +225,7 @@ export class BrokerClient {
       [...bySlave].map(async ([slave, list]) => {
         try {
           const r = await this.request<OffsetCommitReply>(slave, scopedApi("offset.commit", consumerGroup), { group: consumerGroup, entries: list }, this.timeoutMs, json);
-          if (r.stale) stale.push(...r.stale);
+          if (Array.isArray(r?.stale)) stale.push(...r.stale);
         } catch {
           for (const e of list) this.readFrom.delete(queueKey({ topic: e.topic, group, queueId: e.queueId }));
           toMaster.push(...list);
@@ -234,7 +234,7 @@ export class BrokerClient {
     );
     if (toMaster.length > 0) {
       const r = await this.toMaster<OffsetCommitReply>(toMaster[0]!.topic, group, scopedApi("offset.commit", consumerGroup), { group: consumerGroup, entries: toMaster }, json);
-      if (r.stale) stale.push(...r.stale);
+      if (Array.isArray(r?.stale)) stale.push(...r.stale);
     }
     return stale;
   }

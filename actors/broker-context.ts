@@ -41,7 +41,8 @@ export interface BrokerContext {
   /** A consumer this many log bytes behind the end is sent to a slave (RocketMQ: 40 % of memory). */
   readFromSlaveBytes: number;
   /** On a slave: passes a request on to the master (a consumer's offset commit). Rejects when no master answers. */
-  forwardToMaster(api: BrokerApi | ScopedApi, data: Uint8Array): Promise<void>;
+  /** Asks the master the same request; resolves with its JSON reply. */
+  forwardToMaster(api: BrokerApi | ScopedApi, data: Uint8Array): Promise<unknown>;
   /** The topic table or consumer offsets changed: the slaves copy them. */
   configChanged(): void;
   /** What send and pull add to, once per request (rbus.metrics). */

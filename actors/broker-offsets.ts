@@ -54,9 +54,14 @@ export function offsetHandlers(ctx: BrokerContext, epochs: ResetEpochs) {
         committed++;
       }
       if (committed > 0) ctx.configChanged();
-      // a consumer reading from a slave commits there: the master must have it for the next failover or rebalance
+      // a consumer reading from a slave commits there: the master must have it for the next failover or rebalance,
+      // and the reset epochs are the master's, so what it refused as stale is passed back to the member
       if (!ctx.isMaster() && ctx.replicas > 1) {
-        await ctx.forwardToMaster(scopedApi("offset.commit", group), msg.data).catch((err) => ctx.log.debug("offset commit not passed on to the master", { error: String(err) }));
+        const fromMaster = await ctx.forwardToMaster(scopedApi("offset.commit", group), msg.data)
+          .catch((err) => void ctx.log.debug("offset commit not passed on to the master", { error: String(err) }));
+        for (const s of staleOf(fromMaster)) {
+          if (!stale.some((x) => x.topic === s.topic && x.queueId === s.queueId)) stale.push(s);
+        }
       }
       return stale.length > 0 ? { ok: true, committed, stale } : { ok: true, committed };
     },
@@ -86,4 +91,12 @@ export function offsetHandlers(ctx: BrokerContext, epochs: ResetEpochs) {
       return { topic: q.topic, queues };
     },
   };
+}
+
+/** The `stale` rows of a master's offset.commit reply, checked field by field (it crossed the bus). */
+function staleOf(reply: unknown): NonNullable<OffsetCommitReply["stale"]> {
+  const rows = (reply as { stale?: unknown } | undefined)?.stale;
+  if (!Array.isArray(rows)) return [];
+  return rows.filter((r): r is NonNullable<OffsetCommitReply["stale"]>[number] =>
+    typeof r === "object" && r !== null && typeof r.topic === "string" && Number.isSafeInteger(r.queueId) && Number.isSafeInteger(r.offset) && typeof r.epoch === "number");
 }

@@ -195,7 +195,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     forwardToMaster: async (api, data) => {
       const m = replication.master();
       if (m === null || m === replica) throw new Error("no master known");
-      await requestJson(nc, subj.broker(group, m, api), JSON.parse(new TextDecoder().decode(data)), 2000);
+      return await requestJson<unknown>(nc, subj.broker(group, m, api), JSON.parse(new TextDecoder().decode(data)), 2000);
     },
     configChanged: () => void configVersion++,
     counters,

@@ -10,7 +10,7 @@
 // Both: magic u32, count u32, then the messages back to back.
 import { BATCH_MAGIC } from "../protocol/index.js";
 import { RECORD_BATCH_HEADER_BYTES, RECORD_BATCH_MAGIC } from "../protocol/record-batch.js";
-import { ANY_QUEUE, FIXED_BYTES, HEADER_BYTES, RECORD_MAGIC } from "../store/record.js";
+import { FIXED_BYTES, HEADER_BYTES, QUEUE_ID_AT, writeUnsealedHeader } from "../store/record.js";
 
 /** The payload's magic and count: the same 8 bytes for RBB1 and RBB2. */
 export const BATCH_HEADER = RECORD_BATCH_HEADER_BYTES;
@@ -50,27 +50,15 @@ export interface BatchWire {
   setQueue(buf: Buffer, at: number, queueId: number): void;
 }
 
-/** Offsets in a record (src/store/record.ts): queueId (field 6) and bornTimestamp (field 8). */
-const RECORD_QUEUE_AT = 28;
-const RECORD_BORN_AT = 40;
-const TWO_32 = 4294967296;
-
 /**
- * The bytes encodeUnsealed (src/store/record.ts) writes, written with fewer
- * calls: every field only the store fills is zeroed by one fill rather than
- * one u64 write each, and the topic (ASCII) is written as latin1. It is the
- * producer's largest cost per message after its promise; the batcher's
- * tests check the bytes against encodeUnsealed's.
+ * The bytes encodeUnsealed (src/store/record.ts) writes, with the header
+ * from the same writeUnsealedHeader, and the rest written with fewer
+ * calls: the topic (ASCII) byte by byte, a string body as UTF-8 in place.
+ * It is the producer's largest cost per message after its promise; the
+ * batcher's tests check the bytes against encodeUnsealed's.
  */
 function writeRecord(buf: Buffer, at: number, size: number, e: Outgoing): void {
-  buf.writeUInt32BE(size, at); // 1
-  buf.writeUInt32BE(RECORD_MAGIC, at + 4); // 2
-  buf.fill(0, at + 8, at + HEADER_BYTES); // 3–10: crc, term, offsets, store time, flags
-  buf.writeUInt32BE(e.queueId < 0 ? ANY_QUEUE : e.queueId, at + RECORD_QUEUE_AT); // 6
-  const born = e.bornTimestamp;
-  buf.writeUInt32BE(Math.floor(born / TWO_32), at + RECORD_BORN_AT); // 8
-  buf.writeUInt32BE(born >>> 0, at + RECORD_BORN_AT + 4);
-  if (e.flags !== 0) buf.writeUInt32BE(e.flags >>> 0, at + 56); // 10
+  writeUnsealedHeader(buf, at, size, e.queueId, e.bornTimestamp, e.flags); // 1–10
   const topic = e.topic;
   buf.writeUInt16BE(topic.length, at + HEADER_BYTES); // 11
   for (let i = 0, o = at + HEADER_BYTES + 2; i < topic.length; i++) buf[o + i] = topic.charCodeAt(i); // ASCII
@@ -99,7 +87,7 @@ export const RBB2: BatchWire = {
   size: (e) => FIXED_BYTES + e.topic.length + e.size + 4 * e.props,
   write: writeRecord,
   sizeAt: (buf, at) => buf.readUInt32BE(at),
-  setQueue: (buf, at, queueId) => void buf.writeUInt32BE(queueId, at + RECORD_QUEUE_AT),
+  setQueue: (buf, at, queueId) => void buf.writeUInt32BE(queueId, at + QUEUE_ID_AT),
 };
 
 /** Per-entry overhead in the RBB1 layout: queueId 4, born 8, three u16 lengths, body length 4. */

@@ -86,15 +86,27 @@ export type UnsealedMessage = Omit<PutMessage, "queueId"> & { queueId?: number }
  * A bornTimestamp of 0 asks the store to stamp its own clock.
  */
 export function encodeUnsealed(buf: Buffer, at: number, size: number, m: UnsealedMessage): void {
+  writeUnsealedHeader(buf, at, size, m.queueId, m.bornTimestamp ?? 0, m.flags ?? 0); // 1–10
+  writeFields(buf, at, m); // 11–15
+}
+
+/** Offset of field 6, queueId, in a record: a producer moving a batch to another group rewrites it in place. */
+export const QUEUE_ID_AT = 28;
+
+/**
+ * Fields 1–10 of an unsealed record: its size, the magic, queueId (a
+ * negative or absent one is ANY_QUEUE), bornTimestamp and flags, and zero
+ * for the rest (crc32, term, offsets, store time). One fill, not a write
+ * per field: a producer writes this for every message it queues. The
+ * producer's batcher writes fields 11–15 itself (src/client/batcher-wire.ts).
+ */
+export function writeUnsealedHeader(buf: Buffer, at: number, size: number, queueId: number | undefined, born: number, flags: number): void {
   buf.writeUInt32BE(size, at); // 1
   buf.writeUInt32BE(RECORD_MAGIC, at + 4); // 2
-  buf.fill(0, at + 8, at + 28); // 3–5
-  buf.writeUInt32BE(m.queueId === undefined || m.queueId < 0 ? ANY_QUEUE : m.queueId, at + 28); // 6
-  writeU64(buf, at + 32, 0); // 7
-  writeU64(buf, at + 40, m.bornTimestamp ?? 0); // 8
-  writeU64(buf, at + 48, 0); // 9
-  buf.writeUInt32BE((m.flags ?? 0) >>> 0, at + 56); // 10
-  writeFields(buf, at, m); // 11–15
+  buf.fill(0, at + 8, at + HEADER_BYTES); // 3–5, 7, 9 (and 6, 8, 10 until written below)
+  buf.writeUInt32BE(queueId === undefined || queueId < 0 ? ANY_QUEUE : queueId, at + QUEUE_ID_AT); // 6
+  if (born !== 0) writeU64(buf, at + 40, born); // 8
+  if (flags !== 0) buf.writeUInt32BE(flags >>> 0, at + 56); // 10
 }
 
 /**

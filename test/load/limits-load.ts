@@ -44,7 +44,7 @@ const nc = await connect({ servers: server.url });
 const attacker = await connect({ servers: server.url, name: "attacker" });
 const nameServers = ["ns-1", "ns-2"].map((id) => spawnRbus(["nameserver", "--nats", server.url, "--id", id], { RBUS_LOG: "error" }));
 const heldFlags = values["max-held-pulls"] ? ["--max-held-pulls", values["max-held-pulls"], "--max-held-pulls-per-client", values["max-held-pulls"]] : [];
-const broker = spawnRbus(["broker", "--nats", server.url, "--group", "broker-a", "--data", dir, "--heartbeat-interval", "1000", ...heldFlags], { RBUS_LOG: "error" });
+const broker = spawnRbus(["broker", "--nats", server.url, "--broker-group", "broker-a", "--data", dir, "--heartbeat-interval", "1000", ...heldFlags], { RBUS_LOG: "error" });
 const status = async () => (await nc.request(subj.broker("broker-a", 0, "status"), "{}", { timeout: 10_000 })).json<Record<string, any>>();
 let failed = false;
 try {
@@ -52,7 +52,8 @@ try {
   const producer = await new Producer(nc, { group: "load", log: silentLogger }).start();
   // the long polls wait on a topic nobody writes to
   await nc.request(subj.broker("broker-a", 0, "topic.upsert"), encodeJson({ topic: "idle", readQueues: 4, writeQueues: 4, perm: "rw" }));
-  await producer.send({ topic: "load", body: "warm" });
+  // the broker answers status before its first registration (which offers auto-created topics) reaches the NameServers
+  await waitUntil("the broker's registration", () => producer.send({ topic: "load", body: "warm" }), { timeoutMs: 20_000 });
 
   // the real producer: one send every 5 ms, each timed
   const latencies: number[] = [];

@@ -11,3 +11,4 @@ export * from "./replication.js";
 export * from "./micro.js";
 export * from "./admin.js";
 export * from "./nearest.js";
+export * from "./system-topics.js";

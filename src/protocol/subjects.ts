@@ -39,6 +39,13 @@ export const BrokerApi = {
   subgroupUpsert: "subgroup.upsert",
   /** Consumer groups' settings stored on this broker. */
   subgroupList: "subgroup.list",
+  /** A push consumer hands a message back to see it later (RocketMQ's consumerSendMsgBack): retry topic or DLQ. */
+  sendBack: "consumer.sendback",
+  /** Orderly consumers lease queue locks on the master (RocketMQ's lockBatchMQ / unlockBatchMQ). */
+  lockBatch: "lock.batch",
+  unlockBatch: "unlock.batch",
+  /** A producer settles its half message: commit or rollback (RocketMQ's endTransaction). */
+  txEnd: "tx.end",
 } as const;
 export type BrokerApi = (typeof BrokerApi)[keyof typeof BrokerApi];
 
@@ -49,7 +56,14 @@ export type BrokerApi = (typeof BrokerApi)[keyof typeof BrokerApi];
  * consumer group (only billing's members commit billing's offsets) must be
  * in the subject. The broker refuses a payload naming another group.
  */
-export const GroupScopedApis = [BrokerApi.offsetCommit, BrokerApi.clientHeartbeat, BrokerApi.clientUnregister] as const;
+export const GroupScopedApis = [
+  BrokerApi.offsetCommit,
+  BrokerApi.clientHeartbeat,
+  BrokerApi.clientUnregister,
+  BrokerApi.sendBack,
+  BrokerApi.lockBatch,
+  BrokerApi.unlockBatch,
+] as const;
 export type GroupScopedApi = (typeof GroupScopedApis)[number];
 /** A group-scoped API with its consumer group, as a replica's address takes it. */
 export type ScopedApi = `${GroupScopedApi}.${string}`;
@@ -155,8 +169,18 @@ export function subjects(prefix = "rbus") {
       store: (group: string, replica: number) => `${p}.events.store.${token("group", group)}.${replica}`,
       /** Role changes, truncations and elections of a group's replicas (RoleEvent). */
       role: (group: string) => `${p}.events.role.${token("group", group)}`,
+      /** A message went to a consumer group's dead-letter topic (DlqEvent). */
+      dlq: (group: string) => `${p}.events.dlq.${token("group", group)}`,
+      /** A half message was committed, rolled back or checked for a producer group (TransactionEvent). */
+      transaction: (group: string) => `${p}.events.transaction.${token("group", group)}`,
       kind: (kind: string) => `${p}.events.${token("kind", kind)}.>`,
     },
+    /**
+     * The broker asks a producer group about a half message left unsettled
+     * (RocketMQ's checkTransactionState): the group's live members answer in a
+     * NATS queue group, so one of them does.
+     */
+    producerCheck: (producerGroup: string) => `${p}.producer.${token("producer group", producerGroup)}.check`,
     inspect: (node: string) => `${p}.inspect.${token("node", node)}`,
     inspectAll: `${p}.inspect.>`,
     /** A node's counters as JSON (NodeMetrics, src/protocol/metrics.ts), asked by the exporter and scripts. */

@@ -11,7 +11,7 @@ import { connectFromFlags, UsageError, untilSignal } from "./args.js";
 import type { NatsFlags } from "./options.js";
 import { sinceArg } from "./since.js";
 
-export const EVENT_KINDS = ["liveness", "role", "store", "consumers", "reset"] as const;
+export const EVENT_KINDS = ["liveness", "role", "store", "consumers", "reset", "dlq", "transaction"] as const;
 
 export interface EventsFlags extends NatsFlags {
   follow: boolean;

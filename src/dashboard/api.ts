@@ -116,7 +116,7 @@ export interface ClusterView {
 /** A message of rbus.events.>, live or from the events stream's history. */
 export interface TimelineEvent {
   subject: string;
-  /** The subject's kind token: liveness, role, store, consumers, reset. */
+  /** The subject's kind token: liveness, role, store, consumers, reset, dlq, transaction. */
   kind: string;
   at: number;
   data: unknown;

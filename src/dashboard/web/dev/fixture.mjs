@@ -40,7 +40,7 @@ export function snapshot(now = Date.now()) {
     if (t === now - 300_000) put = 0; // a restart
     samples.push({ at: t, brokers: Object.fromEntries(replicas.map(({ node, r }) => [node, { put: r ? 0 : put, putBytes: put * 100, pull: r ? 0 : pull, pullBytes: pull * 100, role: r ? "slave" : "master", ...(r ? { lagBytes: Math.round(500 + 400 * Math.sin(t / 20000 + r)) } : {}) }])), groupLag: { billing: Math.round(20 + 15 * Math.sin(t / 40000)) } });
   }
-  const kinds = ["liveness", "role", "store", "consumers"];
-  const events = Array.from({ length: 30 }, (_, i) => ({ subject: `rbus.events.${kinds[i % 4]}.broker-a`, kind: kinds[i % 4], at: now - (30 - i) * 7000, data: { node: "broker-a-1", from: "alive", to: "suspect", i } }));
+  const kinds = ["liveness", "role", "store", "consumers", "reset", "dlq", "transaction"];
+  const events = Array.from({ length: 35 }, (_, i) => ({ subject: `rbus.events.${kinds[i % kinds.length]}.broker-a`, kind: kinds[i % kinds.length], at: now - (35 - i) * 7000, data: { node: "broker-a-1", from: "alive", to: "suspect", i } }));
   return { at: now, prefix: "rbus", nodes, actors, transitions, cluster: { at: now, nameServers, brokers, topics, consumerGroups }, events, samples };
 }

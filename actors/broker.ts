@@ -37,6 +37,7 @@ import { sendHandlers } from "./broker-send.js";
 import { publishRecoveryEvents } from "./store-events.js";
 import { BrokerTopics } from "./broker-topics.js";
 import { ConsumerTable } from "./consumer-table.js";
+import { queueLocks, type QueueLocks } from "./queue-locks.js";
 import { limitsStatus, memoryNow, resolveLimits, type BrokerLimits } from "./limits.js";
 import { ReplyPacer } from "./reply-pacer.js";
 import { serve, type Handler } from "./responder.js";
@@ -77,6 +78,8 @@ export interface BrokerOptions {
   clock?: Clock;
   /** Replicas of the group and how a master is chosen (docs/replication.md); absent: one replica. */
   replication?: { replicas: number; failover: Failover; ack: AckLevel; electionTimeoutMs: number; readFromSlaveBytes?: number };
+  /** How long a queue lock (lock.batch) stands without renewal (default 60 s, RocketMQ's lockMaxLiveTime). */
+  lockLeaseMs?: number;
   log?: Logger;
 }
 
@@ -201,11 +204,14 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     counters,
   };
 
+  let locks: QueueLocks | undefined;
   const consumers = new ConsumerTable((consumerGroup, members) => {
+    locks?.membersChanged(consumerGroup, members);
     const event: ConsumerMembers = { group: consumerGroup, members, broker: subj.brokerBase(group, replica) };
     log.debug("consumer group changed", { group: consumerGroup, members: members.length });
     nc.publish(subj.events.consumers(consumerGroup), encodeJson(event));
   }, limits, clock);
+  locks = queueLocks(ctx, consumers, opts.lockLeaseMs);
   let expiry: unknown;
   const expire = () => {
     consumers.expire(clock.now());
@@ -280,6 +286,8 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     ["message", admin.message],
     ["client.heartbeat", admin.heartbeat],
     ["client.unregister", admin.unregister],
+    ["lock.batch", locks.lockBatch],
+    ["unlock.batch", locks.unlockBatch],
     ["status", status],
     ["topic.status", ops.topicStatus],
     ["topic.delete", ops.topicDelete],

@@ -144,6 +144,11 @@ export class ConsumerTable {
       });
   }
 
+  /** When the member expires without another heartbeat; undefined when it is not a member here. */
+  expiresAt(group: string, clientId: string): number | undefined {
+    return this.groups.get(group)?.expiry.get(clientId);
+  }
+
   /** Whether the group has live members here. */
   has(group: string): boolean {
     return this.groups.has(group);

@@ -106,6 +106,8 @@ export const ROLES: Record<Role, RoleRule> = {
       "{p}.broker.*.*.offset.commit.{cg}",
       "{p}.broker.*.*.client.heartbeat.{cg}",
       "{p}.broker.*.*.client.unregister.{cg}",
+      "{p}.broker.*.*.lock.batch.{cg}",
+      "{p}.broker.*.*.unlock.batch.{cg}",
       "{p}.inspect.*",
     ],
     denyPublish: ["{p}.inspect.{node}"],

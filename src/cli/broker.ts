@@ -23,6 +23,7 @@ export interface BrokerFlags extends NatsFlags {
   maxOpenFiles?: string;
   diskMaxUsedRatio?: string;
   diskMinFreeBytes?: string;
+  lockLease?: string;
 }
 
 export async function brokerCommand(values: BrokerFlags): Promise<void> {
@@ -54,6 +55,7 @@ export async function brokerCommand(values: BrokerFlags): Promise<void> {
     maxMessageBytes: intArg(values.maxMessageBytes, "max-message-bytes"),
     limits: limitArgs(values as unknown as Record<string, unknown>),
     replication,
+    lockLeaseMs: intArg(values.lockLease, "lock-lease"),
     store: {
       flush,
       maxOpenFiles: intArg(values.maxOpenFiles, "max-open-files"),

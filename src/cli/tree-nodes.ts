@@ -36,7 +36,8 @@ export function nodeCommands(program: Command): void {
     .option("--no-auto-create-topic", "refuse sends to topics not created with rbus topic create")
     .option("--max-open-files <n>", "segment files it keeps open at once (default: 1024)")
     .option("--disk-max-used-ratio <r>", "refuse sends above this fraction of the disk used, in (0, 1] (default: 0.9)")
-    .option("--disk-min-free-bytes <n>", "refuse sends below this much free disk");
+    .option("--disk-min-free-bytes <n>", "refuse sends below this much free disk")
+    .option("--lock-lease <ms>", "how long an orderly consumer's queue lock stands without renewal (default: 60000)");
   deprecatedFlag(broker, "--group <name>", "--broker-group");
   limitOptions(broker);
   natsFlags(broker).action(async (o) => (await import("./broker.js")).brokerCommand(o));

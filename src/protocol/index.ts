@@ -12,3 +12,4 @@ export * from "./micro.js";
 export * from "./admin.js";
 export * from "./nearest.js";
 export * from "./system-topics.js";
+export * from "./queue-locks.js";

@@ -53,6 +53,7 @@ const topicConfig: Kind = { t: "object", shape: [
 ] };
 const subscription: Kind = { t: "object", shape: [{ key: "topic", kind: topic }, { key: "tags", kind: strK("*", "tagA", "tagA || tagB") }] };
 const heldQueue: Kind = { t: "object", shape: [{ key: "topic", kind: topic }, { key: "queueId", kind: queueId }] };
+const lockQueue: Kind = { t: "object", shape: [{ key: "topic", kind: topic }, { key: "queueId", kind: queueId }, { key: "held", kind: boolK, optional: true }] };
 const offsetEntry: Kind = { t: "object", shape: [{ key: "topic", kind: topic }, { key: "queueId", kind: queueId }, { key: "offset", kind: offsetK() }] };
 
 const waitOf = (p: Payload, max: number) => {
@@ -153,6 +154,13 @@ export const SUBJECTS: SubjectCase[] = [
     ]),
   },
   { name: "client.unregister", node: "broker", api: BrokerApi.clientUnregister, scoped: true, payload: jsonRequest([{ key: "group", kind: consumerGroup }, { key: "clientId", kind: nameK("c-1", "c-2", "__proto__") }]) },
+  ...(["lock.batch", "unlock.batch"] as const).map((name) => ({
+    name, node: "broker" as const, api: name === "lock.batch" ? BrokerApi.lockBatch : BrokerApi.unlockBatch, scoped: true,
+    payload: jsonRequest([
+      { key: "group", kind: consumerGroup }, { key: "clientId", kind: nameK("c-1", "c-2", "__proto__") },
+      { key: "queues", kind: { t: "array", item: lockQueue, maxLength: 2048 } },
+    ]),
+  })),
   { name: "status", node: "broker", api: BrokerApi.status, payload: jsonRequest([]) },
   {
     name: "message", node: "broker", api: BrokerApi.message,

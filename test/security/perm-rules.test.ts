@@ -58,6 +58,11 @@ rules("clients: producers send, consumers act for their own group, the dashboard
   assert.not.ok(canPublish("producer", subj.broker("broker-b", 0, "pull")));
   assert.ok(canPublish("consumer-billing", subj.broker("broker-b", 0, scopedApi("client.heartbeat", "billing"))));
   assert.not.ok(canPublish("consumer-billing", subj.broker("broker-b", 0, scopedApi("client.heartbeat", "audit"))));
+  assert.ok(canPublish("consumer-billing", subj.broker("broker-b", 0, scopedApi("lock.batch", "billing"))), "its own group's queue locks");
+  assert.ok(canPublish("consumer-billing", subj.broker("broker-b", 0, scopedApi("unlock.batch", "billing"))));
+  assert.not.ok(canPublish("consumer-billing", subj.broker("broker-b", 0, scopedApi("lock.batch", "audit"))), "not another group's");
+  assert.not.ok(canPublish("consumer-billing", subj.broker("broker-b", 0, scopedApi("unlock.batch", "audit"))));
+  assert.not.ok(canPublish("producer", subj.broker("broker-b", 0, scopedApi("lock.batch", "billing"))));
   assert.ok(canSubscribe("consumer-billing", subj.events.consumers("billing")));
   assert.not.ok(canSubscribe("consumer-billing", subj.events.consumers("audit")));
   assert.ok(canSubscribe("consumer-billing", subj.events.reset("billing")), "its own group's reset notices");

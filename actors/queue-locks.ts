@@ -1,0 +1,62 @@
+// lock.batch.<cg> and unlock.batch.<cg> on the master: the queue locks
+// orderly consumers hold while they process a queue (RocketMQ's
+// lockBatchMQ / unlockBatchMQ). The table itself is queue-locks-table.ts;
+// here it meets the consumer table (only a live member gets a lock, and a
+// member that leaves or expires loses its locks) and the replica's role (a
+// new master starts empty and quiet for one lease).
+import type { Msg } from "@nats-io/transport-node";
+import { decodeLockBatch, parseObject, type LockBatchReply, type UnlockBatchReply } from "../src/protocol/index.js";
+import { assertMaster, type BrokerContext } from "./broker-context.js";
+import type { ConsumerTable } from "./consumer-table.js";
+import { scopedGroup } from "./group-scope.js";
+import { lockKey, QueueLockTable, type LockHolder } from "./queue-locks-table.js";
+
+/** RocketMQ's rocketmq.broker.rebalance.lockMaxLiveTime. */
+export const DEFAULT_LOCK_LEASE_MS = 60_000;
+
+export interface QueueLocks {
+  lockBatch(msg: Msg): LockBatchReply;
+  unlockBatch(msg: Msg): UnlockBatchReply;
+  /** The consumer table's membership of `group` changed: members gone lose their locks. */
+  membersChanged(group: string, members: readonly string[]): void;
+  /** Who holds each queue of `group` now ("topic\u0000queueId" → holder), for consumer.progress. */
+  holders(group: string): Map<string, LockHolder>;
+}
+
+export function queueLocks(ctx: BrokerContext, consumers: ConsumerTable, leaseMs = DEFAULT_LOCK_LEASE_MS): QueueLocks {
+  const { clock } = ctx;
+  const table = new QueueLockTable(leaseMs, clock.now());
+  let sweptAt = clock.now();
+  ctx.replication.on((e) => {
+    if (e.type !== "role") return;
+    if (e.role === "master") table.becameMaster(clock.now());
+    else table.clear();
+  });
+  return {
+    lockBatch(msg) {
+      assertMaster(ctx);
+      const req = decodeLockBatch(parseObject(msg.data));
+      scopedGroup(msg, req.group);
+      const now = clock.now();
+      if (now - sweptAt >= leaseMs) {
+        table.sweep(now);
+        sweptAt = now;
+      }
+      // a lock outliving its member's heartbeat would be dropped under the member while it trusts it
+      const memberUntil = consumers.expiresAt(req.group, req.clientId);
+      if (memberUntil === undefined || memberUntil <= now) return { locked: [], validMs: 0 };
+      const locked = table.lock(req.group, req.clientId, req.queues, now);
+      return { locked, validMs: Math.min(leaseMs, memberUntil - now) };
+    },
+    unlockBatch(msg) {
+      assertMaster(ctx);
+      const req = decodeLockBatch(parseObject(msg.data));
+      scopedGroup(msg, req.group);
+      return { unlocked: table.unlock(req.group, req.clientId, req.queues) };
+    },
+    membersChanged: (group, members) => table.retain(group, members),
+    holders: (group) => table.holders(group, clock.now()),
+  };
+}
+
+export { lockKey };

@@ -70,7 +70,7 @@ export const ROLES: Record<Role, RoleRule> = {
     rights:
       "serves its own replica's API rbus.broker.<g>.<r>.> and its group's vote; registers and unregisters with " +
       "the NameServers; replicates, votes and passes offset commits on within its own group only; publishes " +
-      "consumer, offset-reset, store and role events and its own inspect stream; answers service discovery ($SRV) and its own " +
+      "consumer, offset-reset, dead-letter, store and role events and its own inspect stream; answers service discovery ($SRV) and its own " +
       "metrics (rbus.metrics.<g>-<r>) and machines (rbus.machines.<g>-<r>) as itself",
     publish: [
       "{p}.ns.register",
@@ -80,6 +80,7 @@ export const ROLES: Record<Role, RoleRule> = {
       "{p}.broker.{g}.*.offset.commit.*",
       "{p}.events.consumers.*",
       "{p}.events.reset.*",
+      "{p}.events.dlq.*",
       "{p}.events.store.{g}.{r}",
       "{p}.events.role.{g}",
       "{p}.inspect.{user}",
@@ -96,8 +97,8 @@ export const ROLES: Record<Role, RoleRule> = {
   },
   consumer: {
     rights:
-      "asks routes; pulls, queries offsets and looks messages up on any broker; commits offsets, heartbeats and " +
-      "unregisters only for its own consumer group; hears its own group's membership and offset-reset events",
+      "asks routes; pulls, queries offsets and looks messages up on any broker; commits offsets, hands messages back, " +
+      "heartbeats and unregisters only for its own consumer group; hears its own group's membership and offset-reset events",
     publish: [
       "{p}.ns.route",
       "{p}.broker.*.*.pull",
@@ -108,6 +109,7 @@ export const ROLES: Record<Role, RoleRule> = {
       "{p}.broker.*.*.client.unregister.{cg}",
       "{p}.broker.*.*.lock.batch.{cg}",
       "{p}.broker.*.*.unlock.batch.{cg}",
+      "{p}.broker.*.*.consumer.sendback.{cg}",
       "{p}.inspect.*",
     ],
     denyPublish: ["{p}.inspect.{node}"],

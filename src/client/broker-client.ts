@@ -28,6 +28,8 @@ import {
   type OffsetQueryReply,
   type PullRequest,
   type QueueProgress,
+  type SendBackReply,
+  type SendBackRequest,
   type WireMessage,
 } from "../protocol/index.js";
 import { decodeReply, natsError } from "../runtime/request.js";
@@ -41,6 +43,12 @@ export interface ConsumedMessage extends Omit<WireMessage, "body" | "bodyEncodin
   group: string;
   /** A slice of the pull reply; copy it to keep it past the listener if the buffer matters. */
   body: Buffer;
+  /** Handed back this many times before this delivery (absent: first delivery). */
+  reconsumeTimes?: number;
+  /** A retried or dead-lettered message: the id, topic and queue it was first consumed from. */
+  originMsgId?: string;
+  originTopic?: string;
+  originQueueId?: number;
 }
 
 export interface PullResult {
@@ -237,6 +245,11 @@ export class BrokerClient {
       if (Array.isArray(r?.stale)) stale.push(...r.stale);
     }
     return stale;
+  }
+
+  /** Hands a message back to the master of `group` that stores it (send-back.ts). */
+  sendBack(topic: string, group: string, req: SendBackRequest): Promise<SendBackReply> {
+    return this.toMaster<SendBackReply>(topic, group, scopedApi("consumer.sendback", req.group), req, json);
   }
 
   /** A heartbeat to the master of `group` (following it). */

@@ -4,7 +4,7 @@
 import { hostname } from "node:os";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { StrategyName } from "../../machines/allocate.js";
-import { MAX_HEARTBEAT_QUEUES, MAX_HEARTBEAT_SUBSCRIPTIONS, parseTagExpression, type ClientHeartbeat, type ConsumeMode } from "../protocol/index.js";
+import { MAX_HEARTBEAT_QUEUES, MAX_HEARTBEAT_SUBSCRIPTIONS, parseTagExpression, isRetryTopic, retryTopic, type ClientHeartbeat, type ConsumeMode } from "../protocol/index.js";
 import { VERSION } from "../runtime/version.js";
 import { silentLogger, type Logger } from "../runtime/log.js";
 import { BrokerClient } from "./broker-client.js";
@@ -13,6 +13,7 @@ import { GroupMembership } from "./consumer-group.js";
 import { BrokerOffsetStore, LocalOffsetStore, type OffsetStore } from "./offset-store.js";
 import { ProcessQueue, type CorruptRecord, type StartFrom } from "./process-queue.js";
 import { ResetFollower } from "./reset-follower.js";
+import { RetryTopicWatch } from "./retry-topic.js";
 import { queueKey, RouteCache, type MessageQueue } from "./route-cache.js";
 
 export type { CorruptRecord, StartFrom } from "./process-queue.js";
@@ -71,6 +72,7 @@ export abstract class ConsumerCore {
   protected readonly subscriptions = new Map<string, Subscription>();
   protected membership: GroupMembership | undefined;
   private resets: ResetFollower | undefined;
+  private retry: RetryTopicWatch | undefined;
   /** Commit consumed offsets periodically, on release and on close (else only on commitAll()). */
   protected autoCommit = true;
   protected started = false;
@@ -147,6 +149,26 @@ export abstract class ConsumerCore {
     }
   }
 
+  /** The group's retry topic is read too, once a route names it (retry-topic.ts). Call before startCore. */
+  protected subscribeRetryTopic(): void {
+    const topic = retryTopic(this.group);
+    this.retry = new RetryTopicWatch({
+      topic, routes: this.routes, retryMs: this.o.retryMs, periodMs: this.o.rebalanceMs, log: this.log,
+      found: () => void this.membership?.addTopic(topic).catch((err) => this.log.debug("retry topic route not found", { topic, error: String(err) })),
+    });
+  }
+
+  /** A message of broker group `group` was handed back: its retry queue is read once routed. */
+  protected retryTopicUsed(group: string): void {
+    this.retry?.used(group);
+  }
+
+  private memberTopics(): string[] {
+    const topics = [...this.subscriptions.keys()];
+    if (this.retry?.routed) topics.push(retryTopic(this.group));
+    return topics;
+  }
+
   /** Starts periodic commits and, with `group`, the membership that assigns queues. */
   protected startCore(group: boolean): void {
     if (this.started) return;
@@ -173,7 +195,7 @@ export abstract class ConsumerCore {
       clientId: this.clientId,
       mode: this.mode,
       strategy: this.o.strategy,
-      topics: () => [...this.subscriptions.keys()],
+      topics: () => this.memberTopics(),
       describe: (brokerGroup) => this.describe(brokerGroup),
       heartbeatMs: this.o.heartbeatMs,
       refreshMs: this.o.rebalanceMs,
@@ -184,6 +206,7 @@ export abstract class ConsumerCore {
       release: (queues) => this.release(queues),
     });
     this.membership.start();
+    this.retry?.start();
   }
 
   /**
@@ -233,7 +256,8 @@ export abstract class ConsumerCore {
       consumerGroup: this.group,
       tags: sub.tags,
       tagSet: sub.tagSet,
-      from: this.o.from,
+      // RocketMQ reads a retry queue without a committed offset from its start: every message there is owed
+      from: isRetryTopic(q.topic) ? "first" : this.o.from,
       pullBatch: this.o.pullBatch,
       waitMs: this.o.pollWaitMs,
       maxBuffered: this.o.maxBufferedPerQueue,
@@ -293,6 +317,7 @@ export abstract class ConsumerCore {
     this.log.warn("NATS connection closed; consumer stopped without committing", {});
     this.membership?.actor.stop();
     this.resets?.close();
+    this.retry?.close();
     for (const pq of this.queues.values()) pq.drop();
     for (const t of this.handoverTimers.values()) clearTimeout(t);
     this.handoverTimers.clear();
@@ -306,6 +331,7 @@ export abstract class ConsumerCore {
   protected async closeCore(): Promise<void> {
     if (this.closed) return;
     this.resets?.close();
+    this.retry?.close();
     if (this.membership) await this.membership.stop();
     else await this.release(this.assignment());
     this.closed = true;

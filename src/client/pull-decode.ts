@@ -6,9 +6,10 @@
 // normally one string per reply). The broker checked each record's CRC
 // when it read the log; here only the framing is checked.
 import type { Msg } from "@nats-io/transport-node";
-import { encodeMsgId, ErrorCode, Header, PullStatus, RbusError, setProperty } from "../protocol/index.js";
+import { encodeMsgId, ErrorCode, Header, PullStatus, RbusError, setProperty, Prop } from "../protocol/index.js";
 import { FIXED_BYTES, HEADER_BYTES, RECORD_MAGIC, readU64 } from "../store/record.js";
 import type { ConsumedMessage, PullResult } from "./broker-client.js";
+import { withRetryFields } from "./retry-fields.js";
 
 const STATUSES = new Set<string>(Object.values(PullStatus));
 
@@ -75,6 +76,7 @@ export function decodeRecords(buf: Buffer, group: string): ConsumedMessage[] {
     if (o + 4 > end) bad(at);
     const propsEnd = o + 4 + buf.readUInt32BE(o);
     if (propsEnd + 4 > end) bad(at);
+    const hasProperties = propsEnd > o + 4;
     o += 4;
     const properties: Record<string, string> = {};
     while (o < propsEnd) {
@@ -91,7 +93,7 @@ export function decodeRecords(buf: Buffer, group: string): ConsumedMessage[] {
     // 15 body: must end the record exactly
     const bodyLen = buf.readUInt32BE(o);
     if (o + 4 + bodyLen !== end) bad(at);
-    messages.push({
+    const m: ConsumedMessage = {
       msgId: encodeMsgId(group, readU64(buf, at + 20)),
       topic,
       group,
@@ -103,7 +105,10 @@ export function decodeRecords(buf: Buffer, group: string): ConsumedMessage[] {
       bornAt: readU64(buf, at + 40),
       storedAt: readU64(buf, at + 48),
       body: buf.subarray(o + 4, end),
-    });
+    };
+    // a message handed back at least once: one lookup, only for records that carry properties
+    if (hasProperties && properties[Prop.reconsumeTimes] !== undefined) withRetryFields(m);
+    messages.push(m);
     at = end;
   }
   return messages;

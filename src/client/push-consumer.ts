@@ -1,36 +1,62 @@
 // RocketMQ's DefaultMQPushConsumer: subscribe, give a listener, start.
 // Each assigned queue has one long-polling loop and one delivery loop: the
 // listener sees a queue's messages one at a time, in queue order (queues
-// are delivered concurrently). A message whose listener throws is retried
-// after retryMs, in place, so the queue's order holds and its offset never
-// passes it (at-least-once). Offsets are committed every commitIntervalMs,
-// when a queue is released by a rebalance, and on close.
+// are delivered concurrently). Offsets are committed every
+// commitIntervalMs, when a queue is released by a rebalance, and on close.
+//
+// A listener that throws or answers "later" (RocketMQ's RECONSUME_LATER)
+// has its message handed back to the broker (send-back.ts): it comes again
+// through the group's retry topic after its backoff, or goes to the DLQ
+// past maxReconsumeTimes, and the queue moves on. If the hand-back fails,
+// the message is retried in place after retryMs, so the queue's offset
+// never passes a message that is neither done nor handed back
+// (at-least-once). Broadcasting consumers have no retry topic: they retry
+// in place. A message held past consumeTimeoutMs is handed back too.
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { ConsumedMessage } from "./broker-client.js";
+import { ConsumeDeadline, sweepIntervalMs, TIMED_OUT } from "./consume-timeout.js";
 import { ConsumerCore, type ConsumerOptions } from "./consumer-core.js";
 import { Signal, type ProcessQueue } from "./process-queue.js";
+import { sendBack } from "./send-back.js";
 
 export type { ConsumedMessage } from "./broker-client.js";
 export type { CorruptRecord, StartFrom } from "./process-queue.js";
 
-export type MessageListener = (msg: ConsumedMessage) => Promise<void> | void;
+/** RocketMQ's ConsumeConcurrentlyStatus: CONSUME_SUCCESS, RECONSUME_LATER. */
+export type ConsumeStatus = "success" | "later";
+
+/** Nothing, or "success": done. "later", or a throw: handed back, to come again after the backoff. */
+export type MessageListener = (msg: ConsumedMessage) => Promise<ConsumeStatus | void> | ConsumeStatus | void;
 
 export interface PushConsumerOptions extends ConsumerOptions {
   listener?: MessageListener;
+  /** Handed-back deliveries before the DLQ, when the group has no stored settings (RocketMQ: 16). */
+  maxReconsumeTimes?: number;
+  /** A message in the listener longer than this is handed back and its queue moves on (RocketMQ: 15 min). */
+  consumeTimeoutMs?: number;
 }
 
 interface Delivery {
   signal: Signal;
   loop: Promise<void>;
+  deadline: ConsumeDeadline;
 }
+
+const DEFAULT_CONSUME_TIMEOUT_MS = 15 * 60_000;
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export class PushConsumer extends ConsumerCore {
   private listener: MessageListener | undefined;
   private readonly deliveries = new Map<ProcessQueue, Delivery>();
+  private readonly maxReconsumeTimes: number | undefined;
+  private readonly consumeTimeoutMs: number;
+  private sweep: NodeJS.Timeout | undefined;
 
   constructor(nc: NatsConnection, opts: PushConsumerOptions) {
     super(nc, opts);
     this.listener = opts.listener;
+    this.maxReconsumeTimes = opts.maxReconsumeTimes;
+    this.consumeTimeoutMs = opts.consumeTimeoutMs ?? DEFAULT_CONSUME_TIMEOUT_MS;
   }
 
   /** `tags`: "*" or "tagA || tagB" (RocketMQ's subscription expression). */
@@ -48,20 +74,28 @@ export class PushConsumer extends ConsumerCore {
   async start(joinTimeoutMs = 10_000): Promise<void> {
     if (!this.listener) throw new Error("no listener: call onMessage(listener) before start()");
     if (this.subscriptions.size === 0) throw new Error("no subscription: call subscribe(topic) before start()");
+    // handed-back messages come again through the group's retry topic, read as one more subscription
+    if (this.mode === "clustering") this.subscribeRetryTopic();
     this.startCore(true);
+    this.sweep = setInterval(() => {
+      const now = Date.now();
+      for (const d of this.deliveries.values()) d.deadline.check(now, this.consumeTimeoutMs);
+    }, sweepIntervalMs(this.consumeTimeoutMs));
+    this.sweep.unref();
     await this.ready(joinTimeoutMs).catch(() => this.log.warn("not balanced yet; still joining", {}));
   }
 
   /** Leaves the group: finishes the messages in the listener, commits, unregisters. */
-  close(): Promise<void> {
-    return this.closeCore();
+  async close(): Promise<void> {
+    if (this.sweep) clearInterval(this.sweep);
+    await this.closeCore();
   }
 
   protected opened(pq: ProcessQueue): void {
     const signal = new Signal();
-    const delivery: Delivery = { signal, loop: Promise.resolve() };
+    const delivery: Delivery = { signal, loop: Promise.resolve(), deadline: new ConsumeDeadline() };
     this.deliveries.set(pq, delivery);
-    delivery.loop = this.deliver(pq, signal);
+    delivery.loop = this.deliver(pq, delivery);
   }
 
   protected arrived(pq: ProcessQueue): void {
@@ -69,6 +103,7 @@ export class PushConsumer extends ConsumerCore {
   }
 
   protected abandoned(): void {
+    if (this.sweep) clearInterval(this.sweep);
     for (const d of this.deliveries.values()) d.signal.notify();
   }
 
@@ -80,33 +115,70 @@ export class PushConsumer extends ConsumerCore {
     this.deliveries.delete(pq);
   }
 
-  private async deliver(pq: ProcessQueue, signal: Signal): Promise<void> {
+  private async deliver(pq: ProcessQueue, d: Delivery): Promise<void> {
     while (!pq.isDropped) {
       const m = pq.begin();
       if (!m) {
-        await signal.wait();
+        await d.signal.wait();
         continue;
       }
-      for (let attempt = 1; ; attempt++) {
-        try {
-          // A listener that returns no promise costs no microtask per message.
-          const pending = this.listener!(m);
-          if (pending) await pending;
-          break;
-        } catch (err) {
-          this.log.warn("listener failed; retrying the message", {
-            msgId: m.msgId, queue: pq.key, queueOffset: m.queueOffset, attempt, error: err instanceof Error ? err.message : String(err),
-          });
-          if (pq.isDropped) return; // not finished: the commit point stays on it
-          if (!pq.isInFlight(m)) break; // an offset reset moved the queue past it: read on from the new offset
-          // Arrivals notify the same signal: sleep the whole backoff unless dropped.
-          const until = Date.now() + Math.min(this.o.retryMs * attempt, 30 * this.o.retryMs);
-          while (!pq.isDropped && pq.isInFlight(m) && Date.now() < until) await signal.wait(until - Date.now());
-          if (pq.isDropped) return;
-          if (!pq.isInFlight(m)) break;
-        }
-      }
+      if (!(await this.consume(pq, d, m))) return; // dropped with it unfinished: the commit point stays on it
       pq.finish(m);
     }
+  }
+
+  /** One message until done or handed back (true), or its queue dropped first (false). */
+  private async consume(pq: ProcessQueue, d: Delivery, m: ConsumedMessage): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      let failure: unknown;
+      try {
+        // A listener that returns no promise costs no microtask per message.
+        const pending = this.listener!(m);
+        let status: ConsumeStatus | void | typeof TIMED_OUT = pending as ConsumeStatus | void;
+        if (pending && typeof pending === "object") {
+          d.deadline.arm(Date.now());
+          status = await Promise.race([pending, d.deadline.expired]);
+          d.deadline.disarm();
+          if (status === TIMED_OUT && (await this.timedOut(pq, m, pending))) return true;
+          if (status === TIMED_OUT) status = await pending; // not handed back: wait for the listener after all
+        }
+        if (status !== "later") return true;
+        failure = "the listener answered later";
+      } catch (err) {
+        d.deadline.disarm();
+        failure = errorText(err);
+      }
+      if (this.mode === "clustering" && (await this.handBack(pq, m, failure, attempt))) return true;
+      if (pq.isDropped) return false;
+      if (!pq.isInFlight(m)) return true; // an offset reset moved the queue past it: read on from the new offset
+      // Arrivals notify the same signal: sleep the whole backoff unless dropped.
+      const until = Date.now() + Math.min(this.o.retryMs * attempt, 30 * this.o.retryMs);
+      while (!pq.isDropped && pq.isInFlight(m) && Date.now() < until) await d.signal.wait(until - Date.now());
+      if (pq.isDropped) return false;
+      if (!pq.isInFlight(m)) return true;
+    }
+  }
+
+  /** Sends a failed message back; false (logged) when the broker did not take it. */
+  private async handBack(pq: ProcessQueue, m: ConsumedMessage, failure: unknown, attempt: number): Promise<boolean> {
+    try {
+      const r = await sendBack(this.brokers, this.group, pq.queue, m, this.maxReconsumeTimes === undefined ? {} : { maxReconsumeTimes: this.maxReconsumeTimes });
+      this.log.debug("message handed back", { msgId: m.msgId, queue: pq.key, outcome: r.outcome, reconsumeTimes: r.reconsumeTimes, error: String(failure) });
+      this.retryTopicUsed(pq.queue.group);
+      return true;
+    } catch (err) {
+      this.log.warn("listener failed and the message could not be handed back; retrying it in place", {
+        msgId: m.msgId, queue: pq.key, queueOffset: m.queueOffset, attempt, error: String(failure), sendBack: errorText(err),
+      });
+      return false;
+    }
+  }
+
+  /** A listener held `m` past the consume timeout: handed back, its late answer ignored (true), or kept (false). */
+  private async timedOut(pq: ProcessQueue, m: ConsumedMessage, pending: Promise<unknown>): Promise<boolean> {
+    this.log.warn("listener held a message past the consume timeout; handing it back", { msgId: m.msgId, queue: pq.key, consumeTimeoutMs: this.consumeTimeoutMs });
+    if (this.mode !== "clustering" || !(await this.handBack(pq, m, "consume timeout", 1))) return false;
+    pending.catch(() => undefined); // its late failure has nowhere to go
+    return true;
   }
 }

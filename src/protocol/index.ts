@@ -13,3 +13,4 @@ export * from "./admin.js";
 export * from "./nearest.js";
 export * from "./system-topics.js";
 export * from "./queue-locks.js";
+export * from "./retries.js";

@@ -36,7 +36,7 @@ rules("a broker replica: its own API, its group's replication and votes, registr
   }
   for (const s of [subj.ns.register, subj.ns.unregister, subj.broker("broker-a", 1, "ha.fetch"), subj.vote("broker-a"),
     subj.broker("broker-a", 1, scopedApi("offset.commit", "audit")), subj.events.role("broker-a"), subj.events.store("broker-a", 0),
-    subj.events.consumers("billing"), subj.events.reset("billing"), subj.inspect("broker-a-0")]) {
+    subj.events.consumers("billing"), subj.events.reset("billing"), subj.events.dlq("billing"), subj.inspect("broker-a-0")]) {
     assert.ok(canPublish("broker-a-0", s), s);
   }
   for (const s of [subj.broker("broker-b", 0, "pull"), subj.vote("broker-b"), subj.ns.route]) assert.not.ok(canSubscribe("broker-a-0", s), s);
@@ -63,6 +63,10 @@ rules("clients: producers send, consumers act for their own group, the dashboard
   assert.not.ok(canPublish("consumer-billing", subj.broker("broker-b", 0, scopedApi("lock.batch", "audit"))), "not another group's");
   assert.not.ok(canPublish("consumer-billing", subj.broker("broker-b", 0, scopedApi("unlock.batch", "audit"))));
   assert.not.ok(canPublish("producer", subj.broker("broker-b", 0, scopedApi("lock.batch", "billing"))));
+  assert.ok(canPublish("consumer-billing", subj.broker("broker-b", 0, scopedApi("consumer.sendback", "billing"))), "hands its own group's messages back");
+  assert.not.ok(canPublish("consumer-billing", subj.broker("broker-b", 0, scopedApi("consumer.sendback", "audit"))), "not into another group's retry topic");
+  assert.not.ok(canPublish("producer", subj.broker("broker-b", 0, scopedApi("consumer.sendback", "billing"))));
+  assert.not.ok(canPublish("consumer-billing", subj.events.dlq("billing")), "a consumer cannot forge a dead-letter event");
   assert.ok(canSubscribe("consumer-billing", subj.events.consumers("billing")));
   assert.not.ok(canSubscribe("consumer-billing", subj.events.consumers("audit")));
   assert.ok(canSubscribe("consumer-billing", subj.events.reset("billing")), "its own group's reset notices");

@@ -8,6 +8,7 @@ import type { BrokerTopics } from "./broker-topics.js";
 import type { Clock } from "./group-transport.js";
 import type { BrokerLimits } from "./limits.js";
 import type { ReplyPacer } from "./reply-pacer.js";
+import type { BrokerTimers } from "./timer-api.js";
 import type { Replication } from "./replication.js";
 
 export interface BrokerContext {
@@ -47,6 +48,8 @@ export interface BrokerContext {
   configChanged(): void;
   /** What send and pull add to, once per request (rbus.metrics). */
   counters: BrokerCounters;
+  /** Timer and delayed messages: schedule() puts a message into the timer topic (docs/timers.md). */
+  timers: BrokerTimers;
 }
 
 /** NOT_MASTER naming the current master (when known), so the client retries there at once. */

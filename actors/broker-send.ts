@@ -12,17 +12,18 @@ import {
   Header,
   isTopicName,
   RbusError,
-  SendStatus,
   setProperty,
   type BatchEntry,
   type SendResult,
 } from "../src/protocol/index.js";
 import { isRecordBatch } from "../src/protocol/record-batch.js";
 import { walkRecordBatch } from "../src/protocol/record-batch-walk.js";
-import { PutStatus, type PutMessage, type PutResult } from "../src/store/index.js";
-import { assertMaster, notMaster, type BrokerContext } from "./broker-context.js";
+import type { PutMessage } from "../src/store/index.js";
+import { assertMaster, type BrokerContext } from "./broker-context.js";
 import type { RawReply } from "./responder.js";
-import { batchReply, checkRecords, countRecords } from "./send-records.js";
+import { batchReply, checkNotSystem, checkRecords, countRecords } from "./send-records.js";
+import { committed, sendStatus } from "./send-outcome.js";
+import { firstTimedRecord } from "./timer-rewrite.js";
 
 const RESERVED = "rbus-";
 
@@ -82,48 +83,9 @@ function checkDeadline(h: MsgHdrs | undefined): void {
   }
 }
 
-/**
- * Under ack=quorum, waits until a majority holds the put (the commit offset
- * passes its end). A master that is deposed meanwhile, or cannot reach a
- * majority in time, answers an error instead: it never acknowledges what it
- * has not committed. The message is in its log and may still survive there.
- */
-async function committed(ctx: BrokerContext, end: number, h: MsgHdrs | undefined): Promise<void> {
-  if (ctx.ack !== "quorum" || ctx.replicas === 1 || end < 0) return;
-  const deadline = intHeader(h, Header.deadline);
-  const waitMs = deadline === undefined ? ctx.commitTimeoutMs : Math.max(1, deadline - Date.now());
-  const outcome = await ctx.replication.waitCommitted(end, waitMs);
-  if (outcome === "committed") return;
-  if (outcome === "not-master") throw notMaster(ctx, "stopped being the master before a majority held the message, which is not acknowledged");
-  const { commit } = ctx.replication.status();
-  throw new RbusError(ErrorCode.NOT_REPLICATED, `a majority of ${ctx.group}'s ${ctx.replicas} replicas did not hold the message within ${waitMs} ms; it is not acknowledged (are the slaves running?)`, {
-    group: ctx.group, term: ctx.replication.term(), end, commit,
-  });
-}
-
 function checkSize(ctx: BrokerContext, bytes: number): void {
   if (bytes > ctx.maxMessageBytes) {
     throw new RbusError(ErrorCode.MESSAGE_TOO_LARGE, `message body is ${bytes} bytes; this broker accepts at most ${ctx.maxMessageBytes}`);
-  }
-}
-
-/** The reply status for a put that stored everything, or the error for one that did not. */
-function sendStatus(put: PutResult): SendStatus {
-  switch (put.status) {
-    case PutStatus.PUT_OK:
-      return SendStatus.SEND_OK;
-    case PutStatus.FLUSH_TIMEOUT:
-      return SendStatus.FLUSH_DISK_TIMEOUT;
-    case PutStatus.MESSAGE_TOO_LARGE:
-      throw new RbusError(ErrorCode.MESSAGE_TOO_LARGE, "the message with its properties is larger than the broker accepts");
-    case PutStatus.MESSAGE_ILLEGAL:
-      throw new BadRequestError("the message has a field the store cannot take (an over-long tag, key or property)");
-    case PutStatus.DISK_FULL:
-      throw new RbusError(ErrorCode.DISK_FULL, "the broker's disk is full: nothing was stored; send to another group, or free space on the broker");
-    case PutStatus.IO_ERROR:
-      throw new RbusError(ErrorCode.INTERNAL, "the broker could not write: nothing was stored; its log says why");
-    default:
-      throw new RbusError(ErrorCode.BROKER_BUSY, "the broker is shutting down; send elsewhere");
   }
 }
 
@@ -142,11 +104,12 @@ export function sendHandlers(ctx: BrokerContext) {
       const h = headersOf(msg);
       checkDeadline(h);
       const topic = topicOf(h);
+      checkNotSystem(topic);
       const requested = intHeader(h, Header.queue);
       checkSize(ctx, msg.data.byteLength);
       const config = ctx.topics.forWrite(topic, requested);
       const queueId = requested ?? pickQueue(topic, config.writeQueues);
-      const message: PutMessage = { topic, queueId, body: msg.data };
+      let message: PutMessage = { topic, queueId, body: msg.data };
       const tags = header(h, Header.tags);
       const keys = header(h, Header.keys);
       const born = intHeader(h, Header.born);
@@ -154,11 +117,15 @@ export function sendHandlers(ctx: BrokerContext) {
       if (tags) message.tags = tags;
       if (keys) message.keys = keys;
       if (born !== undefined) message.bornTimestamp = born;
-      if (props) message.properties = props;
+      if (props) {
+        message.properties = props;
+        // a timed message is stored in the timer topic; the reply names where it will go
+        message = ctx.timers.rewrite(message);
+      }
       const put = await ctx.store.put([message]);
       const status = sendStatus(put);
       ctx.counters.put(topic, 1, msg.data.byteLength);
-      await committed(ctx, put.end, h);
+      await committed(ctx, put.end, intHeader(h, Header.deadline));
       const r = put.results[0]!;
       return { status, msgId: encodeMsgId(ctx.group, r.commitLogOffset), topic, queueId, queueOffset: r.queueOffset };
     },
@@ -170,14 +137,17 @@ export function sendHandlers(ctx: BrokerContext) {
       if (isRecordBatch(msg.data)) {
         // RBB2: records as the commit log holds them, of any topics; the Rbus-Topic header is not read
         const batch = walkRecordBatch(msg.data);
+        const timed = firstTimedRecord(batch);
+        if (timed >= 0) throw new BadRequestError(`record ${timed} asks for a timer: an RBB2 batch takes none (send a delayed message alone, or in an RBB1 batch)`);
         checkRecords(ctx, batch, pickQueue);
         const put = await ctx.store.putEncoded(batch);
         const status = sendStatus(put);
         countRecords(ctx, batch);
-        await committed(ctx, put.end, hs);
+        await committed(ctx, put.end, intHeader(hs, Header.deadline));
         return batchReply(ctx, status, batch.queueIds, put);
       }
       const topic = topicOf(hs);
+      checkNotSystem(topic);
       const entries = decodeBatch(msg.data);
       if (entries.length === 0) throw new BadRequestError("send.batch needs at least one message");
       const config = ctx.topics.forWrite(topic, undefined);
@@ -195,23 +165,23 @@ export function sendHandlers(ctx: BrokerContext) {
           // the decoded entry becomes the store's message (one object per message, not two)
           const m = e as BatchEntry & PutMessage;
           m.topic = topic;
-          messages[i] = m;
+          messages[i] = m.properties ? ctx.timers.rewrite(m) : m;
         } else {
           // no born time: the store stamps its own clock
           const m: PutMessage = { topic, queueId: e.queueId, body: e.body };
           if (e.tags) m.tags = e.tags;
           if (e.keys) m.keys = e.keys;
           if (e.properties) m.properties = e.properties;
-          messages[i] = m;
+          messages[i] = m.properties ? ctx.timers.rewrite(m) : m;
         }
       }
       // all or none: the reply is one status for the batch
       const put = await ctx.store.put(messages, { atomic: true });
       const status = sendStatus(put);
       ctx.counters.put(topic, messages.length, bodyBytes);
-      await committed(ctx, put.end, hs);
+      await committed(ctx, put.end, intHeader(hs, Header.deadline));
       const queueIds = new Array<number>(messages.length);
-      for (let i = 0; i < messages.length; i++) queueIds[i] = messages[i]!.queueId;
+      for (let i = 0; i < messages.length; i++) queueIds[i] = entries[i]!.queueId;
       return batchReply(ctx, status, queueIds, put, topic);
     },
   };

@@ -34,6 +34,8 @@ import { pullHandler } from "./broker-pull.js";
 import { maxPayload, replyBudget, REQUEST_HEADROOM } from "./reply-limits.js";
 import { startRegistration, stopRegistration, type RegistrationActor } from "./broker-registration.js";
 import { sendHandlers } from "./broker-send.js";
+import { createBrokerTimers, type TimerOptions } from "./timer-api.js";
+import { startTimerService } from "./timer-service.js";
 import { publishRecoveryEvents } from "./store-events.js";
 import { BrokerTopics } from "./broker-topics.js";
 import { ConsumerTable } from "./consumer-table.js";
@@ -78,6 +80,8 @@ export interface BrokerOptions {
   clock?: Clock;
   /** Replicas of the group and how a master is chosen (docs/replication.md); absent: one replica. */
   replication?: { replicas: number; failover: Failover; ack: AckLevel; electionTimeoutMs: number; readFromSlaveBytes?: number };
+  /** Delay levels, the timer horizon and the pending limit (docs/timers.md). */
+  timers?: TimerOptions;
   /** How long a queue lock (lock.batch) stands without renewal (default 60 s, RocketMQ's lockMaxLiveTime). */
   lockLeaseMs?: number;
   log?: Logger;
@@ -202,7 +206,9 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     },
     configChanged: () => void configVersion++,
     counters,
+    timers: createBrokerTimers(() => ctx, opts.timers ?? {}, () => timerService),
   };
+  const timerService = startTimerService(ctx, { maxPending: opts.timers?.maxPending });
 
   let locks: QueueLocks | undefined;
   const consumers = new ConsumerTable((consumerGroup, members) => {
@@ -335,6 +341,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     replication,
     async stop() {
       await stopRegistration(registrationActor!);
+      await timerService.stop();
       await replication.stop();
       clock.clear(expiry);
       consumers.close();

@@ -6,10 +6,18 @@
 import { headers } from "@nats-io/transport-node";
 import { BadRequestError, encodeBatchReply, ErrorCode, Header, RbusError, type SendStatus, type TopicConfig } from "../src/protocol/index.js";
 import type { RecordBatch } from "../src/protocol/record-batch.js";
+import { isSystemTopic } from "../src/protocol/system-topics.js";
 import { ANY_QUEUE } from "../src/store/record.js";
 import type { PutResult } from "../src/store/index.js";
 import type { BrokerContext } from "./broker-context.js";
 import { RawReply } from "./responder.js";
+
+/** A producer may not write what only brokers write (the timer, transaction, retry and DLQ topics). */
+export function checkNotSystem(topic: string): void {
+  if (isSystemTopic(topic)) {
+    throw new RbusError(ErrorCode.NO_PERMISSION, `topic "${topic}" is a system topic: only brokers write to it`, { topic });
+  }
+}
 
 /** A topic's error, naming the record that asked for it. */
 function forRecord(err: unknown, i: number): unknown {
@@ -33,6 +41,7 @@ export function checkRecords(ctx: BrokerContext, batch: RecordBatch, pickQueue: 
       let config = configs?.get(topic);
       if (!config) {
         try {
+          checkNotSystem(topic);
           config = ctx.topics.forWrite(topic, undefined);
         } catch (err) {
           throw forRecord(err, i);

@@ -34,6 +34,7 @@ import { pullHandler } from "./broker-pull.js";
 import { maxPayload, replyBudget, REQUEST_HEADROOM } from "./reply-limits.js";
 import { startRegistration, stopRegistration, type RegistrationActor } from "./broker-registration.js";
 import { sendHandlers } from "./broker-send.js";
+import { sendBackHandler } from "./broker-sendback.js";
 import { createBrokerTimers, type TimerOptions } from "./timer-api.js";
 import { startTimerService } from "./timer-service.js";
 import { publishRecoveryEvents } from "./store-events.js";
@@ -302,6 +303,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     ["consumer.progress", groups.progress],
     ["subgroup.upsert", groups.subgroupUpsert],
     ["subgroup.list", groups.subgroupList],
+    ["consumer.sendback", sendBackHandler(ctx, { dlq: (e) => nc.publish(subj.events.dlq(e.consumerGroup), encodeJson(e)) })],
     ["identity", (msg): BrokerIdentity => {
       parseObject(msg.data); // {} like every other request: junk is BAD_REQUEST
       return { group, replica, fingerprint: sessionFingerprint(session), startedAt };

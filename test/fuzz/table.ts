@@ -109,6 +109,15 @@ export const SUBJECTS: SubjectCase[] = [
     ),
   },
   {
+    // a forged offset, another broker group's id, a system record: each refused, nothing stored
+    name: "consumer.sendback", node: "broker", api: BrokerApi.sendBack, scoped: true,
+    payload: jsonRequest([
+      { key: "group", kind: consumerGroup }, { key: "commitLogOffset", kind: offsetK([0, 4096]) },
+      { key: "msgId", kind: strK("fuzz-a:0000000000000000", "fuzz-a:0000000000000100", "ghost-1:0000000000000000", "x", "") },
+      { key: "delayLevel", kind: intK(-1, 1000, [-1, 20]), optional: true }, { key: "maxReconsumeTimes", kind: intK(0, 1000, [0, 16]), optional: true },
+    ]),
+  },
+  {
     name: "offset.query", node: "broker", api: BrokerApi.offsetQuery,
     payload: jsonRequests(
       // without queueId: every queue of the topic

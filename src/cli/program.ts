@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { adminCommands } from "./tree-admin.js";
+import { dlqCommands } from "./dlq-commands.js";
 import { groupCommands } from "./tree-groups.js";
 import { messageCommands } from "./tree-messages.js";
 import { nodeCommands } from "./tree-nodes.js";
@@ -33,6 +34,7 @@ export function program(): Command {
   nodeCommands(rbus);
   adminCommands(rbus);
   groupCommands(rbus);
+  dlqCommands(rbus);
   messageCommands(rbus);
   toolCommands(rbus);
   // Every command, however deep, ends with the exit codes and says so in the same words.

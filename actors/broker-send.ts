@@ -24,6 +24,7 @@ import type { RawReply } from "./responder.js";
 import { batchReply, checkNotSystem, checkRecords, countRecords } from "./send-records.js";
 import { committed, sendStatus } from "./send-outcome.js";
 import { firstTimedRecord } from "./timer-rewrite.js";
+import { toHalf } from "./transaction-half.js";
 
 const RESERVED = "rbus-";
 
@@ -119,6 +120,7 @@ export function sendHandlers(ctx: BrokerContext) {
       if (born !== undefined) message.bornTimestamp = born;
       if (props) {
         message.properties = props;
+        toHalf(message); // TRAN_MSG=true: stored in the half topic until settled (transaction-half.ts)
         // a timed message is stored in the timer topic; the reply names where it will go
         message = ctx.timers.rewrite(message);
       }

@@ -34,6 +34,8 @@ import { pullHandler } from "./broker-pull.js";
 import { maxPayload, replyBudget, REQUEST_HEADROOM } from "./reply-limits.js";
 import { startRegistration, stopRegistration, type RegistrationActor } from "./broker-registration.js";
 import { sendHandlers } from "./broker-send.js";
+import { txEndHandler } from "./transaction-end.js";
+import { startTransactions, type TransactionOptions } from "./transaction-service.js";
 import { sendBackHandler } from "./broker-sendback.js";
 import { createBrokerTimers, type TimerOptions } from "./timer-api.js";
 import { startTimerService } from "./timer-service.js";
@@ -81,10 +83,12 @@ export interface BrokerOptions {
   clock?: Clock;
   /** Replicas of the group and how a master is chosen (docs/replication.md); absent: one replica. */
   replication?: { replicas: number; failover: Failover; ack: AckLevel; electionTimeoutMs: number; readFromSlaveBytes?: number };
-  /** Delay levels, the timer horizon and the pending limit (docs/timers.md). */
-  timers?: TimerOptions;
   /** How long a queue lock (lock.batch) stands without renewal (default 60 s, RocketMQ's lockMaxLiveTime). */
   lockLeaseMs?: number;
+  /** Check-back of half messages: immunity, interval, checkMax (docs/transactions.md). */
+  transactions?: Partial<TransactionOptions>;
+  /** Delay levels, the timer horizon and the pending limit (docs/timers.md). */
+  timers?: TimerOptions;
   log?: Logger;
 }
 
@@ -247,6 +251,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   };
 
   const send = sendHandlers(ctx);
+  const transactions = startTransactions(ctx, nc, subj, opts.transactions);
   const pull = pullHandler(ctx);
   const epochs = new ResetEpochs(() => clock.now());
   const offsets = offsetHandlers(ctx, epochs);
@@ -308,6 +313,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
       parseObject(msg.data); // {} like every other request: junk is BAD_REQUEST
       return { group, replica, fingerprint: sessionFingerprint(session), startedAt };
     }],
+    ["tx.end", txEndHandler(ctx, transactions)],
     ["failover", async (msg) => {
       const o = parseObject(msg.data);
       // an integer replica id or nothing: Number() would take "x" (NaN) or a deeply nested array (stack overflow)
@@ -343,6 +349,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     replication,
     async stop() {
       await stopRegistration(registrationActor!);
+      transactions.stop();
       await timerService.stop();
       await replication.stop();
       clock.clear(expiry);

@@ -4,6 +4,7 @@ import { intArg, connectFromFlags, required, untilSignal, UsageError } from "./a
 import { brokerGroupOf, type NatsFlags } from "./options.js";
 import { replicationArgs } from "./replication-args.js";
 import { limitArgs } from "./limit-args.js";
+import { transactionArgs } from "./transaction-args.js";
 
 export interface BrokerFlags extends NatsFlags {
   cluster: string;
@@ -54,6 +55,7 @@ export async function brokerCommand(values: BrokerFlags): Promise<void> {
     autoCreateTopic: values.autoCreateTopic,
     maxMessageBytes: intArg(values.maxMessageBytes, "max-message-bytes"),
     limits: limitArgs(values as unknown as Record<string, unknown>),
+    transactions: transactionArgs(values as unknown as Record<string, unknown>),
     replication,
     lockLeaseMs: intArg(values.lockLease, "lock-lease"),
     store: {

@@ -33,8 +33,8 @@
 // Order: messages of one queue are stored in sendAsync call order as long
 // as no batch is retried (a retried batch lands after later ones). For
 // strict per-key order, await each send() with a selector.
-import type { NatsConnection } from "@nats-io/transport-node";
-import { BadRequestError, ErrorCode, Header, RbusError, subjects, type SendResult } from "../protocol/index.js";
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import { BadRequestError, encodeJson, ErrorCode, Header, RbusError, subjects, type SendResult, type TransactionAction, type TxEndResult } from "../protocol/index.js";
 import { silentLogger, type Logger } from "../runtime/log.js";
 import { decodeReply, natsError } from "../runtime/request.js";
 import { Batcher, DEFAULT_BATCH_LIMITS, type BatchLimits, type Lane, type Timers } from "./batcher.js";
@@ -48,6 +48,8 @@ import { PublishRoutes, type TopicInfo } from "./producer-routes.js";
 import { RoundRobin, type QueueSelector } from "./queue-selector.js";
 import { RouteCache, type MessageQueue } from "./route-cache.js";
 import { deadline, noMaster, noWritableQueue, retryStep, sleep, withAttempts } from "./send-retry.js";
+import { serveChecks, type CheckListener } from "./transaction-check.js";
+import { halfAddress, sendHalf, sendInTransaction, type HalfMessage, type LocalTransaction, type TransactionSendResult } from "./transaction-producer.js";
 
 export type { Message } from "./producer-message.js";
 export type { SendBatchResult } from "./producer-results.js";
@@ -55,8 +57,10 @@ export { selectByKey, type QueueSelector } from "./queue-selector.js";
 
 export interface ProducerOptions {
   prefix?: string;
-  /** Producer group (RocketMQ's producerGroup): names this producer in logs. */
+  /** Producer group (RocketMQ's producerGroup): names this producer in logs, and its half messages' check-backs. */
   group?: string;
+  /** Answers the broker's checks of this group's unsettled half messages (docs/transactions.md). */
+  checkListener?: CheckListener;
   /** Each attempt waits this long for the broker (ms). */
   sendTimeoutMs?: number;
   /**
@@ -100,7 +104,7 @@ export { deadline, isRetriable } from "./send-retry.js";
 /** One attempt of `deliver`: where it goes and how it is sent. */
 interface Delivery<T> {
   topic: string;
-  api: "send";
+  api: "send" | "tx.end";
   /** Its messages stay on their queues: never moved to another group. */
   pinned: boolean;
   /** The group of the next attempt; `failed` is the group that just failed (undefined the first time). */
@@ -120,6 +124,9 @@ const scratch = blankEntry();
 export class Producer {
   readonly faults: FaultTable;
   readonly routes: RouteCache;
+  readonly producerGroup: string;
+  private readonly checkListener: CheckListener | undefined;
+  private checks: Subscription | undefined;
   private readonly subj;
   private readonly log: Logger;
   private readonly timeoutMs: number;
@@ -149,7 +156,9 @@ export class Producer {
     opts: ProducerOptions = {},
   ) {
     this.subj = subjects(opts.prefix);
-    this.log = (opts.log ?? silentLogger).child({ producer: opts.group ?? "DEFAULT_PRODUCER" });
+    this.producerGroup = opts.group ?? "DEFAULT_PRODUCER";
+    this.checkListener = opts.checkListener;
+    this.log = (opts.log ?? silentLogger).child({ producer: this.producerGroup });
     this.timeoutMs = opts.sendTimeoutMs ?? 3000;
     this.retryBudgetMs = opts.retryBudgetMs ?? 10_000;
     this.retries = opts.retries ?? Number.POSITIVE_INFINITY;
@@ -192,12 +201,15 @@ export class Producer {
     limits.maxBytes = Math.min(limits.maxBytes, maxPayload - PAYLOAD_SLACK);
     const maxQueuedMessages = o.maxQueuedMessages ?? 2 * limits.maxInFlight * limits.maxMessages;
     this.batcher = new Batcher({ ...limits, maxQueuedMessages }, this.sender.send, this.timers, this.wire);
+    if (this.checkListener) this.checks = serveChecks(this.nc, this.subj, this.producerGroup, this.checkListener, this.log);
     this.state = "running";
     return this;
   }
 
   /** Sends what sendAsync still holds, waits for every answer, then refuses new sends. The connection stays open. */
   async close(): Promise<void> {
+    await this.checks?.drain();
+    this.checks = undefined;
     if (this.state !== "running") {
       this.state = "closed";
       return;
@@ -301,6 +313,34 @@ export class Producer {
       });
     }
     return batcher.submit(b);
+  }
+
+  /** Stores a half message, invisible to consumers until its handle's commit() (or a check-back's answer). */
+  sendHalf(msg: Message): Promise<HalfMessage> {
+    this.running();
+    return sendHalf(this, msg);
+  }
+
+  /** RocketMQ's sendMessageInTransaction: the half, then `local`, whose answer commits or rolls it back. */
+  sendMessageInTransaction(msg: Message, local: LocalTransaction): Promise<TransactionSendResult> {
+    this.running();
+    return sendInTransaction(this, msg, local);
+  }
+
+  /** tx.end on the master of the group that stored the half `msgId` (of `topic`), retried as a pinned send is. */
+  async endTransaction(topic: string, msgId: string, action: TransactionAction, fromCheck?: boolean): Promise<TxEndResult> {
+    this.running();
+    const { group, commitLogOffset } = halfAddress(msgId);
+    const began = Date.now();
+    const info = await this.publish.getWithin(topic, began + this.retryBudgetMs);
+    const body = encodeJson({ producerGroup: this.producerGroup, commitLogOffset, msgId, action, ...(fromCheck ? { fromCheck } : {}) });
+    return this.deliver(info, began, {
+      topic,
+      api: "tx.end",
+      pinned: true,
+      group: () => group,
+      request: async (subject, timeout) => decodeReply<TxEndResult>(await this.inbox.request(subject, body, timeout)),
+    });
   }
 
   /** Publishes without waiting: at-most-once. Resolves once handed to NATS, not when stored. */

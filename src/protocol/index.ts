@@ -12,5 +12,6 @@ export * from "./micro.js";
 export * from "./admin.js";
 export * from "./nearest.js";
 export * from "./system-topics.js";
-export * from "./queue-locks.js";
 export * from "./retries.js";
+export * from "./queue-locks.js";
+export * from "./transactions.js";

@@ -1,0 +1,156 @@
+// The master's transaction service (RocketMQ's TransactionalMessageCheckService):
+// runs only while the replica is master, on the broker's clock. On
+// becoming master it waits until everything in its log when it took over
+// is committed (an op record in an uncommitted tail would otherwise be
+// missed, and its half settled twice), then rebuilds the ledger from the
+// half and op queues. Every check interval it reads new halves, asks the
+// producer group about each half older than the check immunity, settles
+// by the answer, rolls back a half after checkMax unanswered checks, and
+// saves its progress for the slaves to copy.
+import { encodeJson, encodeMsgId, type Subjects, type TransactionAction, type TransactionEvent } from "../src/protocol/index.js";
+import type { BrokerContext } from "./broker-context.js";
+import { askProducerGroup, checkRequest, type CheckBus } from "./transaction-check.js";
+import type { PendingHalf, TransactionLedger } from "./transaction-ledger.js";
+import { settleHalf } from "./transaction-settle.js";
+import { loadLedger, saveProgress, scanHalves } from "./transaction-store.js";
+
+export interface TransactionOptions {
+  /** A half younger than this is not checked (RocketMQ's transactionTimeOut). */
+  checkImmunityMs: number;
+  /** Between check passes (RocketMQ's transactionCheckInterval). */
+  checkIntervalMs: number;
+  /** Unanswered checks before the half is rolled back (RocketMQ's transactionCheckMax). */
+  checkMax: number;
+  /** How long one check waits for the producer group's answer. */
+  checkTimeoutMs: number;
+  /** Checks out at once, at most; the rest wait for the next pass. */
+  maxChecksInFlight: number;
+}
+
+export const DEFAULT_TRANSACTION_OPTIONS: TransactionOptions = {
+  checkImmunityMs: 6000,
+  checkIntervalMs: 30_000,
+  checkMax: 15,
+  checkTimeoutMs: 3000,
+  maxChecksInFlight: 256,
+};
+
+/** While the ledger loads (a new master catching up its commit offset), polled this often. */
+const LOAD_POLL_MS = 100;
+
+export interface TransactionService {
+  /** The ledger, once loaded on the master; undefined elsewhere or while it loads. */
+  ledger(): TransactionLedger | undefined;
+  /** Runs one check pass now (tests, and the first pass after loading). */
+  pass(): void;
+  stop(): void;
+}
+
+export function startTransactions(ctx: BrokerContext, bus: CheckBus, subj: Subjects, given: Partial<TransactionOptions> = {}): TransactionService {
+  const opts = { ...DEFAULT_TRANSACTION_OPTIONS, ...given };
+  const { clock, store } = ctx;
+  const log = ctx.log.child({ component: "transactions" });
+  let ledger: TransactionLedger | undefined;
+  let active = false;
+  let loadAfter = -1;
+  let timer: unknown;
+  let inFlight = 0;
+
+  const schedule = (ms: number) => {
+    clock.clear(timer);
+    timer = clock.set(tick, ms);
+  };
+
+  const event = (l: TransactionLedger, p: PendingHalf, type: TransactionAction, reason: TransactionEvent["reason"], topic: string) => {
+    const e: TransactionEvent = {
+      type, reason, producerGroup: p.producerGroup, group: ctx.group, replica: ctx.replica,
+      msgId: encodeMsgId(ctx.group, p.commitLogOffset), halfOffset: p.halfOffset, topic, checks: p.checks, at: clock.now(),
+    };
+    if (!bus.isClosed() && l === ledger && p.producerGroup) bus.publish(subj.events.transaction(p.producerGroup), encodeJson(e));
+  };
+
+  const settleBy = async (l: TransactionLedger, p: PendingHalf, action: TransactionAction, reason: TransactionEvent["reason"]) => {
+    const half = store.lookup(p.commitLogOffset);
+    if (!half) {
+      log.error("a pending half message cannot be read; it stays unsettled", { halfOffset: p.halfOffset, commitLogOffset: p.commitLogOffset });
+      return;
+    }
+    const r = await settleHalf(ctx, l, half, p.producerGroup, action);
+    if (!r.settled) return;
+    if (reason === "check-max") log.warn("half message rolled back: its producer group left every check unanswered", { producerGroup: p.producerGroup, halfOffset: p.halfOffset, checks: p.checks });
+    else log.info("half message settled by its producer group's answer", { producerGroup: p.producerGroup, halfOffset: p.halfOffset, action });
+    event(l, p, action, reason, half.properties.REAL_TOPIC ?? "");
+  };
+
+  const check = async (l: TransactionLedger, p: PendingHalf) => {
+    p.asking = true;
+    inFlight++;
+    try {
+      if (p.checks >= opts.checkMax) return await settleBy(l, p, "rollback", "check-max");
+      const half = store.lookup(p.commitLogOffset);
+      if (!half) return;
+      p.checks++;
+      const answer = await askProducerGroup(bus, subj, checkRequest(ctx.group, half, p.checks), opts.checkTimeoutMs);
+      if (answer.state === "unknown") {
+        log.debug("check unanswered", { producerGroup: p.producerGroup, halfOffset: p.halfOffset, checks: p.checks, why: answer.why });
+        return;
+      }
+      if (l === ledger) await settleBy(l, p, answer.state, "check");
+    } catch (err) {
+      log.warn("check-back failed; the half is checked again next pass", { halfOffset: p.halfOffset, error: String(err) });
+    } finally {
+      p.asking = false;
+      inFlight--;
+    }
+  };
+
+  const pass = () => {
+    const l = ledger;
+    if (!l || !ctx.isMaster()) return;
+    scanHalves(store, l, log);
+    const room = opts.maxChecksInFlight - inFlight;
+    if (room > 0) for (const p of l.due(clock.now() - opts.checkImmunityMs, room)) void check(l, p);
+    if (saveProgress(store, l)) ctx.configChanged();
+  };
+
+  function tick(): void {
+    if (!active) return;
+    if (ledger) {
+      pass();
+      return schedule(opts.checkIntervalMs);
+    }
+    if (!ctx.isMaster()) {
+      loadAfter = -1;
+      return schedule(LOAD_POLL_MS);
+    }
+    if (loadAfter < 0) loadAfter = store.maxPhysicalOffset;
+    if (store.commitOffset < loadAfter) return schedule(LOAD_POLL_MS);
+    ledger = loadLedger(store, log);
+    schedule(Math.min(opts.checkIntervalMs, opts.checkImmunityMs));
+  }
+
+  const onRole = (role: string) => {
+    if (role === "master" && !active) {
+      active = true;
+      loadAfter = -1;
+      schedule(0);
+    } else if (role !== "master" && active) {
+      active = false;
+      ledger = undefined;
+      clock.clear(timer);
+    }
+  };
+  const unsubscribe = ctx.replication.on((e) => {
+    if (e.type === "role") onRole(e.role);
+  });
+  onRole(ctx.replication.role());
+
+  return {
+    ledger: () => (active && ctx.isMaster() ? ledger : undefined),
+    pass,
+    stop() {
+      unsubscribe();
+      onRole("stopped");
+    },
+  };
+}

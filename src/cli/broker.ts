@@ -3,6 +3,7 @@ import { createLogger } from "../runtime/log.js";
 import { intArg, connectFromFlags, required, untilSignal, UsageError } from "./args.js";
 import { brokerGroupOf, type NatsFlags } from "./options.js";
 import { replicationArgs } from "./replication-args.js";
+import { timerArgs } from "./timer-args.js";
 import { limitArgs } from "./limit-args.js";
 import { transactionArgs } from "./transaction-args.js";
 
@@ -25,6 +26,9 @@ export interface BrokerFlags extends NatsFlags {
   diskMaxUsedRatio?: string;
   diskMinFreeBytes?: string;
   lockLease?: string;
+  delayLevels?: string;
+  timerHorizon?: string;
+  maxPendingTimers?: string;
 }
 
 export async function brokerCommand(values: BrokerFlags): Promise<void> {
@@ -58,6 +62,7 @@ export async function brokerCommand(values: BrokerFlags): Promise<void> {
     transactions: transactionArgs(values as unknown as Record<string, unknown>),
     replication,
     lockLeaseMs: intArg(values.lockLease, "lock-lease"),
+    timers: timerArgs(values),
     store: {
       flush,
       maxOpenFiles: intArg(values.maxOpenFiles, "max-open-files"),

@@ -4,6 +4,7 @@ import { Producer, type Message } from "../client/producer.js";
 import { setProperty } from "../protocol/index.js";
 import { intArg, connectFromFlags, required, UsageError } from "./args.js";
 import { brokerGroupOf, type NatsFlags } from "./options.js";
+import { delayArgs } from "./timer-args.js";
 
 export interface SendFlags extends NatsFlags {
   topic?: string;
@@ -14,6 +15,8 @@ export interface SendFlags extends NatsFlags {
   brokerGroup?: string;
   group?: string;
   count?: string;
+  delay?: string;
+  deliverAt?: string;
   timeout: string;
 }
 
@@ -37,7 +40,7 @@ function properties(pairs: string[] | undefined): Record<string, string> | undef
 export async function sendCommand(bodyArg: string, values: SendFlags): Promise<void> {
   const topic = required(values.topic, "topic");
   const body = bodyArg === "-" ? await readStdin() : bodyArg;
-  const msg: Message = { topic, body };
+  const msg: Message = { topic, body, ...delayArgs(values.delay, values.deliverAt) };
   if (values.tag) msg.tags = values.tag;
   if (values.key) msg.keys = values.key;
   const props = properties(values.property);

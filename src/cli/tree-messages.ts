@@ -13,12 +13,14 @@ export function messageCommands(program: Command): void {
     .option("--property <k=v>", "a user property (repeat for more)", collect)
     .option("--queue <id>", "queue id to send to (default: round robin)")
     .option("--broker-group <g>", "broker group to send to (default: any whose master is alive)")
+    .option("--delay <level|duration>", "deliver later: a delay level (1–18, the broker's levels) or a duration (500ms, 30s, 5m)")
+    .option("--deliver-at <time>", "deliver at this time (2026-01-31T12:00:00Z, or ms since the epoch), at most the broker's horizon ahead")
     .option("--count <n>", "send this many copies as fast as allowed, then print a summary")
     .option("--timeout <ms>", "how long one send may take, retries included", "3000");
   deprecatedFlag(send, "--group <g>", "--broker-group");
   natsFlags(send).action(async (body, o) => (await import("./send.js")).sendCommand(body, o));
   examples(send, "rbus send --topic orders 'hello'", "rbus send --topic orders --tag created --key order-17 --property region=eu '{\"id\":17}'",
-    "rbus send --topic orders --count 100000 x", "echo hello | rbus send --topic orders -");
+    "rbus send --topic orders --count 100000 x", "rbus send --topic orders --delay 3 'in 10 s'", "rbus send --topic orders --deliver-at 2026-12-24T18:00:00Z 'at six'", "echo hello | rbus send --topic orders -");
 
   const consume = program.command("consume").description("print a topic's messages as a consumer group member, one JSON line each")
     .option("--topic <t>", "topic (required)")

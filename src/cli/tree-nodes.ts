@@ -3,6 +3,7 @@
 import type { Command } from "commander";
 import { DEFAULT_ELECTION_TIMEOUT_MS } from "./replication-args.js";
 import { limitOptions } from "./limit-args.js";
+import { timerOptions } from "./timer-args.js";
 import { transactionOptions } from "./transaction-args.js";
 import { deprecatedFlag, examples, natsFlags } from "./options.js";
 
@@ -41,6 +42,7 @@ export function nodeCommands(program: Command): void {
     .option("--lock-lease <ms>", "how long an orderly consumer's queue lock stands without renewal (default: 60000)");
   deprecatedFlag(broker, "--group <name>", "--broker-group");
   limitOptions(broker);
+  timerOptions(broker);
   transactionOptions(broker);
   natsFlags(broker).action(async (o) => (await import("./broker.js")).brokerCommand(o));
   examples(broker, "rbus broker --broker-group broker-a --data data/broker-a.0",

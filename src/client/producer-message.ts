@@ -14,9 +14,10 @@ import {
 } from "../protocol/index.js";
 import { decodeReply } from "../runtime/request.js";
 import type { Outgoing } from "./batcher-wire.js";
+import { delayProperty, isTimed, type MessageDelay } from "./producer-delay.js";
 
 /** RocketMQ's Message: a body and its properties; tags and keys are properties with a meaning. */
-export interface Message {
+export interface Message extends MessageDelay {
   topic: string;
   body: string | Uint8Array;
   /** One tag, for consumers' tag filters. */
@@ -89,7 +90,12 @@ export function check(msg: Message, into: Outgoing, maxBytes: number, now: numbe
     size += fieldBytes(keys, "keys");
     into.keys = keys;
   }
-  const p = msg.properties;
+  let p = msg.properties;
+  if (isTimed(msg)) {
+    // a copy: the caller's properties object is not changed
+    const [name, value] = delayProperty(msg);
+    p = { ...p, [name]: value };
+  }
   if (p) {
     for (const k in p) {
       if (!HEADER_NAME.test(k)) throw new BadRequestError(`property name "${k}" must be printable ASCII without ':' or spaces`);

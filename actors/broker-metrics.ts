@@ -6,6 +6,7 @@
 import type { BrokerMetrics, QueueLag, Volume } from "../src/protocol/metrics.js";
 import type { MessageStore } from "../src/store/index.js";
 import type { EndpointStats } from "./endpoint-stats.js";
+import type { TimerStatus } from "./timer-api.js";
 import type { Replication, ReplicationEvent } from "./replication.js";
 
 /** Most lag rows one answer carries: groups × topics × queues can be large. */
@@ -76,6 +77,7 @@ export interface BrokerMetricsSource {
   replication: Replication;
   counters: BrokerCounters;
   endpoints: readonly EndpointStats[];
+  timers?: () => TimerStatus;
 }
 
 export function brokerMetrics(s: BrokerMetricsSource): BrokerMetrics {
@@ -107,5 +109,10 @@ export function brokerMetrics(s: BrokerMetricsSource): BrokerMetrics {
     lag,
     lagTruncated: truncated,
     endpoints,
+    ...(s.timers ? { timers: timerMetrics(s.timers()) } : {}),
   };
+}
+
+function timerMetrics(t: TimerStatus): NonNullable<BrokerMetrics["timers"]> {
+  return { running: t.running, pending: t.pending, delivered: t.delivered, lateness: t.lateness };
 }

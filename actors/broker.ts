@@ -286,6 +286,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
         members: consumers.size(),
       }, maxMessageBytes, maxPayload(nc)),
       memory: memoryNow(),
+      timers: ctx.timers.status(),
     };
   };
   const apis: Array<[BrokerApi, Handler]> = [
@@ -329,7 +330,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   // pull serves itself: a held pull keeps its reply subject, not the request (memory per held pull)
   subs.push(pull.serve(nc, subject("pull"), counted("pull")));
   subs.push(serve(nc, subj.metrics(`${group}-${replica}`), () => brokerMetrics({
-    cluster: opts.cluster ?? "DefaultCluster", group, replica, startedAt, store, replication, counters, endpoints: endpoints.all,
+    cluster: opts.cluster ?? "DefaultCluster", group, replica, startedAt, store, replication, counters, endpoints: endpoints.all, timers: () => ctx.timers.status(),
   }), { log }));
   subs.push(serve(nc, subj.machines(`${group}-${replica}`), () => inspector.machinesNow(), { log }));
   subs.push(...serveDiscovery(nc, {

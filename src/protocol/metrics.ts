@@ -46,6 +46,8 @@ export interface BrokerMetrics {
   lagTruncated: boolean;
   /** The request counters $SRV.STATS reports, one per API. */
   endpoints: MicroEndpointStats[];
+  /** Timer messages: undelivered, delivered by this replica, and the recent deliveries' lateness in ms (docs/timers.md). */
+  timers?: { running: boolean; pending: number; delivered: number; lateness: { p50: number; p99: number; max: number; count: number } };
 }
 
 export interface LivenessTransition {

@@ -51,6 +51,10 @@ test("a DELAY header holds the message for its level's delay, then it is in its 
   assert.is(m.properties?.[Prop.timerQueueOffset], "0");
   assert.is(m.properties?.[Prop.delayLevel], undefined, "the timer properties are gone");
   assert.is(m.properties?.[Prop.realTopic], undefined);
+  const status = decodeJson((await c.nc.request(api("status"), encodeJson({}))).data) as { timers: { running: boolean; pending: number; delivered: number } };
+  assert.ok(status.timers.running);
+  assert.is(status.timers.delivered, 1);
+  assert.is(status.timers.pending, 0);
 });
 
 test("TIMER_DELIVER_MS and TIMER_DELAY_MS, alone and in an RBB1 batch", async ({ c }) => {

@@ -301,8 +301,12 @@ export abstract class ConsumerCore {
       if (this.queues.get(pq.key) === pq) this.queues.delete(pq.key);
     }
     await this.offsets.flush(gone.map((pq) => pq.queue));
+    if (gone.length > 0) await this.released(gone);
     if (gone.length > 0) this.log[this.membership ? "debug" : "info"]("queues released", { queues: gone.map((pq) => pq.key) });
   }
+
+  /** Released queues' offsets were committed (as far as the brokers answered): the subclass may unlock them. */
+  protected async released(_: readonly ProcessQueue[]): Promise<void> {}
 
   /** Commits the offset of every assigned queue that moved. */
   async commitAll(): Promise<void> {

@@ -105,8 +105,12 @@ export class ProcessQueue {
     return this.inFlight?.queueOffset ?? this.buffer.peek()?.queueOffset ?? this.pullOffset;
   }
 
+  /** While set, storeOffset hands nothing on: an orderly queue whose lock lapsed may be another member's now. */
+  holdCommits = false;
+
   /** Hands the commit point to the offset store when it moved; true if it did. */
   storeOffset(): boolean {
+    if (this.holdCommits) return false;
     const at = this.commitPoint();
     if (at === undefined || at === this.stored) return false;
     this.opts.offsets.update(this.queue, at);

@@ -18,6 +18,7 @@ import { ConsumeDeadline, sweepIntervalMs, TIMED_OUT } from "./consume-timeout.j
 import { ConsumerCore, type ConsumerOptions } from "./consumer-core.js";
 import { Signal, type ProcessQueue } from "./process-queue.js";
 import { sendBack } from "./send-back.js";
+import { OrderlyDelivery, type OrderlyOptions } from "./orderly-consume.js";
 
 export type { ConsumedMessage } from "./broker-client.js";
 export type { CorruptRecord, StartFrom } from "./process-queue.js";
@@ -34,6 +35,8 @@ export interface PushConsumerOptions extends ConsumerOptions {
   maxReconsumeTimes?: number;
   /** A message in the listener longer than this is handed back and its queue moves on (RocketMQ: 15 min). */
   consumeTimeoutMs?: number;
+  /** Orderly: each queue only while this member holds its lock on the broker, failures retried in place (orderly-consume.ts). */
+  orderly?: boolean | OrderlyOptions;
 }
 
 interface Delivery {
@@ -51,12 +54,17 @@ export class PushConsumer extends ConsumerCore {
   private readonly maxReconsumeTimes: number | undefined;
   private readonly consumeTimeoutMs: number;
   private sweep: NodeJS.Timeout | undefined;
+  private readonly orderly: OrderlyDelivery | undefined;
 
   constructor(nc: NatsConnection, opts: PushConsumerOptions) {
     super(nc, opts);
     this.listener = opts.listener;
     this.maxReconsumeTimes = opts.maxReconsumeTimes;
     this.consumeTimeoutMs = opts.consumeTimeoutMs ?? DEFAULT_CONSUME_TIMEOUT_MS;
+    if (opts.orderly && this.mode !== "clustering") throw new Error("orderly consumption needs clustering mode: queue locks are a group's");
+    this.orderly = opts.orderly ? new OrderlyDelivery({
+      nc, brokers: this.brokers, offsets: this.offsets, consumerGroup: this.group, clientId: this.clientId, log: this.log, listener: () => this.listener!,
+    }, opts.orderly === true ? {} : opts.orderly) : undefined;
   }
 
   /** `tags`: "*" or "tagA || tagB" (RocketMQ's subscription expression). */
@@ -75,7 +83,7 @@ export class PushConsumer extends ConsumerCore {
     if (!this.listener) throw new Error("no listener: call onMessage(listener) before start()");
     if (this.subscriptions.size === 0) throw new Error("no subscription: call subscribe(topic) before start()");
     // handed-back messages come again through the group's retry topic, read as one more subscription
-    if (this.mode === "clustering") this.subscribeRetryTopic();
+    if (this.mode === "clustering" && !this.orderly) this.subscribeRetryTopic();
     this.startCore(true);
     this.sweep = setInterval(() => {
       const now = Date.now();
@@ -89,9 +97,11 @@ export class PushConsumer extends ConsumerCore {
   async close(): Promise<void> {
     if (this.sweep) clearInterval(this.sweep);
     await this.closeCore();
+    this.orderly?.close();
   }
 
   protected opened(pq: ProcessQueue): void {
+    if (this.orderly) return this.orderly.open(pq);
     const signal = new Signal();
     const delivery: Delivery = { signal, loop: Promise.resolve(), deadline: new ConsumeDeadline() };
     this.deliveries.set(pq, delivery);
@@ -99,20 +109,28 @@ export class PushConsumer extends ConsumerCore {
   }
 
   protected arrived(pq: ProcessQueue): void {
+    this.orderly?.arrived(pq);
     this.deliveries.get(pq)?.signal.notify();
   }
 
   protected abandoned(): void {
     if (this.sweep) clearInterval(this.sweep);
+    this.orderly?.abandoned();
     for (const d of this.deliveries.values()) d.signal.notify();
   }
 
   protected async quiesce(pq: ProcessQueue): Promise<void> {
+    if (this.orderly) return this.orderly.quiesce(pq);
     const d = this.deliveries.get(pq);
     if (!d) return;
     d.signal.notify();
     await d.loop;
     this.deliveries.delete(pq);
+  }
+
+  /** Orderly: a released queue's lock goes once its offset is committed. */
+  protected override async released(pqs: readonly ProcessQueue[]): Promise<void> {
+    await this.orderly?.released(pqs);
   }
 
   private async deliver(pq: ProcessQueue, d: Delivery): Promise<void> {

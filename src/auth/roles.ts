@@ -69,8 +69,8 @@ export const ROLES: Record<Role, RoleRule> = {
   broker: {
     rights:
       "serves its own replica's API rbus.broker.<g>.<r>.> and its group's vote; registers and unregisters with " +
-      "the NameServers; replicates, votes and passes offset commits on within its own group only; publishes " +
-      "consumer, offset-reset, dead-letter, store and role events and its own inspect stream; answers service discovery ($SRV) and its own " +
+      "the NameServers; replicates, votes and passes offset commits on within its own group only; asks producer groups about their half messages; publishes " +
+      "consumer, offset-reset, dead-letter, transaction, store and role events and its own inspect stream; answers service discovery ($SRV) and its own " +
       "metrics (rbus.metrics.<g>-<r>) and machines (rbus.machines.<g>-<r>) as itself",
     publish: [
       "{p}.ns.register",
@@ -81,6 +81,8 @@ export const ROLES: Record<Role, RoleRule> = {
       "{p}.events.consumers.*",
       "{p}.events.reset.*",
       "{p}.events.dlq.*",
+      "{p}.events.transaction.*",
+      "{p}.producer.*.check",
       "{p}.events.store.{g}.{r}",
       "{p}.events.role.{g}",
       "{p}.inspect.{user}",
@@ -89,11 +91,15 @@ export const ROLES: Record<Role, RoleRule> = {
     responds: true,
   },
   producer: {
-    rights: "asks routes; sends (send, send.batch) to any broker replica; publishes its own inspect events; subscribes to nothing but its inbox",
-    publish: ["{p}.ns.route", "{p}.broker.*.*.send", "{p}.broker.*.*.send.batch", "{p}.inspect.*"],
+    rights:
+      "asks routes; sends (send, send.batch) and settles half messages (tx.end) on any broker replica; publishes its own " +
+      "inspect events; hears and answers the check-backs of its own producer group only (rbus.producer.<user>.check: " +
+      "the user's name is its producer group)",
+    publish: ["{p}.ns.route", "{p}.broker.*.*.send", "{p}.broker.*.*.send.batch", "{p}.broker.*.*.tx.end", "{p}.inspect.*"],
     denyPublish: ["{p}.inspect.{node}"],
-    subscribe: [],
-    responds: false,
+    subscribe: ["{p}.producer.{user}.check"],
+    // a check-back is a request: answering it is publishing once to its reply subject
+    responds: true,
   },
   consumer: {
     rights:

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PermissionViolationError, type NatsConnection } from "@nats-io/transport-node";
-import { startBroker, type BrokerHandle } from "../../actors/broker.js";
+import { startBroker, type BrokerHandle, type BrokerOptions } from "../../actors/broker.js";
 import { startNameServer, type NameServerHandle } from "../../actors/nameserver.js";
 import { brokerUser } from "../../src/auth/users.js";
 import { startSecureNats, type SecureNats, type SecureNatsOptions } from "./secure-nats.js";
@@ -27,7 +27,8 @@ export interface SecureCluster {
  * `--no-auth`): each refusal the suites expect then fails, which shows the
  * permissions, not something else, refuse the attacks.
  */
-export async function startSecureCluster(opts: SecureNatsOptions = {}): Promise<SecureCluster> {
+/** `broker`: settings every replica starts with besides its identity and connection. */
+export async function startSecureCluster(opts: SecureNatsOptions & { broker?: Partial<BrokerOptions> } = {}): Promise<SecureCluster> {
   const nats = await startSecureNats(process.env.RBUS_TEST_OPEN_BUS === "1" ? { ...opts, open: true } : opts);
   const dir = mkdtempSync(join(tmpdir(), "rbus-secure-brokers-"));
   const conns: NatsConnection[] = [];
@@ -58,7 +59,7 @@ export async function startSecureCluster(opts: SecureNatsOptions = {}): Promise<
     for (const g of nats.cluster.groups) {
       for (let r = 0; r < g.replicas; r++) {
         const nc = await nodeConnect(brokerUser(g.name, r));
-        brokers.push(await startBroker({ nc, group: g.name, replica: r, dataDir: join(dir, `${g.name}.${r}`), heartbeatIntervalMs: 500 }));
+        brokers.push(await startBroker({ nc, group: g.name, replica: r, dataDir: join(dir, `${g.name}.${r}`), heartbeatIntervalMs: 500, ...opts.broker }));
       }
     }
   } catch (err) {

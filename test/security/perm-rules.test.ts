@@ -77,11 +77,25 @@ rules("clients: producers send, consumers act for their own group, the dashboard
   assert.ok(canPublish("dashboard", subj.broker("broker-a", 0, "status")) && canPublish("dashboard", `$JS.API.STREAM.INFO.${subj.eventsStream}`));
   assert.not.ok(canPublish("dashboard", subj.broker("broker-a", 0, "failover")));
   assert.ok(canPublish("admin", subj.broker("broker-a", 0, "failover")) && canPublish("admin", "$JS.API.STREAM.CREATE.X"));
+  for (const name of ["consumer-billing", "dashboard", "admin"]) assert.not.ok(permissionsOf(user(name), c).allowResponses, name);
   for (const name of ["producer", "consumer-billing", "dashboard", "admin"]) {
-    assert.not.ok(permissionsOf(user(name), c).allowResponses, name);
     assert.not.ok(canSubscribe(name, subj.broker("broker-a", 0, "send")), name);
     assert.ok(canSubscribe(name, `_INBOX.${name}.abc.1`) && !canSubscribe(name, "_INBOX.other.abc.1"), name);
   }
+});
+
+rules("transactions: a producer settles halves and answers its own group's checks; brokers ask any group and publish its events", () => {
+  assert.ok(canPublish("producer", subj.broker("broker-a", 0, "tx.end")));
+  assert.ok(canSubscribe("producer", subj.producerCheck("producer")), "its own group's checks (the user's name is its group)");
+  assert.not.ok(canSubscribe("producer", subj.producerCheck("billing")), "not another group's");
+  assert.ok(permissionsOf(user("producer"), c).allowResponses, "a check is a request it answers");
+  assert.not.ok(canPublish("producer", subj.producerCheck("producer")), "a producer cannot pose as a broker asking");
+  assert.not.ok(canPublish("producer", subj.events.transaction("producer")), "nor forge a transaction event");
+  assert.not.ok(canPublish("consumer-billing", subj.broker("broker-a", 0, "tx.end")), "consumers settle nothing");
+  assert.not.ok(canSubscribe("consumer-billing", subj.producerCheck("producer")));
+  for (const s of [subj.producerCheck("producer"), subj.producerCheck("billing"), subj.events.transaction("producer")]) assert.ok(canPublish("broker-a-0", s), s);
+  assert.ok(canSubscribe("broker-a-0", subj.broker("broker-a", 0, "tx.end")));
+  assert.ok(canSubscribe("dashboard", subj.events.transaction("producer")));
 });
 
 rules("two processes may not share a name", () => {

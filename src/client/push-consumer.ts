@@ -64,7 +64,7 @@ export class PushConsumer extends ConsumerCore {
     if (opts.orderly && this.mode !== "clustering") throw new Error("orderly consumption needs clustering mode: queue locks are a group's");
     this.orderly = opts.orderly ? new OrderlyDelivery({
       nc, brokers: this.brokers, offsets: this.offsets, consumerGroup: this.group, clientId: this.clientId, log: this.log, listener: () => this.listener!,
-    }, opts.orderly === true ? {} : opts.orderly) : undefined;
+    }, { maxReconsumeTimes: opts.maxReconsumeTimes, ...(opts.orderly === true ? {} : opts.orderly) }) : undefined;
   }
 
   /** `tags`: "*" or "tagA || tagB" (RocketMQ's subscription expression). */

@@ -1,0 +1,83 @@
+// lock.batch / unlock.batch on a real broker: only live members get locks,
+// one member per queue, a member that leaves loses its locks, the subject's
+// group must be the payload's, and a broker that restarts grants only
+// renewals for one lease.
+import * as assert from "uvu/assert";
+import { suite } from "../harness/suite.js";
+import { startTestCluster, type TestCluster } from "../harness/broker.js";
+import { waitUntil } from "../harness/wait.js";
+import { ErrorCode, RbusError, scopedApi, subjects, type LockBatchReply } from "../../src/protocol/index.js";
+import { requestJson } from "../../src/runtime/request.js";
+
+const subj = subjects();
+const G = "lock-a";
+const CG = "ledger";
+const LEASE = 400;
+const q = (queueId: number, held?: boolean) => ({ topic: "orders", queueId, ...(held ? { held } : {}) });
+
+const lock = (c: TestCluster, clientId: string, queues: object[], cg = CG, payloadGroup = cg) =>
+  requestJson<LockBatchReply>(c.nc, subj.broker(G, 0, scopedApi("lock.batch", cg)), { group: payloadGroup, clientId, queues });
+const unlock = (c: TestCluster, clientId: string, queues: object[]) =>
+  requestJson<{ unlocked: number }>(c.nc, subj.broker(G, 0, scopedApi("unlock.batch", CG)), { group: CG, clientId, queues });
+const join = (c: TestCluster, clientId: string, ttlMs = 10_000) =>
+  requestJson(c.nc, subj.broker(G, 0, scopedApi("client.heartbeat", CG)), { clientId, group: CG, mode: "clustering", topics: ["orders"], ttlMs });
+const leave = (c: TestCluster, clientId: string) => requestJson(c.nc, subj.broker(G, 0, scopedApi("client.unregister", CG)), { clientId, group: CG });
+const locked = (r: LockBatchReply) => r.locked.map((l) => l.queueId);
+
+const test = suite<{ c: TestCluster }>("lock.batch on a broker");
+
+test.before(async (ctx) => {
+  ctx.c = await startTestCluster([G], { jetstream: false, broker: { lockLeaseMs: LEASE } });
+  await requestJson(ctx.c.nc, subj.broker(G, 0, "topic.upsert"), { topic: "orders", readQueues: 4, writeQueues: 4, perm: "rw" });
+});
+test.after(async (ctx) => ctx.c.stop());
+
+test("a client that is no member gets nothing; members get free queues, one holder each", async ({ c }) => {
+  assert.equal(await lock(c, "stranger", [q(0)]), { locked: [], validMs: 0 });
+  await join(c, "A");
+  await join(c, "B");
+  // past the broker's first lease: new claims are taken
+  const a = await waitUntil("A's lock granted", async () => {
+    const r = await lock(c, "A", [q(0), q(1)]);
+    return r.locked.length === 2 && r;
+  });
+  assert.ok(a.validMs > 0 && a.validMs <= LEASE, `validMs ${a.validMs}`);
+  assert.equal(locked(await lock(c, "B", [q(0), q(2)])), [2], "q0 is A's");
+  assert.equal(locked(await lock(c, "A", [q(0, true), q(1, true)])), [0, 1], "A renews");
+});
+
+test("validMs is the member's remaining heartbeat when that is shorter than the lease", async ({ c }) => {
+  await join(c, "short", 150);
+  const r = await lock(c, "short", [q(3)]);
+  assert.ok(r.validMs > 0 && r.validMs <= 150, `validMs ${r.validMs}`);
+});
+
+test("unlock frees only the asker's; a member that unregisters loses its locks", async ({ c }) => {
+  assert.equal(await unlock(c, "B", [q(0)]), { unlocked: 0 });
+  assert.equal(await unlock(c, "A", [q(0)]), { unlocked: 1 });
+  assert.equal(locked(await lock(c, "B", [q(0)])), [0]);
+  assert.equal(locked(await lock(c, "B", [q(1)])), [], "still A's");
+  await leave(c, "A");
+  await waitUntil("A's locks gone with it", async () => locked(await lock(c, "B", [q(1)])).length === 1);
+});
+
+test("the subject's consumer group must be the payload's; junk is BAD_REQUEST", async ({ c }) => {
+  const err = await lock(c, "B", [q(0)], "audit", CG).catch((e: unknown) => e);
+  assert.instance(err, RbusError);
+  assert.is((err as RbusError).code, ErrorCode.FORBIDDEN);
+  const bad = await lock(c, "B", [{ topic: "orders", queueId: -1 }]).catch((e: unknown) => e);
+  assert.is((bad as RbusError).code, ErrorCode.BAD_REQUEST);
+});
+
+test("a restarted broker takes only renewals for one lease", async ({ c }) => {
+  await c.brokers[0]!.stop();
+  c.brokers.length = 0;
+  await c.addBroker(G, { lockLeaseMs: 3000 });
+  await join(c, "B");
+  await join(c, "C");
+  assert.equal(locked(await lock(c, "C", [q(2)])), [], "C never held it: it may be held under the broker's last life");
+  assert.equal(locked(await lock(c, "B", [q(2, true)])), [2], "B says it holds it: renewed");
+  assert.equal(locked(await lock(c, "C", [q(2, true)])), [], "a second renewal claim loses to the first");
+});
+
+test.run();

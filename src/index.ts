@@ -5,7 +5,9 @@
 export { Producer, type ProducerOptions, type SendOptions, type Message, type SendBatchResult, isRetriable } from "./client/producer.js";
 export { selectByKey, javaHash, type QueueSelector } from "./client/queue-selector.js";
 
-export { PushConsumer, type PushConsumerOptions, type MessageListener } from "./client/push-consumer.js";
+export { PushConsumer, type PushConsumerOptions, type MessageListener, type ConsumeStatus } from "./client/push-consumer.js";
+export { sendBack, type SendBackOptions } from "./client/send-back.js";
+export { retryTopic, dlqTopic, type DlqEvent, type SendBackReply } from "./protocol/index.js";
 export { PullConsumer, type PullConsumerOptions } from "./client/pull-consumer.js";
 export type { ConsumerOptions } from "./client/consumer-core.js";
 export { defaultClientId } from "./client/client-id.js";

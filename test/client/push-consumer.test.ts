@@ -216,7 +216,7 @@ test("tags: the subscription expression filters, exactly", async (ctx) => {
   assert.ok(got.every((m) => m.tags === "a" || m.tags === "c"));
 });
 
-test("a failing listener is retried in place: order holds and the offset waits", async (ctx) => {
+test("a failing listener whose message cannot be handed back is retried in place: order holds and the offset waits", async (ctx) => {
   const topic = "retry";
   const [q] = await ctx.cluster.createTopic(topic, 1);
   const order: number[] = [];
@@ -229,11 +229,19 @@ test("a failing listener is retried in place: order holds and the offset waits",
     }
     order.push(n);
   });
+  // the broker does not take it back (its master unreachable, say): the consumer keeps it (test/retries has the hand-back itself)
+  let handBacks = 0;
+  const brokers = (c as unknown as { brokers: { sendBack: () => Promise<never> } }).brokers;
+  brokers.sendBack = () => {
+    handBacks++;
+    return Promise.reject(new Error("no master answers"));
+  };
   await c.start();
   await ctx.cluster.send(topic, [q!], 10);
   await waitUntil("all 10", () => order.length === 10);
   assert.equal(order, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   assert.is(failures, 3);
+  assert.is(handBacks, 3, "each failure tried the hand-back first");
 });
 
 test("flow control: a slow listener stops pulling at maxBufferedPerQueue", async (ctx) => {

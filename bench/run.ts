@@ -1,7 +1,7 @@
 // `make bench` / `make bench-quick`: every scenario against its peers in
 // one run, written to docs/BENCHMARKS.md and docs/benchmarks.json.
-//   node dist/bench/run.js [--quick] [--out <dir>] [--only inspect|produce|scale|restart]
-// --only runs scenario (i), the produce rows (a), the scale curves or the restart curve alone and prints it, writing no report.
+//   node dist/bench/run.js [--quick] [--out <dir>] [--only inspect|produce|timers|scale|restart]
+// --only runs scenario (i), the produce rows (a), the timer lateness (h), the scale curves or the restart curve alone and prints it, writing no report.
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { startBenchCluster } from "./lib/cluster.js";
@@ -17,12 +17,13 @@ import { replicated } from "./scenarios/replicated.js";
 import { restartCurve } from "./scenarios/restart-curve.js";
 import { scale } from "./scenarios/scale.js";
 import { sendLatency } from "./scenarios/send-latency.js";
+import { timerLateness } from "./scenarios/timer-lateness.js";
 import { FULL, QUICK } from "./scenarios/sizes.js";
 
 const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, out: { type: "string", default: "docs" }, only: { type: "string" } } });
 const quick = values.quick;
-if (values.only !== undefined && !["inspect", "produce", "scale", "restart"].includes(values.only)) {
-  throw new Error(`--only ${values.only}: what runs alone is "inspect", "produce", "scale" or "restart"`);
+if (values.only !== undefined && !["inspect", "produce", "timers", "scale", "restart"].includes(values.only)) {
+  throw new Error(`--only ${values.only}: what runs alone is "inspect", "produce", "timers", "scale" or "restart"`);
 }
 const sizes = quick ? QUICK : FULL;
 const started = performance.now();
@@ -43,9 +44,10 @@ progress(`starting nats-server, a NameServer and a broker (${quick ? "quick" : "
 const cluster = await startBenchCluster();
 const stopEcho = await startEchoProcess(cluster.server.url);
 const rows: Row[] = [];
-if (values.only === "inspect" || values.only === "produce") {
+if (values.only === "inspect" || values.only === "produce" || values.only === "timers") {
   try {
     if (values.only === "inspect") rows.push(await inspectCost(cluster, sizes));
+    else if (values.only === "timers") rows.push(...(await timerLateness(cluster, sizes)));
     else rows.push(await produce(cluster, sizes, 100), await produce(cluster, sizes, 1024));
   } finally {
     await stopEcho();
@@ -61,6 +63,7 @@ try {
   rows.push(...(await endToEnd(cluster, sizes)));
   rows.push(await inspectCost(cluster, sizes));
   rows.push(...(await backlog(cluster, sizes)));
+  rows.push(...(await timerLateness(cluster, sizes)));
 } finally {
   await stopEcho();
   await cluster.stop();

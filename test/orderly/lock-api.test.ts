@@ -4,7 +4,7 @@
 // renewals for one lease.
 import * as assert from "uvu/assert";
 import { suite } from "../harness/suite.js";
-import { startTestCluster, type TestCluster } from "../harness/broker.js";
+import { addReplicatedGroup, startTestCluster, type TestCluster } from "../harness/broker.js";
 import { waitUntil } from "../harness/wait.js";
 import { ErrorCode, RbusError, scopedApi, subjects, type LockBatchReply } from "../../src/protocol/index.js";
 import { requestJson } from "../../src/runtime/request.js";
@@ -15,12 +15,12 @@ const CG = "ledger";
 const LEASE = 400;
 const q = (queueId: number, held?: boolean) => ({ topic: "orders", queueId, ...(held ? { held } : {}) });
 
-const lock = (c: TestCluster, clientId: string, queues: object[], cg = CG, payloadGroup = cg) =>
-  requestJson<LockBatchReply>(c.nc, subj.broker(G, 0, scopedApi("lock.batch", cg)), { group: payloadGroup, clientId, queues });
+const lock = (c: TestCluster, clientId: string, queues: object[], cg = CG, payloadGroup = cg, group = G, replica = 0) =>
+  requestJson<LockBatchReply>(c.nc, subj.broker(group, replica, scopedApi("lock.batch", cg)), { group: payloadGroup, clientId, queues });
 const unlock = (c: TestCluster, clientId: string, queues: object[]) =>
   requestJson<{ unlocked: number }>(c.nc, subj.broker(G, 0, scopedApi("unlock.batch", CG)), { group: CG, clientId, queues });
-const join = (c: TestCluster, clientId: string, ttlMs = 10_000) =>
-  requestJson(c.nc, subj.broker(G, 0, scopedApi("client.heartbeat", CG)), { clientId, group: CG, mode: "clustering", topics: ["orders"], ttlMs });
+const join = (c: TestCluster, clientId: string, ttlMs = 10_000, group = G, replica = 0) =>
+  requestJson(c.nc, subj.broker(group, replica, scopedApi("client.heartbeat", CG)), { clientId, group: CG, mode: "clustering", topics: ["orders"], ttlMs });
 const leave = (c: TestCluster, clientId: string) => requestJson(c.nc, subj.broker(G, 0, scopedApi("client.unregister", CG)), { clientId, group: CG });
 const locked = (r: LockBatchReply) => r.locked.map((l) => l.queueId);
 
@@ -81,3 +81,42 @@ test("a restarted broker takes only renewals for one lease", async ({ c }) => {
 });
 
 test.run();
+
+const RG = "lock-r";
+const failover = suite<{ c: TestCluster }>("lock.batch across a failover");
+
+failover.before(async (ctx) => {
+  ctx.c = await startTestCluster([], { jetstream: false, broker: { lockLeaseMs: 1500 } });
+  await addReplicatedGroup(ctx.c, RG);
+});
+failover.after(async ({ c }) => c?.stop());
+
+failover("a new master takes only renewals for one lease; the old one, a slave now, grants nothing", async ({ c }) => {
+  const master = await waitUntil("a master", () => c.brokers.find((b) => b.replication.role() === "master"), { timeoutMs: 10_000 });
+  const on = (replica: number) => ({
+    join: (id: string) => join(c, id, 10_000, RG, replica),
+    lock: (id: string, queues: object[]) => lock(c, id, queues, CG, CG, RG, replica).then(locked),
+  });
+  const m = on(master.replica);
+  await m.join("A");
+  await waitUntil("A holds q0 on the first master", async () => (await m.lock("A", [q(0)])).length === 1, { timeoutMs: 5000 });
+
+  const moved = await requestJson<{ ok: boolean; master: number | null }>(c.nc, subj.broker(RG, master.replica, "failover"), {}, 10_000);
+  assert.ok(moved.ok && moved.master !== null && moved.master !== master.replica, JSON.stringify(moved));
+  const n = on(moved.master!);
+  await waitUntil("the new master serving", async () => (await n.join("A").then(() => true, () => false)));
+  await n.join("B");
+  assert.equal(await n.lock("B", [q(0)]), [], "q0 may be A's under the old master: refused");
+  assert.equal(await n.lock("B", [q(1)]), [], "so is any new claim in the first lease");
+  assert.equal(await n.lock("A", [q(0, true)]), [0], "A's renewal is taken");
+  const late = await m.lock("A", [q(0, true)]).catch((e: unknown) => e);
+  assert.is((late as RbusError).code, ErrorCode.NOT_MASTER, "the old master, now a slave, grants nothing");
+  // A keeps renewing meanwhile, as its lock client would
+  await waitUntil("a lease later, new claims are taken", async () => {
+    assert.equal(await n.lock("A", [q(0, true)]), [0]);
+    return (await n.lock("B", [q(1)])).length === 1;
+  }, { timeoutMs: 5000 });
+  assert.equal(await n.lock("B", [q(0)]), [], "A kept q0 through the failover");
+});
+
+failover.run();

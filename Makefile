@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BIN := node_modules/.bin
 export npm_config_update_notifier := false
 
-.PHONY: setup chromium build typecheck test machines-doc run-cluster run-cluster-bg stop-cluster bench bench-quick chaos fuzz load clean
+.PHONY: setup chromium build typecheck test machines-doc run-cluster run-cluster-bg stop-cluster bench bench-quick test-timers-long chaos fuzz load clean
 
 # npm ci when the lock file is newer than the install.
 node_modules/.install-stamp: package.json package-lock.json
@@ -51,6 +51,11 @@ bench: build
 # Every scenario, briefly (under a minute); docs/BENCHMARKS-quick.md
 bench-quick: build
 	node dist/bench/run.js --quick
+
+# The timer tests at the issue's size: 100 000 timers over a minute, a broker kill -9 mid-way, then a 3-replica master kill
+test-timers-long: build
+	TIMER_COUNT=100000 TIMER_WINDOW_MS=60000 node dist/test/timers/timer-kill.test.js
+	TIMER_COUNT=100000 TIMER_WINDOW_MS=60000 node dist/test/timers/timer-failover.test.js
 
 # Seeded faults against a cluster of processes, then the checker; docs/chaos.md
 # make chaos SEED=<n> CYCLES=<n> [DURATION=<ms>] [FAULTS=<kind,…>] [RATE=<msg/s>] [REPLICAS=3] [PRODUCERS=<n>] [GROUPS=<g,…>] [KEEP=1]

@@ -7,15 +7,20 @@ import { Prop } from "../../src/protocol/system-topics.js";
 import { decodeJson, encodeJson, subjects, type WireMessage } from "../../src/protocol/index.js";
 import { pullQueue } from "../harness/replica-io.js";
 
-/** Sends `n` messages due at random times in [now + fromMs, now + fromMs + windowMs), `concurrency` at a time. Resolves with each body's due time. */
+/**
+ * Sends `n` messages due at random times in [now + fromMs, now + fromMs +
+ * windowMs), `concurrency` at a time, in due order (each is sent before it
+ * is due while the sends keep ahead). Resolves with each body's due time.
+ */
 export async function sendTimers(producer: Producer, topic: string, n: number, fromMs: number, windowMs: number, concurrency = 64): Promise<Map<string, number>> {
   const due = new Map<string, number>();
   const start = Date.now() + fromMs;
+  const times = Array.from({ length: n }, () => start + Math.floor(Math.random() * windowMs)).sort((a, b) => a - b);
   let next = 0;
   const worker = async () => {
     while (next < n) {
       const i = next++;
-      const at = start + Math.floor(Math.random() * windowMs);
+      const at = times[i]!;
       const body = `t${i}`;
       due.set(body, at);
       await producer.send({ topic, body, deliverAt: at });

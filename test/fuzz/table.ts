@@ -61,6 +61,14 @@ const waitOf = (p: Payload, max: number) => {
   return typeof w === "number" && w >= 0 && w <= max ? w : 0;
 };
 
+/** A send-back's msgId naming its own commitLogOffset on fuzz-a (valid: 0, the log's first record), so requests reach the record and the retry or DLQ copy. */
+const SAME_ID = "fuzz-a:SAME";
+function sameId(p: Payload): Payload {
+  const offset = (p.parsed() as { commitLogOffset?: unknown } | undefined)?.commitLogOffset;
+  if (typeof offset !== "number" || !Number.isSafeInteger(offset) || offset < 0) return p;
+  return p.filled(SAME_ID, `fuzz-a:${offset.toString(16).padStart(16, "0")}`);
+}
+
 const OWN = "rbus.broker.ghost-1.0";
 /** A broker process's secret as registrations carry it (lenient: older NameServers ignore it). */
 const session = strK("00112233445566778899aabbccddeeff", "f".repeat(128), "0".repeat(32));
@@ -112,16 +120,16 @@ export const SUBJECTS: SubjectCase[] = [
     // a forged offset, another broker group's id, a system record: each refused, nothing stored
     name: "consumer.sendback", node: "broker", api: BrokerApi.sendBack, scoped: true,
     payload: jsonRequest([
-      { key: "group", kind: consumerGroup }, { key: "commitLogOffset", kind: offsetK([0, 4096]) },
-      { key: "msgId", kind: strK("fuzz-a:0000000000000000", "fuzz-a:0000000000000100", "ghost-1:0000000000000000", "x", "") },
+      { key: "group", kind: consumerGroup }, { key: "commitLogOffset", kind: offsetK([0, 0]) },
+      { key: "msgId", kind: strK(SAME_ID, SAME_ID, "fuzz-a:0000000000000100", "ghost-1:0000000000000000", "x", "") },
       { key: "delayLevel", kind: intK(-1, 1000, [-1, 20]), optional: true }, { key: "maxReconsumeTimes", kind: intK(0, 1000, [0, 16]), optional: true },
-    ]),
+    ]).map(sameId),
   },
   {
     // forged offsets, ordinary records, other groups' ids: refused; the fuzz sends no half, so nothing is settled
     name: "tx.end", node: "broker", api: BrokerApi.txEnd,
     payload: jsonRequest([
-      { key: "producerGroup", kind: nameK("pg-1", "__proto__", "constructor") }, { key: "commitLogOffset", kind: offsetK([0, 4096]) },
+      { key: "producerGroup", kind: nameK("pg-1", "__proto__", "constructor") }, { key: "commitLogOffset", kind: offsetK([0, 0]) },
       { key: "msgId", kind: strK("fuzz-a:0000000000000000", "fuzz-a:0000000000000100", "ghost-1:0000000000000000", "x", "") },
       { key: "action", kind: enumK("commit", "rollback") }, { key: "fromCheck", kind: boolK, optional: true },
     ]),

@@ -285,6 +285,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
         groupMembersTop: consumers.largestGroup(),
         members: consumers.size(),
       }, maxMessageBytes, maxPayload(nc)),
+      transactions: transactions.summary(),
       memory: memoryNow(),
       timers: ctx.timers.status(),
     };

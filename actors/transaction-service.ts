@@ -41,8 +41,8 @@ const LOAD_POLL_MS = 100;
 export interface TransactionService {
   /** The ledger, once loaded on the master; undefined elsewhere or while it loads. */
   ledger(): TransactionLedger | undefined;
-  /** Runs one check pass now (tests, and the first pass after loading). */
-  pass(): void;
+  /** For the broker's status: whether the ledger is loaded here, its halves waiting, its progress. */
+  summary(): { loaded: boolean; pending: number; checking: number; halfFrom?: number; opFrom?: number };
   stop(): void;
 }
 
@@ -147,7 +147,7 @@ export function startTransactions(ctx: BrokerContext, bus: CheckBus, subj: Subje
 
   return {
     ledger: () => (active && ctx.isMaster() ? ledger : undefined),
-    pass,
+    summary: () => (ledger && active ? { loaded: true, pending: ledger.pending.size, checking: inFlight, halfFrom: ledger.halfFrom, opFrom: ledger.opFrom } : { loaded: false, pending: 0, checking: 0 }),
     stop() {
       unsubscribe();
       onRole("stopped");

@@ -6,7 +6,7 @@
 // reply waits until a majority holds the records, as a send's does.
 import { encodeMsgId, ErrorCode, RbusError, type TransactionAction, type TxEndResult } from "../src/protocol/index.js";
 import { PutStatus, type StoredMessage } from "../src/store/index.js";
-import type { BrokerContext } from "./broker-context.js";
+import { assertMaster, type BrokerContext } from "./broker-context.js";
 import { committed } from "./send-outcome.js";
 import { committedMessage, destination, opRecord } from "./transaction-half.js";
 import type { TransactionLedger } from "./transaction-ledger.js";
@@ -34,6 +34,8 @@ export async function settleHalf(ctx: BrokerContext, ledger: TransactionLedger, 
       ctx.topics.forWrite(to.topic, to.queueId);
       messages.unshift(committedMessage(half, to));
     }
+    // a check's answer can come back after this replica stopped being master: only a master writes
+    assertMaster(ctx);
     const put = await ctx.store.put(messages, { atomic: true });
     if (put.status !== PutStatus.PUT_OK && put.status !== PutStatus.FLUSH_TIMEOUT) throw putFailed(put.status);
     const op = put.results.at(-1)!;

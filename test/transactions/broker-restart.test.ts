@@ -5,7 +5,8 @@
 import * as assert from "uvu/assert";
 import { Producer } from "../../src/client/producer.js";
 import { waitUntil } from "../harness/wait.js";
-import { events, FAST_CHECKS, Member, Seen, startGroup, stored, TOPIC, txSuite } from "./tx-harness.js";
+import { decodeJson } from "../../src/protocol/index.js";
+import { events, FAST_CHECKS, Member, Seen, startGroup, stored, subj, TOPIC, txSuite } from "./tx-harness.js";
 
 const GROUP = "tx-r";
 const test = txSuite("halves across a broker kill -9");
@@ -33,6 +34,12 @@ test("pending halves are checked and settled once after restarts; settled ones s
     const undo = await y.commit();
     assert.equal([undo.settled, undo.by], [false, "rollback"]);
 
+    const pending = await waitUntil("the restarted broker's ledger loaded", async () => {
+      const r = await ctx.nc.request(subj.broker(GROUP, 0, "status"), "{}", { timeout: 1000 });
+      const t = (decodeJson(r.data) as { transactions?: { loaded: boolean; pending: number } }).transactions;
+      return t?.loaded ? t.pending : undefined;
+    });
+    assert.is(pending, 6, "the six halves are pending again after the crash");
     const listener = new Member(ctx, "pg-r", { listen: true, tag: "L" });
     await listener.ready();
     await waitUntil("the six halves settled by check", () => settled.length >= 6, { timeoutMs: 30_000 });

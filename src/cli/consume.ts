@@ -21,6 +21,7 @@ export interface ConsumeFlags extends NatsFlags {
   count?: string;
   from: string;
   broadcast: boolean;
+  orderly?: boolean;
   timeout: string;
   clientId?: string;
 }
@@ -90,12 +91,17 @@ export async function consumeCommand(values: ConsumeFlags): Promise<void> {
   const timeoutMs = intArg(values.timeout, "timeout")!;
   const tags = checkTagExpression(values.tags);
   const from = fromArg(values.from);
+  if (values.orderly && values.broadcast) throw new UsageError("--orderly and --broadcast do not go together: queue locks are shared by a group");
   const nc = await connectFromFlags(values, `rbus-consume-${group}`);
   try {
     await awaitRoute(nc, values.prefix, topic, timeoutMs, values.nats);
   } catch (err) {
     await nc.close();
     throw err;
+  }
+  if (values.orderly) {
+    const { consumeOrderly } = await import("./consume-orderly.js");
+    return consumeOrderly({ nc, prefix: values.prefix, topic, group, tags, from, count, clientId: values.clientId, print: (m) => console.log(messageLine(m)) });
   }
   const consumer = new PullConsumer(nc, {
     group,

@@ -29,11 +29,12 @@ export function messageCommands(program: Command): void {
     .option("--count <n>", "stop after this many messages, committing exactly those (default: run until Ctrl-C)")
     .option("--from <where>", "where a group with no committed offset starts: first, last or a time in ms since the epoch", "last")
     .option("--broadcast", "every member gets every message (default: the group shares the queues)")
+    .option("--orderly", "orderly: a queue is printed only while this member holds its lock on the broker (RocketMQ's MessageListenerOrderly)")
     .option("--client-id <name>", "this member's id in logs, rbus progress and inspection (default: <host>-<pid>-<suffix>)")
     .option("--timeout <ms>", "fail if the topic has no route (or no NameServer answers) within this long", "5000");
   natsFlags(consume).action(async (o) => (await import("./consume.js")).consumeCommand(o));
   examples(consume, "rbus consume --topic orders --group billing --from first --count 10",
-    "rbus consume --topic orders --group audit --tags 'created || paid' --client-id audit-1");
+    "rbus consume --topic orders --group audit --tags 'created || paid' --client-id audit-1", "rbus consume --topic orders --group ledger --orderly");
 
   const sub = program.command("sub").description("print what is published on a NATS subject (wildcards * and > allowed)")
     .argument("<subject>", "subject, e.g. rbus.events.>")

@@ -138,7 +138,8 @@ export class OrderlyDelivery {
           continue;
         }
         if (pq.isDropped || !locks.isLocked(pq.queue)) continue;
-        if (committed !== undefined) pq.resetTo(committed);
+        // a reset drops what is buffered and waits out a held pull: only when the queue moved under another holder
+        if (committed !== undefined && committed !== pq.commitPoint()) pq.resetTo(committed);
         pq.holdCommits = false;
       }
       const m = pq.begin();
@@ -148,6 +149,8 @@ export class OrderlyDelivery {
         continue;
       }
       const outcome = await this.consume(pq, m, signal);
+      // dropped (rebalance, close) with it unfinished: it stays the commit point
+      if (outcome === "gone" && pq.isDropped) return;
       if (outcome === "lapsed") {
         // not done: the queue is re-read from its committed offset under the next lock
         pq.holdCommits = true;
@@ -171,6 +174,7 @@ export class OrderlyDelivery {
         failure = errorText(err);
       }
       if (failure === undefined) return "done";
+      if (pq.isDropped) return "gone";
       if (reconsumed >= this.maxReconsumeTimes) {
         try {
           await sendBack(this.d.brokers, this.d.consumerGroup, pq.queue, m, { delayLevel: -1 });

@@ -9,8 +9,8 @@ import { BadRequestError, RbusError, ErrorCode } from "../src/protocol/index.js"
 import { Prop, TIMER_TOPIC } from "../src/protocol/system-topics.js";
 import type { RecordBatch } from "../src/protocol/record-batch.js";
 import type { PutMessage, StoredMessage } from "../src/store/index.js";
-import { HEADER_BYTES } from "../src/store/record.js";
 import { formatDuration } from "./timer-levels.js";
+import { findProperty } from "./timer-scan.js";
 
 export interface TimerRules {
   /** Each delay level's delay in ms (index 0 is level 1). */
@@ -119,19 +119,7 @@ const TIMER_NAMES = new Set<string>(ASKING);
  */
 export function firstTimedRecord(batch: RecordBatch): number {
   const buf = batch.bytes;
-  for (let i = 0; i < batch.count; i++) {
-    let o = batch.offsets[i]! + HEADER_BYTES;
-    o += 2 + buf.readUInt16BE(o); // topic
-    o += 2 + buf.readUInt16BE(o); // tags
-    o += 2 + buf.readUInt16BE(o); // keys
-    const end = o + 4 + buf.readUInt32BE(o);
-    o += 4;
-    while (o < end) {
-      const len = buf.readUInt16BE(o);
-      if (len >= 5 && len <= 16 && TIMER_NAMES.has(buf.toString("latin1", o + 2, o + 2 + len))) return i;
-      o += 2 + len;
-      o += 2 + buf.readUInt16BE(o);
-    }
-  }
+  const asks = (nameAt: number, len: number) => len >= 5 && len <= 16 && TIMER_NAMES.has(buf.toString("latin1", nameAt, nameAt + len));
+  for (let i = 0; i < batch.count; i++) if (findProperty(buf, batch.offsets[i]!, asks) >= 0) return i;
   return -1;
 }

@@ -20,12 +20,14 @@ export interface ScanOutcome {
   damaged: number;
 }
 
-/** The TIMER_QUEUE_OFFSET of the record at `at`, or -1 (none, or the record is itself in the timer topic). */
-export function deliveredOffset(buf: Buffer, at: number): number {
+/**
+ * Where the value of the record's first property that `match` takes (by
+ * its name's position and length) is: the offset of the value's u16
+ * length, or -1. For records a walk or a read has checked.
+ */
+export function findProperty(buf: Buffer, at: number, match: (nameAt: number, nameLen: number) => boolean): number {
   let o = at + HEADER_BYTES;
-  const topicLen = buf.readUInt16BE(o);
-  if (topicLen === TIMER.length && buf.compare(TIMER, 0, TIMER.length, o + 2, o + 2 + topicLen) === 0) return -1;
-  o += 2 + topicLen;
+  o += 2 + buf.readUInt16BE(o); // topic
   o += 2 + buf.readUInt16BE(o); // tags
   o += 2 + buf.readUInt16BE(o); // keys
   const end = o + 4 + buf.readUInt32BE(o);
@@ -33,14 +35,26 @@ export function deliveredOffset(buf: Buffer, at: number): number {
   while (o < end) {
     const nameLen = buf.readUInt16BE(o);
     const valueAt = o + 2 + nameLen;
-    const valueLen = buf.readUInt16BE(valueAt);
-    if (nameLen === NAME.length && buf.compare(NAME, 0, NAME.length, o + 2, valueAt) === 0) {
-      const n = Number(buf.toString("latin1", valueAt + 2, valueAt + 2 + valueLen));
-      return Number.isSafeInteger(n) && n >= 0 ? n : -1;
-    }
-    o = valueAt + 2 + valueLen;
+    if (match(o + 2, nameLen)) return valueAt;
+    o = valueAt + 2 + buf.readUInt16BE(valueAt);
   }
   return -1;
+}
+
+// the buffer isMark compares in: one matcher for every record of a scan, not a closure per record
+let scanned: Buffer = Buffer.alloc(0);
+const isMark = (nameAt: number, nameLen: number) => nameLen === NAME.length && scanned.compare(NAME, 0, NAME.length, nameAt, nameAt + nameLen) === 0;
+
+/** The TIMER_QUEUE_OFFSET of the record at `at`, or -1 (none, or the record is itself in the timer topic). */
+export function deliveredOffset(buf: Buffer, at: number): number {
+  const topicAt = at + HEADER_BYTES;
+  const topicLen = buf.readUInt16BE(topicAt);
+  if (topicLen === TIMER.length && buf.compare(TIMER, 0, TIMER.length, topicAt + 2, topicAt + 2 + topicLen) === 0) return -1;
+  scanned = buf;
+  const valueAt = findProperty(buf, at, isMark);
+  if (valueAt < 0) return -1;
+  const n = Number(buf.toString("latin1", valueAt + 2, valueAt + 2 + buf.readUInt16BE(valueAt)));
+  return Number.isSafeInteger(n) && n >= 0 ? n : -1;
 }
 
 /** Calls `delivered` with each delivery's timer-queue offset found in [from, the log's end now). */

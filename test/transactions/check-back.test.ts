@@ -45,17 +45,18 @@ test("a member killed after its halves: another member of the group answers, and
   }
 });
 
-test("a group that answers only unknown: rolled back after 15 checks, logged, with an event", async (ctx) => {
+test("a group of two that answers only unknown: each check reaches one of them; rolled back after 15, logged, with an event", async (ctx) => {
   const settled: TransactionEvent[] = events(ctx.nc, "pg-silent");
   const asked: number[] = [];
   const silent = await new Producer(ctx.nc, { group: "pg-silent", checkListener: (m) => (asked.push(m.checkTimes), "unknown") }).start();
+  const twin = await new Producer(ctx.nc, { group: "pg-silent", checkListener: (m) => (asked.push(m.checkTimes), "unknown") }).start();
   try {
     const before = await stored(ctx.nc, GROUP, 0);
     const half = await silent.sendHalf({ topic: TOPIC, body: "never-answered" });
     await waitUntil("the check-max rollback", () => settled.length > 0, { timeoutMs: 20_000 });
     const e = settled[0]!;
     assert.equal([e.type, e.reason, e.msgId, e.checks], ["rollback", "check-max", half.msgId, 15]);
-    assert.equal(asked, Array.from({ length: 15 }, (_, i) => i + 1), "asked 15 times, numbered");
+    assert.equal(asked, Array.from({ length: 15 }, (_, i) => i + 1), "asked 15 times, numbered, each check answered by one member");
     assert.is(await stored(ctx.nc, GROUP, 0), before);
     const late = await half.commit();
     assert.equal([late.settled, late.by], [false, "rollback"], "a commit after the rollback changes nothing");
@@ -63,6 +64,7 @@ test("a group that answers only unknown: rolled back after 15 checks, logged, wi
     assert.match(r.current.output(), /half message rolled back: its producer group left every check unanswered/);
   } finally {
     await silent.close();
+    await twin.close();
   }
 });
 

@@ -60,13 +60,14 @@ export async function startGroup(ctx: TxCtx, group: string, replicas: number, br
 /** A producer-group member in its own process; `lines` are what it printed, parsed. */
 export class Member {
   readonly proc: RbusProcess;
-  constructor(ctx: TxCtx, group: string, opts: { halves?: number; listen?: boolean; tag?: string } = {}) {
+  constructor(ctx: TxCtx, group: string, opts: { halves?: number; listen?: boolean; settle?: boolean; tag?: string } = {}) {
     const args = ["--nats", ctx.server.url, "--group", group, "--topic", TOPIC, "--halves", String(opts.halves ?? 0), "--tag", opts.tag ?? group];
     if (opts.listen) args.push("--listen");
+    if (opts.settle) args.push("--settle");
     this.proc = spawnNode(worker, args);
     ctx.procs.push(this.proc);
   }
-  lines(kind: "HALF" | "CHECK"): string[][] {
+  lines(kind: "HALF" | "CHECK" | "SETTLED"): string[][] {
     return this.proc.output().split("\n").filter((l) => l.startsWith(`${kind} `)).map((l) => l.split(" ").slice(1));
   }
   ready(timeoutMs = 20_000): Promise<unknown> {

@@ -2,8 +2,10 @@
 // it between a half message and its commit. It answers checks by the
 // body: "commit…" commit, "rollback…" rollback, anything else unknown;
 // with --halves N it first sends N halves ("commit-<i>" and "rollback-<i>"
-// alternately, prefixed by --tag) and settles none of them.
-// Prints one line per event: "HALF <msgId> <body>", "CHECK <msgId> <state>", "READY".
+// alternately, prefixed by --tag) and settles none of them, or, with
+// --settle, commits or rolls back each as its body says (four at a time).
+// Prints one line per event: "HALF <msgId> <body>", "SETTLED <msgId> <by> <settled>",
+// "CHECK <msgId> <state> <checkTimes>", "READY".
 import { connect } from "@nats-io/transport-node";
 import { parseArgs } from "node:util";
 import { Producer } from "../../src/client/producer.js";
@@ -17,6 +19,7 @@ const { values } = parseArgs({
     halves: { type: "string", default: "0" },
     tag: { type: "string", default: "" },
     listen: { type: "boolean", default: false },
+    settle: { type: "boolean", default: false },
   },
 });
 
@@ -36,10 +39,19 @@ const producer = await new Producer(nc, {
     : {}),
 }).start();
 await nc.flush();
-for (let i = 0; i < Number(values.halves); i++) {
-  const body = `${values.tag}:${i % 2 === 0 ? "commit" : "rollback"}-${i}`;
-  const half = await producer.sendHalf({ topic: values.topic!, body });
-  console.log(`HALF ${half.msgId} ${body}`);
-}
+const total = Number(values.halves);
+let next = 0;
+const lane = async () => {
+  while (next < total) {
+    const i = next++;
+    const body = `${values.tag}:${i % 2 === 0 ? "commit" : "rollback"}-${i}`;
+    const half = await producer.sendHalf({ topic: values.topic!, body });
+    console.log(`HALF ${half.msgId} ${body}`);
+    if (!values.settle) continue;
+    const r = i % 2 === 0 ? await half.commit() : await half.rollback();
+    console.log(`SETTLED ${half.msgId} ${r.by} ${r.settled}`);
+  }
+};
+await Promise.all(Array.from({ length: values.settle ? 4 : 1 }, lane));
 console.log("READY");
 process.on("SIGTERM", () => void producer.close().then(() => nc.close()).then(() => process.exit(0)));

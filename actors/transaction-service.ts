@@ -11,6 +11,7 @@ import { encodeJson, encodeMsgId, type Subjects, type TransactionAction, type Tr
 import type { BrokerContext } from "./broker-context.js";
 import { askProducerGroup, checkRequest, type CheckBus } from "./transaction-check.js";
 import type { PendingHalf, TransactionLedger } from "./transaction-ledger.js";
+import { destination } from "./transaction-half.js";
 import { settleHalf } from "./transaction-settle.js";
 import { loadLedger, saveProgress, scanHalves } from "./transaction-store.js";
 
@@ -79,7 +80,7 @@ export function startTransactions(ctx: BrokerContext, bus: CheckBus, subj: Subje
     if (!r.settled) return;
     if (reason === "check-max") log.warn("half message rolled back: its producer group left every check unanswered", { producerGroup: p.producerGroup, halfOffset: p.halfOffset, checks: p.checks });
     else log.info("half message settled by its producer group's answer", { producerGroup: p.producerGroup, halfOffset: p.halfOffset, action });
-    event(l, p, action, reason, half.properties.REAL_TOPIC ?? "");
+    event(l, p, action, reason, destination(half)?.topic ?? "");
   };
 
   const check = async (l: TransactionLedger, p: PendingHalf) => {

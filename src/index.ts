@@ -4,6 +4,9 @@
 
 export { Producer, type ProducerOptions, type SendOptions, type Message, type SendBatchResult, isRetriable } from "./client/producer.js";
 export { selectByKey, javaHash, type QueueSelector } from "./client/queue-selector.js";
+export type { HalfMessage, LocalTransaction, TransactionSendResult } from "./client/transaction-producer.js";
+export type { CheckListener, CheckedMessage } from "./client/transaction-check.js";
+export type { TransactionState, TransactionAction, TxEndResult, TransactionEvent } from "./protocol/index.js";
 
 export { PushConsumer, type PushConsumerOptions, type MessageListener, type ConsumeStatus } from "./client/push-consumer.js";
 export { sendBack, type SendBackOptions } from "./client/send-back.js";

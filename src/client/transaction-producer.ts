@@ -21,6 +21,8 @@ export interface TransactionSendResult {
   sent: SendResult;
   state: TransactionState;
   settled?: TxEndResult;
+  /** What the local transaction threw (its state is then "unknown"). */
+  error?: unknown;
 }
 
 /** The local transaction: runs after the half is stored; its answer settles it ("unknown" leaves it to check-back). */
@@ -64,8 +66,8 @@ export async function sendInTransaction(p: TransactionSender, msg: Message, loca
   let state: TransactionState;
   try {
     state = await local(msg, half.msgId);
-  } catch {
-    state = "unknown";
+  } catch (error) {
+    return { sent: half.sent, state: "unknown", error };
   }
   if (state === "unknown") return { sent: half.sent, state };
   const settled = state === "commit" ? await half.commit() : await half.rollback();

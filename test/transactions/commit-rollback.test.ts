@@ -36,6 +36,7 @@ test("commit: seen once, with TRAN_PREPARED_QUEUE_OFFSET and without TRAN_MSG; r
   assert.is(c.settled?.by, "commit");
   assert.is(r.settled?.by, "rollback");
   assert.is(thrown.state, "unknown", "left to the check");
+  assert.match(String(thrown.error), /the local transaction failed/);
   const committed = await kept.commit();
   assert.ok(committed.settled && committed.by === "commit" && typeof committed.msgId === "string");
   assert.ok((await dropped.rollback()).settled);

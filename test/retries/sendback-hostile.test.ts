@@ -83,4 +83,13 @@ test("system records are refused: a dead letter, a timer, another group's retry;
   assert.equal([second.outcome, second.reconsumeTimes, second.delayLevel], ["retry", 2, 4], "its own group's retry counts on");
 });
 
+test("the group's stored retryMaxTimes wins over the request's maxReconsumeTimes", async (ctx) => {
+  const [a, b] = await produce(ctx.nc, "hostile", 2, "m");
+  const free = await ask(ctx.nc, "cg-cap", { group: "cg-cap", commitLogOffset: at(a!), msgId: a, maxReconsumeTimes: 0 });
+  assert.is(free.outcome, "dlq", "no settings stored: the request's limit (0) holds");
+  await new Admin(ctx.nc).updateSubGroup({ group: "cg-cap", retryMaxTimes: 5 });
+  const capped = await ask(ctx.nc, "cg-cap", { group: "cg-cap", commitLogOffset: at(b!), msgId: b, maxReconsumeTimes: 0 });
+  assert.is(capped.outcome, "retry", "the stored 5 wins over the request's 0");
+});
+
 test.run();

@@ -15,6 +15,7 @@ import {
   parseObject,
   RbusError,
   retryTopic,
+  TIMER_TOPIC,
   type DlqEvent,
   type SendBackReply,
   type SendBackRequest,
@@ -94,7 +95,8 @@ export function sendBackHandler(ctx: BrokerContext, hooks: SendBackHooks) {
       });
       ctx.log.info("message moved to the dead-letter queue", { consumerGroup: req.group, originMsgId: d.originMsgId, originTopic: d.originTopic, reconsumeTimes: d.reconsumeTimes, reason: d.reason });
     }
-    ctx.counters.put(d.message.topic, 1, d.message.body.byteLength);
+    // what this request wrote: the timer record (its delivery into the retry topic is the timer service's) or the dead letter
+    ctx.counters.put(d.outcome === "retry" ? TIMER_TOPIC : d.message.topic, 1, d.message.body.byteLength);
     return reply;
   }
 }

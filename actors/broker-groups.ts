@@ -46,7 +46,10 @@ function fitted<T extends object>(reply: T, key: keyof T & string, budget: numbe
   return encodeJson({ ...reply, [key]: items.slice(0, fittingPrefix(items, budget - rest)), truncated: true });
 }
 
-export function groupHandlers(ctx: BrokerContext, consumers: ConsumerTable) {
+/** "topic\u0000queueId" → the member holding that queue's lock (actors/queue-locks.ts). */
+export type LockHolders = (group: string) => ReadonlyMap<string, { clientId: string }>;
+
+export function groupHandlers(ctx: BrokerContext, consumers: ConsumerTable, lockHolders: LockHolders = () => new Map()) {
   const where = `${ctx.group}.${ctx.replica}`;
   const isKnown = (group: string) => consumers.has(group) || ctx.store.offsets.hasGroup(group) || ctx.store.subgroups.get(group) !== undefined;
   /** Every group name this broker has heard of (for the nearest-name hint). */
@@ -85,6 +88,7 @@ export function groupHandlers(ctx: BrokerContext, consumers: ConsumerTable) {
         for (const m of consumers.details(q.group)) for (const s of m.subscriptions) topics.add(s.topic);
       }
       const owners = consumers.owners(q.group);
+      const locks = lockHolders(q.group);
       const rows: QueueProgressRow[] = [];
       for (const topic of [...topics].sort()) {
         const config = ctx.topics.get(topic);
@@ -95,6 +99,8 @@ export function groupHandlers(ctx: BrokerContext, consumers: ConsumerTable) {
           const row: QueueProgressRow = { topic, queueId, offset, minOffset: min, maxOffset: max, lag: Math.max(0, max - (offset < 0 ? min : offset)) };
           const owner = owners.get(`${topic}\u0000${queueId}`);
           if (owner !== undefined) row.owner = owner;
+          const lock = locks.get(`${topic}\u0000${queueId}`);
+          if (lock !== undefined) row.lockedBy = lock.clientId;
           rows.push(row);
         }
       }

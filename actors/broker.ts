@@ -255,7 +255,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   const pull = pullHandler(ctx);
   const epochs = new ResetEpochs(() => clock.now());
   const offsets = offsetHandlers(ctx, epochs);
-  const groups = groupHandlers(ctx, consumers);
+  const groups = groupHandlers(ctx, consumers, (g) => locks!.holders(g));
   const ops = opsHandlers(ctx, consumers, groups, {
     epochs,
     publish: (notice) => nc.publish(subj.events.reset(notice.group), encodeJson(notice)),

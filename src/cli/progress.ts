@@ -22,6 +22,8 @@ export interface QueueLag {
   lag: number;
   /** The client that holds the queue now, when a member does. */
   owner?: string;
+  /** The member holding the queue's lock (orderly consumers). */
+  lockedBy?: string;
 }
 
 /** The group's retry and dead-letter topics, summed over broker groups (docs/retries.md). */
@@ -47,6 +49,7 @@ export async function progressCommand(group: string, values: NatsFlags & { topic
     const rows: QueueLag[] = found.map((q) => ({
       topic: q.topic, broker: q.broker, queueId: q.queueId, minOffset: q.minOffset, maxOffset: q.maxOffset, committed: q.offset, lag: q.lag,
       ...(q.owner === undefined ? {} : { owner: q.owner }),
+      ...(q.lockedBy === undefined ? {} : { lockedBy: q.lockedBy }),
     }));
     const total = rows.reduce((s, r) => s + r.lag, 0);
     const counts = await retryCounts(nc, values.prefix, group);
@@ -56,10 +59,13 @@ export async function progressCommand(group: string, values: NatsFlags & { topic
     }
     console.log(`Consumer group ${group}${values.topic ? ` on ${values.topic}` : ""}:`);
     const topics = !values.topic;
+    // orderly groups: who holds each queue's lock, beside who says it reads it
+    const locks = rows.some((r) => r.lockedBy !== undefined);
     console.log(
       table(
-        [...(topics ? ["TOPIC"] : []), "BROKER", "QUEUE", "BROKER OFFSET", "CONSUMER OFFSET", "LAG", "OWNER"],
-        rows.map((r) => [...(topics ? [r.topic] : []), r.broker, String(r.queueId), String(r.maxOffset), r.committed < 0 ? "-" : String(r.committed), String(r.lag), r.owner ?? "-"]),
+        [...(topics ? ["TOPIC"] : []), "BROKER", "QUEUE", "BROKER OFFSET", "CONSUMER OFFSET", "LAG", "OWNER", ...(locks ? ["LOCKED BY"] : [])],
+        rows.map((r) => [...(topics ? [r.topic] : []), r.broker, String(r.queueId), String(r.maxOffset), r.committed < 0 ? "-" : String(r.committed), String(r.lag), r.owner ?? "-",
+          ...(locks ? [r.lockedBy ?? "-"] : [])]),
       ),
     );
     console.log(`total lag: ${total}`);

@@ -79,6 +79,8 @@ export interface QueueProgressRow {
   lag: number;
   /** The member whose last heartbeat says it holds this queue; absent when none does. */
   owner?: string;
+  /** The member holding the queue's lock (orderly consumers, lock.batch); absent when none does. */
+  lockedBy?: string;
 }
 
 export interface ConsumerProgressReply {

@@ -4,7 +4,8 @@
 import * as assert from "uvu/assert";
 import { suite } from "../harness/suite.js";
 import { startTestCluster, type TestCluster } from "../harness/broker.js";
-import { runRbus } from "../harness/processes.js";
+import { runRbus, spawnRbus } from "../harness/processes.js";
+import { waitUntil } from "../harness/wait.js";
 import { Producer } from "../../src/client/producer.js";
 import { subjects } from "../../src/protocol/index.js";
 import { requestJson } from "../../src/runtime/request.js";
@@ -34,6 +35,23 @@ test("two runs print the queue in order, each exactly its --count, the second fr
   const second = await consume(c, 2);
   assert.is(second.code, 0, second.stderr);
   assert.equal(bodies(second.stdout), ["m4", "m5"]);
+});
+
+test("rbus progress says which member holds each queue's lock while an orderly member runs", async ({ c }) => {
+  const member = spawnRbus(["consume", "--topic", "ordered", "--group", "cli-watch", "--orderly", "--client-id", "watcher-1", "--nats", c.server.url]);
+  try {
+    const row = await waitUntil("the lock shown", async () => {
+      const r = await runRbus(["progress", "cli-watch", "--topic", "ordered", "--json", "--nats", c.server.url]);
+      const rows = r.code === 0 ? (JSON.parse(r.stdout) as { queues: Array<{ lockedBy?: string }> }).queues : [];
+      return rows[0]?.lockedBy !== undefined && rows[0];
+    }, { timeoutMs: 15_000 });
+    assert.is(row.lockedBy, "watcher-1");
+    const text = await runRbus(["progress", "cli-watch", "--topic", "ordered", "--nats", c.server.url]);
+    assert.match(text.stdout, /LOCKED BY/);
+    assert.match(text.stdout, /\swatcher-1\s*$/m, "the LOCKED BY column, last");
+  } finally {
+    assert.is(await member.kill("SIGTERM"), 0, member.output());
+  }
 });
 
 test("--orderly with --broadcast is a usage error", async ({ c }) => {

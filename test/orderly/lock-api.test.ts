@@ -6,7 +6,7 @@ import * as assert from "uvu/assert";
 import { suite } from "../harness/suite.js";
 import { addReplicatedGroup, startTestCluster, type TestCluster } from "../harness/broker.js";
 import { waitUntil } from "../harness/wait.js";
-import { ErrorCode, RbusError, scopedApi, subjects, type LockBatchReply } from "../../src/protocol/index.js";
+import { ErrorCode, RbusError, scopedApi, subjects, type ConsumerProgressReply, type LockBatchReply } from "../../src/protocol/index.js";
 import { requestJson } from "../../src/runtime/request.js";
 
 const subj = subjects();
@@ -44,6 +44,8 @@ test("a client that is no member gets nothing; members get free queues, one hold
   assert.ok(a.validMs > 0 && a.validMs <= LEASE, `validMs ${a.validMs}`);
   assert.equal(locked(await lock(c, "B", [q(0), q(2)])), [2], "q0 is A's");
   assert.equal(locked(await lock(c, "A", [q(0, true), q(1, true)])), [0, 1], "A renews");
+  const progress = await requestJson<ConsumerProgressReply>(c.nc, subj.broker(G, 0, "consumer.progress"), { group: CG, topic: "orders" });
+  assert.equal(progress.queues.map((r) => r.lockedBy ?? "-"), ["A", "A", "B", "-"], "consumer.progress says who holds each lock");
 });
 
 test("validMs is the member's remaining heartbeat when that is shorter than the lease", async ({ c }) => {

@@ -9,6 +9,7 @@ export type { CheckListener, CheckedMessage } from "./client/transaction-check.j
 export type { TransactionState, TransactionAction, TxEndResult, TransactionEvent } from "./protocol/index.js";
 
 export { PushConsumer, type PushConsumerOptions, type MessageListener, type ConsumeStatus } from "./client/push-consumer.js";
+export type { OrderlyOptions } from "./client/orderly-consume.js";
 export { sendBack, type SendBackOptions } from "./client/send-back.js";
 export { retryTopic, dlqTopic, type DlqEvent, type SendBackReply } from "./protocol/index.js";
 export { PullConsumer, type PullConsumerOptions } from "./client/pull-consumer.js";

@@ -12,6 +12,7 @@ import {
   encodeMsgId,
   ErrorCode,
   isSystemTopic,
+  isTopicName,
   parseObject,
   RbusError,
   retryTopic,
@@ -66,6 +67,10 @@ export function sendBackHandler(ctx: BrokerContext, hooks: SendBackHooks) {
     assertMaster(ctx);
     const req = decodeSendBack(parseObject(msg.data));
     scopedGroup(msg, req.group);
+    // a group name may take 128 characters, a topic 127: the longest cannot have a retry topic
+    if (!isTopicName(retryTopic(req.group))) {
+      throw new RbusError(ErrorCode.BAD_REQUEST, `consumer group "${req.group}" is too long for a retry topic (${retryTopic("").length} + the name must fit in 127 characters)`);
+    }
     return recent.once(req.group, req.commitLogOffset, () => sendBack(req));
   };
 

@@ -52,6 +52,8 @@ test("junk, another group's subject, forged offsets and mismatched ids are refus
   const raw = await ctx.nc.request(sendBackTo("cg-h"), new TextEncoder().encode("{not json"), { timeout: 2000 });
   assert.match(new TextDecoder().decode(raw.data), /BAD_REQUEST/);
   await refused(ctx.nc, "cg-other", { group: "cg-h", commitLogOffset: offset, msgId: id }, ErrorCode.FORBIDDEN, "payload group differs from the subject's");
+  const long = "g".repeat(125);
+  await refused(ctx.nc, long, { group: long, commitLogOffset: offset, msgId: id }, ErrorCode.BAD_REQUEST, "a group too long for %RETRY%<group>");
   await refused(ctx.nc, "cg-h", { group: "cg-h", commitLogOffset: offset + 1, msgId: encodeMsgId(BROKER, offset + 1) }, ErrorCode.NOT_FOUND, "an offset inside a record");
   await refused(ctx.nc, "cg-h", { group: "cg-h", commitLogOffset: end + 4096, msgId: encodeMsgId(BROKER, end + 4096) }, ErrorCode.NOT_FOUND, "an offset past the log's end");
   await refused(ctx.nc, "cg-h", { group: "cg-h", commitLogOffset: offset, msgId: encodeMsgId("broker-z", offset) }, ErrorCode.BAD_REQUEST, "an id of another broker group");

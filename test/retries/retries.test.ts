@@ -73,6 +73,8 @@ test("a listener that always fails sends them to the DLQ after maxReconsumeTimes
     assert.is(l.topic, dlqTopic(group));
     assert.equal(l.brokers.map((b) => [b.count, b.notResent]), [[3, 3]]);
     assert.ok(l.brokers[0]!.oldest > 0 && l.brokers[0]!.oldest <= l.brokers[0]!.newest);
+    const table = await runRbus(["dlq", "list", "--group", group, "--nats", ctx.server.url]);
+    assert.match(table.stdout, /BROKER\s+COUNT\s+NOT RESENT\s+OLDEST\s+NEWEST\nbroker-r\s+3\s+3\s+\d{4}-\d\d-\d\dT/);
     const show = await runRbus(["dlq", "show", "--group", group, "--nats", ctx.server.url, "--json"]);
     assert.is(show.code, 0, show.stderr);
     const shown = show.stdout.trim().split("\n").map((x) => JSON.parse(x) as { originTopic: string; originMsgId: string; attempts: number; body: string });
@@ -103,6 +105,10 @@ test("a listener that always fails sends them to the DLQ after maxReconsumeTimes
   const progress = await runRbus(["progress", group, "--nats", ctx.server.url, "--json"]);
   const p = JSON.parse(progress.stdout) as { dlq: { stored: number; notResent: number } };
   assert.equal([p.dlq.stored, p.dlq.notResent], [3, 0]);
+  const text = await runRbus(["progress", group, "--nats", ctx.server.url]);
+  assert.match(text.stdout, /dead letters: 3 in %DLQ%cg-dead, 0 not resent/);
+  const shownAll = await runRbus(["dlq", "show", "--group", group, "--all", "--nats", ctx.server.url]);
+  assert.is(shownAll.stdout.trim().split("\n").filter((l) => /\s+payments\s+.*\s+3\s+\S+\s+yes$/.test(l)).length, 3, shownAll.stdout);
 });
 
 test.run();

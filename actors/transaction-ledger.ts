@@ -19,6 +19,8 @@ export interface PendingHalf {
   checks: number;
   /** A check is out for it now. */
   asking: boolean;
+  /** The last check pass that took it (the service's count). */
+  pass: number;
 }
 
 interface Settled {
@@ -60,10 +62,10 @@ export class TransactionLedger {
   }
 
   /** A half read from the half queue: pending unless an op settled it. */
-  noteHalf(half: Omit<PendingHalf, "checks" | "asking">): void {
+  noteHalf(half: Omit<PendingHalf, "checks" | "asking" | "pass">): void {
     this.halfScanned = Math.max(this.halfScanned, half.halfOffset + 1);
     if (half.halfOffset < this.halfFrom || this.settled.has(half.halfOffset)) return;
-    this.pending.set(half.halfOffset, { ...half, checks: 0, asking: false });
+    this.pending.set(half.halfOffset, { ...half, checks: 0, asking: false, pass: 0 });
   }
 
   /** A record of the half queue that cannot be read (damaged): nothing to settle there. */

@@ -56,6 +56,7 @@ export function startTransactions(ctx: BrokerContext, bus: CheckBus, subj: Subje
   let loadAfter = -1;
   let timer: unknown;
   let inFlight = 0;
+  let passes = 0;
 
   const schedule = (ms: number) => {
     clock.clear(timer);
@@ -105,12 +106,28 @@ export function startTransactions(ctx: BrokerContext, bus: CheckBus, subj: Subje
     }
   };
 
+  /**
+   * Every half due now is checked once in this pass, at most
+   * maxChecksInFlight at a time: each finished check starts the next, so a
+   * backlog is worked through within the pass rather than 256 a pass.
+   */
   const pass = () => {
     const l = ledger;
     if (!l || !ctx.isMaster()) return;
     scanHalves(store, l, log);
-    const room = opts.maxChecksInFlight - inFlight;
-    if (room > 0) for (const p of l.due(clock.now() - opts.checkImmunityMs, room)) void check(l, p);
+    const n = ++passes;
+    const due = l.due(clock.now() - opts.checkImmunityMs, Number.MAX_SAFE_INTEGER);
+    let at = 0;
+    const launch = () => {
+      while (inFlight < opts.maxChecksInFlight && at < due.length && l === ledger) {
+        const p = due[at++]!;
+        // a later pass took it, or it was settled meanwhile
+        if (p.pass >= n || p.asking || !l.pending.has(p.halfOffset)) continue;
+        p.pass = n;
+        void check(l, p).finally(launch);
+      }
+    };
+    launch();
     if (saveProgress(store, l)) ctx.configChanged();
   };
 

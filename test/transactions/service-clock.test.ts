@@ -11,7 +11,7 @@ import type { BrokerContext } from "../../actors/broker-context.js";
 import type { Replication, ReplicationEvent } from "../../actors/replication.js";
 import type { CheckBus } from "../../actors/transaction-check.js";
 import { toHalf } from "../../actors/transaction-half.js";
-import { startTransactions, type TransactionService } from "../../actors/transaction-service.js";
+import { startTransactions, type TransactionOptions, type TransactionService } from "../../actors/transaction-service.js";
 import { decodeJson, encodeJson, Prop, subjects, type TransactionCheckRequest, type TransactionEvent, type TransactionState } from "../../src/protocol/index.js";
 import { silentLogger } from "../../src/runtime/log.js";
 import { MessageStore } from "../../src/store/index.js";
@@ -30,7 +30,7 @@ interface Bench {
   stored(topic: string): number;
 }
 
-async function bench(dir: string): Promise<Bench> {
+async function bench(dir: string, opts: Partial<TransactionOptions> = {}): Promise<Bench> {
   const clock = new SimClock();
   const store = await MessageStore.open(dir, { timers: clock, now: clock.now });
   let role: "master" | "slave" = "master";
@@ -66,7 +66,7 @@ async function bench(dir: string): Promise<Bench> {
       return { data: encodeJson({ state: b.answer }) } as never;
     },
   } as unknown as CheckBus;
-  b.service = startTransactions(ctx, bus, subjects());
+  b.service = startTransactions(ctx, bus, subjects(), opts);
   return b;
 }
 
@@ -116,6 +116,18 @@ test("an answer settles at once; a slave checks nothing; a new master rebuilds a
   assert.equal(b.service.summary(), { loaded: true, pending: 0, checking: 0, halfFrom: 2, opFrom: 2 }, "the next pass moves past the rollback");
   assert.equal(b.events.map((e) => e.type), ["commit", "rollback"], "the committed half was not asked about again");
   assert.is(b.stored("orders"), 1);
+  b.service.stop();
+  await b.store.close();
+});
+
+test("a backlog larger than the checks allowed out at once is all asked within one pass", async () => {
+  const b = await bench(join(dir, "c"), { maxChecksInFlight: 2 });
+  for (let i = 0; i < 7; i++) await b.half(`backlog ${i}`);
+  b.answer = "unknown";
+  await b.clock.advance(6_000);
+  assert.equal(b.checks.map((c) => c.halfOffset), [0, 1, 2, 3, 4, 5, 6], "each once, oldest first");
+  await b.clock.advance(30_000);
+  assert.is(b.checks.length, 14, "and each once again the next pass");
   b.service.stop();
   await b.store.close();
 });

@@ -68,10 +68,11 @@ export class TransactionLedger {
     this.pending.set(half.halfOffset, { ...half, checks: 0, asking: false, pass: 0 });
   }
 
-  /** A record of the half queue that cannot be read (damaged): nothing to settle there. */
+  /** A half that cannot be read (damaged, or removed by retention): nothing to settle there, and no op is written. */
   skipHalf(halfOffset: number, opOffsetEnd: number): void {
     this.halfScanned = Math.max(this.halfScanned, halfOffset + 1);
     if (!this.settled.has(halfOffset)) this.settled.set(halfOffset, { action: "rollback", opOffset: opOffsetEnd, end: 0 });
+    this.pending.delete(halfOffset);
   }
 
   /** Claims the half for one settle; false when it is settled or being settled. */

@@ -7,7 +7,7 @@
 // producer group about each half older than the check immunity, settles
 // by the answer, rolls back a half after checkMax unanswered checks, and
 // saves its progress for the slaves to copy.
-import { encodeJson, encodeMsgId, type Subjects, type TransactionAction, type TransactionEvent } from "../src/protocol/index.js";
+import { encodeJson, encodeMsgId, TRANS_OP_TOPIC, type Subjects, type TransactionAction, type TransactionEvent } from "../src/protocol/index.js";
 import type { BrokerContext } from "./broker-context.js";
 import { askProducerGroup, checkRequest, type CheckBus } from "./transaction-check.js";
 import type { PendingHalf, TransactionLedger } from "./transaction-ledger.js";
@@ -71,12 +71,20 @@ export function startTransactions(ctx: BrokerContext, bus: CheckBus, subj: Subje
     if (!bus.isClosed() && l === ledger && p.producerGroup) bus.publish(subj.events.transaction(p.producerGroup), encodeJson(e));
   };
 
-  const settleBy = async (l: TransactionLedger, p: PendingHalf, action: TransactionAction, reason: TransactionEvent["reason"]) => {
+  /** The pending half's record; undefined (and the half given up, loudly) when it cannot be read any more. */
+  const read = (l: TransactionLedger, p: PendingHalf) => {
     const half = store.lookup(p.commitLogOffset);
-    if (!half) {
-      log.error("a pending half message cannot be read; it stays unsettled", { halfOffset: p.halfOffset, commitLogOffset: p.commitLogOffset });
-      return;
-    }
+    if (half) return half;
+    const gone = p.commitLogOffset < store.minPhysicalOffset;
+    const why = gone ? "removed by retention before it was settled" : "damaged";
+    log.error(`a pending half message is ${why}: dropped unsettled`, { producerGroup: p.producerGroup, halfOffset: p.halfOffset, commitLogOffset: p.commitLogOffset });
+    l.skipHalf(p.halfOffset, store.queueRange(TRANS_OP_TOPIC, 0).max);
+    return undefined;
+  };
+
+  const settleBy = async (l: TransactionLedger, p: PendingHalf, action: TransactionAction, reason: TransactionEvent["reason"]) => {
+    const half = read(l, p);
+    if (!half) return;
     const r = await settleHalf(ctx, l, half, p.producerGroup, action);
     if (!r.settled) return;
     if (reason === "check-max") log.warn("half message rolled back: its producer group left every check unanswered", { producerGroup: p.producerGroup, halfOffset: p.halfOffset, checks: p.checks });
@@ -89,7 +97,7 @@ export function startTransactions(ctx: BrokerContext, bus: CheckBus, subj: Subje
     inFlight++;
     try {
       if (p.checks >= opts.checkMax) return await settleBy(l, p, "rollback", "check-max");
-      const half = store.lookup(p.commitLogOffset);
+      const half = read(l, p);
       if (!half) return;
       p.checks++;
       const answer = await askProducerGroup(bus, subj, checkRequest(ctx.group, half, p.checks), opts.checkTimeoutMs);

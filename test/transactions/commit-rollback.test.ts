@@ -4,10 +4,14 @@
 // tx.end refuses what is not a half of the asker's group.
 import * as assert from "uvu/assert";
 import { Producer } from "../../src/client/producer.js";
-import { encodeMsgId, Prop } from "../../src/protocol/index.js";
+import { decodeJson, encodeJson, encodeMsgId, Prop, TRANS_HALF_TOPIC } from "../../src/protocol/index.js";
+import type { NatsConnection } from "@nats-io/transport-node";
 import type { ReplicaGroup } from "../harness/replica-group.js";
 import { waitUntil } from "../harness/wait.js";
-import { Seen, startGroup, stored, TOPIC, txEnd, txSuite } from "./tx-harness.js";
+import { Seen, startGroup, stored, subj, TOPIC, txEnd, txSuite } from "./tx-harness.js";
+
+const askRaw = async (nc: NatsConnection, subject: string, body: unknown) =>
+  decodeJson((await nc.request(subject, encodeJson(body), { timeout: 2000 })).data) as Record<string, unknown>;
 
 const GROUP = "tx-a";
 const test = txSuite("transactions settled by the producer");
@@ -28,6 +32,9 @@ test("commit: seen once, with TRAN_PREPARED_QUEUE_OFFSET and without TRAN_MSG; r
   const dropped = await producer.sendHalf({ topic: TOPIC, body: "dropped" });
   const waiting = await producer.sendHalf({ topic: TOPIC, body: "waiting" });
   assert.is(await stored(ctx.nc, GROUP, 0), 0, "halves are not in the topic");
+  const pull = { group: "snoop", topic: TRANS_HALF_TOPIC, queueId: 0, offset: 0, max: 10, waitMs: 0 };
+  const snooped = await askRaw(ctx.nc, subj.broker(GROUP, 0, "pull"), pull);
+  assert.is((snooped.error as { code?: string } | undefined)?.code, "TOPIC_NOT_EXIST", "the half topic cannot be pulled");
   const c = await producer.sendMessageInTransaction({ topic: TOPIC, body: "local-commit" }, () => "commit");
   const r = await producer.sendMessageInTransaction({ topic: TOPIC, body: "local-rollback" }, () => "rollback");
   const thrown = await producer.sendMessageInTransaction({ topic: TOPIC, body: "local-throws" }, () => {

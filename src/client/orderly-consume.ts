@@ -45,6 +45,8 @@ export interface OrderlyDeps {
 interface Loop {
   signal: Signal;
   done: Promise<void>;
+  /** Read from the offset committed under the lock held now; false until then and after a lapse. */
+  current: boolean;
 }
 
 const DEFAULT_MAX_RECONSUME = 16;
@@ -67,10 +69,12 @@ export class OrderlyDelivery {
 
   open(pq: ProcessQueue): void {
     const signal = new Signal();
-    const loop: Loop = { signal, done: Promise.resolve() };
+    const loop: Loop = { signal, done: Promise.resolve(), current: false };
     this.loops.set(pq, loop);
     this.locks.want(pq.queue);
-    loop.done = this.run(pq, signal);
+    // checked when the commit is made, not when the loop last looked: a paused process (GC, SIGSTOP) may wake past its trust
+    pq.mayCommit = () => loop.current && this.locks.isLocked(pq.queue);
+    loop.done = this.run(pq, loop);
   }
 
   arrived(pq: ProcessQueue): void {
@@ -93,7 +97,7 @@ export class OrderlyDelivery {
    */
   async released(pqs: readonly ProcessQueue[]): Promise<void> {
     const confirmed = await Promise.all(pqs.map(async (pq) => {
-      if (pq.holdCommits) return false; // lapsed: nothing of it was committed since, nor is it surely ours
+      if (!pq.mayCommit()) return false; // lapsed: nothing of it was committed since, nor is it surely ours
       const at = pq.commitPoint();
       if (at === undefined) return true;
       return (await this.d.offsets.read(pq.queue).catch(() => undefined)) === at;
@@ -117,17 +121,16 @@ export class OrderlyDelivery {
     this.locks.close();
   }
 
-  private async run(pq: ProcessQueue, signal: Signal): Promise<void> {
+  private async run(pq: ProcessQueue, loop: Loop): Promise<void> {
     const { locks } = this;
-    // nothing is committed for the queue until it is read from the offset committed under a lock
-    pq.holdCommits = true;
+    const { signal } = loop;
     while (!pq.isDropped) {
       if (!locks.isLocked(pq.queue)) {
-        pq.holdCommits = true;
+        loop.current = false;
         await signal.wait();
         continue;
       }
-      if (pq.holdCommits) {
+      if (!loop.current) {
         // where the last holder stopped: it committed before it unlocked
         const committed = await this.d.offsets.read(pq.queue).catch((err: unknown) => {
           this.d.log.warn("committed offset not read; asked again", { queue: pq.key, error: errorText(err) });
@@ -140,7 +143,7 @@ export class OrderlyDelivery {
         if (pq.isDropped || !locks.isLocked(pq.queue)) continue;
         // a reset drops what is buffered and waits out a held pull: only when the queue moved under another holder
         if (committed !== undefined && committed !== pq.commitPoint()) pq.resetTo(committed);
-        pq.holdCommits = false;
+        loop.current = true;
       }
       const m = pq.begin();
       if (!m) {
@@ -153,7 +156,7 @@ export class OrderlyDelivery {
       if (outcome === "gone" && pq.isDropped) return;
       if (outcome === "lapsed") {
         // not done: the queue is re-read from its committed offset under the next lock
-        pq.holdCommits = true;
+        loop.current = false;
         pq.resetTo(m.queueOffset);
         continue;
       }

@@ -105,12 +105,15 @@ export class ProcessQueue {
     return this.inFlight?.queueOffset ?? this.buffer.peek()?.queueOffset ?? this.pullOffset;
   }
 
-  /** While set, storeOffset hands nothing on: an orderly queue whose lock lapsed may be another member's now. */
-  holdCommits = false;
+  /**
+   * Asked at each storeOffset: an orderly queue hands its commit point on only
+   * while its lock is trusted and it was read from the offset committed under it.
+   */
+  mayCommit: () => boolean = () => true;
 
   /** Hands the commit point to the offset store when it moved; true if it did. */
   storeOffset(): boolean {
-    if (this.holdCommits) return false;
+    if (!this.mayCommit()) return false;
     const at = this.commitPoint();
     if (at === undefined || at === this.stored) return false;
     this.opts.offsets.update(this.queue, at);

@@ -45,7 +45,9 @@ export function queueLocks(ctx: BrokerContext, consumers: ConsumerTable, leaseMs
       // a lock outliving its member's heartbeat would be dropped under the member while it trusts it
       const memberUntil = consumers.expiresAt(req.group, req.clientId);
       if (memberUntil === undefined || memberUntil <= now) return { locked: [], validMs: 0 };
-      const locked = table.lock(req.group, req.clientId, req.queues, now);
+      // only queues this broker serves: the table stays as small as the topic table, whatever clients ask
+      const served = req.queues.filter((q) => q.queueId < (ctx.topics.get(q.topic)?.readQueues ?? 0));
+      const locked = table.lock(req.group, req.clientId, served, now);
       return { locked, validMs: Math.min(leaseMs, memberUntil - now) };
     },
     unlockBatch(msg) {

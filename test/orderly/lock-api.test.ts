@@ -44,6 +44,7 @@ test("a client that is no member gets nothing; members get free queues, one hold
   assert.ok(a.validMs > 0 && a.validMs <= LEASE, `validMs ${a.validMs}`);
   assert.equal(locked(await lock(c, "B", [q(0), q(2)])), [2], "q0 is A's");
   assert.equal(locked(await lock(c, "A", [q(0, true), q(1, true)])), [0, 1], "A renews");
+  assert.equal(locked(await lock(c, "A", [q(4), { topic: "nowhere", queueId: 0 }])), [], "queues the broker does not serve are not locked");
   const progress = await requestJson<ConsumerProgressReply>(c.nc, subj.broker(G, 0, "consumer.progress"), { group: CG, topic: "orders" });
   assert.equal(progress.queues.map((r) => r.lockedBy ?? "-"), ["A", "A", "B", "-"], "consumer.progress says who holds each lock");
 });
@@ -99,6 +100,8 @@ failover("a new master takes only renewals for one lease; the old one, a slave n
     join: (id: string) => join(c, id, 10_000, RG, replica),
     lock: (id: string, queues: object[]) => lock(c, id, queues, CG, CG, RG, replica).then(locked),
   });
+  await requestJson(c.nc, subj.broker(RG, master.replica, "topic.upsert"), { topic: "orders", readQueues: 4, writeQueues: 4, perm: "rw" });
+  await waitUntil("every replica has the topic", () => c.brokers.every((b) => b.store.topics.get("orders") !== undefined), { timeoutMs: 10_000 });
   const m = on(master.replica);
   await m.join("A");
   await waitUntil("A holds q0 on the first master", async () => (await m.lock("A", [q(0)])).length === 1, { timeoutMs: 5000 });

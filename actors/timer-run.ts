@@ -17,6 +17,8 @@ import { scanDeliveries } from "./timer-scan.js";
 const DELIVERY_BATCH = 256;
 /** Timer-queue entries read per get while loading. */
 const LOAD_BATCH = 512;
+/** Timer-queue entries one load() reads before it lets the event loop run (a rebuild may find millions). */
+const LOAD_SLICE = 16_384;
 /** Most offsets the done window may span ahead of the progress (an eighth of this in bytes). */
 const MAX_WINDOW = 64 * 1024 * 1024;
 /** A put that failed (disk full, I/O) is tried again after this. */
@@ -41,6 +43,8 @@ export class TimerRun {
   private timer: unknown;
   private progressTimer: unknown;
   private retryAt = 0;
+  /** A load slice is due on the next turn of the event loop. */
+  private slicing = false;
   private unwatch: (() => void) | undefined;
   private progress: Progress | undefined;
   delivered = 0;
@@ -102,12 +106,22 @@ export class TimerRun {
     this.arm();
   }
 
-  /** Reads timer-queue entries from loadedTo into the heap, while they fit. */
+  /** Reads timer-queue entries from loadedTo into the heap, while they fit; a slice at a time. */
   private load(): void {
     const done = this.done!;
     const store = this.ctx.store;
-    for (;;) {
+    for (let read = 0; ; read += LOAD_BATCH) {
       if (this.pending.size >= this.pending.max || this.loadedTo - done.low >= MAX_WINDOW) return;
+      if (read >= LOAD_SLICE) {
+        if (!this.slicing) {
+          this.slicing = true;
+          setImmediate(() => {
+            this.slicing = false;
+            this.kick();
+          });
+        }
+        return;
+      }
       const room = Math.min(LOAD_BATCH, this.pending.max - this.pending.size);
       const got = store.get(TIMER_TOPIC, 0, this.loadedTo, room);
       if (got.status === GetStatus.CORRUPT_RECORD) {

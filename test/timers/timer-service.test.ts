@@ -11,6 +11,8 @@ import { suite } from "../harness/suite.js";
 import { timerBench, type TimerBench } from "./timer-ctx.js";
 
 const test = suite("timer service: delivery and rebuild");
+/** actors/timer-run.ts loads 16 384 entries per turn of the event loop. */
+const LOAD_SLICE_AT_LEAST = 16_384;
 
 function delivered(b: TimerBench, topic = "t"): StoredMessage[] {
   const out: StoredMessage[] = [];
@@ -85,6 +87,26 @@ test("a crash mid-way: the restarted service delivers the rest and doubles none"
     await b.clock.advance(8_000);
     const got = delivered(b);
     assert.is(got.length, 400);
+    checkExactlyOnce(got, due, b.clock.now());
+  } finally {
+    await b.stop();
+    b.remove();
+  }
+});
+
+test("a rebuild of 20 000 pending timers loads them a slice at a time, and delivers each once", async () => {
+  let b = await timerBench();
+  try {
+    await b.clock.advance(300);
+    const due = await scheduleMany(b, 20_000, 2_000, 3);
+    await b.stop(true);
+    b = await b.reopen();
+    await b.clock.advance(300);
+    assert.is(b.service.status().pending + delivered(b).length, 20_000);
+    assert.ok(b.service.status().pending > LOAD_SLICE_AT_LEAST, `more pending (${b.service.status().pending}) than one load slice`);
+    await b.clock.advance(2_500);
+    const got = delivered(b);
+    assert.is(got.length, 20_000);
     checkExactlyOnce(got, due, b.clock.now());
   } finally {
     await b.stop();

@@ -12,7 +12,8 @@ import { requestJson } from "../../src/runtime/request.js";
 const subj = subjects();
 const G = "lock-a";
 const CG = "ledger";
-const LEASE = 400;
+/** Longer than a member's ttl plus the broker's 1 s expiry sweep, so an expiry frees a lock well before its lease would. */
+const LEASE = 3000;
 const q = (queueId: number, held?: boolean) => ({ topic: "orders", queueId, ...(held ? { held } : {}) });
 
 const lock = (c: TestCluster, clientId: string, queues: object[], cg = CG, payloadGroup = cg, group = G, replica = 0) =>
@@ -62,6 +63,18 @@ test("unlock frees only the asker's; a member that unregisters loses its locks",
   assert.equal(locked(await lock(c, "B", [q(1)])), [], "still A's");
   await leave(c, "A");
   await waitUntil("A's locks gone with it", async () => locked(await lock(c, "B", [q(1)])).length === 1);
+});
+
+test("a member that expires from the consumer table loses its locks", async ({ c }) => {
+  // q3 was "short"'s, itself gone by expiry (a test before); brief heartbeats until it holds it
+  await waitUntil("brief holds q3", async () => {
+    await join(c, "brief", 300);
+    return locked(await lock(c, "brief", [q(3)])).length === 1;
+  }, { timeoutMs: 5000 });
+  const at = Date.now();
+  assert.equal(locked(await lock(c, "B", [q(3)])), [], "brief's while it lives");
+  await waitUntil("brief expired, its lock free", async () => locked(await lock(c, "B", [q(3)])).length === 1, { timeoutMs: 5000 });
+  assert.ok(Date.now() - at < LEASE - 1000, `freed by the expiry after ${Date.now() - at} ms, well before the ${LEASE} ms lease`);
 });
 
 test("the subject's consumer group must be the payload's; junk is BAD_REQUEST", async ({ c }) => {

@@ -129,6 +129,12 @@ export class TimerRun {
         done.markDone(this.loadedTo++);
         continue;
       }
+      if (got.status === GetStatus.OFFSET_TOO_SMALL && got.nextOffset > this.loadedTo) {
+        // retention removed timer records nobody delivered: they are gone, say so and go on
+        this.ctx.log.error("timer records removed by retention before they were due: not delivered", { from: this.loadedTo, to: got.nextOffset });
+        while (this.loadedTo < got.nextOffset) done.markDone(this.loadedTo++);
+        continue;
+      }
       if (got.status !== GetStatus.FOUND) return;
       for (const m of got.messages) {
         this.loadedLogEnd = m.commitLogOffset + m.size;

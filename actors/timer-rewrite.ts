@@ -119,7 +119,9 @@ const TIMER_NAMES = new Set<string>(ASKING);
  */
 export function firstTimedRecord(batch: RecordBatch): number {
   const buf = batch.bytes;
-  const asks = (nameAt: number, len: number) => len >= 5 && len <= 16 && TIMER_NAMES.has(buf.toString("latin1", nameAt, nameAt + len));
+  // "DELAY" or "TIMER_…": the first byte rules out most names without a string
+  const asks = (nameAt: number, len: number) =>
+    len >= 5 && len <= 16 && (buf[nameAt] === 0x44 || buf[nameAt] === 0x54) && TIMER_NAMES.has(buf.toString("latin1", nameAt, nameAt + len));
   for (let i = 0; i < batch.count; i++) if (findProperty(buf, batch.offsets[i]!, asks) >= 0) return i;
   return -1;
 }

@@ -188,6 +188,12 @@ export class TimerRun {
         if (batch.length >= DELIVERY_BATCH) break;
       }
       if (batch.length === 0) return;
+      if (!this.ctx.isMaster()) {
+        // deposed meanwhile: the supervisor stops this run; the next master delivers them
+        for (const e of batch) this.pending.add(e.due, e.offset, e.commitLogOffset);
+        this.retryAt = clock.now() + 100;
+        return;
+      }
       const put = await store.put(messages, { atomic: true });
       if (put.status !== PutStatus.PUT_OK && put.status !== PutStatus.FLUSH_TIMEOUT) {
         // nothing stored: they wait in the heap again

@@ -52,6 +52,17 @@ passes("a killed member's call cut short by the kill is redelivered", () => {
   assert.equal(r.problems, []);
 });
 
+passes("a member cut off the bus: what it did before its network came back may be done again", () => {
+  const r = check([
+    ...sent(6), ...calls("B", "b", 1, 0, 6, 0),
+    ...calls("A", "a", 0, 0, 4, 0), { e: "commit", m: "A", q: 0, o: 2, t: 15 },
+    { e: "cut", m: "A", t: 20, until: 500 }, // A went on with 2 and 3 for the rest of its trust
+    ...calls("C", "a", 0, 2, 6, 300),
+  ]);
+  assert.equal(r.problems, []);
+  assert.is(r.redelivered, 2);
+});
+
 const fails = suite("checker: runs that must fail");
 
 const problemsOf = (events: JournalEvent[]) => check(events).problems.join("\n");
@@ -98,6 +109,20 @@ fails("a rewind past the killed member's own tail, onto another member's work", 
     ...sent(6), ...calls("B", "b", 1, 0, 6, 0), ...calls("D", "a", 0, 0, 3, 0), ...calls("A", "a", 0, 3, 5, 100),
     { e: "kill", m: "A", t: 200 }, ...calls("C", "a", 0, 1, 6, 300),
   ]), /offset 1 was last processed by D, which was not killed/);
+});
+
+fails("a cut member's work after its network came back done again", () => {
+  assert.match(problemsOf([
+    ...sent(6), ...calls("B", "b", 1, 0, 6, 0), { e: "cut", m: "A", t: 0, until: 10 },
+    ...calls("A", "a", 0, 0, 4, 100), ...calls("C", "a", 0, 2, 6, 300),
+  ]), /offset 2 was last processed by A, which was not killed/);
+});
+
+fails("a redelivery of what a cut member had committed before the cut", () => {
+  assert.match(problemsOf([
+    ...sent(6), ...calls("B", "b", 1, 0, 6, 0), ...calls("A", "a", 0, 0, 4, 0), { e: "commit", m: "A", q: 0, o: 4, t: 45 },
+    { e: "cut", m: "A", t: 50, until: 500 }, ...calls("C", "a", 0, 2, 6, 300),
+  ]), /A had committed past 2/);
 });
 
 fails("two members in one queue at once", () => {

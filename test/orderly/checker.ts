@@ -12,7 +12,9 @@
 //    processing of a queue may start again at an offset o that M had
 //    processed but not committed — every offset from o up to where the
 //    queue had got was last processed by M before the kill, and no commit of
-//    M on that queue acknowledged before the kill is past o.
+//    M on that queue acknowledged before the kill is past o. A member cut off
+//    the bus counts as killed at the cut for what it processed before its
+//    network came back (it could commit none of that).
 // 4. No two members process one queue at once: the listener calls of
 //    different members on a queue never overlap in time (a killed member's
 //    unfinished call lasts until the kill).
@@ -21,7 +23,9 @@ export type JournalEvent =
   | { e: "sent"; k: string; s: number; q: number; o: number }
   | { e: "begin" | "end"; m: string; k: string; s: number; q: number; o: number; t: number }
   | { e: "commit"; m: string; q: number; o: number; t: number }
-  | { e: "kill"; m: string; t: number };
+  | { e: "kill"; m: string; t: number }
+  /** The member was cut off the bus from t to until (it kept running). */
+  | { e: "cut"; m: string; t: number; until: number };
 
 export interface CheckResult {
   problems: string[];
@@ -47,6 +51,8 @@ export function check(events: readonly JournalEvent[]): CheckResult {
   const say = (p: string) => void (problems.length < MAX_PROBLEMS && problems.push(p));
   const kills = new Map<string, number>();
   for (const ev of events) if (ev.e === "kill") kills.set(ev.m, Math.min(ev.t, kills.get(ev.m) ?? Infinity));
+  const cuts = new Map<string, Array<{ from: number; to: number }>>();
+  for (const ev of events) if (ev.e === "cut") cuts.set(ev.m, [...(cuts.get(ev.m) ?? []), { from: ev.t, to: ev.until }]);
   const calls = listenerCalls(events, kills, say);
   const sent = events.filter((ev): ev is Extract<JournalEvent, { e: "sent" }> => ev.e === "sent");
 
@@ -56,7 +62,7 @@ export function check(events: readonly JournalEvent[]): CheckResult {
   for (const q of new Set([...byQueue.keys(), ...sentPerQueue.keys()])) {
     const list = (byQueue.get(q) ?? []).sort((a, b) => a.begin - b.begin);
     const commits = events.filter((ev): ev is Extract<JournalEvent, { e: "commit" }> => ev.e === "commit" && ev.q === q);
-    walkQueue(q, list, commits, kills, redelivered, say);
+    walkQueue(q, list, commits, { kills, cuts }, redelivered, say);
     overlaps(q, list, say);
     const expected = sentPerQueue.get(q)?.length ?? 0;
     const seen = new Set(list.map((c) => c.o));
@@ -111,7 +117,7 @@ function walkQueue(
   q: number,
   list: readonly Call[],
   commits: ReadonlyArray<{ m: string; o: number; t: number }>,
-  kills: Map<string, number>,
+  outages: Outages,
   redelivered: Set<Call>,
   say: (p: string) => void,
 ): void {
@@ -133,7 +139,7 @@ function walkQueue(
       continue;
     }
     // a rewind to c.o: allowed only onto what members killed before this call processed and had not committed
-    const why = rewindRefused(c, [...range(c.o, Math.max(next, replayUntil))].map((o) => last.get(o)), commits, kills);
+    const why = rewindRefused(c, [...range(c.o, Math.max(next, replayUntil))].map((o) => last.get(o)), commits, outages);
     if (why !== undefined) say(`queue ${q}: offset ${c.o} processed again by ${c.m} (next was ${next}): ${why}`);
     replayUntil = Math.max(next, replayUntil);
     redelivered.add(c);
@@ -147,17 +153,24 @@ function rewindRefused(
   c: Call,
   tail: ReadonlyArray<Call | undefined>,
   commits: ReadonlyArray<{ m: string; o: number; t: number }>,
-  kills: Map<string, number>,
+  { kills, cuts }: Outages,
 ): string | undefined {
   for (const [i, t] of tail.entries()) {
     const o = c.o + i;
     if (!t) return `offset ${o} was never processed before`;
-    const killedAt = kills.get(t.m);
+    // a cut before this call, and t done before the member's network came back
+    const cut = cuts.get(t.m)?.find((x) => x.from <= c.begin && t.begin < x.to);
+    const killedAt = kills.get(t.m) ?? cut?.from;
     if (killedAt === undefined) return `offset ${o} was last processed by ${t.m}, which was not killed`;
     if (killedAt > c.begin) return `offset ${o} was last processed by ${t.m}, killed only at ${killedAt}`;
     if (commits.some((k) => k.m === t.m && k.t <= killedAt && k.o > c.o)) return `${t.m} had committed past ${c.o} before it was killed`;
   }
   return undefined;
+}
+
+interface Outages {
+  kills: Map<string, number>;
+  cuts: Map<string, Array<{ from: number; to: number }>>;
 }
 
 /** Listener calls of different members on one queue must not overlap. */

@@ -4,23 +4,19 @@
 // queue and deliver each due timer into its real queue once. docs/timers.md
 // gives the argument for "once" across kill -9 and failover.
 import { TIMER_TOPIC } from "../src/protocol/system-topics.js";
-import { GetStatus, PutStatus, type PutMessage } from "../src/store/index.js";
+import { PutStatus, type PutMessage } from "../src/store/index.js";
 import type { BrokerContext } from "./broker-context.js";
 import { committed } from "./send-outcome.js";
 import { Lateness } from "./timer-lateness.js";
-import { DoneOffsets, PendingTimers, type TimerEntry } from "./timer-pending.js";
+import { DoneOffsets } from "./timer-done.js";
+import { PendingTimers, type TimerEntry } from "./timer-pending.js";
 import { loadProgress, Progress } from "./timer-progress.js";
 import { dueTimeOf, timerRecordToMessage } from "./timer-rewrite.js";
+import { TimerQueueLoader } from "./timer-loader.js";
 import { scanDeliveries } from "./timer-scan.js";
 
 /** Timers put into their queues by one atomic put. */
 const DELIVERY_BATCH = 256;
-/** Timer-queue entries read per get while loading. */
-const LOAD_BATCH = 512;
-/** Timer-queue entries one load() reads before it lets the event loop run (a rebuild may find millions). */
-const LOAD_SLICE = 16_384;
-/** Most offsets the done window may span ahead of the progress (an eighth of this in bytes). */
-const MAX_WINDOW = 64 * 1024 * 1024;
 /** A put that failed (disk full, I/O) is tried again after this. */
 const RETRY_MS = 1000;
 
@@ -35,9 +31,7 @@ export interface RunSettings {
 export class TimerRun {
   readonly pending: PendingTimers;
   private done: DoneOffsets | undefined;
-  private loadedTo = 0;
-  /** Just past the last timer record loaded: every later timer record (and its delivery) is after it in the log. */
-  private loadedLogEnd = 0;
+  private loader: TimerQueueLoader | undefined;
   private stopped = false;
   private delivering: Promise<void> | undefined;
   private timer: unknown;
@@ -64,8 +58,7 @@ export class TimerRun {
     const scan = await scanDeliveries(store, saved.logFrom, (k) => done.markDone(k), () => this.stopped);
     if (this.stopped) return;
     this.done = done;
-    this.loadedTo = saved.scanFrom;
-    this.loadedLogEnd = saved.logFrom;
+    this.loader = new TimerQueueLoader(store, log, saved);
     this.progress = new Progress(store, () => this.ctx.configChanged(), saved);
     this.unwatch = store.onArrived((topic, queueId) => {
       if (queueId === 0 && topic === TIMER_TOPIC) this.kick();
@@ -83,7 +76,7 @@ export class TimerRun {
   /** Undelivered timers: held, plus those in the timer queue not loaded yet. */
   pendingCount(): number {
     const visible = this.ctx.store.queueRange(TIMER_TOPIC, 0).max;
-    return this.pending.size + Math.max(0, visible - this.loadedTo);
+    return this.pending.size + Math.max(0, visible - (this.loader?.loadedTo ?? visible));
   }
 
   get scanFrom(): number {
@@ -106,50 +99,14 @@ export class TimerRun {
     this.arm();
   }
 
-  /** Reads timer-queue entries from loadedTo into the heap, while they fit; a slice at a time. */
+  /** Reads timer-queue entries into the heap while they fit; a slice at a time. */
   private load(): void {
-    const done = this.done!;
-    const store = this.ctx.store;
-    for (let read = 0; ; read += LOAD_BATCH) {
-      if (this.pending.size >= this.pending.max || this.loadedTo - done.low >= MAX_WINDOW) return;
-      if (read >= LOAD_SLICE) {
-        if (!this.slicing) {
-          this.slicing = true;
-          setImmediate(() => {
-            this.slicing = false;
-            this.kick();
-          });
-        }
-        return;
-      }
-      const room = Math.min(LOAD_BATCH, this.pending.max - this.pending.size);
-      const got = store.get(TIMER_TOPIC, 0, this.loadedTo, room);
-      if (got.status === GetStatus.CORRUPT_RECORD) {
-        this.ctx.log.error("timer record failed its checks: it is not delivered", { queueOffset: this.loadedTo, ...got.corrupt });
-        done.markDone(this.loadedTo++);
-        continue;
-      }
-      if (got.status === GetStatus.OFFSET_TOO_SMALL && got.nextOffset > this.loadedTo) {
-        // retention removed timer records nobody delivered: they are gone, say so and go on
-        this.ctx.log.error("timer records removed by retention before they were due: not delivered", { from: this.loadedTo, to: got.nextOffset });
-        while (this.loadedTo < got.nextOffset) done.markDone(this.loadedTo++);
-        continue;
-      }
-      if (got.status !== GetStatus.FOUND) return;
-      for (const m of got.messages) {
-        this.loadedLogEnd = m.commitLogOffset + m.size;
-        if (done.isDone(m.queueOffset)) continue;
-        const due = dueTimeOf(m);
-        if (due === undefined) {
-          this.ctx.log.warn("a record in the timer topic is not a timer (no TIMER_OUT_MS / REAL_TOPIC): skipped", { queueOffset: m.queueOffset });
-          done.markDone(m.queueOffset);
-          continue;
-        }
-        this.pending.add(due, m.queueOffset, m.commitLogOffset);
-      }
-      if (got.nextOffset <= this.loadedTo) return;
-      this.loadedTo = got.nextOffset;
-    }
+    if (!this.loader!.load(this.pending, this.done!) || this.slicing) return;
+    this.slicing = true;
+    setImmediate(() => {
+      this.slicing = false;
+      this.kick();
+    });
   }
 
   /** One clock timer, at the earliest due time (or the retry time after a failed put). */
@@ -220,8 +177,9 @@ export class TimerRun {
   /** Offers the progress now to the offsets table (written there once the log up to here is committed). */
   private saveProgress(): void {
     if (this.stopped) return;
-    const low = Math.min(this.done!.low, this.loadedTo);
-    this.progress!.offer(low, low < this.loadedTo ? undefined : this.loadedLogEnd);
+    const { loadedTo, loadedLogEnd } = this.loader!;
+    const low = Math.min(this.done!.low, loadedTo);
+    this.progress!.offer(low, low < loadedTo ? undefined : loadedLogEnd);
     this.progressTimer = this.ctx.clock.set(() => this.saveProgress(), this.settings.progressEveryMs);
   }
 }

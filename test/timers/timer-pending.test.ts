@@ -1,7 +1,8 @@
 // The timer heap and the done-offset window: order by (due, offset) under
 // random adds and pops, the size limit, and the window's low mark.
 import * as assert from "uvu/assert";
-import { DoneOffsets, PendingTimers } from "../../actors/timer-pending.js";
+import { DoneOffsets } from "../../actors/timer-done.js";
+import { PendingTimers } from "../../actors/timer-pending.js";
 import { Lateness } from "../../actors/timer-lateness.js";
 import { suite } from "../harness/suite.js";
 

@@ -17,7 +17,10 @@ import { scopedGroup } from "./group-scope.js";
 import { limitExceeded } from "./limits.js";
 import type { ResetEpochs } from "./reset-epochs.js";
 
-export function offsetHandlers(ctx: BrokerContext, epochs: ResetEpochs) {
+/** Whether a commit of `clientId` for the queue is refused: another member holds its lock (queue-locks.ts). */
+export type CommitFence = (group: string, clientId: string | undefined, topic: string, queueId: number, lock: number | undefined) => boolean;
+
+export function offsetHandlers(ctx: BrokerContext, epochs: ResetEpochs, fenced: CommitFence = () => false) {
   const progress = (group: string, topic: string, queueId: number): QueueProgress => {
     const { min, max } = ctx.store.queueRange(topic, queueId);
     const row: QueueProgress = { queueId, offset: ctx.store.offsets.get(group, topic, queueId) ?? -1, minOffset: min, maxOffset: max };
@@ -28,7 +31,7 @@ export function offsetHandlers(ctx: BrokerContext, epochs: ResetEpochs) {
 
   return {
     async commit(msg: Msg): Promise<OffsetCommitReply> {
-      const { group, entries } = decodeOffsetCommit(parseObject(msg.data));
+      const { group, clientId, entries } = decodeOffsetCommit(parseObject(msg.data));
       scopedGroup(msg, group);
       // every group name that commits stays in the offsets table (and in every config snapshot): cap how many
       const max = ctx.limits.maxConsumerGroups;
@@ -46,7 +49,8 @@ export function offsetHandlers(ctx: BrokerContext, epochs: ResetEpochs) {
       const stale: NonNullable<OffsetCommitReply["stale"]> = [];
       let committed = 0;
       for (const e of entries) {
-        if (epochs.stale(group, e.topic, e.queueId, e.epoch)) {
+        // a position read before the queue's last reset, or sent by a member that no longer holds the queue's lock
+        if (epochs.stale(group, e.topic, e.queueId, e.epoch) || fenced(group, clientId, e.topic, e.queueId, e.lock)) {
           stale.push({ topic: e.topic, queueId: e.queueId, offset: ctx.store.offsets.get(group, e.topic, e.queueId) ?? -1, epoch: epochs.get(group, e.topic, e.queueId) });
           continue;
         }

@@ -254,7 +254,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   const transactions = startTransactions(ctx, nc, subj, opts.transactions);
   const pull = pullHandler(ctx);
   const epochs = new ResetEpochs(() => clock.now());
-  const offsets = offsetHandlers(ctx, epochs);
+  const offsets = offsetHandlers(ctx, epochs, (g, clientId, topic, queueId, lock) => locks!.fenced(g, clientId, topic, queueId, lock));
   const groups = groupHandlers(ctx, consumers, (g) => locks!.holders(g));
   const ops = opsHandlers(ctx, consumers, groups, {
     epochs,

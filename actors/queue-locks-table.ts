@@ -20,7 +20,15 @@ export interface LockAsk extends QueueRef {
 export interface LockHolder {
   clientId: string;
   expiresAt: number;
+  /** The grant's fencing token: new at each grant, kept by renewals. */
+  token: number;
 }
+
+/** A random start, so a replica's tokens do not repeat another's or its own last life's. */
+const randomTokens = () => {
+  let next = Math.floor(Math.random() * 0x7fffffff);
+  return () => (next = (next + 1) % 0x7fffffff) + 1;
+};
 
 const keyOf = (q: QueueRef) => `${q.topic}\u0000${q.queueId}`;
 
@@ -32,6 +40,7 @@ export class QueueLockTable {
   constructor(
     readonly leaseMs: number,
     now: number,
+    private readonly newToken: () => number = randomTokens(),
   ) {
     this.quietUntil = now + leaseMs;
   }
@@ -52,11 +61,11 @@ export class QueueLockTable {
     return now < this.quietUntil;
   }
 
-  /** Grants or renews what it can; the queues `clientId` holds afterwards, of those asked. */
-  lock(group: string, clientId: string, asks: readonly LockAsk[], now: number): QueueRef[] {
+  /** Grants or renews what it can; the queues `clientId` holds afterwards, of those asked, with their tokens. */
+  lock(group: string, clientId: string, asks: readonly LockAsk[], now: number): Array<QueueRef & { token: number }> {
     let table = this.groups.get(group);
     const quiet = this.quiet(now);
-    const locked: QueueRef[] = [];
+    const locked: Array<QueueRef & { token: number }> = [];
     for (const a of asks) {
       const key = keyOf(a);
       const cur = table?.get(key);
@@ -64,8 +73,10 @@ export class QueueLockTable {
       const free = cur === undefined || cur.expiresAt <= now;
       if (!mine && !(free && (!quiet || a.held === true))) continue;
       if (!table) this.groups.set(group, (table = new Map()));
-      table.set(key, { topic: a.topic, queueId: a.queueId, clientId, expiresAt: now + this.leaseMs });
-      locked.push({ topic: a.topic, queueId: a.queueId });
+      // a renewal keeps its token; a grant gets a new one, whatever the asker says it held
+      const token = mine ? cur.token : this.newToken();
+      table.set(key, { topic: a.topic, queueId: a.queueId, clientId, expiresAt: now + this.leaseMs, token });
+      locked.push({ topic: a.topic, queueId: a.queueId, token });
     }
     return locked;
   }
@@ -97,8 +108,19 @@ export class QueueLockTable {
   /** The holder of each queue of `group` whose lease has not run out, as "topic\u0000queueId" → holder. */
   holders(group: string, now: number): Map<string, LockHolder> {
     const out = new Map<string, LockHolder>();
-    for (const [key, h] of this.groups.get(group) ?? []) if (h.expiresAt > now) out.set(key, { clientId: h.clientId, expiresAt: h.expiresAt });
+    for (const [key, h] of this.groups.get(group) ?? []) if (h.expiresAt > now) out.set(key, { clientId: h.clientId, expiresAt: h.expiresAt, token: h.token });
     return out;
+  }
+
+  /** The holder of one queue whose lease has not run out. */
+  holder(group: string, q: QueueRef, now: number): LockHolder | undefined {
+    const h = this.groups.get(group)?.get(keyOf(q));
+    return h !== undefined && h.expiresAt > now ? { clientId: h.clientId, expiresAt: h.expiresAt, token: h.token } : undefined;
+  }
+
+  /** Whether any member of `group` holds or held a lock here (since the last sweep): the group consumes orderly. */
+  locking(group: string): boolean {
+    return this.groups.has(group);
   }
 
   /** Drops leases that ran out (memory only: an expired lease is already free). */

@@ -19,6 +19,13 @@ export interface QueueLocks {
   unlockBatch(msg: Msg): UnlockBatchReply;
   /** The consumer table's membership of `group` changed: members gone lose their locks. */
   membersChanged(group: string, members: readonly string[]): void;
+  /**
+   * Whether an offset commit by `clientId` is refused: in a group whose
+   * members hold locks, only a queue's holder commits it. A member cut off
+   * while it held the lock may have commits in flight that arrive long
+   * after another member moved the queue on; they must not move it back.
+   */
+  fenced(group: string, clientId: string | undefined, topic: string, queueId: number, lock: number | undefined): boolean;
   /** Who holds each queue of `group` now ("topic\u0000queueId" → holder), for consumer.progress. */
   holders(group: string): Map<string, LockHolder>;
 }
@@ -58,6 +65,11 @@ export function queueLocks(ctx: BrokerContext, consumers: ConsumerTable, leaseMs
     },
     membersChanged: (group, members) => table.retain(group, members),
     holders: (group) => table.holders(group, clock.now()),
+    fenced(group, clientId, topic, queueId, lock) {
+      if (!table.locking(group)) return false; // a group that locks nothing (not orderly), or a new master's empty table
+      const h = table.holder(group, { topic, queueId }, clock.now());
+      return h === undefined || h.clientId !== clientId || (lock !== undefined && lock !== h.token);
+    },
   };
 }
 

@@ -218,9 +218,11 @@ export class BrokerClient {
    * that slave (it passes them on to the master), the rest to the master,
    * one request each. A slave that fails sends its queues back to the master.
    */
-  async commit(consumerGroup: string, group: string, entries: OffsetCommitEntry[]): Promise<NonNullable<OffsetCommitReply["stale"]>> {
+  async commit(consumerGroup: string, group: string, entries: OffsetCommitEntry[], clientId?: string): Promise<NonNullable<OffsetCommitReply["stale"]>> {
     const first = entries[0];
     if (!first) return [];
+    // the member's id lets a master refuse a commit for a queue whose lock another member holds
+    const member = clientId === undefined ? {} : { clientId };
     const stale: NonNullable<OffsetCommitReply["stale"]> = [];
     const bySlave = new Map<string, typeof entries>();
     const toMaster: typeof entries = [];
@@ -232,7 +234,7 @@ export class BrokerClient {
     await Promise.all(
       [...bySlave].map(async ([slave, list]) => {
         try {
-          const r = await this.request<OffsetCommitReply>(slave, scopedApi("offset.commit", consumerGroup), { group: consumerGroup, entries: list }, this.timeoutMs, json);
+          const r = await this.request<OffsetCommitReply>(slave, scopedApi("offset.commit", consumerGroup), { group: consumerGroup, ...member, entries: list }, this.timeoutMs, json);
           if (Array.isArray(r?.stale)) stale.push(...r.stale);
         } catch {
           for (const e of list) this.readFrom.delete(queueKey({ topic: e.topic, group, queueId: e.queueId }));
@@ -241,7 +243,7 @@ export class BrokerClient {
       }),
     );
     if (toMaster.length > 0) {
-      const r = await this.toMaster<OffsetCommitReply>(toMaster[0]!.topic, group, scopedApi("offset.commit", consumerGroup), { group: consumerGroup, entries: toMaster }, json);
+      const r = await this.toMaster<OffsetCommitReply>(toMaster[0]!.topic, group, scopedApi("offset.commit", consumerGroup), { group: consumerGroup, ...member, entries: toMaster }, json);
       if (Array.isArray(r?.stale)) stale.push(...r.stale);
     }
     return stale;

@@ -117,6 +117,7 @@ export abstract class ConsumerCore {
             this.group,
             (err, g) => this.log.warn("offset commit failed; retried at the next commit", { broker: g, error: String(err) }),
             (q) => void this.resets?.recheck(q),
+            this.clientId,
           );
   }
 

@@ -15,6 +15,11 @@ export interface OffsetStore {
   flush(queues?: readonly MessageQueue[]): Promise<void>;
   /** A reset moved the queue to `epoch`: what is pending for it goes, and later commits carry the new epoch. */
   forget?(q: MessageQueue, epoch: number): void;
+  /**
+   * The fencing token of the queue's lock (orderly consumers), carried by its
+   * later commits; undefined: none. What is pending under another token goes.
+   */
+  lockToken?(q: MessageQueue, token: number | undefined): void;
 }
 
 interface Pending {
@@ -22,6 +27,8 @@ interface Pending {
   offset: number;
   /** The reset epoch the position was read under: the master refuses it after a newer reset. */
   epoch: number;
+  /** The lock token it was reached under (orderly): the master refuses it under another grant. */
+  lock: number | undefined;
 }
 
 /** A queue whose commit the master refused: a reset came after the position (this member missed its notice). */
@@ -31,12 +38,16 @@ export class BrokerOffsetStore implements OffsetStore {
   private readonly pending = new Map<string, Pending>();
   /** Each queue's reset epoch as this member knows it (from offset.query and reset notices). */
   private readonly epochs = new Map<string, number>();
+  /** Each orderly queue's lock token. */
+  private readonly locks = new Map<string, number>();
 
   constructor(
     private readonly brokers: BrokerClient,
     private readonly consumerGroup: string,
     private readonly onError: (err: unknown, group: string) => void = () => {},
     private readonly onStale: StaleQueue = () => {},
+    /** Sent with each commit, so a master can refuse one for a queue another member has locked. */
+    private readonly clientId?: string,
   ) {}
 
   async read(q: MessageQueue): Promise<number | undefined> {
@@ -47,7 +58,15 @@ export class BrokerOffsetStore implements OffsetStore {
 
   update(q: MessageQueue, offset: number): void {
     const key = queueKey(q);
-    this.pending.set(key, { q, offset, epoch: this.epochs.get(key) ?? 0 });
+    this.pending.set(key, { q, offset, epoch: this.epochs.get(key) ?? 0, lock: this.locks.get(key) });
+  }
+
+  lockToken(q: MessageQueue, token: number | undefined): void {
+    const key = queueKey(q);
+    if (token === undefined) this.locks.delete(key);
+    else this.locks.set(key, token);
+    // reached under another grant (or none): the master would refuse it, and it must not be sent again
+    if (this.pending.get(key)?.lock !== token) this.pending.delete(key);
   }
 
   /** The queue's reset epoch as this member knows it. */
@@ -73,8 +92,10 @@ export class BrokerOffsetStore implements OffsetStore {
     await Promise.all(
       [...byGroup].map(async ([group, list]) => {
         try {
-          const entries = list.map(([, p]) => (p.epoch > 0 ? { topic: p.q.topic, queueId: p.q.queueId, offset: p.offset, epoch: p.epoch } : { topic: p.q.topic, queueId: p.q.queueId, offset: p.offset }));
-          const stale = await this.brokers.commit(this.consumerGroup, group, entries);
+          const entries = list.map(([, p]) => ({
+            topic: p.q.topic, queueId: p.q.queueId, offset: p.offset, ...(p.epoch > 0 ? { epoch: p.epoch } : {}), ...(p.lock === undefined ? {} : { lock: p.lock }),
+          }));
+          const stale = await this.brokers.commit(this.consumerGroup, group, entries, this.clientId);
           // Keep anything updated while the commit was in flight.
           for (const [key, p] of list) if (this.pending.get(key) === p) this.pending.delete(key);
           for (const s of stale) {

@@ -47,6 +47,8 @@ interface Loop {
   done: Promise<void>;
   /** Read from the offset committed under the lock held now; false until then and after a lapse. */
   current: boolean;
+  /** The lock's fencing token when it was read so. */
+  token: number | undefined;
 }
 
 const DEFAULT_MAX_RECONSUME = 16;
@@ -69,11 +71,11 @@ export class OrderlyDelivery {
 
   open(pq: ProcessQueue): void {
     const signal = new Signal();
-    const loop: Loop = { signal, done: Promise.resolve(), current: false };
+    const loop: Loop = { signal, done: Promise.resolve(), current: false, token: undefined };
     this.loops.set(pq, loop);
     this.locks.want(pq.queue);
     // checked when the commit is made, not when the loop last looked: a paused process (GC, SIGSTOP) may wake past its trust
-    pq.mayCommit = () => loop.current && this.locks.isLocked(pq.queue);
+    pq.mayCommit = () => loop.current && this.locks.isLocked(pq.queue) && this.locks.token(pq.queue) === loop.token;
     loop.done = this.run(pq, loop);
   }
 
@@ -126,11 +128,15 @@ export class OrderlyDelivery {
     const { signal } = loop;
     while (!pq.isDropped) {
       if (!locks.isLocked(pq.queue)) {
+        if (loop.current) this.d.offsets.lockToken?.(pq.queue, undefined); // nothing pending is sent again under a lapsed lock
         loop.current = false;
         await signal.wait();
         continue;
       }
+      // granted afresh (a new token): someone else may have had the queue meanwhile
+      if (loop.current && locks.token(pq.queue) !== loop.token) loop.current = false;
       if (!loop.current) {
+        const token = locks.token(pq.queue);
         // where the last holder stopped: it committed before it unlocked
         const committed = await this.d.offsets.read(pq.queue).catch((err: unknown) => {
           this.d.log.warn("committed offset not read; asked again", { queue: pq.key, error: errorText(err) });
@@ -140,9 +146,11 @@ export class OrderlyDelivery {
           await signal.wait(this.suspendMs);
           continue;
         }
-        if (pq.isDropped || !locks.isLocked(pq.queue)) continue;
+        if (pq.isDropped || !locks.isLocked(pq.queue) || locks.token(pq.queue) !== token) continue;
         // a reset drops what is buffered and waits out a held pull: only when the queue moved under another holder
         if (committed !== undefined && committed !== pq.commitPoint()) pq.resetTo(committed);
+        loop.token = token;
+        this.d.offsets.lockToken?.(pq.queue, token);
         loop.current = true;
       }
       const m = pq.begin();
@@ -157,6 +165,7 @@ export class OrderlyDelivery {
       if (outcome === "lapsed") {
         // not done: the queue is re-read from its committed offset under the next lock
         loop.current = false;
+        this.d.offsets.lockToken?.(pq.queue, undefined);
         pq.resetTo(m.queueOffset);
         continue;
       }

@@ -34,6 +34,8 @@ export interface QueueLockOptions {
 interface Wanted {
   q: MessageQueue;
   trustedUntil: number;
+  /** The grant's fencing token (LockBatchReply): new at each grant, kept by renewals. */
+  token: number | undefined;
 }
 
 interface BrokerGroup {
@@ -66,6 +68,11 @@ export class QueueLocks {
     return (this.wanted.get(queueKey(q))?.trustedUntil ?? 0) > now;
   }
 
+  /** The fencing token of `q`'s grant: a new one means the master granted it afresh (its offset may have moved). */
+  token(q: MessageQueue): number | undefined {
+    return this.wanted.get(queueKey(q))?.token;
+  }
+
   /** Milliseconds until `q`'s lock stops being trusted (0 when it is not). */
   trustLeft(q: MessageQueue, now = Date.now()): number {
     return Math.max(0, (this.wanted.get(queueKey(q))?.trustedUntil ?? 0) - now);
@@ -75,7 +82,7 @@ export class QueueLocks {
   want(q: MessageQueue): void {
     if (this.closed) return;
     const key = queueKey(q);
-    if (!this.wanted.has(key)) this.wanted.set(key, { q, trustedUntil: 0 });
+    if (!this.wanted.has(key)) this.wanted.set(key, { q, trustedUntil: 0, token: undefined });
     this.due(q.group, Date.now());
   }
 
@@ -143,15 +150,19 @@ export class QueueLocks {
     let next = sentAt + this.o.retryMs;
     try {
       const reply = (await this.ask("lock.batch", group, mine.map((w) => ({ topic: w.q.topic, queueId: w.q.queueId, ...(w.trustedUntil > sentAt ? { held: true } : {}) })))) as LockBatchReply;
-      const granted = new Set(reply.locked.map((l) => `${l.topic}\u0000${l.queueId}`));
+      const granted = new Map(reply.locked.map((l) => [`${l.topic}\u0000${l.queueId}`, l.token]));
       const trust = Math.min(this.o.liveMs, Math.floor(reply.validMs / 2));
       let changed = false;
       let missing = false;
       for (const w of mine) {
         if (this.wanted.get(queueKey(w.q)) !== w) continue; // released meanwhile
         const was = w.trustedUntil > Date.now();
-        if (granted.has(`${w.q.topic}\u0000${w.q.queueId}`)) w.trustedUntil = sentAt + trust;
-        else {
+        const token = granted.get(`${w.q.topic}\u0000${w.q.queueId}`);
+        if (token !== undefined) {
+          w.trustedUntil = sentAt + trust;
+          changed ||= w.token !== token;
+          w.token = token;
+        } else {
           // the master says someone else holds it (or it took nothing new): stop at once
           if (was) this.log.warn("queue lock lost", { queue: queueKey(w.q) });
           w.trustedUntil = 0;

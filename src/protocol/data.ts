@@ -32,14 +32,17 @@ function offsetEntry(v: unknown): OffsetCommitEntry {
   const entry: OffsetCommitEntry = { topic: topicName(e, "topic"), queueId: int(e, "queueId", 0, 65535), offset: int(e, "offset") };
   const epoch = optInt(e, "epoch", 0);
   if (epoch !== undefined) entry.epoch = epoch;
+  const lock = optInt(e, "lock", 0);
+  if (lock !== undefined) entry.lock = lock;
   return entry;
 }
 
 /** One entry or many: {group, topic, queueId, offset, epoch?} or {group, entries: [...]}. */
-export function decodeOffsetCommit(o: Json): { group: string; entries: OffsetCommitEntry[] } {
+export function decodeOffsetCommit(o: Json): { group: string; clientId?: string; entries: OffsetCommitEntry[] } {
   const group = name(o, "group");
-  if (o.entries !== undefined) return { group, entries: array(o, "entries").map(offsetEntry) };
-  return { group, entries: [offsetEntry(o)] };
+  const member = o.clientId === undefined ? {} : { clientId: name(o, "clientId") };
+  if (o.entries !== undefined) return { group, ...member, entries: array(o, "entries").map(offsetEntry) };
+  return { group, ...member, entries: [offsetEntry(o)] };
 }
 
 export type OffsetQuery =

@@ -110,6 +110,8 @@ export interface PullReply {
 
 export interface OffsetCommitRequest {
   group: string;
+  /** The committing member: a queue locked by another member of the group refuses it (orderly consumers, lock.batch). */
+  clientId?: string;
   /** One entry, or `entries` for many in one request. */
   topic?: string;
   queueId?: number;
@@ -118,6 +120,8 @@ export interface OffsetCommitRequest {
 }
 
 export interface OffsetCommitEntry {
+  /** The queue lock's fencing token the member holds it under (orderly consumers; LockBatchReply). */
+  lock?: number;
   topic: string;
   queueId: number;
   offset: number;

@@ -25,8 +25,14 @@ export interface LockBatchRequest {
 }
 
 export interface LockBatchReply {
-  /** The queues this member holds now (granted or renewed). */
-  locked: Array<{ topic: string; queueId: number }>;
+  /**
+   * The queues this member holds now (granted or renewed), each with its
+   * fencing token: new at each grant, kept by renewals. The member's offset
+   * commits for the queue carry it (OffsetCommitEntry.lock); a commit with
+   * another token is refused, so one sent under an earlier grant and
+   * delivered late cannot move the queue back.
+   */
+  locked: Array<{ topic: string; queueId: number; token: number }>;
   /**
    * How long, from when the master read the request, the grant stands at
    * least: the lease, or less when the member's heartbeat runs out first

@@ -54,7 +54,10 @@ const topicConfig: Kind = { t: "object", shape: [
 const subscription: Kind = { t: "object", shape: [{ key: "topic", kind: topic }, { key: "tags", kind: strK("*", "tagA", "tagA || tagB") }] };
 const heldQueue: Kind = { t: "object", shape: [{ key: "topic", kind: topic }, { key: "queueId", kind: queueId }] };
 const lockQueue: Kind = { t: "object", shape: [{ key: "topic", kind: topic }, { key: "queueId", kind: queueId }, { key: "held", kind: boolK, optional: true }] };
-const offsetEntry: Kind = { t: "object", shape: [{ key: "topic", kind: topic }, { key: "queueId", kind: queueId }, { key: "offset", kind: offsetK() }] };
+const offsetEntry: Kind = {
+  t: "object",
+  shape: [{ key: "topic", kind: topic }, { key: "queueId", kind: queueId }, { key: "offset", kind: offsetK() }, { key: "lock", kind: intK(0, 0x7fffffff, [1, 5]), optional: true }],
+};
 
 const waitOf = (p: Payload, max: number) => {
   const w = (p.parsed() as { waitMs?: unknown } | undefined)?.waitMs;
@@ -113,7 +116,8 @@ export const SUBJECTS: SubjectCase[] = [
     name: "offset.commit", node: "broker", api: BrokerApi.offsetCommit, scoped: true,
     payload: jsonRequests(
       [{ key: "group", kind: consumerGroup }, { key: "topic", kind: topic }, { key: "queueId", kind: queueId }, { key: "offset", kind: offsetK([0, 5]) }],
-      [{ key: "group", kind: consumerGroup }, { key: "entries", kind: { t: "array", item: offsetEntry, maxLength: 100_000 } }],
+      [{ key: "group", kind: consumerGroup }, { key: "clientId", kind: nameK("c-1", "c-2", "__proto__"), optional: true },
+        { key: "entries", kind: { t: "array", item: offsetEntry, maxLength: 100_000 } }],
     ),
   },
   {

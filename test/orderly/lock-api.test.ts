@@ -6,7 +6,7 @@ import * as assert from "uvu/assert";
 import { suite } from "../harness/suite.js";
 import { addReplicatedGroup, startTestCluster, type TestCluster } from "../harness/broker.js";
 import { waitUntil } from "../harness/wait.js";
-import { ErrorCode, RbusError, scopedApi, subjects, type ConsumerProgressReply, type LockBatchReply } from "../../src/protocol/index.js";
+import { ErrorCode, RbusError, scopedApi, subjects, type ConsumerProgressReply, type LockBatchReply, type OffsetCommitReply } from "../../src/protocol/index.js";
 import { requestJson } from "../../src/runtime/request.js";
 
 const subj = subjects();
@@ -48,6 +48,22 @@ test("a client that is no member gets nothing; members get free queues, one hold
   assert.equal(locked(await lock(c, "A", [q(4), { topic: "nowhere", queueId: 0 }])), [], "queues the broker does not serve are not locked");
   const progress = await requestJson<ConsumerProgressReply>(c.nc, subj.broker(G, 0, "consumer.progress"), { group: CG, topic: "orders" });
   assert.equal(progress.queues.map((r) => r.lockedBy ?? "-"), ["A", "A", "B", "-"], "consumer.progress says who holds each lock");
+});
+
+test("offset commits of a locking group: only the holder's, under its grant's token", async ({ c }) => {
+  const { token } = (await lock(c, "A", [q(0, true)])).locked[0]!;
+  const commit = (clientId: string | undefined, lockToken: number | undefined, cg = CG) =>
+    requestJson<OffsetCommitReply>(c.nc, subj.broker(G, 0, scopedApi("offset.commit", cg)), {
+      group: cg, ...(clientId ? { clientId } : {}), entries: [{ topic: "orders", queueId: 0, offset: 0, ...(lockToken === undefined ? {} : { lock: lockToken }) }],
+    });
+  assert.is((await commit("A", token)).committed, 1, "the holder, under its token");
+  assert.is((await commit("A", undefined)).committed, 1, "the holder, no token given (a client that sends none)");
+  const stale = await commit("A", token + 1);
+  assert.is(stale.committed, 0, "a token from another grant: refused");
+  assert.equal(stale.stale?.map((x) => x.queueId), [0]);
+  assert.is((await commit("B", undefined)).committed, 0, "another member: refused");
+  assert.is((await commit(undefined, undefined)).committed, 0, "no member named: refused in a locking group");
+  assert.is((await commit(undefined, undefined, "plain")).committed, 1, "a group that locks nothing commits as before");
 });
 
 test("validMs is the member's remaining heartbeat when that is shorter than the lease", async ({ c }) => {

@@ -23,8 +23,8 @@ const consumer = new PushConsumer(nc, { group, clientId: member, from: "first", 
 // every commit the master acknowledged, as the broker client returns it
 const brokers = (consumer as unknown as { brokers: BrokerClient }).brokers;
 const commit = brokers.commit.bind(brokers);
-brokers.commit = async (cg, brokerGroup, entries) => {
-  const stale = await commit(cg, brokerGroup, entries);
+brokers.commit = async (cg, brokerGroup, entries, clientId) => {
+  const stale = await commit(cg, brokerGroup, entries, clientId);
   const refused = new Set(stale.map((s) => `${s.topic}\u0000${s.queueId}`));
   const t = Date.now();
   for (const e of entries) if (!refused.has(`${e.topic}\u0000${e.queueId}`)) write({ e: "commit", m: member, q: e.queueId, o: e.offset, t });

@@ -14,7 +14,7 @@ const q0 = { topic: "orders", group: "broker-a", queueId: 0 };
 const q1 = { topic: "orders", group: "broker-a", queueId: 1 };
 
 /** A master that answers each lock.batch with `answer(request)`, recording what it was asked. */
-function fakeMaster(answer: (req: LockBatchRequest, subject: string) => LockBatchReply | { unlocked: number }) {
+function fakeMaster(answer: (req: LockBatchRequest, subject: string) => LockBatchReply | { unlocked: number } | { locked: LockBatchReply["locked"]; validMs: number }) {
   const asked: Array<{ subject: string; req: LockBatchRequest }> = [];
   const nc = {
     request: async (subject: string, data: Uint8Array) => {
@@ -35,7 +35,7 @@ const test = suite("the lock client's trust");
 
 test("trusts a grant for min(liveMs, validMs / 2) from the send; renews held queues as held", async () => {
   let validMs = 400;
-  const m = fakeMaster((req) => ({ locked: req.queues.map(({ topic, queueId }) => ({ topic, queueId })), validMs }));
+  const m = fakeMaster((req) => ({ locked: req.queues.map(({ topic, queueId }) => ({ topic, queueId, token: 7 })), validMs }));
   let changes = 0;
   const locks = new QueueLocks(m.nc, m.brokers, "ledger", "c-1", silentLogger, () => changes++, { renewMs: 10_000, liveMs: 1000, retryMs: 50 });
   const before = Date.now();
@@ -46,6 +46,7 @@ test("trusts a grant for min(liveMs, validMs / 2) from the send; renews held que
   assert.is(m.asked[0]!.subject, "rbus.broker.broker-a.0.lock.batch.ledger");
   assert.equal(m.asked[0]!.req, { group: "ledger", clientId: "c-1", queues: [{ topic: "orders", queueId: 0 }] });
   assert.ok(changes >= 1);
+  assert.is(locks.token(q0), 7, "the grant's token, for the queue's commits");
   // the next round comes at half the trust and says it holds q0
   await waitUntil("a renewal", () => m.asked.length >= 2);
   assert.equal(m.asked[1]!.req.queues, [{ topic: "orders", queueId: 0, held: true }]);
@@ -57,7 +58,7 @@ test("trusts a grant for min(liveMs, validMs / 2) from the send; renews held que
 
 test("a queue the master does not grant is not trusted, even one held a moment ago", async () => {
   let grant = true;
-  const m = fakeMaster((req) => ({ locked: grant ? req.queues.map(({ topic, queueId }) => ({ topic, queueId })) : [], validMs: 10_000 }));
+  const m = fakeMaster((req) => ({ locked: grant ? req.queues.map(({ topic, queueId }) => ({ topic, queueId, token: 7 })) : [], validMs: 10_000 }));
   const locks = new QueueLocks(m.nc, m.brokers, "ledger", "c-1", silentLogger, () => undefined, { renewMs: 30, liveMs: 10_000, retryMs: 30 });
   locks.want(q0);
   locks.want(q1);
@@ -68,7 +69,7 @@ test("a queue the master does not grant is not trusted, even one held a moment a
 });
 
 test("release unlocks on the master and stops trusting; forget stops trusting without unlocking", async () => {
-  const m = fakeMaster((req, subject) => (subject.includes(".unlock.") ? { unlocked: req.queues.length } : { locked: req.queues.map(({ topic, queueId }) => ({ topic, queueId })), validMs: 10_000 }));
+  const m = fakeMaster((req, subject) => (subject.includes(".unlock.") ? { unlocked: req.queues.length } : { locked: req.queues.map(({ topic, queueId }) => ({ topic, queueId, token: 7 })), validMs: 10_000 }));
   const locks = new QueueLocks(m.nc, m.brokers, "ledger", "c-1", silentLogger, () => undefined, { renewMs: 10_000, liveMs: 10_000, retryMs: 30 });
   locks.want(q0);
   locks.want(q1);

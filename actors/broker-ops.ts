@@ -21,6 +21,7 @@ import {
 import { GetStatus } from "../src/store/index.js";
 import { assertMaster, type BrokerContext } from "./broker-context.js";
 import { corruptRecordError } from "./corrupt-record.js";
+import { refuseSystemGroup } from "./group-scope.js";
 import type { ConsumerTable } from "./consumer-table.js";
 import { limitExceeded } from "./limits.js";
 import type { ResetEpochs } from "./reset-epochs.js";
@@ -59,6 +60,7 @@ export function opsHandlers(ctx: BrokerContext, consumers: ConsumerTable, groups
     offsetReset(msg: Msg): OffsetResetReply {
       assertMaster(ctx);
       const req = decodeOffsetReset(parseObject(msg.data));
+      refuseSystemGroup(req.group);
       if (!req.create) groups.mustKnow(req.group);
       const config = ctx.topics.forRead(req.topic, req.queueId ?? 0);
       const max = ctx.limits.maxConsumerGroups;

@@ -8,11 +8,11 @@
 // loads the timer queue from scanFrom. Progress is written only once the
 // log up to the moment it was taken is committed, so a new master never
 // reads progress past deliveries it does not hold.
-import { TIMER_TOPIC } from "../src/protocol/system-topics.js";
+import { TIMER_PROGRESS_GROUP, TIMER_TOPIC } from "../src/protocol/system-topics.js";
 import { GetStatus, type MessageStore } from "../src/store/index.js";
 
-/** The reserved group the progress is stored under. */
-export const TIMER_PROGRESS_GROUP = "rmq_sys_timer_progress";
+/** The reserved group the progress is stored under (isSystemGroup: no client moves it). */
+export { TIMER_PROGRESS_GROUP };
 /** The pseudo-topic whose queue 0 holds logFrom (TIMER_TOPIC's queue 0 holds scanFrom). */
 export const TIMER_LOG_FROM = "rmq_sys_timer_log_from";
 

@@ -6,6 +6,7 @@
 import type { Msg } from "@nats-io/transport-node";
 import { BadRequestError, decodeMsgId, decodeTxEnd, ErrorCode, encodeMsgId, Prop, RbusError, TRANS_HALF_TOPIC, type TxEndResult } from "../src/protocol/index.js";
 import { assertMaster, type BrokerContext } from "./broker-context.js";
+import { scopedGroup } from "./group-scope.js";
 import type { TransactionService } from "./transaction-service.js";
 import { settleHalf } from "./transaction-settle.js";
 
@@ -13,6 +14,8 @@ export function txEndHandler(ctx: BrokerContext, service: TransactionService) {
   return async (msg: Msg): Promise<TxEndResult> => {
     assertMaster(ctx);
     const req = decodeTxEnd(msg.data);
+    // the subject's last token is the producer group NATS let the sender use
+    scopedGroup(msg, req.producerGroup);
     const id = decodeMsgId(req.msgId);
     if (!id || id.group !== ctx.group || id.commitLogOffset !== req.commitLogOffset) {
       throw new BadRequestError(`msgId "${req.msgId}" does not name commit-log offset ${req.commitLogOffset} of ${ctx.group} (expected "${encodeMsgId(ctx.group, req.commitLogOffset)}")`);

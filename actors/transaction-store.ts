@@ -3,13 +3,13 @@
 // slaves copy with the topic table (ha.config): a new master or a
 // restarted broker starts from there, not from the queues' beginnings.
 import { GetStatus, type MessageStore } from "../src/store/index.js";
-import { Prop, TRANS_HALF_TOPIC, TRANS_OP_TOPIC } from "../src/protocol/index.js";
+import { Prop, TRANSACTION_GROUP, TRANS_HALF_TOPIC, TRANS_OP_TOPIC } from "../src/protocol/index.js";
 import type { Logger } from "../src/runtime/log.js";
 import { readOp } from "./transaction-half.js";
 import { TransactionLedger } from "./transaction-ledger.js";
 
-/** The consumer group whose offsets on the half and op queues are the transaction progress. */
-export const TRANSACTION_GROUP = "rbus-sys-transaction";
+/** The consumer group whose offsets on the half and op queues are the transaction progress (isSystemGroup: no client moves it). */
+export { TRANSACTION_GROUP };
 const BATCH = 256;
 
 /** The ledger as the store's queues and saved progress say: every op read, every unsettled half pending. */

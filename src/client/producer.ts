@@ -34,7 +34,7 @@
 // as no batch is retried (a retried batch lands after later ones). For
 // strict per-key order, await each send() with a selector.
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
-import { BadRequestError, encodeJson, ErrorCode, Header, RbusError, subjects, type SendResult, type TransactionAction, type TxEndResult } from "../protocol/index.js";
+import { BadRequestError, encodeJson, ErrorCode, Header, RbusError, scopedApi, subjects, type ScopedApi, type SendResult, type TransactionAction, type TxEndResult } from "../protocol/index.js";
 import { silentLogger, type Logger } from "../runtime/log.js";
 import { decodeReply, natsError } from "../runtime/request.js";
 import { Batcher, DEFAULT_BATCH_LIMITS, type BatchLimits, type Lane, type Timers } from "./batcher.js";
@@ -105,7 +105,7 @@ export { deadline, isRetriable } from "./send-retry.js";
 /** One attempt of `deliver`: where it goes and how it is sent. */
 interface Delivery<T> {
   topic: string;
-  api: "send" | "tx.end";
+  api: "send" | ScopedApi;
   /** Its messages stay on their queues: never moved to another group. */
   pinned: boolean;
   /** The group of the next attempt; `failed` is the group that just failed (undefined the first time). */
@@ -338,7 +338,7 @@ export class Producer {
     const body = encodeJson({ producerGroup: this.producerGroup, commitLogOffset, msgId, action, ...(fromCheck ? { fromCheck } : {}) });
     return this.deliver(info, began, {
       topic,
-      api: "tx.end",
+      api: scopedApi("tx.end", this.producerGroup),
       pinned: true,
       group: () => group,
       request: async (subject, timeout) => decodeReply<TxEndResult>(await this.inbox.request(subject, body, timeout)),

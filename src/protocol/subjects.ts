@@ -51,10 +51,12 @@ export type BrokerApi = (typeof BrokerApi)[keyof typeof BrokerApi];
 
 /**
  * APIs whose subject ends in the consumer group they act for:
- * rbus.broker.<group>.<replica>.offset.commit.<consumerGroup>. NATS
- * permissions cannot look inside a payload, so a right that depends on the
- * consumer group (only billing's members commit billing's offsets) must be
- * in the subject. The broker refuses a payload naming another group.
+ * rbus.broker.<group>.<replica>.offset.commit.<consumerGroup>, or, for
+ * tx.end, the producer group. NATS permissions cannot look inside a
+ * payload, so a right that depends on the group (only billing's members
+ * commit billing's offsets, only the payments producers settle payments'
+ * halves) must be in the subject. The broker refuses a payload naming
+ * another group.
  */
 export const GroupScopedApis = [
   BrokerApi.offsetCommit,
@@ -63,6 +65,7 @@ export const GroupScopedApis = [
   BrokerApi.sendBack,
   BrokerApi.lockBatch,
   BrokerApi.unlockBatch,
+  BrokerApi.txEnd,
 ] as const;
 export type GroupScopedApi = (typeof GroupScopedApis)[number];
 /** A group-scoped API with its consumer group, as a replica's address takes it. */
@@ -72,9 +75,9 @@ export function isGroupScoped(api: string): api is GroupScopedApi {
   return (GroupScopedApis as readonly string[]).includes(api);
 }
 
-/** "offset.commit.billing": the API for one consumer group. */
-export function scopedApi(api: GroupScopedApi, consumerGroup: string): ScopedApi {
-  return `${api}.${token("consumer group", consumerGroup)}`;
+/** "offset.commit.billing": the API for one consumer group (or, for tx.end, producer group). */
+export function scopedApi(api: GroupScopedApi, group: string): ScopedApi {
+  return `${api}.${token(api === BrokerApi.txEnd ? "producer group" : "consumer group", group)}`;
 }
 
 const TOKEN = /^[A-Za-z0-9_-]+$/;

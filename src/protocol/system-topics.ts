@@ -22,6 +22,17 @@ export const dlqTopic = (consumerGroup: string): string => `${DLQ_PREFIX}${consu
 export const isRetryTopic = (topic: string): boolean => topic.startsWith(RETRY_PREFIX);
 export const isDlqTopic = (topic: string): boolean => topic.startsWith(DLQ_PREFIX);
 
+/**
+ * Consumer groups whose offsets are a broker service's progress, copied to
+ * slaves with every other offset: the timer service's (scanFrom, logFrom)
+ * and the transaction check's half and op positions. No client commits,
+ * resets or joins them; moving one would deliver timers twice or settle
+ * halves again.
+ */
+export const TIMER_PROGRESS_GROUP = "rmq_sys_timer_progress";
+export const TRANSACTION_GROUP = "rbus-sys-transaction";
+export const isSystemGroup = (group: string): boolean => group === TIMER_PROGRESS_GROUP || group === TRANSACTION_GROUP;
+
 /** Topics only a broker writes: a producer's send to one is refused. */
 export function isSystemTopic(topic: string): boolean {
   return topic === TIMER_TOPIC || topic === TRANS_HALF_TOPIC || topic === TRANS_OP_TOPIC || isRetryTopic(topic) || isDlqTopic(topic);

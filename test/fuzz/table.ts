@@ -131,9 +131,9 @@ export const SUBJECTS: SubjectCase[] = [
   },
   {
     // forged offsets, ordinary records, other groups' ids: refused; the fuzz sends no half, so nothing is settled
-    name: "tx.end", node: "broker", api: BrokerApi.txEnd,
+    name: "tx.end", node: "broker", api: BrokerApi.txEnd, scoped: true,
     payload: jsonRequest([
-      { key: "producerGroup", kind: nameK("pg-1", "__proto__", "constructor") }, { key: "commitLogOffset", kind: offsetK([0, 4096]) },
+      { key: "producerGroup", kind: nameK("cg-1", "pg-1", "__proto__", "constructor") }, { key: "commitLogOffset", kind: offsetK([0, 4096]) },
       { key: "msgId", kind: strK("fuzz-a:0000000000000000", "fuzz-a:0000000000000100", "ghost-1:0000000000000000", "x", "") },
       { key: "action", kind: enumK("commit", "rollback") }, { key: "fromCheck", kind: boolK, optional: true },
     ]),

@@ -85,16 +85,18 @@ rules("clients: producers send, consumers act for their own group, the dashboard
 });
 
 rules("transactions: a producer settles halves and answers its own group's checks; brokers ask any group and publish its events", () => {
-  assert.ok(canPublish("producer", subj.broker("broker-a", 0, "tx.end")));
+  assert.ok(canPublish("producer", subj.broker("broker-a", 0, scopedApi("tx.end", "producer"))), "its own group's halves");
+  assert.not.ok(canPublish("producer", subj.broker("broker-a", 0, scopedApi("tx.end", "payments"))), "not another producer group's");
+  assert.not.ok(canPublish("producer", subj.broker("broker-a", 0, "tx.end")), "the bare subject is no one's");
   assert.ok(canSubscribe("producer", subj.producerCheck("producer")), "its own group's checks (the user's name is its group)");
   assert.not.ok(canSubscribe("producer", subj.producerCheck("billing")), "not another group's");
   assert.ok(permissionsOf(user("producer"), c).allowResponses, "a check is a request it answers");
   assert.not.ok(canPublish("producer", subj.producerCheck("producer")), "a producer cannot pose as a broker asking");
   assert.not.ok(canPublish("producer", subj.events.transaction("producer")), "nor forge a transaction event");
-  assert.not.ok(canPublish("consumer-billing", subj.broker("broker-a", 0, "tx.end")), "consumers settle nothing");
+  assert.not.ok(canPublish("consumer-billing", subj.broker("broker-a", 0, scopedApi("tx.end", "billing"))), "consumers settle nothing");
   assert.not.ok(canSubscribe("consumer-billing", subj.producerCheck("producer")));
   for (const s of [subj.producerCheck("producer"), subj.producerCheck("billing"), subj.events.transaction("producer")]) assert.ok(canPublish("broker-a-0", s), s);
-  assert.ok(canSubscribe("broker-a-0", subj.broker("broker-a", 0, "tx.end")));
+  assert.ok(canSubscribe("broker-a-0", subj.broker("broker-a", 0, scopedApi("tx.end", "producer"))));
   assert.ok(canSubscribe("dashboard", subj.events.transaction("producer")));
 });
 

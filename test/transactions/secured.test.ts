@@ -7,7 +7,7 @@ import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { Admin } from "../../src/client/admin.js";
 import { Producer } from "../../src/client/producer.js";
-import { encodeJson, encodeMsgId, subjects } from "../../src/protocol/index.js";
+import { encodeJson, encodeMsgId, scopedApi, subjects } from "../../src/protocol/index.js";
 import { refusedByNats, startSecureCluster, violations, type SecureCluster } from "../harness/secure-cluster.js";
 import { waitUntil } from "../harness/wait.js";
 
@@ -51,7 +51,9 @@ test("another group's checks cannot be heard; a consumer cannot settle", async (
   await waitUntil("the subscription refused", () => refused.some((v) => v.includes(subj.producerCheck("billing"))));
   const consumer = await ctx.cluster.connect("consumer-billing");
   const body = encodeJson({ producerGroup: "producer", commitLogOffset: 0, msgId: encodeMsgId("broker-a", 0), action: "rollback" });
-  assert.ok(await refusedByNats(consumer.request(subj.broker("broker-a", 0, "tx.end"), body, { timeout: 1000 })));
+  assert.ok(await refusedByNats(consumer.request(subj.broker("broker-a", 0, scopedApi("tx.end", "producer")), body, { timeout: 1000 })));
+  // nor can the producer user settle on another producer group's subject (payments's halves are payments's)
+  assert.ok(await refusedByNats(nc.request(subj.broker("broker-a", 0, scopedApi("tx.end", "payments")), body, { timeout: 1000 })));
 });
 
 test.run();

@@ -5,7 +5,7 @@
 import { fileURLToPath } from "node:url";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { PullConsumer } from "../../src/client/pull-consumer.js";
-import { decodeJson, encodeJson, subjects, type TopicStatusReply, type TransactionEvent } from "../../src/protocol/index.js";
+import { decodeJson, encodeJson, scopedApi, subjects, type TopicStatusReply, type TransactionEvent } from "../../src/protocol/index.js";
 import { spawnNode, type RbusProcess } from "../harness/processes.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -127,6 +127,8 @@ export function events(nc: NatsConnection, pg: string): TransactionEvent[] {
 /** The raw tx.end reply (decoded JSON: a result or an error envelope). */
 export async function txEnd(nc: NatsConnection, group: string, replica: number, body: unknown): Promise<Record<string, unknown>> {
   const data = typeof body === "string" ? new TextEncoder().encode(body) : encodeJson(body);
-  const reply = await nc.request(subj.broker(group, replica, "tx.end"), data, { timeout: 5000 });
+  const pg = (body as { producerGroup?: unknown } | null)?.producerGroup;
+  const scope = typeof pg === "string" && /^[A-Za-z0-9_-]+$/.test(pg) ? pg : "nobody";
+  const reply = await nc.request(subj.broker(group, replica, scopedApi("tx.end", scope)), data, { timeout: 5000 });
   return decodeJson(reply.data) as Record<string, unknown>;
 }

@@ -7,6 +7,7 @@ import type { BrokerMetrics, QueueLag, Volume } from "../src/protocol/metrics.js
 import type { MessageStore } from "../src/store/index.js";
 import type { EndpointStats } from "./endpoint-stats.js";
 import type { TimerStatus } from "./timer-api.js";
+import { dlqTopic } from "../src/protocol/system-topics.js";
 import type { Replication, ReplicationEvent } from "./replication.js";
 
 /** Most lag rows one answer carries: groups × topics × queues can be large. */
@@ -48,12 +49,23 @@ export class BrokerCounters {
   }
 }
 
-/** Every committed offset against its queue's end, at most `limit` rows. */
+/**
+ * Every committed offset against its queue's end, at most `limit` rows. A
+ * group's dead-letter topic is in too before anything was resent from it
+ * (its lag from the topic's first offset): the dead letters waiting are
+ * what an operator watches, and nothing commits there until `rbus dlq resend`.
+ */
 export function consumerLag(store: MessageStore, limit = LAG_LIMIT): { lag: QueueLag[]; truncated: boolean } {
   const lag: QueueLag[] = [];
   const table = store.offsets.snapshot();
   for (const consumerGroup of Object.keys(table).sort()) {
-    const byTopic = table[consumerGroup]!;
+    const byTopic = { ...table[consumerGroup]! };
+    const dlq = dlqTopic(consumerGroup);
+    const dlqConfig = byTopic[dlq] === undefined ? store.topics.get(dlq) : undefined;
+    if (dlqConfig) {
+      byTopic[dlq] = {};
+      for (let q = 0; q < dlqConfig.readQueues; q++) byTopic[dlq]![q] = store.queueRange(dlq, q).min;
+    }
     for (const topic of Object.keys(byTopic).sort()) {
       const byQueue = byTopic[topic]!;
       for (const q of Object.keys(byQueue).sort((a, b) => Number(a) - Number(b))) {
@@ -78,6 +90,7 @@ export interface BrokerMetricsSource {
   counters: BrokerCounters;
   endpoints: readonly EndpointStats[];
   timers?: () => TimerStatus;
+  transactions?: () => { pending: number; checking: number };
 }
 
 export function brokerMetrics(s: BrokerMetricsSource): BrokerMetrics {
@@ -110,7 +123,12 @@ export function brokerMetrics(s: BrokerMetricsSource): BrokerMetrics {
     lagTruncated: truncated,
     endpoints,
     ...(s.timers ? { timers: timerMetrics(s.timers()) } : {}),
+    ...(s.transactions ? { transactions: pick(s.transactions()) } : {}),
   };
+}
+
+function pick(t: { pending: number; checking: number }): NonNullable<BrokerMetrics["transactions"]> {
+  return { pending: t.pending, checking: t.checking };
 }
 
 function timerMetrics(t: TimerStatus): NonNullable<BrokerMetrics["timers"]> {

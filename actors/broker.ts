@@ -332,6 +332,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   subs.push(pull.serve(nc, subject("pull"), counted("pull")));
   subs.push(serve(nc, subj.metrics(`${group}-${replica}`), () => brokerMetrics({
     cluster: opts.cluster ?? "DefaultCluster", group, replica, startedAt, store, replication, counters, endpoints: endpoints.all, timers: () => ctx.timers.status(),
+    transactions: () => transactions.summary(),
   }), { log }));
   subs.push(serve(nc, subj.machines(`${group}-${replica}`), () => inspector.machinesNow(), { log }));
   subs.push(...serveDiscovery(nc, {

@@ -5,6 +5,7 @@
 import type { TopicPlacement } from "../client/admin.js";
 import type { BrokerInfo, ClusterInfo, Liveness, NameServerInfo } from "../protocol/index.js";
 import type { BrokerMetrics, QueueLag } from "../protocol/metrics.js";
+import { dlqTopic } from "../protocol/system-topics.js";
 import type { InspectEvent } from "../runtime/inspect.js";
 import type { BrokerRow, ClusterView, ConsumerGroupRow, Sample, TopicRow } from "./api.js";
 
@@ -138,6 +139,7 @@ export function sampleOf(poll: PollResult, view: ClusterView): Sample {
     };
   }
   const groupLag: Record<string, number> = {};
-  for (const g of view.consumerGroups) groupLag[g.consumerGroup] = g.lag.reduce((n, q) => n + q.lag, 0);
+  // dead letters are no backlog: nothing consumes them until they are resent
+  for (const g of view.consumerGroups) groupLag[g.consumerGroup] = g.lag.reduce((n, q) => (q.topic === dlqTopic(g.consumerGroup) ? n : n + q.lag), 0);
   return { at: poll.at, brokers, groupLag };
 }

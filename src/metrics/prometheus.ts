@@ -38,6 +38,10 @@ export async function renderPrometheus(answers: readonly NodeAnswer[]): Promise<
     elections: counter("rocketbus_elections_total", "Elections the replica started and won", [...R, "outcome"]),
     truncations: counter("rocketbus_broker_truncations_total", "Times the replica cut its log back to its master's", R),
     lag: gauge("rocketbus_consumer_lag_messages", "Messages a consumer group has not committed on a queue (from its group's master)", ["consumer_group", "topic", "cluster", "group", "queue"]),
+    timersPending: gauge("rocketbus_timer_pending", "Timer and delayed messages (retries included) not delivered yet, on the master", R),
+    timersDelivered: counter("rocketbus_timer_delivered_total", "Timer messages this replica delivered into their topics", R),
+    timerLateness: gauge("rocketbus_timer_lateness_ms", "Lateness of the recent timer deliveries (store time less due time), by quantile", [...R, "quantile"]),
+    halvesPending: gauge("rocketbus_transaction_half_pending", "Half messages not committed or rolled back yet, on the master", R),
     offset: gauge("rocketbus_consumer_offset", "A consumer group's committed offset on a queue (from its group's master)", ["consumer_group", "topic", "cluster", "group", "queue"]),
   };
   const ns = {
@@ -68,6 +72,15 @@ export async function renderPrometheus(answers: readonly NodeAnswer[]): Promise<
     b.elections.inc({ ...l, outcome: "started" }, m.elections.started);
     b.elections.inc({ ...l, outcome: "won" }, m.elections.won);
     b.truncations.inc(l, m.truncations);
+    if (m.timers) {
+      b.timersDelivered.inc(l, m.timers.delivered);
+      if (m.timers.running) {
+        b.timersPending.set(l, m.timers.pending);
+        const late = m.timers.lateness;
+        if (late.count > 0) for (const [quantile, v] of [["0.5", late.p50], ["0.99", late.p99], ["1", late.max]] as const) b.timerLateness.set({ ...l, quantile }, v);
+      }
+    }
+    if (m.transactions && m.role === "master") b.halvesPending.set(l, m.transactions.pending);
     // slaves hold copies of the master's offsets: one series per group, not per replica
     if (m.role !== "master") return;
     for (const q of m.lag) {

@@ -48,6 +48,8 @@ export interface BrokerMetrics {
   endpoints: MicroEndpointStats[];
   /** Timer messages: undelivered, delivered by this replica, and the recent deliveries' lateness in ms (docs/timers.md). */
   timers?: { running: boolean; pending: number; delivered: number; lateness: { p50: number; p99: number; max: number; count: number } };
+  /** Half messages not settled yet on this master, and how many of them a check is asking about now (docs/transactions.md). */
+  transactions?: { pending: number; checking: number };
 }
 
 export interface LivenessTransition {

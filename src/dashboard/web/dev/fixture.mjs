@@ -32,7 +32,10 @@ export function snapshot(now = Date.now()) {
   }));
   const nameServers = ns.map((n) => ({ nameServer: n, startedAt: now - 1e6, brokers: 6, liveness: { alive: 4, suspect: 1, dead: 1 }, scanIntervalMs: 2000, suspectAfterMs: 8000, deadAfterMs: 20000 }));
   const topics = ["orders", "payments", "TBW102"].map((topic) => ({ topic, placements: groups.map((group) => ({ group, readQueues: 4, writeQueues: 4, perm: "rw" })) }));
-  const consumerGroups = [{ consumerGroup: "billing", members: consumers.map((c, i) => ({ clientId: c, assigned: [`orders@broker-a:${i}`, `orders@broker-b:${i}`] })), lag: groups.flatMap((group, g) => [0, 1, 2, 3].map((q) => ({ consumerGroup: "billing", topic: "orders", group, queue: q, committed: 100, maxOffset: 100 + q * 3 + g, lag: q * 3 + g }))) }];
+  const consumerGroups = [{ consumerGroup: "billing", members: consumers.map((c, i) => ({ clientId: c, assigned: [`orders@broker-a:${i}`, `orders@broker-b:${i}`] })), lag: groups.flatMap((group, g) => [0, 1, 2, 3].map((q) => ({ consumerGroup: "billing", topic: "orders", group, queue: q, committed: 100, maxOffset: 100 + q * 3 + g, lag: q * 3 + g }))).concat([
+    { consumerGroup: "billing", topic: "%RETRY%billing", group: "broker-a", queue: 0, committed: 40, maxOffset: 42, lag: 2 },
+    { consumerGroup: "billing", topic: "%DLQ%billing", group: "broker-a", queue: 0, committed: 0, maxOffset: 3, lag: 3 },
+  ]) }];
   const samples = [];
   let put = 0, pull = 0;
   for (let t = now - 600_000; t <= now; t += 2000) {

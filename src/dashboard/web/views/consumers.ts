@@ -1,6 +1,9 @@
 // The Consumers view: each consumer group with its members, the queues
-// each one holds, and the group's lag per queue.
+// each one holds, and the group's lag per queue; its retry topic's lag
+// (messages handed back, due and not consumed yet) and its dead letters
+// not resent are badges of their own.
 import type { ClusterView, ConsumerGroupRow } from "../../api.js";
+import { dlqTopic, retryTopic } from "../../../protocol/system-topics.js";
 import { h } from "../dom.js";
 
 export function drawConsumers(el: HTMLElement, cluster: ClusterView): void {
@@ -10,7 +13,11 @@ export function drawConsumers(el: HTMLElement, cluster: ClusterView): void {
 }
 
 function groupCard(g: ConsumerGroupRow): HTMLElement {
-  const total = g.lag.reduce((n, q) => n + q.lag, 0);
+  // dead letters are no backlog: nothing consumes them until they are resent
+  const total = g.lag.reduce((n, q) => (q.topic === dlqTopic(g.consumerGroup) ? n : n + q.lag), 0);
+  const lagOf = (topic: string) => g.lag.reduce((n, q) => (q.topic === topic ? n + q.lag : n), 0);
+  const retrying = lagOf(retryTopic(g.consumerGroup));
+  const dead = lagOf(dlqTopic(g.consumerGroup));
   const members = h(
     "table",
     { class: "members" },
@@ -51,7 +58,9 @@ function groupCard(g: ConsumerGroupRow): HTMLElement {
   return h(
     "section",
     { class: "consumer-group", "data-group": g.consumerGroup },
-    h("h2", {}, g.consumerGroup, h("span", { class: "badge" }, `${g.members.length} member${g.members.length === 1 ? "" : "s"}`), h("span", { class: `badge${total ? " behind" : ""}` }, `lag ${total}`)),
+    h("h2", {}, g.consumerGroup, h("span", { class: "badge" }, `${g.members.length} member${g.members.length === 1 ? "" : "s"}`), h("span", { class: `badge${total ? " behind" : ""}` }, `lag ${total}`),
+      retrying > 0 && h("span", { class: "badge retry", title: "handed back by the listener, due again and not consumed yet" }, `retrying ${retrying}`),
+      dead > 0 && h("span", { class: "badge dlq behind", title: "in the dead-letter topic, not resent (rbus dlq resend)" }, `dead letters ${dead}`)),
     h("div", { class: "split" }, members, g.lag.length ? lag : h("p", { class: "empty" }, "No committed offsets yet.")),
   );
 }

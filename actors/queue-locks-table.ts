@@ -61,10 +61,14 @@ export class QueueLockTable {
     return now < this.quietUntil;
   }
 
-  /** Grants or renews what it can; the queues `clientId` holds afterwards, of those asked, with their tokens. */
-  lock(group: string, clientId: string, asks: readonly LockAsk[], now: number): Array<QueueRef & { token: number }> {
+  /**
+   * Grants or renews what it can; the queues `clientId` holds afterwards, of
+   * those asked, with their tokens. `mayBeHeld` false: the group is known to
+   * have locked nothing before this table began (no quiet lease for it).
+   */
+  lock(group: string, clientId: string, asks: readonly LockAsk[], now: number, mayBeHeld = true): Array<QueueRef & { token: number }> {
     let table = this.groups.get(group);
-    const quiet = this.quiet(now);
+    const quiet = mayBeHeld && this.quiet(now);
     const locked: Array<QueueRef & { token: number }> = [];
     for (const a of asks) {
       const key = keyOf(a);

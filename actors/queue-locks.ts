@@ -3,9 +3,11 @@
 // lockBatchMQ / unlockBatchMQ). The table itself is queue-locks-table.ts;
 // here it meets the consumer table (only a live member gets a lock, and a
 // member that leaves or expires loses its locks) and the replica's role (a
-// new master starts empty and quiet for one lease).
+// new master starts empty and quiet for one lease, for the groups that
+// locked before: each group's first grant marks it consumeMessageOrderly in
+// the subscription groups, which are persisted and copied to slaves).
 import type { Msg } from "@nats-io/transport-node";
-import { decodeLockBatch, parseObject, type LockBatchReply, type UnlockBatchReply } from "../src/protocol/index.js";
+import { decodeLockBatch, defaultSubscriptionGroup, parseObject, type LockBatchReply, type UnlockBatchReply } from "../src/protocol/index.js";
 import { assertMaster, type BrokerContext } from "./broker-context.js";
 import type { ConsumerTable } from "./consumer-table.js";
 import { scopedGroup } from "./group-scope.js";
@@ -34,11 +36,28 @@ export function queueLocks(ctx: BrokerContext, consumers: ConsumerTable, leaseMs
   const { clock } = ctx;
   const table = new QueueLockTable(leaseMs, clock.now());
   let sweptAt = clock.now();
+  /** Groups whose members may hold a lock this replica did not grant: those that locked before it became master. */
+  const markedOrderly = () => new Set(ctx.store.subgroups.all().filter((g) => g.consumeMessageOrderly).map((g) => g.group));
+  let mayBeHeld = markedOrderly();
   ctx.replication.on((e) => {
     if (e.type !== "role") return;
-    if (e.role === "master") table.becameMaster(clock.now());
-    else table.clear();
+    if (e.role === "master") {
+      table.becameMaster(clock.now());
+      mayBeHeld = markedOrderly();
+    } else table.clear();
   });
+  /** Marks `group` as one that locks, before its first grant goes out, so a later master waits for its holders. */
+  const markOrderly = (group: string) => {
+    const current = ctx.store.subgroups.get(group);
+    if (current?.consumeMessageOrderly) return;
+    try {
+      ctx.store.subgroups.put({ ...(current ?? defaultSubscriptionGroup(group)), consumeMessageOrderly: true });
+      ctx.configChanged();
+    } catch (err) {
+      // unmarked, a later master would not wait a lease for this group's holders
+      ctx.log.warn("could not mark the group orderly; a new master may grant its queues at once", { group, error: String(err) });
+    }
+  };
   return {
     lockBatch(msg) {
       assertMaster(ctx);
@@ -54,7 +73,8 @@ export function queueLocks(ctx: BrokerContext, consumers: ConsumerTable, leaseMs
       if (memberUntil === undefined || memberUntil <= now) return { locked: [], validMs: 0 };
       // only queues this broker serves: the table stays as small as the topic table, whatever clients ask
       const served = req.queues.filter((q) => q.queueId < (ctx.topics.get(q.topic)?.readQueues ?? 0));
-      const locked = table.lock(req.group, req.clientId, served, now);
+      const locked = table.lock(req.group, req.clientId, served, now, mayBeHeld.has(req.group));
+      if (locked.length > 0) markOrderly(req.group);
       return { locked, validMs: Math.min(leaseMs, memberUntil - now) };
     },
     unlockBatch(msg) {

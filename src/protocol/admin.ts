@@ -159,6 +159,13 @@ export interface SubscriptionGroupConfig {
   retryMaxTimes: number;
   /** False: pulls by this group are refused (NO_PERMISSION) until enabled again. */
   consumeEnable: boolean;
+  /**
+   * Set by the master when a member first locks a queue (RocketMQ's
+   * consumeMessageOrderly): a replica that starts or becomes master is quiet
+   * (renewals only) for the groups marked so, since their members may hold
+   * locks it does not know of; a group never marked has no holder to wait for.
+   */
+  consumeMessageOrderly?: boolean;
 }
 
 /** RocketMQ's defaults for a group nobody configured. */
@@ -209,5 +216,7 @@ export function decodeSubscriptionGroup(o: Json, current: SubscriptionGroupConfi
     consumeMode: o.consumeMode === undefined ? base.consumeMode : oneOf(o, "consumeMode", CONSUME_MODES),
     retryMaxTimes: optInt(o, "retryMaxTimes", 0, MAX_RETRY_TIMES) ?? base.retryMaxTimes,
     consumeEnable: o.consumeEnable === undefined ? base.consumeEnable : bool(o, "consumeEnable"),
+    // the broker's own mark: an upsert keeps it
+    ...(base.consumeMessageOrderly ? { consumeMessageOrderly: true } : {}),
   };
 }

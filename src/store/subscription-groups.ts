@@ -61,7 +61,7 @@ function index(configs: readonly unknown[]): Map<string, SubscriptionGroupConfig
   for (const c of configs) {
     if (!valid(c)) continue;
     const { group, consumeMode, retryMaxTimes, consumeEnable } = c;
-    out.set(group, { group, consumeMode, retryMaxTimes, consumeEnable });
+    out.set(group, { group, consumeMode, retryMaxTimes, consumeEnable, ...(c.consumeMessageOrderly === true ? { consumeMessageOrderly: true } : {}) });
   }
   return out;
 }

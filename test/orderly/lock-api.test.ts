@@ -1,7 +1,7 @@
 // lock.batch / unlock.batch on a real broker: only live members get locks,
 // one member per queue, a member that leaves loses its locks, the subject's
 // group must be the payload's, and a broker that restarts grants only
-// renewals for one lease.
+// renewals for one lease (for groups that locked before; a new group at once).
 import * as assert from "uvu/assert";
 import { suite } from "../harness/suite.js";
 import { addReplicatedGroup, startTestCluster, type TestCluster } from "../harness/broker.js";
@@ -101,12 +101,16 @@ test("the subject's consumer group must be the payload's; junk is BAD_REQUEST", 
   assert.is((bad as RbusError).code, ErrorCode.BAD_REQUEST);
 });
 
-test("a restarted broker takes only renewals for one lease", async ({ c }) => {
+test("a restarted broker takes only renewals for one lease, for the groups that locked before", async ({ c }) => {
+  assert.ok(c.brokers[0]!.store.subgroups.get(CG)?.consumeMessageOrderly, "the first grant marked the group orderly");
   await c.brokers[0]!.stop();
   c.brokers.length = 0;
   await c.addBroker(G, { lockLeaseMs: 3000 });
   await join(c, "B");
   await join(c, "C");
+  const fresh = (id: string) => requestJson(c.nc, subj.broker(G, 0, scopedApi("client.heartbeat", "fresh")), { clientId: id, group: "fresh", mode: "clustering", topics: ["orders"], ttlMs: 10_000 });
+  await fresh("F");
+  assert.equal(locked(await lock(c, "F", [q(2)], "fresh")), [2], "a group that never locked has no holder to wait for: granted at once");
   assert.equal(locked(await lock(c, "C", [q(2)])), [], "C never held it: it may be held under the broker's last life");
   assert.equal(locked(await lock(c, "B", [q(2, true)])), [2], "B says it holds it: renewed");
   assert.equal(locked(await lock(c, "C", [q(2, true)])), [], "a second renewal claim loses to the first");
@@ -134,6 +138,8 @@ failover("a new master takes only renewals for one lease; the old one, a slave n
   const m = on(master.replica);
   await m.join("A");
   await waitUntil("A holds q0 on the first master", async () => (await m.lock("A", [q(0)])).length === 1, { timeoutMs: 5000 });
+  // the first grant marked the group orderly; the slaves copy the mark with the topic table
+  await waitUntil("every replica knows the group locks", () => c.brokers.every((b) => b.store.subgroups.get(CG)?.consumeMessageOrderly === true), { timeoutMs: 10_000 });
 
   const moved = await requestJson<{ ok: boolean; master: number | null }>(c.nc, subj.broker(RG, master.replica, "failover"), {}, 10_000);
   assert.ok(moved.ok && moved.master !== null && moved.master !== master.replica, JSON.stringify(moved));

@@ -67,6 +67,13 @@ quiet("a replica that just started is quiet too (it may have been master before 
   assert.equal(queues(t.lock("billing", "a", [q0], 5000 + LEASE)), [q0]);
 });
 
+quiet("a group known to have locked nothing before is not kept waiting", () => {
+  const t = new QueueLockTable(LEASE, 5000);
+  assert.equal(queues(t.lock("fresh", "a", [q0], 5000, false)), [q0], "no holder can exist: granted at once");
+  assert.equal(queues(t.lock("fresh", "b", [q0], 5001, false)), [], "and held like any lock");
+  assert.equal(queues(t.lock("billing", "a", [q0], 5000, true)), [], "a group that locked before still waits");
+});
+
 quiet("stepping down forgets every lock", () => {
   const t = settled();
   t.lock("billing", "a", [q0], 0);

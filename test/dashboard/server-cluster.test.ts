@@ -27,7 +27,9 @@ const getJson = async <T>(path: string): Promise<{ status: number; body: T }> =>
 test.before(async (c) => {
   await ensureEventsStream(c.nc);
   ctx.group = await ReplicaGroup.start({ server: c.server, nc: c.nc, dir: c.dir, replicas: 3, failover: "manual", heartbeatMs: 500, logLevel: "warn" });
-  await new Admin(c.nc).createTopic({ topic: "orders", queues: 2 });
+  // the master may not have registered with the NameServers yet: an upsert is safe to repeat
+  const admin = new Admin(c.nc);
+  await waitUntil("the topic created on the registered master", () => admin.createTopic({ topic: "orders", queues: 2 }).then(() => true, () => false), { timeoutMs: 20_000 });
   const dash = spawnRbus(["dashboard", "--nats", c.server.url, "--port", "0"]);
   c.procs.push(dash);
   ctx.url = await waitUntil("the dashboard's address", () => /dashboard: (http:\/\/\S+)/.exec(dash.output())?.[1], { timeoutMs: 20_000 });

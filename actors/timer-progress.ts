@@ -25,8 +25,19 @@ export interface SavedProgress {
 export function loadProgress(store: MessageStore): SavedProgress {
   const q = store.queueRange(TIMER_TOPIC, 0);
   const scanFrom = Math.max(store.offsets.get(TIMER_PROGRESS_GROUP, TIMER_TOPIC, 0) ?? 0, q.min);
-  const logFrom = Math.max(store.offsets.get(TIMER_PROGRESS_GROUP, TIMER_LOG_FROM, 0) ?? 0, store.minPhysicalOffset);
-  return { scanFrom, logFrom };
+  const saved = Math.max(store.offsets.get(TIMER_PROGRESS_GROUP, TIMER_LOG_FROM, 0) ?? 0, store.minPhysicalOffset);
+  // Every delivery of a timer at or after scanFrom follows that timer's record in the log, so the scan
+  // starts there at the latest; with no timer from scanFrom on there is nothing to find. Without this a
+  // broker that never stored a timer (no progress saved) would read its whole log at every start.
+  const first = scanFrom < q.max ? recordAt(store, scanFrom) : store.maxPhysicalOffset;
+  return { scanFrom, logFrom: Math.max(saved, first ?? saved) };
+}
+
+/** The commit-log offset of the timer record at `queueOffset`; undefined when it cannot be read. */
+function recordAt(store: MessageStore, queueOffset: number): number | undefined {
+  const got = store.get(TIMER_TOPIC, 0, queueOffset, 1);
+  const m = got.status === GetStatus.FOUND ? got.messages[0] : undefined;
+  return m && m.queueOffset === queueOffset ? m.commitLogOffset : undefined;
 }
 
 export class Progress {
@@ -41,7 +52,7 @@ export class Progress {
    */
   offer(scanFrom: number, logFrom?: number): void {
     this.flushCandidate();
-    const at = logFrom ?? this.recordAt(scanFrom) ?? this.saved.logFrom;
+    const at = logFrom ?? recordAt(this.store, scanFrom) ?? this.saved.logFrom;
     if (scanFrom === this.saved.scanFrom && at === this.saved.logFrom) return;
     this.candidate = { scanFrom, logFrom: at, after: this.store.maxPhysicalOffset };
     this.flushCandidate();
@@ -55,11 +66,5 @@ export class Progress {
     this.store.offsets.commit(TIMER_PROGRESS_GROUP, TIMER_LOG_FROM, 0, c.logFrom);
     this.saved = { scanFrom: c.scanFrom, logFrom: c.logFrom };
     this.changed();
-  }
-
-  private recordAt(queueOffset: number): number | undefined {
-    const got = this.store.get(TIMER_TOPIC, 0, queueOffset, 1);
-    const m = got.status === GetStatus.FOUND ? got.messages[0] : undefined;
-    return m && m.queueOffset === queueOffset ? m.commitLogOffset : undefined;
   }
 }

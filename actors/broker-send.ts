@@ -140,7 +140,7 @@ export function sendHandlers(ctx: BrokerContext) {
         // RBB2: records as the commit log holds them, of any topics; the Rbus-Topic header is not read
         const batch = walkRecordBatch(msg.data);
         const timed = firstTimedRecord(batch);
-        if (timed >= 0) throw new BadRequestError(`record ${timed} asks for a timer: an RBB2 batch takes none (send a delayed message alone, or in an RBB1 batch)`);
+        if (timed >= 0) throw new BadRequestError(`record ${timed} asks for a timer or carries TIMER_QUEUE_OFFSET: an RBB2 batch takes neither (send such a message alone, or in an RBB1 batch)`);
         checkRecords(ctx, batch, pickQueue);
         const put = await ctx.store.putEncoded(batch);
         const status = sendStatus(put);

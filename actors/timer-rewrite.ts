@@ -109,19 +109,21 @@ export function timerRecordToMessage(stored: StoredMessage): PutMessage {
   };
 }
 
-const TIMER_NAMES = new Set<string>(ASKING);
+/** Properties an RBB2 record may not carry: a timer request, or the broker's own delivery mark (stored as sent, it would be a forged one). */
+const TIMER_NAMES = new Set<string>([...ASKING, Prop.timerQueueOffset]);
 
 /**
- * The first record of an RBB2 batch that asks for a timer, or -1. Batches
- * take no timers (RocketMQ's batches do not either): such a message is
- * sent alone. Reads each record's property section, which the walk has
- * checked; a record without properties costs four byte reads.
+ * The first record of an RBB2 batch that asks for a timer or carries
+ * TIMER_QUEUE_OFFSET, or -1. Batches take no timers (RocketMQ's batches do
+ * not either): such a message is sent alone, where the broker rewrites it
+ * and drops the mark. Reads each record's property section, which the
+ * walk has checked; a record without properties costs four byte reads.
  */
 export function firstTimedRecord(batch: RecordBatch): number {
   const buf = batch.bytes;
   // "DELAY" or "TIMER_…": the first byte rules out most names without a string
   const asks = (nameAt: number, len: number) =>
-    len >= 5 && len <= 16 && (buf[nameAt] === 0x44 || buf[nameAt] === 0x54) && TIMER_NAMES.has(buf.toString("latin1", nameAt, nameAt + len));
+    len >= 5 && len <= 18 && (buf[nameAt] === 0x44 || buf[nameAt] === 0x54) && TIMER_NAMES.has(buf.toString("latin1", nameAt, nameAt + len));
   for (let i = 0; i < batch.count; i++) if (findProperty(buf, batch.offsets[i]!, asks) >= 0) return i;
   return -1;
 }

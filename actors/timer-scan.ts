@@ -42,7 +42,8 @@ export function findProperty(buf: Buffer, at: number, match: (nameAt: number, na
 }
 
 // the buffer isMark compares in: one matcher for every record of a scan, not a closure per record
-let scanned: Buffer = Buffer.alloc(0);
+const EMPTY = Buffer.alloc(0);
+let scanned: Buffer = EMPTY;
 const isMark = (nameAt: number, nameLen: number) => nameLen === NAME.length && scanned.compare(NAME, 0, NAME.length, nameAt, nameAt + nameLen) === 0;
 
 /** The TIMER_QUEUE_OFFSET of the record at `at`, or -1 (none, or the record is itself in the timer topic). */
@@ -87,5 +88,6 @@ export async function scanDeliveries(store: MessageStore, from: number, delivere
     // a chunk of a few MiB at a time: pulls and sends are served between them
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
+  scanned = EMPTY; // the last chunk (4 MiB) is not kept alive after the scan
   return out;
 }

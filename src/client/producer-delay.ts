@@ -16,6 +16,18 @@ export interface MessageDelay {
 
 export const isTimed = (m: MessageDelay): boolean => m.delayLevel !== undefined || m.deliverAt !== undefined || m.delayMs !== undefined;
 
+/** Properties the broker reads for timers (a DELAY header set by hand, a delivered message's mark passed on): batches take none. */
+const TIMER_PROPERTIES = [Prop.delayLevel, Prop.timerDeliverMs, Prop.timerDelayMs, Prop.timerDelaySec, Prop.timerQueueOffset] as const;
+
+/** Whether the message goes alone (send), not in an RBB2 batch: a delay asked by field or by property. */
+export function travelsAlone(m: MessageDelay & { properties?: Record<string, string> }): boolean {
+  if (isTimed(m)) return true;
+  const p = m.properties;
+  if (p === undefined) return false;
+  for (const k of TIMER_PROPERTIES) if (p[k] !== undefined) return true;
+  return false;
+}
+
 /** The property [name, value] a timed message carries; throws BadRequestError for a bad or doubled value. */
 export function delayProperty(m: MessageDelay): [string, string] {
   const asked = [m.delayLevel, m.deliverAt, m.delayMs].filter((v) => v !== undefined).length;

@@ -48,7 +48,7 @@ import { PublishRoutes, type TopicInfo } from "./producer-routes.js";
 import { RoundRobin, type QueueSelector } from "./queue-selector.js";
 import { RouteCache, type MessageQueue } from "./route-cache.js";
 import { deadline, noMaster, noWritableQueue, retryStep, sleep, withAttempts } from "./send-retry.js";
-import { isTimed } from "./producer-delay.js";
+import { travelsAlone } from "./producer-delay.js";
 import { serveChecks, type CheckListener } from "./transaction-check.js";
 import { halfAddress, sendHalf, sendInTransaction, type HalfMessage, type LocalTransaction, type TransactionSendResult } from "./transaction-producer.js";
 
@@ -253,7 +253,7 @@ export class Producer {
    * between calls to keep memory bounded.
    */
   sendAsync<A>(msg: Message, opts?: SendOptions<A>): Promise<SendResult> {
-    if (isTimed(msg)) return this.send(msg, opts); // a timed message travels alone: batches take no timers
+    if (travelsAlone(msg)) return this.send(msg, opts); // a timed message travels alone: batches take no timers
     let entry: PreparedEntry;
     let batcher: Batcher;
     const now = Date.now();

@@ -8,6 +8,7 @@ import * as assert from "uvu/assert";
 import { decodeJson, encodeBatch, encodeJson, Header, subjects, type PullReply } from "../../src/protocol/index.js";
 import { frameRecordBatch } from "../../src/protocol/record-batch.js";
 import { Prop, TIMER_TOPIC } from "../../src/protocol/system-topics.js";
+import { Producer } from "../../src/client/producer.js";
 import { startTestCluster, type TestCluster } from "../harness/broker.js";
 import { suite } from "../harness/suite.js";
 import { waitUntil } from "../harness/wait.js";
@@ -87,6 +88,35 @@ test("typed errors: a level that does not exist, past the horizon, two timers, a
   const rbb2 = frameRecordBatch([{ topic: "later", body: Buffer.from("r"), properties: { DELAY: "1" } }]);
   const reply = await c.nc.request(api("send.batch"), rbb2, { timeout: 5000 });
   assert.is((decodeJson(reply.data) as { error?: { code: string } }).error?.code, "BAD_REQUEST");
+});
+
+test("an RBB2 record cannot carry the broker's delivery mark: a forged TIMER_QUEUE_OFFSET would hide a pending timer from a rebuild", async ({ c }) => {
+  const before = c.brokers[0]!.store.maxPhysicalOffset;
+  const forged = frameRecordBatch([
+    { topic: "later", body: Buffer.from("ok") },
+    { topic: "later", body: Buffer.from("forged"), properties: { [Prop.timerQueueOffset]: "0" } },
+  ]);
+  const reply = decodeJson((await c.nc.request(api("send.batch"), forged, { timeout: 5000 })).data) as { error?: { code: string; message: string } };
+  assert.is(reply.error?.code, "BAD_REQUEST");
+  assert.match(reply.error!.message, "record 1");
+  assert.is(c.brokers[0]!.store.maxPhysicalOffset, before, "nothing of the batch was stored");
+  // alone, the same message is stored without the mark
+  const alone = await send(c, { [Prop.timerQueueOffset]: "0" }, "alone");
+  assert.not.ok(alone.error, JSON.stringify(alone.error));
+});
+
+test("sendAsync with a DELAY property set by hand travels alone: the batch beside it is not refused", async ({ c }) => {
+  const producer = await new Producer(c.nc).start();
+  try {
+    const [plain, delayed] = await Promise.all([
+      producer.sendAsync({ topic: "later", body: "plain", queueId: 0 }),
+      producer.sendAsync({ topic: "later", body: "by hand", queueId: 0, properties: { DELAY: "1" } }),
+    ]);
+    assert.ok(plain.msgId && delayed.msgId);
+    await waitUntil("the hand-delayed message delivered", async () => (await pull(c)).messages?.some((m) => m.body === "by hand"), { timeoutMs: 5000 });
+  } finally {
+    await producer.close();
+  }
 });
 
 test.run();

@@ -11,6 +11,7 @@ import {
   ErrorCode,
   Header,
   isTopicName,
+  Prop,
   RbusError,
   setProperty,
   type BatchEntry,
@@ -140,7 +141,7 @@ export function sendHandlers(ctx: BrokerContext) {
         // RBB2: records as the commit log holds them, of any topics; the Rbus-Topic header is not read
         const batch = walkRecordBatch(msg.data);
         const timed = firstTimedRecord(batch);
-        if (timed >= 0) throw new BadRequestError(`record ${timed} asks for a timer or carries TIMER_QUEUE_OFFSET: an RBB2 batch takes neither (send such a message alone, or in an RBB1 batch)`);
+        if (timed >= 0) throw new BadRequestError(`record ${timed} asks for a timer, is a half message or carries TIMER_QUEUE_OFFSET: an RBB2 batch takes none of them (send such a message alone)`);
         checkRecords(ctx, batch, pickQueue);
         const put = await ctx.store.putEncoded(batch);
         const status = sendStatus(put);
@@ -158,6 +159,8 @@ export function sendHandlers(ctx: BrokerContext) {
       for (let i = 0; i < entries.length; i++) {
         const e = entries[i]!;
         checkSize(ctx, e.body.byteLength);
+        // a half stored as an ordinary message would be seen at once: halves are sent alone (RocketMQ's batches take none)
+        if (e.properties?.[Prop.transactionPrepared] !== undefined) throw new BadRequestError(`message ${i} is a half message (${Prop.transactionPrepared}): send.batch takes none; send it alone`);
         bodyBytes += e.body.byteLength;
         if (e.queueId >= config.writeQueues || e.queueId < -1) {
           throw new BadRequestError(`message ${i}: queue ${e.queueId} does not exist: topic "${topic}" has ${config.writeQueues} write queues here`);

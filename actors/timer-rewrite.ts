@@ -109,14 +109,18 @@ export function timerRecordToMessage(stored: StoredMessage): PutMessage {
   };
 }
 
-/** Properties an RBB2 record may not carry: a timer request, or the broker's own delivery mark (stored as sent, it would be a forged one). */
-const TIMER_NAMES = new Set<string>([...ASKING, Prop.timerQueueOffset]);
+/**
+ * Properties an RBB2 record may not carry: a timer request, a half
+ * message's TRAN_MSG (stored as sent, either would reach consumers at once),
+ * or the broker's own delivery mark (it would be a forged one).
+ */
+const TIMER_NAMES = new Set<string>([...ASKING, Prop.timerQueueOffset, Prop.transactionPrepared]);
 
 /**
- * The first record of an RBB2 batch that asks for a timer or carries
- * TIMER_QUEUE_OFFSET, or -1. Batches take no timers (RocketMQ's batches do
- * not either): such a message is sent alone, where the broker rewrites it
- * and drops the mark. Reads each record's property section, which the
+ * The first record of an RBB2 batch that asks for a timer, is a half
+ * message, or carries TIMER_QUEUE_OFFSET, or -1. Batches take no timers
+ * and no transactions (RocketMQ's batches do not either): such a message
+ * is sent alone, where the broker rewrites it and drops the mark. Reads each record's property section, which the
  * walk has checked; a record without properties costs four byte reads.
  */
 export function firstTimedRecord(batch: RecordBatch): number {

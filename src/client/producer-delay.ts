@@ -16,10 +16,10 @@ export interface MessageDelay {
 
 export const isTimed = (m: MessageDelay): boolean => m.delayLevel !== undefined || m.deliverAt !== undefined || m.delayMs !== undefined;
 
-/** Properties the broker reads for timers (a DELAY header set by hand, a delivered message's mark passed on): batches take none. */
-const TIMER_PROPERTIES = [Prop.delayLevel, Prop.timerDeliverMs, Prop.timerDelayMs, Prop.timerDelaySec, Prop.timerQueueOffset] as const;
+/** Properties batches take none of: timer requests (a DELAY set by hand), a delivered message's mark passed on, a half's TRAN_MSG. */
+const TIMER_PROPERTIES = [Prop.delayLevel, Prop.timerDeliverMs, Prop.timerDelayMs, Prop.timerDelaySec, Prop.timerQueueOffset, Prop.transactionPrepared] as const;
 
-/** Whether the message goes alone (send), not in an RBB2 batch: a delay asked by field or by property. */
+/** Whether the message goes alone (send), not in an RBB2 batch: a delay asked by field or by property, or a half. */
 export function travelsAlone(m: MessageDelay & { properties?: Record<string, string> }): boolean {
   if (isTimed(m)) return true;
   const p = m.properties;

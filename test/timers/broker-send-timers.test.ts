@@ -100,6 +100,15 @@ test("an RBB2 record cannot carry the broker's delivery mark: a forged TIMER_QUE
   assert.is(reply.error?.code, "BAD_REQUEST");
   assert.match(reply.error!.message, "record 1");
   assert.is(c.brokers[0]!.store.maxPhysicalOffset, before, "nothing of the batch was stored");
+  // a half in a batch would be stored as an ordinary message, seen at once: refused in both layouts
+  const half = { [Prop.transactionPrepared]: "true", [Prop.producerGroup]: "pg" };
+  const rbb2 = decodeJson((await c.nc.request(api("send.batch"), frameRecordBatch([{ topic: "later", body: Buffer.from("h"), properties: half }]), { timeout: 5000 })).data) as { error?: { code: string } };
+  assert.is(rbb2.error?.code, "BAD_REQUEST");
+  const h = headers();
+  h.set(Header.topic, "later");
+  const rbb1 = decodeJson((await c.nc.request(api("send.batch"), encodeBatch([{ queueId: 0, bornTimestamp: Date.now(), body: Buffer.from("h"), properties: half }]), { headers: h, timeout: 5000 })).data) as { error?: { code: string } };
+  assert.is(rbb1.error?.code, "BAD_REQUEST");
+  assert.is(c.brokers[0]!.store.maxPhysicalOffset, before, "nothing was stored");
   // alone, the same message is stored without the mark
   const alone = await send(c, { [Prop.timerQueueOffset]: "0" }, "alone");
   assert.not.ok(alone.error, JSON.stringify(alone.error));

@@ -29,5 +29,5 @@ export const QUICK: Sizes = {
   produce: 30_000, produceJetStream: 5_000, latencySamples: 300, e2eRate: 5_000, e2eSeconds: 1, backlog: 30_000,
   scaleMessages: 5_000, scaleBytes: 16 * MiB, scaleSamples: 100,
   restartLogGiB: [1 / 16, 1 / 8],
-  timers: 5_000, timerWindowMs: 10_000,
+  timers: 2_000, timerWindowMs: 3_000,
 };

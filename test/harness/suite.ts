@@ -35,10 +35,13 @@ export function suite<T = Record<string, any>>(title?: string, context?: T): Tes
   return recordingFailures(s, label);
 }
 
-// the test file that called suite(), as dist/test/… — so a listed failure names its file
+// the test file that made the suite (past the harness's own wrappers), as test/… — so a listed failure names its file
 function callerFile(): string {
-  const line = new Error().stack?.split("\n")[3] ?? "";
-  return /test\/[^\s:()]+\.js/.exec(line)?.[0] ?? "";
+  for (const line of new Error().stack?.split("\n").slice(2) ?? []) {
+    const file = /test\/[^\s:()]+\.js/.exec(line)?.[0];
+    if (file && !file.startsWith("test/harness/")) return file;
+  }
+  return "";
 }
 
 const failures: string[] = [];

@@ -33,11 +33,14 @@ import { committed, sendStatus } from "./send-outcome.js";
 export interface SendBackHooks {
   /** Publishes rbus.events.dlq.<cg>. */
   dlq(event: DlqEvent): void;
+  /** The group's retry topic was just made here: tells its members (rbus.events.consumers.<cg>). */
+  retryTopicMade(consumerGroup: string): void;
 }
 
-/** A system topic of one queue, made on first use (RocketMQ: createTopicInSendMessageBackMethod). */
-function systemTopic(ctx: BrokerContext, topic: string): TopicConfig {
-  return ctx.topics.get(topic) ?? ctx.topics.upsert({ topic, readQueues: 1, writeQueues: 1, perm: "rw" });
+/** A system topic of one queue, made on first use (RocketMQ: createTopicInSendMessageBackMethod); whether it was made now. */
+function systemTopic(ctx: BrokerContext, topic: string): { config: TopicConfig; made: boolean } {
+  const config = ctx.topics.get(topic);
+  return config ? { config, made: false } : { config: ctx.topics.upsert({ topic, readQueues: 1, writeQueues: 1, perm: "rw" }), made: true };
 }
 
 /** The record a send-back names, committed and not a system record other than the group's own retry topic. */
@@ -82,12 +85,14 @@ export function sendBackHandler(ctx: BrokerContext, hooks: SendBackHooks) {
       ...(req.delayLevel === undefined ? {} : { delayLevel: req.delayLevel }),
       ...(settings ? { maxReconsumeTimes: settings.retryMaxTimes } : req.maxReconsumeTimes === undefined ? {} : { maxReconsumeTimes: req.maxReconsumeTimes }),
     });
-    systemTopic(ctx, d.message.topic);
+    const made = systemTopic(ctx, d.message.topic).made;
     let reply: SendBackReply;
     if (d.outcome === "retry") {
       // stored and, under ack=quorum, held by a majority when it resolves
       const t = await ctx.timers.schedule(d.message, ctx.clock.now() + ctx.timers.levelDelayMs(d.delayLevel));
       reply = { outcome: "retry", topic: d.message.topic, reconsumeTimes: d.reconsumeTimes, delayLevel: d.delayLevel, deliverAt: t.deliverAt, msgId: encodeMsgId(ctx.group, t.commitLogOffset) };
+      // the members learn of the topic now, while the retry waits out its backoff
+      if (made) hooks.retryTopicMade(req.group);
     } else {
       const put = await ctx.store.put([d.message]);
       sendStatus(put);

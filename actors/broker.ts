@@ -216,11 +216,15 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   const timerService = startTimerService(ctx, { maxPending: opts.timers?.maxPending });
 
   let locks: QueueLocks | undefined;
+  // rbus.events.consumers.<cg>: members rebalance (and, with retryTopicOn, look for the retry topic) at once
+  const publishMembers = (consumerGroup: string, members: string[], retryTopicOn?: string) => {
+    const event: ConsumerMembers = { group: consumerGroup, members, broker: subj.brokerBase(group, replica), ...(retryTopicOn ? { retryTopicOn } : {}) };
+    nc.publish(subj.events.consumers(consumerGroup), encodeJson(event));
+  };
   const consumers = new ConsumerTable((consumerGroup, members) => {
     locks?.membersChanged(consumerGroup, members);
-    const event: ConsumerMembers = { group: consumerGroup, members, broker: subj.brokerBase(group, replica) };
     log.debug("consumer group changed", { group: consumerGroup, members: members.length });
-    nc.publish(subj.events.consumers(consumerGroup), encodeJson(event));
+    publishMembers(consumerGroup, members);
   }, limits, clock);
   locks = queueLocks(ctx, consumers, opts.lockLeaseMs);
   let expiry: unknown;
@@ -310,7 +314,10 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     ["consumer.progress", groups.progress],
     ["subgroup.upsert", groups.subgroupUpsert],
     ["subgroup.list", groups.subgroupList],
-    ["consumer.sendback", sendBackHandler(ctx, { dlq: (e) => nc.publish(subj.events.dlq(e.consumerGroup), encodeJson(e)) })],
+    ["consumer.sendback", sendBackHandler(ctx, {
+      dlq: (e) => nc.publish(subj.events.dlq(e.consumerGroup), encodeJson(e)),
+      retryTopicMade: (cg) => publishMembers(cg, consumers.members(cg), group),
+    })],
     ["identity", (msg): BrokerIdentity => {
       parseObject(msg.data); // {} like every other request: junk is BAD_REQUEST
       return { group, replica, fingerprint: sessionFingerprint(session), startedAt };

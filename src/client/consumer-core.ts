@@ -198,6 +198,7 @@ export abstract class ConsumerCore {
       strategy: this.o.strategy,
       topics: () => this.memberTopics(),
       describe: (brokerGroup) => this.describe(brokerGroup),
+      retryTopicMade: (brokerGroup) => this.retryTopicUsed(brokerGroup),
       heartbeatMs: this.o.heartbeatMs,
       refreshMs: this.o.rebalanceMs,
       retryMs: this.o.retryMs,

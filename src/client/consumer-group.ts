@@ -41,6 +41,8 @@ export interface GroupMembershipOptions {
   acquire(queues: MessageQueue[], handover: MessageQueue[]): void;
   /** Stops reading the queues and commits their offsets. */
   release(queues: MessageQueue[]): Promise<void>;
+  /** A broker group made the group's retry topic (a membership event said so). */
+  retryTopicMade?(brokerGroup: string): void;
 }
 
 export type RebalanceActor = Actor<typeof rebalanceMachine>;
@@ -140,6 +142,7 @@ export class GroupMembership {
       subj.events.consumers(this.opts.consumerGroup),
       (ev) => {
         this.opts.log.debug("group membership changed on a broker", { members: ev.members });
+        if (typeof ev.retryTopicOn === "string") this.opts.retryTopicMade?.(ev.retryTopicOn);
         this.actor.send({ type: "PROBE" });
       },
       { log: this.opts.log, decode: isMembers },

@@ -3,7 +3,10 @@
 // handed back, so it joins the topics the membership balances only once a
 // route names it: looked for at start, then every rebalance period, and
 // at once (a few times, retryMs apart, while the NameServers learn it)
-// after this member handed a message back to a group the route lacks.
+// after this member handed a message back to a group the route lacks, or
+// a broker group said on rbus.events.consumers.<group> that it made the
+// topic (another member handed back the group's first message there, and
+// the retry queue may be balanced to this one).
 import type { Logger } from "../runtime/log.js";
 import type { RouteCache } from "./route-cache.js";
 
@@ -37,7 +40,7 @@ export class RetryTopicWatch {
     void this.probe();
   }
 
-  /** A message of broker group `group` was handed back: its retry queue is (or soon is) there. */
+  /** A message of broker group `group` was handed back (here, or by another member): its retry queue is (or soon is) there. */
   used(group: string): void {
     if (this.closed || this.groups.has(group)) return;
     this.eager = EAGER_PROBES;

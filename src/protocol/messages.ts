@@ -192,6 +192,13 @@ export interface ConsumerMembers {
   members: string[];
   /** On rbus.events.consumers.<group>: the address of the broker replica whose view this is. */
   broker?: string;
+  /**
+   * On rbus.events.consumers.<group>: this broker group has just made the
+   * group's retry topic (a first send-back there). Every member starts
+   * looking for its route at once, so the member the retry queue is
+   * balanced to reads it before the first retry is due.
+   */
+  retryTopicOn?: string;
 }
 
 /**

@@ -2,7 +2,11 @@
 // writes them: a half message waits in TRANS_HALF_TOPIC queue 0 with its
 // real topic and queue in REAL_TOPIC / REAL_QID; settling it puts one op
 // record in TRANS_OP_TOPIC queue 0 whose body is the half's queue offset,
-// and, on commit, the real message beside it in the same atomic put.
+// and, on commit, the real message beside it in the same atomic put. An
+// unanswered check puts a check record there too (the half's offset and
+// the count so far), so a new master or a restarted broker goes on
+// counting where the last left off: RocketMQ keeps the count in
+// TRANSACTION_CHECK_TIMES on a copy of the half it writes back per check.
 import { BadRequestError, isSubjectToken, Prop, TRANS_HALF_TOPIC, TRANS_OP_TOPIC, type TransactionAction } from "../src/protocol/index.js";
 import type { PutMessage, StoredMessage } from "../src/store/index.js";
 
@@ -13,6 +17,10 @@ const TIMED = [Prop.delayLevel, Prop.timerDeliverMs, Prop.timerDelayMs, Prop.tim
 export const OP_TAG = "d";
 /** On an op record: how the half ended. */
 export const OP_ACTION = "TRAN_ACTION";
+/** A check record's tag: it settles nothing. */
+export const CHECK_TAG = "c";
+/** On a check record: the unanswered checks of its half so far (RocketMQ's TRANSACTION_CHECK_TIMES). */
+export const CHECK_TIMES = "TRANSACTION_CHECK_TIMES";
 
 /**
  * A send whose properties say TRAN_MSG=true becomes a half message, in
@@ -62,14 +70,25 @@ export function committedMessage(half: StoredMessage, to: { topic: string; queue
   return m;
 }
 
+/** A record of the op queue about one half: its body is the half's queue offset. */
+function aboutHalf(halfOffset: number, tags: string, properties: Record<string, string>): PutMessage {
+  return { topic: TRANS_OP_TOPIC, queueId: 0, body: Buffer.from(String(halfOffset)), tags, properties };
+}
+
 export function opRecord(halfOffset: number, action: TransactionAction, producerGroup: string): PutMessage {
-  return {
-    topic: TRANS_OP_TOPIC,
-    queueId: 0,
-    body: Buffer.from(String(halfOffset)),
-    tags: OP_TAG,
-    properties: { [OP_ACTION]: action, [Prop.producerGroup]: producerGroup },
-  };
+  return aboutHalf(halfOffset, OP_TAG, { [OP_ACTION]: action, [Prop.producerGroup]: producerGroup });
+}
+
+export function checkRecord(halfOffset: number, checks: number, producerGroup: string): PutMessage {
+  return aboutHalf(halfOffset, CHECK_TAG, { [CHECK_TIMES]: String(checks), [Prop.producerGroup]: producerGroup });
+}
+
+/** The half queue offset and count a check record carries; undefined for a record that is not one. */
+export function readCheck(record: StoredMessage): { halfOffset: number; checks: number } | undefined {
+  const text = record.body.toString("latin1");
+  const checks = Number(record.properties[CHECK_TIMES]);
+  if (record.tags !== CHECK_TAG || !/^\d{1,16}$/.test(text) || !Number.isSafeInteger(checks) || checks < 1) return undefined;
+  return { halfOffset: Number(text), checks };
 }
 
 /** The half queue offset and action an op record carries; undefined for a record that is not one. */

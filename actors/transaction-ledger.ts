@@ -7,7 +7,10 @@
 // halfFrom, every half below it settled, and opFrom, an op-queue offset
 // at or before the op record of every settled half at or above halfFrom.
 // Both only ever name a state that was true, so a replica that starts
-// from an older copy of them reads more of the queues, never less.
+// from an older copy of them reads more of the queues, never less. The
+// op queue also holds check records (a pending half's unanswered checks
+// so far): opFrom stays at or before the last one of every pending half,
+// so a rebuild reads each count back.
 import type { TransactionAction } from "../src/protocol/index.js";
 
 export interface PendingHalf {
@@ -15,8 +18,10 @@ export interface PendingHalf {
   commitLogOffset: number;
   producerGroup: string;
   storedAt: number;
-  /** Checks asked so far (this master's: counts start again on a new master or a restart). */
+  /** Unanswered checks so far, as the op queue's check records keep them across masters and restarts. */
   checks: number;
+  /** The op-queue offset of its last check record: opFrom does not pass it while the half waits. */
+  checkOp?: number;
   /** A check is out for it now. */
   asking: boolean;
   /** The last check pass that took it (the service's count). */
@@ -39,6 +44,8 @@ export class TransactionLedger {
   /** Halves being settled now: a second settle meanwhile is refused, never written twice. */
   private readonly settling = new Map<number, TransactionAction>();
   private readonly recent = new Map<number, TransactionAction>();
+  /** Check records read before their half (a rebuild reads the op queue first). */
+  private readonly counted = new Map<number, { checks: number; opOffset: number }>();
 
   constructor(
     public halfFrom: number,
@@ -59,13 +66,29 @@ export class TransactionLedger {
     if (halfOffset < this.halfFrom || this.settled.has(halfOffset)) return;
     this.settled.set(halfOffset, { action, opOffset, end: 0 });
     this.pending.delete(halfOffset);
+    this.counted.delete(halfOffset);
   }
 
-  /** A half read from the half queue: pending unless an op settled it. */
-  noteHalf(half: Omit<PendingHalf, "checks" | "asking" | "pass">): void {
+  /** A check record read from the op queue, or just written: the half's unanswered checks so far. */
+  noteCheck(halfOffset: number, checks: number, opOffset: number): void {
+    if (halfOffset < this.halfFrom || this.settled.has(halfOffset)) return;
+    const p = this.pending.get(halfOffset);
+    if (!p) {
+      const known = this.counted.get(halfOffset);
+      if (!known || known.checks <= checks) this.counted.set(halfOffset, { checks, opOffset });
+      return;
+    }
+    p.checks = Math.max(p.checks, checks);
+    p.checkOp = Math.max(p.checkOp ?? 0, opOffset);
+  }
+
+  /** A half read from the half queue: pending unless an op settled it, with the checks its records counted. */
+  noteHalf(half: Omit<PendingHalf, "checks" | "asking" | "pass" | "checkOp">): void {
     this.halfScanned = Math.max(this.halfScanned, half.halfOffset + 1);
     if (half.halfOffset < this.halfFrom || this.settled.has(half.halfOffset)) return;
-    this.pending.set(half.halfOffset, { ...half, checks: 0, asking: false, pass: 0 });
+    const c = this.counted.get(half.halfOffset);
+    this.counted.delete(half.halfOffset);
+    this.pending.set(half.halfOffset, { ...half, checks: c?.checks ?? 0, asking: false, pass: 0, ...(c ? { checkOp: c.opOffset } : {}) });
   }
 
   /** A half that cannot be read (damaged, or removed by retention): nothing to settle there, and no op is written. */
@@ -112,6 +135,7 @@ export class TransactionLedger {
     if (this.settling.size === 0) {
       let op = opEnd;
       for (const s of this.settled.values()) op = Math.min(op, s.opOffset);
+      for (const p of this.pending.values()) if (p.checkOp !== undefined) op = Math.min(op, p.checkOp);
       this.opFrom = Math.max(this.opFrom, op);
     }
     return before[0] !== this.halfFrom || before[1] !== this.opFrom;

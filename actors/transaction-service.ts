@@ -5,13 +5,15 @@
 // missed, and its half settled twice), then rebuilds the ledger from the
 // half and op queues. Every check interval it reads new halves, asks the
 // producer group about each half older than the check immunity, settles
-// by the answer, rolls back a half after checkMax unanswered checks, and
-// saves its progress for the slaves to copy.
+// by the answer, rolls back a half after checkMax unanswered checks (each
+// one counted by a check record in the op queue, so a new master goes on
+// from the count), and saves its progress for the slaves to copy.
 import { encodeJson, encodeMsgId, TRANS_OP_TOPIC, type Subjects, type TransactionAction, type TransactionEvent } from "../src/protocol/index.js";
+import { PutStatus } from "../src/store/index.js";
 import type { BrokerContext } from "./broker-context.js";
 import { askProducerGroup, checkRequest, type CheckBus } from "./transaction-check.js";
 import type { PendingHalf, TransactionLedger } from "./transaction-ledger.js";
-import { destination } from "./transaction-half.js";
+import { checkRecord, destination } from "./transaction-half.js";
 import { settleHalf } from "./transaction-settle.js";
 import { loadLedger, saveProgress, scanHalves } from "./transaction-store.js";
 
@@ -92,6 +94,14 @@ export function startTransactions(ctx: BrokerContext, bus: CheckBus, subj: Subje
     event(l, p, action, reason, destination(half)?.topic ?? "");
   };
 
+  /** Puts the check record that keeps the count for the next master; a put that fails costs a check more later, nothing else. */
+  const countCheck = async (l: TransactionLedger, p: PendingHalf) => {
+    if (!ctx.isMaster() || !l.pending.has(p.halfOffset)) return;
+    const put = await store.put([checkRecord(p.halfOffset, p.checks, p.producerGroup)]);
+    if (put.status === PutStatus.PUT_OK || put.status === PutStatus.FLUSH_TIMEOUT) l.noteCheck(p.halfOffset, p.checks, put.results[0]!.queueOffset);
+    else log.debug("check count not written", { halfOffset: p.halfOffset, status: put.status });
+  };
+
   const check = async (l: TransactionLedger, p: PendingHalf) => {
     p.asking = true;
     inFlight++;
@@ -103,6 +113,7 @@ export function startTransactions(ctx: BrokerContext, bus: CheckBus, subj: Subje
       const answer = await askProducerGroup(bus, subj, checkRequest(ctx.group, half, p.checks), opts.checkTimeoutMs);
       if (answer.state === "unknown") {
         log.debug("check unanswered", { producerGroup: p.producerGroup, halfOffset: p.halfOffset, checks: p.checks, why: answer.why });
+        if (l === ledger) await countCheck(l, p);
         return;
       }
       if (l === ledger) await settleBy(l, p, answer.state, "check");

@@ -5,7 +5,7 @@
 import { GetStatus, type MessageStore } from "../src/store/index.js";
 import { Prop, TRANSACTION_GROUP, TRANS_HALF_TOPIC, TRANS_OP_TOPIC } from "../src/protocol/index.js";
 import type { Logger } from "../src/runtime/log.js";
-import { readOp } from "./transaction-half.js";
+import { readCheck, readOp } from "./transaction-half.js";
 import { TransactionLedger } from "./transaction-ledger.js";
 
 /** The consumer group whose offsets on the half and op queues are the transaction progress (isSystemGroup: no client moves it). */
@@ -31,6 +31,10 @@ export function loadLedger(store: MessageStore, log: Logger): TransactionLedger 
     for (const m of got.messages) {
       const o = readOp(m);
       if (o) ledger.noteOp(o.halfOffset, o.action, m.queueOffset);
+      else {
+        const c = readCheck(m);
+        if (c) ledger.noteCheck(c.halfOffset, c.checks, m.queueOffset);
+      }
       ops++;
     }
     at = got.nextOffset;

@@ -77,6 +77,27 @@ progress("opFrom stops at the earliest op of a settled half still above halfFrom
   assert.is(l.opFrom, 3, "nothing above halfFrom: the op queue's end");
 });
 
+progress("check records: read before their half, the count comes with it; opFrom waits at a pending half's last one", () => {
+  const l = new TransactionLedger(0, 0);
+  l.noteCheck(0, 1, 0);
+  l.noteCheck(0, 2, 1);
+  l.noteCheck(1, 1, 2);
+  l.noteOp(1, "commit", 3);
+  l.noteHalf(half(0));
+  l.noteHalf(half(1));
+  assert.equal([...l.pending.keys()], [0], "half 1's op settled it, checks or not");
+  assert.equal([l.pending.get(0)!.checks, l.pending.get(0)!.checkOp], [2, 1], "the last count, and where it is");
+  l.advance(1000, 4);
+  assert.equal([l.halfFrom, l.opFrom], [0, 1], "a rebuild must still read half 0's count at op 1");
+  l.noteCheck(0, 3, 4);
+  l.advance(1000, 5);
+  assert.equal([l.pending.get(0)!.checks, l.opFrom], [3, 3], "a newer count: opFrom moves to half 1's op");
+  l.begin(0, "rollback");
+  l.done(0, "rollback", 5, 100);
+  l.advance(1000, 6);
+  assert.equal([l.halfFrom, l.opFrom], [2, 6], "settled: its check records are no longer needed");
+});
+
 progress("halfFrom never passes what was scanned; below it, everything reads as settled", () => {
   const l = new TransactionLedger(5, 2);
   assert.is(l.settledAs(4), "earlier");

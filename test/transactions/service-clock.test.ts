@@ -120,6 +120,22 @@ test("an answer settles at once; a slave checks nothing; a new master rebuilds a
   await b.store.close();
 });
 
+test("unanswered checks are counted in the op queue: a new master goes on from the count, not from zero", async () => {
+  const b = await bench(join(dir, "d"));
+  await b.half("asked across a failover");
+  await b.clock.advance(6_000 + 30_000 * 4);
+  assert.equal(b.checks.map((c) => c.checkTimes), [1, 2, 3, 4, 5]);
+  b.role("slave");
+  b.role("master");
+  await b.clock.advance(6_000 + 30_000 * 9);
+  assert.equal(b.checks.slice(5).map((c) => c.checkTimes), [6, 7, 8, 9, 10, 11, 12, 13, 14, 15], "the rebuilt ledger counted 5 already");
+  assert.is(b.events.length, 0);
+  await b.clock.advance(30_000);
+  assert.equal([b.checks.length, b.events.map((e) => [e.type, e.reason, e.checks])], [15, [["rollback", "check-max", 15]]], "15 checks in all, then the rollback");
+  b.service.stop();
+  await b.store.close();
+});
+
 test("a backlog larger than the checks allowed out at once is all asked within one pass", async () => {
   const b = await bench(join(dir, "c"), { maxChecksInFlight: 2 });
   for (let i = 0; i < 7; i++) await b.half(`backlog ${i}`);

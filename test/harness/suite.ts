@@ -35,13 +35,10 @@ export function suite<T = Record<string, any>>(title?: string, context?: T): Tes
   return recordingFailures(s, label);
 }
 
-// the test file that made the suite (past the harness's own wrappers), as test/… — so a listed failure names its file
+// the test file that made the suite, past any wrapper (processSuite, a directory's own), as test/….test.js — so a listed failure names its file
 function callerFile(): string {
-  for (const line of new Error().stack?.split("\n").slice(2) ?? []) {
-    const file = /test\/[^\s:()]+\.js/.exec(line)?.[0];
-    if (file && !file.startsWith("test/harness/")) return file;
-  }
-  return "";
+  const files = (new Error().stack?.split("\n").slice(2) ?? []).map((line) => /test\/[^\s:()]+\.js/.exec(line)?.[0]).filter((f) => f !== undefined);
+  return files.find((f) => f.endsWith(".test.js")) ?? files[0] ?? "";
 }
 
 const failures: string[] = [];

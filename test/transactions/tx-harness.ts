@@ -5,7 +5,8 @@
 import { fileURLToPath } from "node:url";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { PullConsumer } from "../../src/client/pull-consumer.js";
-import { decodeJson, encodeJson, scopedApi, subjects, type TopicStatusReply, type TransactionEvent } from "../../src/protocol/index.js";
+import { Admin } from "../../src/client/admin.js";
+import { AUTO_CREATE_TOPIC, decodeJson, encodeJson, scopedApi, subjects, type TopicStatusReply, type TransactionEvent } from "../../src/protocol/index.js";
 import { spawnNode, type RbusProcess } from "../harness/processes.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -54,6 +55,9 @@ export function txSuite(name: string): Test<TxCtx> {
 export async function startGroup(ctx: TxCtx, group: string, replicas: number, brokerArgs: string[] = FAST_CHECKS): Promise<ReplicaGroup> {
   const g = await ReplicaGroup.start({ server: ctx.server, nc: ctx.nc, dir: ctx.dir, group, replicas, nameServers: 1, flush: "async", brokerArgs, electionTimeoutMs: 1000 });
   ctx.groups.push(g);
+  // the tests' topics are made by the first send (auto-create): the NameServer must route the group's TBW102 first
+  const admin = new Admin(ctx.nc);
+  await waitUntil(`${group} routed for auto-created topics`, async () => (await admin.route(AUTO_CREATE_TOPIC).catch(() => undefined))?.groups.some((r) => r.group === group) === true, { timeoutMs: 15_000 });
   return g;
 }
 

@@ -110,7 +110,7 @@ export function brokerMetrics(s: BrokerMetricsSource): BrokerMetrics {
     term: r.term,
     at: Date.now(),
     startedAt: s.startedAt,
-    put: { requests: requests("send", "send-batch"), messages: c.putMessages, bytes: c.putBytes, topics: Object.fromEntries(c.topics) },
+    put: { requests: requests("send", "send-half", "send-batch"), messages: c.putMessages, bytes: c.putBytes, topics: Object.fromEntries(c.topics) },
     pull: { requests: requests("pull"), messages: c.pullMessages, bytes: c.pullBytes },
     commitLog: {
       bytes: stats.commitLogBytes, minOffset: stats.minOffset, endOffset: stats.maxOffset,

@@ -1,4 +1,4 @@
-// send and send.batch: the write path. One request is one store.put (one
+// send, send.half and send.batch: the write path. One request is one store.put (one
 // commit-log write, one fsync under sync flush shared with concurrent
 // requests); the reply goes out only after put resolves, so an
 // acknowledged message is stored (and, under sync flush, on disk), and
@@ -24,6 +24,7 @@ import { assertMaster, type BrokerContext } from "./broker-context.js";
 import type { RawReply } from "./responder.js";
 import { batchReply, checkNotSystem, checkRecords, countRecords } from "./send-records.js";
 import { committed, sendStatus } from "./send-outcome.js";
+import { scopedGroup } from "./group-scope.js";
 import { firstTimedRecord } from "./timer-rewrite.js";
 import { toHalf } from "./transaction-half.js";
 
@@ -85,6 +86,24 @@ function checkDeadline(h: MsgHdrs | undefined): void {
   }
 }
 
+/**
+ * A half message goes on send.half.<its producer group> only, and
+ * send.half takes nothing else: the producer group, which the check-back
+ * asks, is then in the subject, where a producer user's rights name it.
+ */
+function halfScope(msg: Msg, props: Record<string, string> | undefined, halfApi: boolean): void {
+  const half = props?.[Prop.transactionPrepared];
+  if (!halfApi) {
+    if (half !== undefined) throw new BadRequestError(`a half message (${Prop.transactionPrepared}) goes on send.half.<its ${Prop.producerGroup}>, not on send`);
+    return;
+  }
+  const group = props?.[Prop.producerGroup];
+  if (half !== "true" || group === undefined) {
+    throw new BadRequestError(`send.half takes half messages only: properties ${Prop.transactionPrepared}=true and ${Prop.producerGroup}=<the producer group of the subject>`);
+  }
+  scopedGroup(msg, group);
+}
+
 function checkSize(ctx: BrokerContext, bytes: number): void {
   if (bytes > ctx.maxMessageBytes) {
     throw new RbusError(ErrorCode.MESSAGE_TOO_LARGE, `message body is ${bytes} bytes; this broker accepts at most ${ctx.maxMessageBytes}`);
@@ -100,38 +119,43 @@ export function sendHandlers(ctx: BrokerContext) {
     return n % writeQueues;
   };
 
+  /** One message; `halfApi`: it came on send.half.<producer group>. */
+  const sendOne = async (msg: Msg, halfApi: boolean): Promise<SendResult> => {
+    assertMaster(ctx);
+    const h = headersOf(msg);
+    checkDeadline(h);
+    const topic = topicOf(h);
+    checkNotSystem(topic);
+    const requested = intHeader(h, Header.queue);
+    checkSize(ctx, msg.data.byteLength);
+    const config = ctx.topics.forWrite(topic, requested);
+    const queueId = requested ?? pickQueue(topic, config.writeQueues);
+    let message: PutMessage = { topic, queueId, body: msg.data };
+    const tags = header(h, Header.tags);
+    const keys = header(h, Header.keys);
+    const born = intHeader(h, Header.born);
+    const props = properties(h);
+    halfScope(msg, props, halfApi);
+    if (tags) message.tags = tags;
+    if (keys) message.keys = keys;
+    if (born !== undefined) message.bornTimestamp = born;
+    if (props) {
+      message.properties = props;
+      toHalf(message); // TRAN_MSG=true: stored in the half topic until settled (transaction-half.ts)
+      // a timed message is stored in the timer topic; the reply names where it will go
+      message = ctx.timers.rewrite(message);
+    }
+    const put = await ctx.store.put([message]);
+    const status = sendStatus(put);
+    ctx.counters.put(topic, 1, msg.data.byteLength);
+    await committed(ctx, put.end, intHeader(h, Header.deadline));
+    const r = put.results[0]!;
+    return { status, msgId: encodeMsgId(ctx.group, r.commitLogOffset), topic, queueId, queueOffset: r.queueOffset };
+  };
+
   return {
-    async send(msg: Msg): Promise<SendResult> {
-      assertMaster(ctx);
-      const h = headersOf(msg);
-      checkDeadline(h);
-      const topic = topicOf(h);
-      checkNotSystem(topic);
-      const requested = intHeader(h, Header.queue);
-      checkSize(ctx, msg.data.byteLength);
-      const config = ctx.topics.forWrite(topic, requested);
-      const queueId = requested ?? pickQueue(topic, config.writeQueues);
-      let message: PutMessage = { topic, queueId, body: msg.data };
-      const tags = header(h, Header.tags);
-      const keys = header(h, Header.keys);
-      const born = intHeader(h, Header.born);
-      const props = properties(h);
-      if (tags) message.tags = tags;
-      if (keys) message.keys = keys;
-      if (born !== undefined) message.bornTimestamp = born;
-      if (props) {
-        message.properties = props;
-        toHalf(message); // TRAN_MSG=true: stored in the half topic until settled (transaction-half.ts)
-        // a timed message is stored in the timer topic; the reply names where it will go
-        message = ctx.timers.rewrite(message);
-      }
-      const put = await ctx.store.put([message]);
-      const status = sendStatus(put);
-      ctx.counters.put(topic, 1, msg.data.byteLength);
-      await committed(ctx, put.end, intHeader(h, Header.deadline));
-      const r = put.results[0]!;
-      return { status, msgId: encodeMsgId(ctx.group, r.commitLogOffset), topic, queueId, queueOffset: r.queueOffset };
-    },
+    send: (msg: Msg) => sendOne(msg, false),
+    sendHalf: (msg: Msg) => sendOne(msg, true),
 
     async sendBatch(msg: Msg): Promise<RawReply> {
       assertMaster(ctx);
@@ -160,7 +184,7 @@ export function sendHandlers(ctx: BrokerContext) {
         const e = entries[i]!;
         checkSize(ctx, e.body.byteLength);
         // a half stored as an ordinary message would be seen at once: halves are sent alone (RocketMQ's batches take none)
-        if (e.properties?.[Prop.transactionPrepared] !== undefined) throw new BadRequestError(`message ${i} is a half message (${Prop.transactionPrepared}): send.batch takes none; send it alone`);
+        if (e.properties?.[Prop.transactionPrepared] !== undefined) throw new BadRequestError(`message ${i} is a half message (${Prop.transactionPrepared}): send.batch takes none; send it on send.half.<producer group>`);
         bodyBytes += e.body.byteLength;
         if (e.queueId >= config.writeQueues || e.queueId < -1) {
           throw new BadRequestError(`message ${i}: queue ${e.queueId} does not exist: topic "${topic}" has ${config.writeQueues} write queues here`);

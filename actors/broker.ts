@@ -296,6 +296,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   };
   const apis: Array<[BrokerApi, Handler]> = [
     ["send", send.send],
+    ["send.half", send.sendHalf],
     ["send.batch", send.sendBatch],
     ["offset.commit", offsets.commit],
     ["offset.query", offsets.query],

@@ -92,10 +92,11 @@ export const ROLES: Record<Role, RoleRule> = {
   },
   producer: {
     rights:
-      "asks routes; sends (send, send.batch) and settles half messages (tx.end) on any broker replica; publishes its own " +
+      "asks routes; sends (send, send.batch) on any broker replica, and stores and settles half messages (send.half, tx.end) " +
+      "of its own producer group only; publishes its own " +
       "inspect events; hears and answers the check-backs of its own producer group only (rbus.producer.<user>.check: " +
       "the user's name is its producer group)",
-    publish: ["{p}.ns.route", "{p}.broker.*.*.send", "{p}.broker.*.*.send.batch", "{p}.broker.*.*.tx.end.{user}", "{p}.inspect.*"],
+    publish: ["{p}.ns.route", "{p}.broker.*.*.send", "{p}.broker.*.*.send.batch", "{p}.broker.*.*.send.half.{user}", "{p}.broker.*.*.tx.end.{user}", "{p}.inspect.*"],
     denyPublish: ["{p}.inspect.{node}"],
     subscribe: ["{p}.producer.{user}.check"],
     // a check-back is a request: answering it is publishing once to its reply subject

@@ -50,7 +50,7 @@ import { RouteCache, type MessageQueue } from "./route-cache.js";
 import { deadline, noMaster, noWritableQueue, retryStep, sleep, withAttempts } from "./send-retry.js";
 import { travelsAlone } from "./producer-delay.js";
 import { serveChecks, type CheckListener } from "./transaction-check.js";
-import { halfAddress, sendHalf, sendInTransaction, type HalfMessage, type LocalTransaction, type TransactionSendResult } from "./transaction-producer.js";
+import { halfAddress, sendApi, sendHalf, sendInTransaction, type HalfMessage, type LocalTransaction, type TransactionSendResult } from "./transaction-producer.js";
 
 export type { Message } from "./producer-message.js";
 export type { SendBatchResult } from "./producer-results.js";
@@ -231,7 +231,7 @@ export class Producer {
     const info = await this.publish.getWithin(entry.topic, began + this.retryBudgetMs);
     return this.deliver(info, began, {
       topic: entry.topic,
-      api: "send",
+      api: sendApi(msg),
       pinned: opts?.selector !== undefined || msg.queueId !== undefined,
       group: (info, failed) => {
         const q = this.pinnedQueue(info, entry, msg, opts) ?? this.nextQueue(info, failed);
@@ -353,7 +353,7 @@ export class Producer {
     const q = this.pinnedQueue(info, entry, msg, opts) ?? this.nextQueue(info, undefined);
     const address = this.routes.master(info.route, q.group);
     if (!address) throw noMaster(entry.topic, q.group);
-    this.nc.publish(this.subj.brokerApi(address, "send"), entry.body, { headers: sendHeaders(entry, q.queueId) });
+    this.nc.publish(this.subj.brokerApi(address, sendApi(msg)), entry.body, { headers: sendHeaders(entry, q.queueId) });
   }
 
   /** False while sendAsync holds its maximum of unanswered messages. */

@@ -1,10 +1,22 @@
 // Transactional sends on the producer (RocketMQ's TransactionMQProducer):
-// a half message is an ordinary send carrying TRAN_MSG=true and PGROUP,
-// which the broker keeps in its half topic; its handle commits or rolls it
+// a half message is a send carrying TRAN_MSG=true and PGROUP, on
+// send.half.<producer group>, which the broker keeps in its half topic; its handle commits or rolls it
 // back with tx.end on the master of the group that stored it (named in
 // the message id). sendMessageInTransaction runs the local transaction
 // between the two, as RocketMQ's does.
-import { BadRequestError, decodeMsgId, Prop, type SendResult, type TransactionAction, type TransactionState, type TxEndResult } from "../protocol/index.js";
+import {
+  BadRequestError,
+  BrokerApi,
+  decodeMsgId,
+  isSubjectToken,
+  Prop,
+  scopedApi,
+  type ScopedApi,
+  type SendResult,
+  type TransactionAction,
+  type TransactionState,
+  type TxEndResult,
+} from "../protocol/index.js";
 import type { Message } from "./producer-message.js";
 
 /** A stored half message, settled by commit() or rollback() (or, if neither comes, by the broker's check-back). */
@@ -39,6 +51,15 @@ export interface TransactionSender {
 export function asHalf(msg: Message, producerGroup: string): Message {
   if (msg.queueId !== undefined) throw new BadRequestError("a half message cannot pin a queue id here; the broker keeps its queue for the commit");
   return { ...msg, properties: { ...msg.properties, [Prop.transactionPrepared]: "true", [Prop.producerGroup]: producerGroup } };
+}
+
+/** Where a single send goes: a half (TRAN_MSG, however it was set) on send.half.<its PGROUP>, anything else on send. */
+export function sendApi(msg: Message): "send" | ScopedApi {
+  const props = msg.properties;
+  if (props?.[Prop.transactionPrepared] === undefined) return "send";
+  const group = props[Prop.producerGroup];
+  if (!isSubjectToken(group)) throw new BadRequestError(`a half message (${Prop.transactionPrepared}) needs ${Prop.producerGroup}, its producer group (letters, digits, '-' and '_')`);
+  return scopedApi(BrokerApi.sendHalf, group);
 }
 
 /** The broker group and commit-log offset a half's id names (tx.end goes to that group's master). */

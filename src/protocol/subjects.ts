@@ -46,17 +46,19 @@ export const BrokerApi = {
   unlockBatch: "unlock.batch",
   /** A producer settles its half message: commit or rollback (RocketMQ's endTransaction). */
   txEnd: "tx.end",
+  /** A producer stores a half message of its producer group (a send with TRAN_MSG=true and PGROUP). */
+  sendHalf: "send.half",
 } as const;
 export type BrokerApi = (typeof BrokerApi)[keyof typeof BrokerApi];
 
 /**
  * APIs whose subject ends in the consumer group they act for:
  * rbus.broker.<group>.<replica>.offset.commit.<consumerGroup>, or, for
- * tx.end, the producer group. NATS permissions cannot look inside a
- * payload, so a right that depends on the group (only billing's members
- * commit billing's offsets, only the payments producers settle payments'
- * halves) must be in the subject. The broker refuses a payload naming
- * another group.
+ * tx.end and send.half, the producer group. NATS permissions cannot look
+ * inside a payload, so a right that depends on the group (only billing's
+ * members commit billing's offsets, only the payments producers store and
+ * settle payments' halves) must be in the subject. The broker refuses a
+ * payload naming another group.
  */
 export const GroupScopedApis = [
   BrokerApi.offsetCommit,
@@ -66,6 +68,7 @@ export const GroupScopedApis = [
   BrokerApi.lockBatch,
   BrokerApi.unlockBatch,
   BrokerApi.txEnd,
+  BrokerApi.sendHalf,
 ] as const;
 export type GroupScopedApi = (typeof GroupScopedApis)[number];
 /** A group-scoped API with its consumer group, as a replica's address takes it. */
@@ -75,9 +78,9 @@ export function isGroupScoped(api: string): api is GroupScopedApi {
   return (GroupScopedApis as readonly string[]).includes(api);
 }
 
-/** "offset.commit.billing": the API for one consumer group (or, for tx.end, producer group). */
+/** "offset.commit.billing": the API for one consumer group (or, for tx.end and send.half, producer group). */
 export function scopedApi(api: GroupScopedApi, group: string): ScopedApi {
-  return `${api}.${token(api === BrokerApi.txEnd ? "producer group" : "consumer group", group)}`;
+  return `${api}.${token(api === BrokerApi.txEnd || api === BrokerApi.sendHalf ? "producer group" : "consumer group", group)}`;
 }
 
 const TOKEN = /^[A-Za-z0-9_-]+$/;

@@ -4,8 +4,8 @@
 // tx.end refuses what is not a half of the asker's group.
 import * as assert from "uvu/assert";
 import { Producer } from "../../src/client/producer.js";
-import { decodeJson, encodeJson, encodeMsgId, Prop, TRANS_HALF_TOPIC } from "../../src/protocol/index.js";
-import type { NatsConnection } from "@nats-io/transport-node";
+import { BrokerApi, decodeJson, encodeJson, encodeMsgId, Header, Prop, scopedApi, TRANS_HALF_TOPIC } from "../../src/protocol/index.js";
+import { headers, type NatsConnection } from "@nats-io/transport-node";
 import type { ReplicaGroup } from "../harness/replica-group.js";
 import { waitUntil } from "../harness/wait.js";
 import { Seen, startGroup, stored, subj, TOPIC, txEnd, txSuite } from "./tx-harness.js";
@@ -110,6 +110,28 @@ test("hostile tx.end: forged offsets, a non-half, another group's half, junk; th
   const r = await half.commit();
   assert.ok(r.settled, "the real settle still works");
   assert.ok(group.replica(0).alive());
+});
+
+test("a half goes on send.half.<its producer group> only, and send.half takes nothing else", async (ctx) => {
+  const raw = async (api: string, props: Record<string, string>) => {
+    const h = headers();
+    h.set(Header.topic, TOPIC);
+    for (const [k, v] of Object.entries(props)) h.set(k, v);
+    const reply = decodeJson((await ctx.nc.request(subj.broker(GROUP, 0, api as BrokerApi), Buffer.from("h"), { headers: h, timeout: 2000 })).data) as Record<string, unknown>;
+    return (reply.error as { code?: string } | undefined)?.code ?? "stored";
+  };
+  const half = { [Prop.transactionPrepared]: "true", [Prop.producerGroup]: "pg-a" };
+  const before = await stored(ctx.nc, GROUP, 0);
+  assert.is(await raw("send", half), "BAD_REQUEST", "a half on plain send");
+  assert.is(await raw("send", { [Prop.transactionPrepared]: "false" }), "BAD_REQUEST", "TRAN_MSG of any value on plain send");
+  assert.is(await raw(scopedApi(BrokerApi.sendHalf, "pg-other"), half), "FORBIDDEN", "PGROUP is not the subject's group");
+  assert.is(await raw(scopedApi(BrokerApi.sendHalf, "pg-a"), { [Prop.producerGroup]: "pg-a" }), "BAD_REQUEST", "send.half without TRAN_MSG");
+  assert.is(await raw(scopedApi(BrokerApi.sendHalf, "pg-a"), { [Prop.transactionPrepared]: "true" }), "BAD_REQUEST", "send.half without PGROUP");
+  assert.is(await stored(ctx.nc, GROUP, 0), before, "nothing was put");
+  assert.is(await raw(scopedApi(BrokerApi.sendHalf, "pg-a"), half), "stored", "the half on its own group's subject");
+  // the producer sends a half set by hand, properties and all, on the same subject
+  const byHand = await producer.send({ topic: TOPIC, body: "by hand", properties: half });
+  assert.is((await txEnd(ctx.nc, GROUP, 0, { producerGroup: "pg-a", commitLogOffset: Number.parseInt(byHand.msgId.split(":")[1]!, 16), msgId: byHand.msgId, action: "rollback" })).settled, true);
 });
 
 test.run();

@@ -7,7 +7,8 @@ import { suite } from "../harness/suite.js";
 import * as assert from "uvu/assert";
 import { Admin } from "../../src/client/admin.js";
 import { Producer } from "../../src/client/producer.js";
-import { encodeJson, encodeMsgId, scopedApi, subjects } from "../../src/protocol/index.js";
+import { headers } from "@nats-io/transport-node";
+import { BrokerApi, encodeJson, encodeMsgId, Header, Prop, scopedApi, subjects } from "../../src/protocol/index.js";
 import { refusedByNats, startSecureCluster, violations, type SecureCluster } from "../harness/secure-cluster.js";
 import { waitUntil } from "../harness/wait.js";
 
@@ -54,6 +55,12 @@ test("another group's checks cannot be heard; a consumer cannot settle", async (
   assert.ok(await refusedByNats(consumer.request(subj.broker("broker-a", 0, scopedApi("tx.end", "producer")), body, { timeout: 1000 })));
   // nor can the producer user settle on another producer group's subject (payments's halves are payments's)
   assert.ok(await refusedByNats(nc.request(subj.broker("broker-a", 0, scopedApi("tx.end", "payments")), body, { timeout: 1000 })));
+  // nor store a half that names another group, whose members would then be asked about it
+  const h = headers();
+  h.set(Header.topic, "payments");
+  h.set(Prop.transactionPrepared, "true");
+  h.set(Prop.producerGroup, "payments");
+  assert.ok(await refusedByNats(nc.request(subj.broker("broker-a", 0, scopedApi(BrokerApi.sendHalf, "payments")), "forged", { headers: h, timeout: 1000 })));
 });
 
 test.run();

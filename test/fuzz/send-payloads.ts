@@ -4,7 +4,7 @@
 // records (RBB2, src/protocol/record-batch.ts). Valid ones mutated header
 // by header and field by field, then byte by byte.
 import fc from "fast-check";
-import { encodeBatch, Header, isSubjectToken, isTopicName, setProperty, type BatchEntry } from "../../src/protocol/index.js";
+import { encodeBatch, Header, isSubjectToken, isTopicName, Prop, setProperty, type BatchEntry } from "../../src/protocol/index.js";
 import { frameRecordBatch } from "../../src/protocol/record-batch.js";
 import { HOSTILE_NAMES } from "./hostile.js";
 import { Payload } from "./payload.js";
@@ -85,6 +85,20 @@ const body = fc.oneof(
 export const sendPayload: fc.Arbitrary<Payload> = fc.tuple(headerSet, body).map(([h, { b, tooLarge: over }]) =>
   new Payload(b, over ? `body of ${b.byteLength} bytes` : "send", h.invalid || over, h.headers),
 );
+
+/**
+ * send.half: send's headers, with TRAN_MSG or without, and a PGROUP that
+ * may or may not be the subject's group (the fuzz picks the subject's
+ * group after this, so a mismatch is only allowed to be refused here; the
+ * transaction tests check that it is).
+ */
+export const halfPayload: fc.Arbitrary<Payload> = fc
+  .tuple(sendPayload, fc.constantFrom("cg-1", "cg-1", "pg-other", "__proto__"), fc.boolean())
+  .map(([p, group, marked]) => {
+    const headers: Array<readonly [string, string]> = [...p.headers, [Prop.producerGroup, group]];
+    if (marked) headers.push([Prop.transactionPrepared, "true"]);
+    return p.with({ headers, invalid: p.invalid || !marked });
+  });
 
 // send.batch: entries through the real encoder, then the frame damaged.
 // mostly valid, so that most batches get past the frame checks to the store

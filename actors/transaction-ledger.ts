@@ -96,6 +96,7 @@ export class TransactionLedger {
     this.halfScanned = Math.max(this.halfScanned, halfOffset + 1);
     if (!this.settled.has(halfOffset)) this.settled.set(halfOffset, { action: "rollback", opOffset: opOffsetEnd, end: 0 });
     this.pending.delete(halfOffset);
+    this.counted.delete(halfOffset);
   }
 
   /** Claims the half for one settle; false when it is settled or being settled. */

@@ -10,7 +10,7 @@ import { suite } from "../harness/suite.js";
 import { startTcpProxy, type TcpProxy } from "../harness/tcp-proxy.js";
 import { waitUntil } from "../harness/wait.js";
 import { check } from "./checker.js";
-import { MEMBER, Members, ORDERLY, createTopic, produce, startCluster, type Ctx } from "./orderly-cluster.js";
+import { MEMBER, Members, ORDERLY, createTopic, produce, startCluster, stopCluster, type Ctx } from "./orderly-cluster.js";
 
 const KEYS = 32;
 const SEQS = 40;
@@ -23,9 +23,7 @@ test.before(async (ctx) => {
 });
 test.after(async (ctx) => {
   await ctx.proxy?.stop();
-  await ctx.nc?.close();
-  for (const n of ctx.nodes ?? []) await n.kill("SIGKILL");
-  await ctx.server?.stop();
+  await stopCluster(ctx);
 });
 
 test("held off the bus and back: per key in order, no gap, no duplicate beyond its cut-off work, one member per queue", async (ctx) => {

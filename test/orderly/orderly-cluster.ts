@@ -2,7 +2,7 @@
 // as rbus processes on a fresh nats-server, the topic over 8 queues, the
 // members (member-worker.ts, one process each) with their journals, and a
 // producer of per-key sequences that journals what it sent.
-import { mkdtempSync, readFileSync, existsSync } from "node:fs";
+import { mkdtempSync, readFileSync, existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -55,6 +55,14 @@ export async function startCluster(): Promise<Ctx> {
   ];
   const nc = await connect({ servers: server.url });
   return { server, nc, dir, nodes };
+}
+
+/** Stops what startCluster started (whatever of it did start) and removes its folder. */
+export async function stopCluster(c: Partial<Ctx>): Promise<void> {
+  await c.nc?.close();
+  for (const n of c.nodes ?? []) await n.kill("SIGKILL");
+  await c.server?.stop();
+  if (c.dir) rmSync(c.dir, { recursive: true, force: true });
 }
 
 export async function createTopic(c: Ctx, topic: string): Promise<void> {

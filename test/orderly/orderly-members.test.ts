@@ -9,7 +9,7 @@ import * as assert from "uvu/assert";
 import { suite } from "../harness/suite.js";
 import { waitUntil } from "../harness/wait.js";
 import { check } from "./checker.js";
-import { KEYS, MEMBER, Members, ORDERLY, SEQS, createTopic, produce, startCluster, type Ctx } from "./orderly-cluster.js";
+import { KEYS, MEMBER, Members, ORDERLY, SEQS, createTopic, produce, startCluster, stopCluster, type Ctx } from "./orderly-cluster.js";
 
 const test = suite<Ctx>("orderly members in separate processes");
 
@@ -17,9 +17,7 @@ test.before(async (ctx) => {
   Object.assign(ctx, await startCluster());
 });
 test.after(async (ctx) => {
-  await ctx.nc?.close();
-  for (const n of ctx.nodes ?? []) await n.kill("SIGKILL");
-  await ctx.server?.stop();
+  await stopCluster(ctx);
 });
 
 test("members join, are SIGKILLed and stop cleanly: per key in order, no gap, no duplicate, one member per queue", async (ctx) => {
